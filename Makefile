@@ -1,0 +1,95 @@
+# libvmalloc: the Linux vmalloc subsystem as a standalone C library.
+#
+#   make            build/libvmalloc.a and build/libvmalloc.so
+#   make run        build and run the main example
+#   make test       every test, sanitizer and checker run (see tests/run)
+#   make bench      vmbench
+#   make install PREFIX=/usr/local
+#
+# Variables: CC (gcc or clang), BUILD (output folder), EXTRA_CFLAGS,
+# EXTRA_LDFLAGS, VM_DEBUG (0 release, 1 lock asserts, 2 sanity walks).
+
+CC        ?= cc
+BUILD     ?= build
+PREFIX    ?= /usr/local
+VM_DEBUG  ?= 0
+OPT       ?= -O2
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wpointer-arith -Wundef
+CFLAGS    := -std=gnu11 $(OPT) -g -fPIC $(WARN) -Iinclude -DVM_DEBUG=$(VM_DEBUG) \
+             $(EXTRA_CFLAGS)
+# The core is freestanding: no libc headers, no libc calls.
+CORE_CFLAGS := $(CFLAGS) -ffreestanding
+LDLIBS    := -lpthread -ldl
+LDFLAGS   := $(EXTRA_LDFLAGS)
+
+CORE_SRC   := $(wildcard src/core/*.c)
+HOSTED_SRC := $(wildcard src/hosted/*.c) src/engine/soft/soft.c src/engine/host/host.c
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ    := $(CORE_OBJ) $(HOSTED_OBJ)
+
+TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+HEADERS    := $(wildcard include/vmalloc/*.h)
+
+.PHONY: all lib tests examples run test bench install clean check-freestanding
+all: lib
+lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so
+
+$(BUILD)/obj/src/core/%.o: src/core/%.c $(wildcard src/core/*.h) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libvmalloc.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libvmalloc.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(TEST_BIN)
+$(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libvmalloc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/core -Itests $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
+
+examples: $(EXAMPLES)
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libvmalloc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
+
+run: $(BUILD)/examples/tour
+	$(BUILD)/examples/tour
+
+test:
+	@tests/run
+
+# The core must link against nothing but memcpy/memset and the one
+# embedding hook: compile it freestanding and list what it needs.
+check-freestanding:
+	@rm -rf $(BUILD)/freestanding && mkdir -p $(BUILD)/freestanding
+	@for f in $(CORE_SRC); do \
+	  $(CC) -std=gnu11 -O2 $(WARN) -Iinclude -ffreestanding -nostdlib -fno-pic \
+	    -mno-red-zone -c $$f -o $(BUILD)/freestanding/$$(basename $$f .c).o || exit 1; \
+	done
+	@ld -r -o $(BUILD)/freestanding.o $(BUILD)/freestanding/*.o
+	@undef=$$(nm -u $(BUILD)/freestanding.o | awk '{print $$2}' | \
+	  grep -v -x -e memcpy -e memset -e memmove -e vm_platform_autoinit); \
+	if [ -n "$$undef" ]; then echo "check-freestanding: the core needs $$undef"; exit 1; fi; \
+	echo "check-freestanding: the core needs only memcpy, memset and vm_platform_autoinit"
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include/vmalloc $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/vmalloc/
+	install -m 644 $(BUILD)/libvmalloc.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libvmalloc.so $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|' vmalloc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmalloc.pc
+
+clean:
+	rm -rf build

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform interface: the only door between the libvmalloc core and
+ * the world. An engine (soft MMU, Linux host, a freestanding kernel) fills
+ * one struct vm_platform and passes it to vmalloc_core_init(); the core
+ * never calls anything else outside itself, with two link-time exceptions:
+ * memcpy/memset (the compiler may emit calls to them) and
+ * vm_platform_autoinit() below.
+ *
+ * The contract, for every hook:
+ *  - ctx is passed back unchanged as the first argument.
+ *  - Hooks marked OPTIONAL may be NULL; the core then does nothing there.
+ *  - "No core calls": the hook must not call any libvmalloc function (the
+ *    core may hold its own locks around the call).
+ *  - "Locks held: none": the core calls it with none of its data locks
+ *    held (at most the purge lock, which only purges take), so the hook
+ *    may sleep, take its own locks and make system calls.
+ *  - "May be called with core locks held": the hook must not sleep for
+ *    long, must not take a lock that is also held around a core call.
+ *
+ * Memory layout:
+ *  - Physical frames are [base_pfn, base_pfn + nr_frames), 4 KiB each. The
+ *    pool is split into nr_nodes NUMA nodes of equal frame count (the last
+ *    node takes the remainder). Frames below 4 GiB physical
+ *    (pfn < 0x100000) form the DMA32 zone of their node.
+ *  - direct_map is where frame base_pfn is readable and writable by the
+ *    core; frame pfn lives at direct_map + (pfn - base_pfn) * PAGE_SIZE.
+ *    The core touches a frame only after grow() covered it.
+ *  - [vmalloc_start, vmalloc_end) is the managed virtual range. Both are
+ *    page aligned, canonical, and vmalloc_start < vmalloc_end. The core
+ *    places every area inside it and never writes a page-table entry for
+ *    any other address.
+ *  - vmalloc_accessible: the core may dereference a vmalloc address once
+ *    sync_map() returned for it (true for host and kernel engines). Then
+ *    large page arrays are themselves vmalloc()ed (VM_VPAGES, as the
+ *    kernel does); otherwise they come from meta_alloc().
+ */
+#ifndef VMALLOC_PLATFORM_H
+#define VMALLOC_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "vmalloc/vmalloc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Storage for one platform lock. The core embeds these in its own
+ * structures; the platform casts the storage to its lock type (it must fit
+ * in 64 bytes with 16-byte alignment).
+ */
+struct vm_plat_lock {
+	_Alignas(16) unsigned char opaque[64];
+};
+
+struct vm_platform {
+	const char *name;		/* "soft", "host", "kernel", ... */
+	void *ctx;
+
+	/* --- physical memory --------------------------------------- */
+	unsigned long base_pfn;
+	unsigned long nr_frames;	/* at most 2^32 - 2 */
+	unsigned int nr_nodes;		/* 1 .. VMALLOC_MAX_NODES */
+	unsigned char *direct_map;	/* see above */
+
+	/*
+	 * grow - frames [pfn, pfn + nr) are about to be used for the first
+	 * time (the pool grows in 4 MiB steps, in pfn order within a zone).
+	 * Return 0, or -ENOMEM when the backing store cannot grow; the core
+	 * then fails the allocation cleanly. OPTIONAL. Locks held: a zone
+	 * lock (so: quick, no core calls).
+	 */
+	int (*grow)(void *ctx, unsigned long pfn, unsigned long nr);
+
+	/*
+	 * release - free frames [pfn, pfn + nr) whose contents may be thrown
+	 * away (to give memory back to the OS). OPTIONAL. Locks held: none.
+	 */
+	void (*release)(void *ctx, unsigned long pfn, unsigned long nr);
+
+	/*
+	 * frames_zeroed - frames read as zero when grow() first hands them
+	 * over and after release(); __GFP_ZERO then skips the memset.
+	 */
+	bool frames_zeroed;
+
+	/* --- virtual range and page tables ---------------------------- */
+	unsigned long vmalloc_start;
+	unsigned long vmalloc_end;
+	bool vmalloc_accessible;
+
+	/*
+	 * The top-level (PGD) table the core fills for the vmalloc range, or
+	 * NULL for one of its own from the pool. A platform whose MMU walks
+	 * the core's tables passes its live top-level table here. Entries
+	 * outside the vmalloc range are never read or written.
+	 */
+	uint64_t *pgd;
+
+	/*
+	 * sync_map - PTEs for [va, va + nr pages) were just set to frames
+	 * pfn .. pfn + nr - 1 (consecutive) with the page-table entry bits
+	 * pte_flags (the _PAGE_* bits of the protection). Make them real.
+	 * Called once per run of consecutive frames. Return 0 or -errno;
+	 * on failure the core clears the range again and calls sync_unmap()
+	 * for every run that succeeded. OPTIONAL. Locks held: none.
+	 */
+	int (*sync_map)(void *ctx, unsigned long va, unsigned long pfn,
+			unsigned long nr, uint64_t pte_flags);
+
+	/*
+	 * sync_unmap - the PTEs of [va, va + len) were cleared and the range
+	 * is about to be flushed from the TLB: drop whatever sync_map made.
+	 * For lazily freed areas this comes at purge time, once for each run
+	 * of adjacent freed areas (guard pages included). Must not fail
+	 * (a platform that can fail here logs and keeps the range out of
+	 * use). OPTIONAL. Locks held: none.
+	 */
+	void (*sync_unmap)(void *ctx, unsigned long va, unsigned long len);
+
+	/* Where the seed calls flush_cache_vmap/vunmap and
+	 * flush_tlb_kernel_range. OPTIONAL. Locks held: none. */
+	void (*flush_cache_vmap)(void *ctx, unsigned long start, unsigned long end);
+	void (*flush_cache_vunmap)(void *ctx, unsigned long start, unsigned long end);
+	void (*flush_tlb_kernel_range)(void *ctx, unsigned long start,
+				       unsigned long end);
+
+	/* vmalloc_sync_all(): propagate top-level entries to other address
+	 * spaces. OPTIONAL. Locks held: none. */
+	void (*sync_all)(void *ctx);
+
+	/*
+	 * user_map - map frames pfn .. pfn + nr - 1 at user address uaddr of
+	 * vma (remap_vmalloc_range). Return 0 or -errno; on failure the core
+	 * calls user_unmap() for what it mapped before. OPTIONAL (without it
+	 * remap_vmalloc_range() returns -ENOSYS). Locks held: none.
+	 */
+	int (*user_map)(void *ctx, struct vm_area_struct *vma,
+			unsigned long uaddr, unsigned long pfn,
+			unsigned long nr);
+	void (*user_unmap)(void *ctx, struct vm_area_struct *vma,
+			   unsigned long uaddr, unsigned long len);
+
+	/* --- metadata (the seed's kmalloc/kfree) ---------------------- */
+
+	/*
+	 * meta_alloc - @size bytes of zero-filled memory, 64-byte aligned
+	 * (page aligned when size >= PAGE_SIZE), or NULL. meta_free gets the
+	 * same size back. Large requests (the frame array, up to 16 bytes per
+	 * frame) should be reserved lazily. May be called with core locks
+	 * held; no core calls.
+	 */
+	void *(*meta_alloc)(void *ctx, size_t size);
+	void (*meta_free)(void *ctx, void *ptr, size_t size);
+
+	/* --- locking -------------------------------------------------- */
+
+	/*
+	 * Non-recursive mutual exclusion over struct vm_plat_lock storage.
+	 * lock() may sleep or spin (hosted) or disable interrupts (a
+	 * single-CPU kernel); the core never takes a lock in interrupt
+	 * context. lock_init/lock_destroy bracket each lock's life.
+	 */
+	void (*lock_init)(void *ctx, struct vm_plat_lock *l);
+	void (*lock_destroy)(void *ctx, struct vm_plat_lock *l);
+	void (*lock)(void *ctx, struct vm_plat_lock *l);
+	void (*unlock)(void *ctx, struct vm_plat_lock *l);
+
+	/*
+	 * self - a nonzero identifier of the running thread (or CPU), for
+	 * lock-ownership assertions. cpu - a small index, 0 .. ncpus - 1,
+	 * that is usually the same for a thread between two calls (per-CPU
+	 * caches use it; correctness never depends on it). OPTIONAL (cpu).
+	 */
+	uintptr_t (*self)(void *ctx);
+	unsigned int (*cpu)(void *ctx);
+	unsigned int ncpus;		/* 0 is taken as 1 */
+
+	/* --- logging -------------------------------------------------- */
+
+	/*
+	 * log - one complete line, no trailing newline, with a VM_LOG_* level.
+	 * May be called with core locks held; no core calls.
+	 */
+	void (*log)(void *ctx, int level, const char *line);
+
+	/*
+	 * symbolize - name the code address @addr (for vmallocinfo's caller
+	 * column) into @buf, NUL-terminated, and return buf; or return NULL
+	 * to have the address printed in hex. OPTIONAL. May be called with
+	 * core locks held; no core calls.
+	 */
+	const char *(*symbolize)(void *ctx, const void *addr, char *buf,
+				 size_t len);
+
+	/*
+	 * stats - fill the engine's fields of @st (host_mappings,
+	 * host_syscalls). OPTIONAL. Locks held: none.
+	 */
+	void (*stats)(void *ctx, struct vmalloc_stats *st);
+
+	/*
+	 * Engines with failure points of their own (system calls) ask
+	 * vm_fault_should_fail() with their VM_FAULT_HOST_* site first.
+	 */
+};
+
+/* Tunables of the core (zero selects the default). */
+struct vmalloc_tunables {
+	unsigned long lazy_max_pages;	/* default: 8192 * fls(ncpus) */
+	unsigned long reserve_pages;	/* free frames kept before release();
+					   default 8192; ULONG_MAX: never */
+};
+
+/*
+ * vmalloc_core_init - bring the core up on @plat. @plat must stay valid
+ * until vmalloc_core_exit(). Return: 0, -EBUSY when already up, -EINVAL
+ * when @plat breaks the contract above (with a log line), -ENOMEM.
+ */
+int vmalloc_core_init(const struct vm_platform *plat,
+		      const struct vmalloc_tunables *tun);
+
+/*
+ * vmalloc_core_exit - release every area, frame, table and metadata byte
+ * back to the platform. Return: the number of areas that were still live.
+ */
+long vmalloc_core_exit(void);
+
+/* True once vmalloc_core_init() succeeded (and until exit). */
+bool vmalloc_core_ready(void);
+
+/*
+ * Provided by the embedding, at link time: called by the core on the
+ * first API use when vmalloc_core_init() was never called. It must
+ * initialise the core once (thread-safely) and return 0, or return -errno
+ * (the API call then fails). A kernel that initialises explicitly can
+ * simply return -ENODEV.
+ */
+int vm_platform_autoinit(void);
+
+/*
+ * For platforms: ask the fault-injection point whether this attempt at
+ * @site (VM_FAULT_*) must fail. Counts the attempt.
+ */
+bool vm_fault_should_fail(unsigned int site);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMALLOC_PLATFORM_H */

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvmalloc public API.
+ *
+ * The Linux kernel's vmalloc interface (as of 2.6.24, plus a few later
+ * additions marked "later kernels") with the kernel's names and types:
+ * virtually contiguous memory built from single physical pages that are
+ * mapped through x86-64 4-level page tables, with a guard page after every
+ * area and lazy unmapping.
+ *
+ * This header is freestanding: it needs only <stddef.h>, <stdint.h> and
+ * <stdbool.h>, so a kernel that embeds the core can include it. The hosted
+ * extras (vmalloc_init() with an engine name, FILE * output, user vmas of a
+ * Linux process) are declared at the end and exist only in hosted builds.
+ *
+ * All functions are thread-safe unless their comment says otherwise.
+ */
+#ifndef VMALLOC_VMALLOC_H
+#define VMALLOC_VMALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Pages and protections                                               */
+/* ------------------------------------------------------------------ */
+
+#ifndef PAGE_SHIFT
+#define PAGE_SHIFT	12
+#endif
+#ifndef PAGE_SIZE
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#endif
+#ifndef PAGE_MASK
+#define PAGE_MASK	(~(PAGE_SIZE - 1))
+#endif
+/* Rounds up; wraps to 0 for sizes within a page of ULONG_MAX (callers check). */
+#define PAGE_ALIGN(x)	(((unsigned long)(x) + PAGE_SIZE - 1) & PAGE_MASK)
+
+/* Page allocation flags (the kernel's values). */
+typedef unsigned int gfp_t;
+#define __GFP_DMA	0x01u	/* treated as __GFP_DMA32: no 16 MiB zone */
+#define __GFP_HIGHMEM	0x02u	/* accepted; 64-bit has no high memory */
+#define __GFP_DMA32	0x04u	/* frames below 4 GiB physical only */
+#define __GFP_WAIT	0x10u
+#define __GFP_HIGH	0x20u
+#define __GFP_IO	0x40u
+#define __GFP_FS	0x80u
+#define __GFP_NOWARN	0x200u	/* no log line when the allocation fails */
+#define __GFP_ZERO	0x8000u	/* zero the frames */
+#define __GFP_THISNODE	0x40000u /* no fallback to other nodes */
+
+#define GFP_ATOMIC	(__GFP_HIGH)
+#define GFP_NOIO	(__GFP_WAIT)
+#define GFP_NOFS	(__GFP_WAIT | __GFP_IO)
+#define GFP_KERNEL	(__GFP_WAIT | __GFP_IO | __GFP_FS)
+#define GFP_USER	GFP_KERNEL
+#define GFP_HIGHUSER	(GFP_KERNEL | __GFP_HIGHMEM)
+#define GFP_DMA		__GFP_DMA
+#define GFP_DMA32	__GFP_DMA32
+
+/* x86-64 page-table entry bits. */
+#define _PAGE_PRESENT	0x001ULL
+#define _PAGE_RW	0x002ULL
+#define _PAGE_USER	0x004ULL
+#define _PAGE_PWT	0x008ULL
+#define _PAGE_PCD	0x010ULL
+#define _PAGE_ACCESSED	0x020ULL
+#define _PAGE_DIRTY	0x040ULL
+#define _PAGE_PSE	0x080ULL
+#define _PAGE_GLOBAL	0x100ULL
+#define _PAGE_NX	(1ULL << 63)
+
+typedef struct { uint64_t pgprot; } pgprot_t;
+#define pgprot_val(x)	((x).pgprot)
+#define __pgprot(x)	((pgprot_t){ (uint64_t)(x) })
+
+#define __PAGE_KERNEL_EXEC \
+	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL)
+#define __PAGE_KERNEL		(__PAGE_KERNEL_EXEC | _PAGE_NX)
+#define __PAGE_KERNEL_RO	(__PAGE_KERNEL & ~_PAGE_RW)
+#define __PAGE_KERNEL_NOCACHE	(__PAGE_KERNEL | _PAGE_PCD | _PAGE_PWT)
+#define PAGE_KERNEL		__pgprot(__PAGE_KERNEL)
+#define PAGE_KERNEL_EXEC	__pgprot(__PAGE_KERNEL_EXEC)
+#define PAGE_KERNEL_RO		__pgprot(__PAGE_KERNEL_RO)
+#define PAGE_KERNEL_NOCACHE	__pgprot(__PAGE_KERNEL_NOCACHE)
+
+/* ------------------------------------------------------------------ */
+/* Areas                                                               */
+/* ------------------------------------------------------------------ */
+
+/* vm_struct flags. */
+#define VM_IOREMAP	0x00000001UL	/* ioremap() and friends */
+#define VM_ALLOC	0x00000002UL	/* vmalloc() */
+#define VM_MAP		0x00000004UL	/* vmap()ed pages */
+#define VM_USERMAP	0x00000008UL	/* suitable for remap_vmalloc_range */
+#define VM_VPAGES	0x00000010UL	/* the pages array was vmalloc()ed */
+/* ioremap areas are aligned to their size, up to 2^IOREMAP_MAX_ORDER. */
+#define IOREMAP_MAX_ORDER	(7 + PAGE_SHIFT)
+
+/*
+ * One reserved range of the vmalloc space. The fields are the seed's;
+ * "next" (the seed's global list) is gone: areas live in trees.
+ * Invariant: addr is page aligned; size includes one guard page that is
+ * never mapped, so the usable bytes are size - PAGE_SIZE.
+ */
+struct page;
+struct vm_struct {
+	void		*addr;
+	unsigned long	size;
+	unsigned long	flags;
+	struct page	**pages;	/* vmalloc()ed areas only */
+	unsigned int	nr_pages;
+	unsigned long	phys_addr;
+	const void	*caller;	/* return address of the allocator */
+};
+
+/* vm_area_struct flags (the kernel's values; only these are used). */
+#define VM_READ		0x00000001UL
+#define VM_WRITE	0x00000002UL
+#define VM_EXEC		0x00000004UL
+#define VM_SHARED	0x00000008UL
+#define VM_RESERVED	0x00080000UL	/* set by remap_vmalloc_range() */
+
+/*
+ * A user-space mapping target for remap_vmalloc_range(). vm_start and
+ * vm_end are page aligned, vm_start < vm_end. vm_mm identifies the address
+ * space (engine-defined; hosted builds fill it with vm_user_range_*()).
+ */
+struct vm_area_struct {
+	unsigned long	vm_start;
+	unsigned long	vm_end;
+	unsigned long	vm_flags;
+	unsigned long	vm_pgoff;
+	void		*vm_mm;
+};
+
+/* Bounds of the managed range (fixed once the library is initialised). */
+unsigned long vmalloc_range_start(void);
+unsigned long vmalloc_range_end(void);
+#define VMALLOC_START	(vmalloc_range_start())
+#define VMALLOC_END	(vmalloc_range_end())
+
+/* ------------------------------------------------------------------ */
+/* The vmalloc API (the seed's signatures)                             */
+/* ------------------------------------------------------------------ */
+
+void *vmalloc(unsigned long size);
+void *vmalloc_user(unsigned long size);
+void *vmalloc_node(unsigned long size, int node);
+void *vmalloc_exec(unsigned long size);
+void *vmalloc_32(unsigned long size);
+void *vmalloc_32_user(unsigned long size);
+void *__vmalloc(unsigned long size, gfp_t gfp_mask, pgprot_t prot);
+void vfree(void *addr);
+
+void *vmap(struct page **pages, unsigned int count,
+	   unsigned long flags, pgprot_t prot);
+void vunmap(void *addr);
+
+struct vm_struct *get_vm_area(unsigned long size, unsigned long flags);
+struct vm_struct *get_vm_area_node(unsigned long size, unsigned long flags,
+				   int node, gfp_t gfp_mask);
+struct vm_struct *__get_vm_area(unsigned long size, unsigned long flags,
+				unsigned long start, unsigned long end);
+struct vm_struct *remove_vm_area(void *addr);
+struct vm_struct *find_vm_area(const void *addr);
+int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages);
+void unmap_kernel_range(unsigned long addr, unsigned long size);
+
+long vread(char *buf, char *addr, unsigned long count);
+long vwrite(char *buf, char *addr, unsigned long count);
+
+int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
+			unsigned long pgoff);
+
+struct vm_struct *alloc_vm_area(size_t size);
+void free_vm_area(struct vm_struct *area);
+void vmalloc_sync_all(void);
+
+struct page *vmalloc_to_page(const void *addr);
+unsigned long vmalloc_to_pfn(const void *addr);
+
+/* Later kernels. */
+void *vzalloc(unsigned long size);
+void *vzalloc_node(unsigned long size, int node);
+void *__vmalloc_node_range(unsigned long size, unsigned long align,
+			   unsigned long start, unsigned long end,
+			   gfp_t gfp_mask, pgprot_t prot,
+			   unsigned long vm_flags, int node,
+			   const void *caller);
+struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
+				       unsigned long flags,
+				       unsigned long start, unsigned long end,
+				       const void *caller);
+
+/*
+ * vmallocinfo - the /proc/vmallocinfo listing, one line per live area in
+ * address order, written to @buf like snprintf(): at most @len bytes
+ * including the terminating NUL. Return: the length the whole listing
+ * needs (excluding the NUL); the output is complete when that is < @len.
+ */
+size_t vmallocinfo(char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* The page allocator                                                  */
+/* ------------------------------------------------------------------ */
+
+#define MAX_ORDER	11	/* orders 0 .. MAX_ORDER-1 */
+
+struct page *alloc_pages(gfp_t gfp_mask, unsigned int order);
+struct page *alloc_pages_node(int nid, gfp_t gfp_mask, unsigned int order);
+void __free_pages(struct page *page, unsigned int order);
+#define alloc_page(gfp_mask)	alloc_pages(gfp_mask, 0)
+#define __free_page(page)	__free_pages((page), 0)
+void *page_address(const struct page *page);
+unsigned long page_to_pfn(const struct page *page);
+struct page *pfn_to_page(unsigned long pfn);
+int page_to_nid(const struct page *page);
+unsigned long nr_free_pages(void);
+unsigned long nr_free_pages_node(int nid);
+unsigned long num_physpages_total(void);
+int num_online_nodes(void);
+
+/* ------------------------------------------------------------------ */
+/* Statistics, tuning, fault injection                                 */
+/* ------------------------------------------------------------------ */
+
+#define VMALLOC_MAX_NODES	8
+
+struct vmalloc_stats {
+	unsigned long phys_pages;		/* frames in the pool */
+	unsigned long free_pages;		/* free frames, all nodes */
+	unsigned long node_free_pages[VMALLOC_MAX_NODES];
+	unsigned long nr_nodes;
+	unsigned long areas;			/* live vm_structs */
+	unsigned long vmap_areas;		/* busy address ranges */
+	unsigned long pt_pages;			/* page-table pages in use */
+	unsigned long meta_bytes;		/* live metadata objects */
+	unsigned long meta_reserved_bytes;	/* metadata held from the platform */
+	unsigned long warnings;			/* WARN_ON()s and bad-address logs */
+	unsigned long lazy_pages;		/* freed, not yet purged */
+	unsigned long lazy_max_pages;		/* purge threshold */
+	unsigned long purges;			/* lazy purges run */
+	unsigned long purged_areas;		/* areas returned by purges */
+	unsigned long tlb_flushes;		/* flush_tlb_kernel_range calls */
+	unsigned long host_mappings;		/* engine mappings (host only) */
+	unsigned long host_syscalls;		/* engine system calls so far */
+	unsigned long released_pages;		/* frames handed back to the OS */
+	unsigned long fault_injected;		/* failures injected so far */
+};
+
+/* Fill @st. Return: 0, or -ENODEV when the library cannot initialise. */
+int vmalloc_get_stats(struct vmalloc_stats *st);
+
+/* Purge every lazily freed area now (the kernel's vm_unmap_aliases()). */
+void vm_unmap_aliases(void);
+
+/*
+ * Fault injection. Every place that can fail asks one injection point; the
+ * sites below select which. Fail the @nth attempt (1-based, counted over
+ * the selected sites from this call on), or, when @nth is 0, fail each
+ * attempt with probability @permille / 1000 from a generator seeded with
+ * @seed. vmalloc_fault_inject(0, 0, 0, 0) turns injection off.
+ */
+#define VM_FAULT_PAGE		0x01u	/* a data frame from the page allocator */
+#define VM_FAULT_PT		0x02u	/* a page-table page */
+#define VM_FAULT_META		0x04u	/* a metadata object */
+#define VM_FAULT_HOST_MAP	0x08u	/* host engine: mmap() */
+#define VM_FAULT_HOST_GROW	0x10u	/* host engine: growing the memfd */
+#define VM_FAULT_HOST_BIND	0x20u	/* host engine: mbind() */
+#define VM_FAULT_ALL		0x3fu
+void vmalloc_fault_inject(unsigned int sites, unsigned long nth,
+			  unsigned int permille, uint64_t seed);
+/* Return: how many attempts were counted since the last configure call. */
+unsigned long vmalloc_fault_attempts(void);
+
+/* Log hook: receives every line the library logs (no trailing newline). */
+typedef void (*vmalloc_log_fn)(int level, const char *line);
+#define VM_LOG_ERR	3
+#define VM_LOG_WARNING	4
+#define VM_LOG_INFO	6
+#define VM_LOG_DEBUG	7
+/* Return: the previous hook. NULL restores the engine's default output. */
+vmalloc_log_fn vmalloc_set_log_hook(vmalloc_log_fn fn);
+
+/* Sanity walk of every structure. Return: 0, or -EUCLEAN with a log line. */
+int vmalloc_check(void);
+
+/* ------------------------------------------------------------------ */
+/* Hosted builds only                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Configuration for vmalloc_init(). Zero fields take defaults (and the
+ * environment: VMALLOC_ENGINE, VMALLOC_PHYS_MB, VMALLOC_NODES,
+ * VMALLOC_SIZE_MB, VMALLOC_LAZY_PAGES, VMALLOC_RESERVE_PAGES).
+ */
+struct vmalloc_config {
+	const char	*engine;	 /* "host" (default) or "soft" */
+	unsigned long	phys_mb;	 /* physical pool size in MiB */
+	unsigned int	nodes;		 /* NUMA nodes the pool is split into */
+	unsigned long	vmalloc_size_mb; /* size of the vmalloc range */
+	unsigned long	vmalloc_start;	 /* soft engine: range base */
+	unsigned long	lazy_max_pages;	 /* lazy purge threshold (pages) */
+	unsigned long	reserve_pages;	 /* free frames kept before release */
+	bool		quiet;		 /* no log output on stderr */
+};
+
+/*
+ * Initialise the library. Without a call, the first API use initialises
+ * the default engine from the environment, once, thread-safely.
+ * Return: 0; -EBUSY if already initialised; -EINVAL for a bad config;
+ * -ENOMEM or the engine's error when set-up fails.
+ */
+int vmalloc_init(const struct vmalloc_config *cfg);
+
+/*
+ * Tear everything down: every area, frame and table is released and the
+ * library returns to its uninitialised state (a later call initialises it
+ * again). Not thread-safe: no other call may run concurrently.
+ * Return: the number of areas that were still live (0 when clean).
+ */
+long vmalloc_exit(void);
+
+/* Name of the running engine ("soft", "host", ...), or NULL. */
+const char *vmalloc_engine(void);
+
+/*
+ * User address ranges for remap_vmalloc_range(): reserve @size bytes
+ * (page aligned) of a fresh range in the calling process (host engine) or
+ * in a simulated user address space (soft engine), and describe it in
+ * @vma. Release it with vm_user_range_release().
+ * Return: 0, -EINVAL, or -ENOMEM.
+ */
+int vm_user_range_reserve(struct vm_area_struct *vma, unsigned long size);
+void vm_user_range_release(struct vm_area_struct *vma);
+/* Soft engine: the frame a user address maps, or 0 (host: reads /proc). */
+unsigned long vm_user_range_pfn(const struct vm_area_struct *vma,
+				unsigned long uaddr);
+
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(VMALLOC_FREESTANDING)
+#include <stdio.h>
+/* Print the vmallocinfo listing. Return: bytes written, or -errno. */
+long vmallocinfo_print(FILE *out);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMALLOC_VMALLOC_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Metadata allocation (the seed's kmalloc/kfree): fixed-size object caches
+ * carved from chunks the platform's meta_alloc() provides, plus
+ * power-of-two size classes for variable sizes (page arrays). Chunks stay
+ * with their cache until vmalloc_core_exit(), so the common path is a
+ * pop from a free list, never a call out to the platform.
+ *
+ * Every allocation asks the fault-injection point (VM_FAULT_META) first.
+ *
+ * Locking: each cache has a leaf lock. It may be taken with the va lock
+ * held (lock order: va -> slab), never the other way round.
+ */
+#ifndef VM_SLAB_H
+#define VM_SLAB_H
+
+#include "core.h"
+
+struct kcache {
+	struct vm_lock lock;
+	const char *name;
+	size_t size;		/* object size, a multiple of 16 */
+	void *free;		/* free objects, linked through their first word */
+	void *chunks;		/* chunks, linked through their first word */
+	unsigned long live;	/* objects handed out */
+	unsigned long total;	/* objects carved so far */
+};
+
+void kcache_init(struct kcache *c, const char *name, size_t size);
+void kcache_destroy(struct kcache *c);
+/* A zeroed object, or NULL. */
+void *kcache_alloc(struct kcache *c);
+void kcache_free(struct kcache *c, void *obj);
+
+/* slab_init first, before any kcache_init; slab_exit last. */
+int slab_init(void);
+void slab_exit(void);
+/* Zeroed memory of @size bytes (16-byte aligned), or NULL. */
+void *vm_kmalloc(size_t size);
+/* Free; @size must be the size that was asked for. */
+void vm_kfree(void *p, size_t size);
+
+/* Bytes of live objects and bytes held from the platform. */
+unsigned long slab_live_bytes(void);
+unsigned long slab_reserved_bytes(void);
+
+#endif /* VM_SLAB_H */

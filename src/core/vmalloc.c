@@ -1,0 +1,1119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vmalloc API: areas (vm_struct), their pages and mappings.
+ *
+ * Every allocating entry point is a thin wrapper around one of two core
+ * functions: get_area() reserves address space with a descriptor, and
+ * __vmalloc_node_range() adds frames and page tables to it. Every path
+ * validates its input first, then reserves, then commits; a failure at
+ * any step undoes the steps before it, so frames, areas, tables and
+ * metadata return to what they were (the tests prove it with counters).
+ */
+#include "core.h"
+#include "page_alloc.h"
+#include "pgtable.h"
+#include "slab.h"
+#include "vmap_area.h"
+#include "vmalloc_internal.h"
+
+#define RET_IP	(__builtin_return_address(0))
+
+static struct kcache desc_cache;
+
+/* Flags a caller may ask for; VM_VPAGES is the library's own. */
+#define VM_PUBLIC_FLAGS	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP)
+
+/* ------------------------------------------------------------------ */
+/* Descriptors and address space                                       */
+/* ------------------------------------------------------------------ */
+
+static void put_desc(struct vm_desc *d)
+{
+	d->state = VMD_FREE;
+	kcache_free(&desc_cache, d);
+	vm_stat_add(&vm_count.areas, -1);
+}
+
+static bool prot_ok(pgprot_t prot)
+{
+	uint64_t v = pgprot_val(prot);
+
+	return (v & _PAGE_PRESENT) && !(v & ~PT_PROT_MASK);
+}
+
+/*
+ * get_area - reserve [addr, addr + PAGE_ALIGN(size) + guard) inside
+ * [start, end) clipped to the managed range, aligned to @align (a power of
+ * two; VM_IOREMAP raises it to the size's order as the seed does).
+ * Return: the busy area, its descriptor in ->vm; or NULL with one log line
+ * saying why (none for size 0, as the seed).
+ */
+static struct vmap_area *get_area(unsigned long size, unsigned long align,
+				  unsigned long flags, unsigned long start,
+				  unsigned long end, gfp_t gfp,
+				  const void *caller)
+{
+	unsigned long vstart, vend, total;
+	struct vmap_area *va;
+	struct vm_desc *d;
+	int err;
+
+	if (!size)
+		return NULL;
+	if (size > ULONG_MAX - 2 * PAGE_SIZE) {
+		vm_log(VM_LOG_WARNING, "vmalloc: size %lu too large", size);
+		return NULL;
+	}
+	if (flags & ~VM_PUBLIC_FLAGS) {
+		vm_log(VM_LOG_WARNING, "vmalloc: unknown area flags 0x%lx",
+		       flags & ~VM_PUBLIC_FLAGS);
+		return NULL;
+	}
+	if (!VM_IS_POW2(align)) {
+		vm_log(VM_LOG_WARNING,
+		       "vmalloc: alignment %lu is not a power of two", align);
+		return NULL;
+	}
+	if (flags & VM_IOREMAP) {
+		int bit = vm_fls(size);
+
+		if (bit > IOREMAP_MAX_ORDER)
+			bit = IOREMAP_MAX_ORDER;
+		else if (bit < PAGE_SHIFT)
+			bit = PAGE_SHIFT;
+		align = vm_max(align, 1UL << bit);
+	}
+	align = vm_max(align, PAGE_SIZE);
+	total = PAGE_ALIGN(size) + PAGE_SIZE;	/* the guard page */
+
+	vstart = vm_max(start, vm_plat->vmalloc_start);
+	vend = vm_min(end, vm_plat->vmalloc_end);
+	if (vstart >= vend) {
+		vm_log(VM_LOG_WARNING,
+		       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
+		       start, end, vm_plat->vmalloc_start, vm_plat->vmalloc_end);
+		return NULL;
+	}
+
+	d = kcache_alloc(&desc_cache);
+	if (!d)
+		return NULL;
+	d->vm.flags = flags;
+	d->vm.caller = caller;
+	err = va_alloc(total, align, vstart, vend, &d->vm, &va);
+	if (err) {
+		d->state = VMD_FREE;
+		kcache_free(&desc_cache, d);
+		if (err == -VM_ENOSPC && !(gfp & __GFP_NOWARN))
+			vm_log(VM_LOG_WARNING,
+			       "vmalloc: allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
+		return NULL;
+	}
+	d->state = VMD_LIVE;
+	vm_stat_add(&vm_count.areas, 1);
+	return va;
+}
+
+/* Clear an area's PTEs (its guard page never has one). No flush. */
+static void unmap_area_noflush(struct vmap_area *va)
+{
+	unsigned long start = va->va_start, end = va->va_end - PAGE_SIZE;
+
+	if (!(va->flags & VA_MAPPED))
+		return;
+	vm_flush_cache_vunmap(start, end);
+	pt_unmap_noflush(start, (end - start) >> PAGE_SHIFT);
+}
+
+/*
+ * Map @nr frames at the start of busy area @va. On failure nothing is
+ * mapped, the range is flushed, and the tables the attempt added are in
+ * @fresh for the caller to roll back.
+ */
+static int map_area(struct vmap_area *va, struct page *const *pages,
+		    unsigned long nr, pgprot_t prot, struct pt_fresh *fresh)
+{
+	unsigned long start = va->va_start;
+	int err = pt_map(start, pages, nr, pgprot_val(prot), fresh);
+
+	if (err) {
+		vm_flush_tlb(start, start + nr * PAGE_SIZE);
+		return err;
+	}
+	va->flags |= VA_MAPPED;
+	vm_flush_cache_vmap(start, start + nr * PAGE_SIZE);
+	return 0;
+}
+
+/* Undo get_area() (and a failed map_area()) for an area nobody saw. */
+static void abort_area(struct vmap_area *va, struct pt_fresh *fresh)
+{
+	struct vm_desc *d = vm_desc_of(va->vm);
+
+	va_abort(va, fresh);
+	if (fresh)
+		pt_free_unlinked(fresh);
+	put_desc(d);
+}
+
+static void free_page_array(struct page **pages, unsigned long nr,
+			    unsigned long flags)
+{
+	if (flags & VM_VPAGES)
+		vfree(pages);
+	else
+		vm_kfree(pages, nr * sizeof(struct page *));
+}
+
+/*
+ * Take the area at @addr out of service: detach it, clear its PTEs and
+ * queue its range for the lazy purge. Return its descriptor (guard page
+ * still counted in size), or NULL with *refused telling whether @refuse
+ * declined it.
+ */
+static struct vm_struct *take_area(const void *addr,
+				   bool (*refuse)(const struct vm_struct *vm),
+				   bool *refused)
+{
+	struct vmap_area *va = va_detach((unsigned long)addr, refuse, refused);
+	struct vm_struct *vm;
+
+	if (!va)
+		return NULL;
+	vm = va->vm;
+	unmap_area_noflush(va);
+	va_release(va);
+	return vm;
+}
+
+/* ------------------------------------------------------------------ */
+/* vmalloc                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Give busy area @va its frames and map them. On failure everything this
+ * function did is undone; the caller still owns the (unmapped) area and
+ * the tables in @fresh.
+ */
+static int populate_area(struct vmap_area *va, gfp_t gfp, pgprot_t prot,
+			 int node, struct pt_fresh *fresh)
+{
+	struct vm_struct *area = va->vm;
+	unsigned long nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
+	unsigned long array_size = nr * sizeof(struct page *);
+	struct page **pages;
+	int err;
+
+	if (array_size > PAGE_SIZE && vm_plat->vmalloc_accessible) {
+		/* Strictly bounded recursion: the array is 512x smaller. */
+		pages = __vmalloc_node_range(array_size, 1, vm_plat->vmalloc_start,
+					     vm_plat->vmalloc_end,
+					     (gfp & ~__GFP_DMA32 & ~__GFP_DMA) |
+					     __GFP_ZERO | __GFP_NOWARN,
+					     PAGE_KERNEL, 0, node, area->caller);
+		if (pages)
+			vm_desc_of(find_vm_area(pages))->kind |= VMD_ARRAY;
+		area->flags |= VM_VPAGES;
+	} else {
+		pages = vm_kmalloc(array_size);
+	}
+	if (!pages) {
+		area->flags &= ~VM_VPAGES;
+		return -VM_ENOMEM;
+	}
+	err = pa_alloc_bulk(node, gfp, nr, pages);
+	if (!err) {
+		err = map_area(va, pages, nr, prot, fresh);
+		if (err)
+			pa_free_bulk(pages, nr);
+	}
+	if (err) {
+		free_page_array(pages, nr, area->flags);
+		area->flags &= ~VM_VPAGES;
+		return err;
+	}
+	area->pages = pages;
+	area->nr_pages = (unsigned int)nr;
+	return 0;
+}
+
+/**
+ * __vmalloc_node_range - allocate virtually contiguous memory
+ * @size: bytes to allocate (rounded up to pages)
+ * @align: alignment of the start (a power of two; below PAGE_SIZE means
+ *	   page aligned)
+ * @start: lowest address the area may start at
+ * @end: the area and its guard page end at or below this
+ * @gfp_mask: page allocator flags (__GFP_ZERO, __GFP_DMA32, ...)
+ * @prot: protection of the mapping
+ * @vm_flags: extra VM_* flags for the area (VM_USERMAP)
+ * @node: NUMA node for the frames, or -1
+ * @caller: shown in vmallocinfo
+ *
+ * The one function behind every vmalloc variant: reserve the address
+ * space, allocate the page array (vmalloc'ed itself when it is larger than
+ * a page and the platform allows it: VM_VPAGES), allocate the frames in
+ * bulk, and map them.
+ *
+ * Return: the address, or NULL (nothing allocated).
+ * Context: may sleep; takes and releases the allocator's locks.
+ */
+void *__vmalloc_node_range(unsigned long size, unsigned long align,
+			   unsigned long start, unsigned long end,
+			   gfp_t gfp_mask, pgprot_t prot,
+			   unsigned long vm_flags, int node,
+			   const void *caller)
+{
+	struct pt_fresh fresh = PT_FRESH_INIT;
+	unsigned long real = PAGE_ALIGN(size);
+	struct vmap_area *va;
+	int err;
+
+	if (!vm_ensure_ready() || !size)
+		return NULL;
+	if (!real || (real >> PAGE_SHIFT) > pa_nr_frames() ||
+	    (real >> PAGE_SHIFT) > UINT_MAX) {
+		if (!(gfp_mask & __GFP_NOWARN))
+			vm_log(VM_LOG_WARNING,
+			       "vmalloc: %lu bytes is more than the %lu-page pool",
+			       size, pa_nr_frames());
+		return NULL;
+	}
+	if (!prot_ok(prot) || node < -1 || node >= (int)pa_nr_nodes()) {
+		vm_log(VM_LOG_WARNING,
+		       "vmalloc: bad protection 0x%llx or node %d",
+		       (unsigned long long)pgprot_val(prot), node);
+		return NULL;
+	}
+	va = get_area(real, align, VM_ALLOC | vm_flags, start, end, gfp_mask,
+		      caller);
+	if (!va)
+		return NULL;
+	err = populate_area(va, gfp_mask, prot, node, &fresh);
+	if (err) {
+		abort_area(va, &fresh);
+		if (!(gfp_mask & __GFP_NOWARN))
+			vm_log(VM_LOG_WARNING,
+			       "vmalloc: allocation failure: %lu bytes (%d)",
+			       real, err);
+		return NULL;
+	}
+	return (void *)va->va_start;
+}
+
+static void *vmalloc_common(unsigned long size, gfp_t gfp, pgprot_t prot,
+			    unsigned long vm_flags, int node,
+			    const void *caller)
+{
+	if (!vm_ensure_ready())
+		return NULL;
+	return __vmalloc_node_range(size, 1, vm_plat->vmalloc_start,
+				    vm_plat->vmalloc_end, gfp, prot, vm_flags,
+				    node, caller);
+}
+
+/**
+ * __vmalloc - allocate virtually contiguous memory
+ * @size: allocation size
+ * @gfp_mask: flags for the page level allocator
+ * @prot: protection mask for the allocated pages
+ *
+ * Return: the address, or NULL.
+ * Context: may sleep.
+ */
+void *__vmalloc(unsigned long size, gfp_t gfp_mask, pgprot_t prot)
+{
+	return vmalloc_common(size, gfp_mask, prot, 0, -1, RET_IP);
+}
+
+/**
+ * vmalloc - allocate virtually contiguous memory
+ * @size: allocation size
+ *
+ * Return: the address of @size bytes (rounded up to pages) mapped
+ * read-write, non-executable, followed by an unmapped guard page; or NULL.
+ * Context: may sleep.
+ */
+void *vmalloc(unsigned long size)
+{
+	return vmalloc_common(size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL,
+			      0, -1, RET_IP);
+}
+
+/**
+ * vzalloc - vmalloc() with the memory zeroed (later kernels)
+ * @size: allocation size
+ *
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vzalloc(unsigned long size)
+{
+	return vmalloc_common(size, GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO,
+			      PAGE_KERNEL, 0, -1, RET_IP);
+}
+
+/**
+ * vmalloc_user - allocate zeroed memory that may be mapped to user space
+ * @size: allocation size
+ *
+ * The area is zeroed (no stale data can leak) and marked VM_USERMAP, which
+ * remap_vmalloc_range() requires. Unlike the seed, the flag is set when
+ * the area is created, so no other thread can see it without.
+ *
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vmalloc_user(unsigned long size)
+{
+	return vmalloc_common(size, GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO,
+			      PAGE_KERNEL, VM_USERMAP, -1, RET_IP);
+}
+
+/**
+ * vmalloc_node - allocate memory with frames from one NUMA node
+ * @size: allocation size
+ * @node: node to take frames from (others are used when it is full)
+ *
+ * Return: the address, or NULL (also for a node that does not exist).
+ * Context: may sleep.
+ */
+void *vmalloc_node(unsigned long size, int node)
+{
+	return vmalloc_common(size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL,
+			      0, node, RET_IP);
+}
+
+/**
+ * vzalloc_node - vmalloc_node() with the memory zeroed (later kernels)
+ * @size: allocation size
+ * @node: node to take frames from
+ *
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vzalloc_node(unsigned long size, int node)
+{
+	return vmalloc_common(size, GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO,
+			      PAGE_KERNEL, 0, node, RET_IP);
+}
+
+/**
+ * vmalloc_exec - allocate executable memory
+ * @size: allocation size
+ *
+ * Return: the address of memory mapped read-write-execute, or NULL.
+ * Context: may sleep.
+ */
+void *vmalloc_exec(unsigned long size)
+{
+	return vmalloc_common(size, GFP_KERNEL | __GFP_HIGHMEM,
+			      PAGE_KERNEL_EXEC, 0, -1, RET_IP);
+}
+
+/**
+ * vmalloc_32 - allocate memory whose frames lie below 4 GiB physical
+ * @size: allocation size
+ *
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vmalloc_32(unsigned long size)
+{
+	return vmalloc_common(size, GFP_KERNEL | GFP_DMA32, PAGE_KERNEL, 0, -1,
+			      RET_IP);
+}
+
+/**
+ * vmalloc_32_user - zeroed memory below 4 GiB physical, for user mapping
+ * @size: allocation size
+ *
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vmalloc_32_user(unsigned long size)
+{
+	return vmalloc_common(size, GFP_KERNEL | GFP_DMA32 | __GFP_ZERO,
+			      PAGE_KERNEL, VM_USERMAP, -1, RET_IP);
+}
+
+/* ------------------------------------------------------------------ */
+/* Freeing                                                             */
+/* ------------------------------------------------------------------ */
+
+static bool owns_pages(const struct vm_struct *vm)
+{
+	return vm->pages != NULL;
+}
+
+/*
+ * The seed's __vunmap. @who names the entry point for the log lines.
+ * vunmap() refuses an area that owns frames (a vmalloc() area): that
+ * would leak them; vfree() frees them.
+ */
+static void release_area(const void *addr, bool vfree_pages, const char *who)
+{
+	struct vm_struct *vm;
+	bool refused;
+
+	if (!addr || !vm_ensure_ready())
+		return;
+	if ((unsigned long)addr & (PAGE_SIZE - 1)) {
+		vm_warn("Trying to %s() bad address (%p)", who, addr);
+		return;
+	}
+	vm = take_area(addr, vfree_pages ? NULL : owns_pages, &refused);
+	if (!vm) {
+		if (refused)
+			vm_warn("Trying to vunmap() a vmalloc() area (%p): use vfree()",
+				addr);
+		else
+			vm_warn("Trying to %s() nonexistent vm area (%p)", who,
+				addr);
+		return;
+	}
+	if (vm->pages) {
+		pa_free_bulk(vm->pages, vm->nr_pages);
+		free_page_array(vm->pages, vm->nr_pages, vm->flags);
+	}
+	put_desc(vm_desc_of(vm));
+}
+
+/**
+ * vfree - release memory allocated by vmalloc()
+ * @addr: the address vmalloc() (or a variant, or vmap()) returned
+ *
+ * Unmaps the area, frees its frames and its descriptor. The address range
+ * is reused only after the next lazy purge. NULL does nothing; an address
+ * that is not the start of a live area logs one line, counts a warning and
+ * changes nothing.
+ *
+ * Context: may sleep; not from interrupt context.
+ */
+void vfree(void *addr)
+{
+	release_area(addr, true, "vfree");
+}
+
+/**
+ * vunmap - release a mapping made by vmap()
+ * @addr: the address vmap() returned
+ *
+ * The pages stay with their owner. An area made by vmalloc() is refused
+ * (with a log line): vunmap() would leak its frames.
+ *
+ * Context: may sleep; not from interrupt context.
+ */
+void vunmap(void *addr)
+{
+	release_area(addr, false, "vunmap");
+}
+
+/* ------------------------------------------------------------------ */
+/* vmap                                                                */
+/* ------------------------------------------------------------------ */
+
+/**
+ * vmap - map an array of pages into virtually contiguous space
+ * @pages: @count page pointers; the same page may appear more than once
+ * @count: number of pages to map
+ * @flags: vm_struct flags for the area (usually VM_MAP)
+ * @prot: page protection for the mapping
+ *
+ * Return: the address, or NULL: for @count 0 or larger than the pool, a
+ * NULL or foreign page in @pages, a bad @prot, or no room. Nothing is
+ * left behind on failure.
+ * Context: may sleep.
+ */
+void *vmap(struct page **pages, unsigned int count, unsigned long flags,
+	   pgprot_t prot)
+{
+	struct pt_fresh fresh = PT_FRESH_INIT;
+	struct vmap_area *va;
+	unsigned int i;
+
+	if (!vm_ensure_ready() || !count)
+		return NULL;
+	if (!pages || count > pa_nr_frames() || !prot_ok(prot)) {
+		vm_log(VM_LOG_WARNING, "vmap: bad arguments (%u pages)", count);
+		return NULL;
+	}
+	for (i = 0; i < count; i++) {
+		if (!pages[i] || !pa_valid_page(pages[i])) {
+			vm_log(VM_LOG_WARNING, "vmap: page %u is %s", i,
+			       pages[i] ? "not a page of the pool" : "NULL");
+			return NULL;
+		}
+	}
+	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
+	va = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
+		      vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
+		      RET_IP);
+	if (!va)
+		return NULL;
+	if (map_area(va, pages, count, prot, &fresh)) {
+		abort_area(va, &fresh);
+		vm_log(VM_LOG_WARNING, "vmap: mapping %u pages failed", count);
+		return NULL;
+	}
+	return (void *)va->va_start;
+}
+
+/* ------------------------------------------------------------------ */
+/* Areas                                                               */
+/* ------------------------------------------------------------------ */
+
+/**
+ * __get_vm_area_caller - reserve address space inside a window
+ * @size: bytes (rounded up to pages; a guard page is added)
+ * @align: alignment, a power of two
+ * @flags: VM_IOREMAP, VM_ALLOC, VM_MAP, VM_USERMAP
+ * @start: window start (clipped to the vmalloc range)
+ * @end: window end (clipped to the vmalloc range)
+ * @caller: shown in vmallocinfo
+ *
+ * Return: the area descriptor, nothing mapped; or NULL. A window that
+ * does not meet the vmalloc range gets NULL: nothing is ever placed
+ * outside the range the library manages.
+ * Context: may sleep.
+ */
+struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
+				       unsigned long flags,
+				       unsigned long start, unsigned long end,
+				       const void *caller)
+{
+	struct vmap_area *va;
+
+	if (!vm_ensure_ready())
+		return NULL;
+	va = get_area(size, align, flags, start, end, GFP_KERNEL, caller);
+	return va ? va->vm : NULL;
+}
+
+/**
+ * __get_vm_area - reserve address space inside [@start, @end)
+ * @size: bytes (rounded up to pages; a guard page is added)
+ * @flags: VM_IOREMAP (aligned to its size, up to 2^IOREMAP_MAX_ORDER),
+ *	   VM_ALLOC, VM_MAP or VM_USERMAP
+ * @start: window start
+ * @end: window end
+ *
+ * Return: the descriptor, or NULL. Context: may sleep.
+ */
+struct vm_struct *__get_vm_area(unsigned long size, unsigned long flags,
+				unsigned long start, unsigned long end)
+{
+	return __get_vm_area_caller(size, 1, flags, start, end, RET_IP);
+}
+
+/**
+ * get_vm_area - reserve a contiguous range of the vmalloc space
+ * @size: bytes (rounded up to pages; a guard page is added)
+ * @flags: VM_IOREMAP or VM_ALLOC (or VM_MAP, VM_USERMAP)
+ *
+ * Return: the descriptor, or NULL. Context: may sleep.
+ */
+struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
+{
+	if (!vm_ensure_ready())
+		return NULL;
+	return __get_vm_area_caller(size, 1, flags, vm_plat->vmalloc_start,
+				    vm_plat->vmalloc_end, RET_IP);
+}
+
+/**
+ * get_vm_area_node - get_vm_area() with the descriptor on @node
+ * @size: bytes
+ * @flags: as for get_vm_area()
+ * @node: NUMA node for the descriptor (advisory), or -1
+ * @gfp_mask: allocation flags (__GFP_NOWARN silences the log line)
+ *
+ * Return: the descriptor, or NULL. Context: may sleep.
+ */
+struct vm_struct *get_vm_area_node(unsigned long size, unsigned long flags,
+				   int node, gfp_t gfp_mask)
+{
+	struct vmap_area *va;
+
+	(void)node;
+	if (!vm_ensure_ready())
+		return NULL;
+	va = get_area(size, 1, flags, vm_plat->vmalloc_start,
+		      vm_plat->vmalloc_end, gfp_mask, RET_IP);
+	return va ? va->vm : NULL;
+}
+
+/**
+ * find_vm_area - find the live area containing an address
+ * @addr: any address inside the area or its guard page
+ *
+ * Return: the descriptor, or NULL. It stays valid only while its owner
+ * keeps the area. Context: takes the area lock briefly.
+ */
+struct vm_struct *find_vm_area(const void *addr)
+{
+	struct vmap_area *va;
+	struct vm_struct *vm = NULL;
+
+	if (!vm_ensure_ready())
+		return NULL;
+	va_lock();
+	va = va_first_after_locked((unsigned long)addr);
+	if (va && va->va_start <= (unsigned long)addr)
+		vm = va->vm;
+	va_unlock();
+	return vm;
+}
+
+/**
+ * remove_vm_area - take an area out of the vmalloc space
+ * @addr: the start of the area
+ *
+ * Unmaps the area and releases its address range (after the next lazy
+ * purge). Its frames, if any, stay allocated: the caller owns them and
+ * the returned descriptor, whose size no longer counts the guard page;
+ * the caller frees the descriptor with free_vm_area().
+ *
+ * Return: the descriptor, or NULL (with a log line) for an address that
+ * is not the start of a live area. Context: may sleep.
+ */
+struct vm_struct *remove_vm_area(void *addr)
+{
+	struct vm_struct *vm;
+	bool refused;
+
+	if (!addr || !vm_ensure_ready())
+		return NULL;
+	vm = take_area(addr, NULL, &refused);
+	if (!vm) {
+		vm_log(VM_LOG_WARNING, "remove_vm_area: no area at %p", addr);
+		return NULL;
+	}
+	vm->size -= PAGE_SIZE;
+	vm_desc_of(vm)->state = VMD_REMOVED;
+	return vm;
+}
+
+/**
+ * free_vm_area - release an area obtained from get_vm_area() and friends
+ * @area: a live area, or one that remove_vm_area() returned
+ *
+ * A live area is removed first (as the seed does); then the descriptor
+ * is freed. Frames the area owns are not freed (use vfree() for that).
+ * Context: may sleep.
+ */
+void free_vm_area(struct vm_struct *area)
+{
+	struct vm_desc *d;
+	struct vm_struct *ret;
+
+	if (!area || !vm_ensure_ready())
+		return;
+	d = vm_desc_of(area);
+	if (d->state == VMD_REMOVED) {
+		put_desc(d);
+		return;
+	}
+	if (d->state != VMD_LIVE) {
+		vm_warn("free_vm_area: %p is not a live area", (void *)area);
+		return;
+	}
+	ret = remove_vm_area(area->addr);
+	if (ret != area) {
+		vm_warn("free_vm_area: %p does not own %p", (void *)area,
+			area->addr);
+		return;
+	}
+	put_desc(d);
+}
+
+/* Busy area @va, if @vm is its live descriptor (va lock held). */
+static struct vmap_area *live_area_locked(const struct vm_struct *vm)
+{
+	struct vmap_area *va;
+
+	if (!vm || vm_desc_of(vm)->state != VMD_LIVE)
+		return NULL;
+	va = va_find_locked((unsigned long)vm->addr);
+	return va && va->vm == vm ? va : NULL;
+}
+
+/**
+ * map_vm_area - map pages into an area from get_vm_area()
+ * @area: a live area
+ * @prot: page protection
+ * @pages: in: points at an array of (area->size - PAGE_SIZE) / PAGE_SIZE
+ *	   pages; out: advanced past them on success (as the seed)
+ *
+ * All or nothing: a NULL page, a page from elsewhere, or a failure while
+ * mapping leaves the area unmapped and *@pages unchanged.
+ *
+ * Return: 0; -EINVAL (not a live area, bad @prot, foreign page), -EBUSY
+ * (already mapped), -ENOMEM (a NULL page, as the seed, or no memory for
+ * tables). Context: may sleep.
+ */
+int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
+{
+	struct pt_fresh fresh = PT_FRESH_INIT;
+	struct vmap_area *va;
+	unsigned long nr, i;
+	int err;
+
+	if (!vm_ensure_ready())
+		return -VM_ENODEV;
+	if (!area || !pages || !*pages || !prot_ok(prot))
+		return -VM_EINVAL;
+	va_lock();
+	va = live_area_locked(area);
+	va_unlock();
+	if (!va) {
+		vm_log(VM_LOG_WARNING, "map_vm_area: %p is not a live area",
+		       (void *)area);
+		return -VM_EINVAL;
+	}
+	nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
+	for (i = 0; i < nr; i++) {
+		struct page *p = (*pages)[i];
+
+		if (!p)
+			return -VM_ENOMEM;
+		if (!pa_valid_page(p))
+			return -VM_EINVAL;
+		if (pt_lookup(va->va_start + i * PAGE_SIZE))
+			return -VM_EBUSY;
+	}
+	err = map_area(va, *pages, nr, prot, &fresh);
+	if (err) {
+		va_unlink_fresh(va, &fresh);
+		pt_free_unlinked(&fresh);
+		return err;
+	}
+	*pages += nr;
+	return 0;
+}
+
+/**
+ * unmap_kernel_range - clear the mappings of a range and flush the TLB
+ * @addr: page-aligned start, inside the vmalloc range
+ * @size: page-aligned length
+ *
+ * Areas keep their address space; only the PTEs go (at once, with a TLB
+ * flush, unlike vfree()'s lazy purge). A bad range logs one line and
+ * changes nothing. Context: may sleep.
+ */
+void unmap_kernel_range(unsigned long addr, unsigned long size)
+{
+	unsigned long end = addr + size;
+
+	if (!vm_ensure_ready())
+		return;
+	if (!size || end < addr || ((addr | size) & (PAGE_SIZE - 1)) ||
+	    addr < vm_plat->vmalloc_start || end > vm_plat->vmalloc_end) {
+		vm_warn("unmap_kernel_range: bad range 0x%lx + 0x%lx", addr,
+			size);
+		return;
+	}
+	vm_flush_cache_vunmap(addr, end);
+	pt_unmap_noflush(addr, size >> PAGE_SHIFT);
+	vm_sync_unmap(addr, size);
+	vm_flush_tlb(addr, end);
+}
+
+/**
+ * alloc_vm_area - reserve address space with its page tables in place
+ * @size: bytes
+ *
+ * Reserves a VM_IOREMAP area and allocates every page table that maps it,
+ * mapping nothing; then vmalloc_sync_all().
+ *
+ * Return: the descriptor, or NULL (nothing left behind). Context: may
+ * sleep.
+ */
+struct vm_struct *alloc_vm_area(size_t size)
+{
+	struct pt_fresh fresh = PT_FRESH_INIT;
+	struct vmap_area *va;
+
+	if (!vm_ensure_ready())
+		return NULL;
+	va = get_area(size, 1, VM_IOREMAP, vm_plat->vmalloc_start,
+		      vm_plat->vmalloc_end, GFP_KERNEL, RET_IP);
+	if (!va)
+		return NULL;
+	if (pt_populate(va->va_start, va->vm->size, &fresh)) {
+		abort_area(va, &fresh);
+		vm_log(VM_LOG_WARNING, "alloc_vm_area: no memory for page tables");
+		return NULL;
+	}
+	vmalloc_sync_all();
+	return va->vm;
+}
+
+/**
+ * vmalloc_sync_all - make the vmalloc page tables visible everywhere
+ *
+ * Calls the platform's sync_all hook (a kernel with per-process top-level
+ * tables copies the vmalloc entries). Context: may sleep.
+ */
+void vmalloc_sync_all(void)
+{
+	if (vm_ensure_ready() && vm_plat->sync_all)
+		vm_plat->sync_all(vm_plat->ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Translation, vread, vwrite                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * vmalloc_to_page - the frame that a vmalloc address maps
+ * @addr: any address in the vmalloc range
+ *
+ * Return: its struct page, or NULL when nothing is mapped there.
+ * Context: any; lock-free.
+ */
+struct page *vmalloc_to_page(const void *addr)
+{
+	uint64_t pte;
+
+	if (!vm_ensure_ready())
+		return NULL;
+	pte = pt_lookup((unsigned long)addr & PAGE_MASK);
+	if (!(pte & _PAGE_PRESENT))
+		return NULL;
+	return pa_pfn_page((pte & PT_ADDR_MASK) >> PAGE_SHIFT);
+}
+
+/**
+ * vmalloc_to_pfn - the frame number that a vmalloc address maps
+ * @addr: any address in the vmalloc range
+ *
+ * Return: the pfn, or 0 when nothing is mapped there (no frame of the
+ * pool has pfn 0 on the soft and host engines). Context: any; lock-free.
+ */
+unsigned long vmalloc_to_pfn(const void *addr)
+{
+	uint64_t pte;
+
+	if (!vm_ensure_ready())
+		return 0;
+	pte = pt_lookup((unsigned long)addr & PAGE_MASK);
+	return pte & _PAGE_PRESENT ? (pte & PT_ADDR_MASK) >> PAGE_SHIFT : 0;
+}
+
+/*
+ * Copy between @buf and [addr, addr + n) inside one area, page by page
+ * through the frames' direct-map addresses. Pages without a mapping (and,
+ * for writes, without write permission) read as zeros and take no write.
+ */
+static void copy_area(char *buf, unsigned long addr, unsigned long n,
+		      bool write)
+{
+	while (n) {
+		unsigned long off = addr & (PAGE_SIZE - 1);
+		unsigned long chunk = vm_min(n, PAGE_SIZE - off);
+		uint64_t pte = pt_lookup(addr & PAGE_MASK);
+		struct page *pg = NULL;
+
+		if (pte & _PAGE_PRESENT)
+			pg = pa_pfn_page((pte & PT_ADDR_MASK) >> PAGE_SHIFT);
+		if (!write) {
+			if (pg)
+				vm_memcpy(buf, (char *)pa_page_address(pg) + off,
+					  chunk);
+			else
+				vm_memset(buf, 0, chunk);
+		} else if (pg && (pte & _PAGE_RW)) {
+			vm_memcpy((char *)pa_page_address(pg) + off, buf, chunk);
+		}
+		buf += chunk;
+		addr += chunk;
+		n -= chunk;
+	}
+}
+
+/*
+ * The seed's vread/vwrite walk, made safe: [addr, addr + count) is
+ * clipped at the top of the address space; holes between areas and
+ * guard pages read as zeros (vread) and are skipped (vwrite); VM_IOREMAP
+ * areas are never touched (zeros / no write). The return value, as in
+ * the seed, counts the bytes up to the end of the last area the range
+ * reaches, 0 if it reaches none.
+ */
+static long vrw(char *buf, char *addr, unsigned long count, bool write)
+{
+	unsigned long a = (unsigned long)addr, pos = a, end;
+	struct vmap_area *va;
+
+	if (!vm_ensure_ready() || !count || !buf)
+		return 0;
+	if (a + count < a)
+		count = 0UL - a;
+	end = a + count;
+	va_lock();
+	for (va = va_first_after_locked(a); va && va->va_start < end && pos < end;
+	     va = va_next_locked(va)) {
+		unsigned long data_end = va->va_start + va->vm->size - PAGE_SIZE;
+		unsigned long stop;
+
+		if (data_end <= pos)
+			continue;	/* only its guard page is ahead */
+		if (va->va_start > pos) {
+			unsigned long hole = va->va_start - pos;
+
+			if (!write)
+				vm_memset(buf + (pos - a), 0, hole);
+			pos = va->va_start;
+		}
+		stop = vm_min(data_end, end);
+		if (va->vm->flags & VM_IOREMAP) {
+			if (!write)
+				vm_memset(buf + (pos - a), 0, stop - pos);
+		} else {
+			copy_area(buf + (pos - a), pos, stop - pos, write);
+		}
+		pos = stop;
+	}
+	va_unlock();
+	return (long)(pos - a);
+}
+
+/**
+ * vread - read vmalloc memory into a buffer
+ * @buf: destination, at least @count bytes
+ * @addr: vmalloc address to start at
+ * @count: bytes to read
+ *
+ * Return: bytes accounted, as described at vrw(); everything within them
+ * that is not mapped memory of a live area reads as zero.
+ * Context: takes the area lock for the copy.
+ */
+long vread(char *buf, char *addr, unsigned long count)
+{
+	return vrw(buf, addr, count, false);
+}
+
+/**
+ * vwrite - write a buffer into vmalloc memory
+ * @buf: source, at least @count bytes
+ * @addr: vmalloc address to start at
+ * @count: bytes to write
+ *
+ * Only mapped, writable pages of live non-ioremap areas are written.
+ * Return: bytes accounted, as for vread().
+ * Context: takes the area lock for the copy.
+ */
+long vwrite(char *buf, char *addr, unsigned long count)
+{
+	return vrw(buf, addr, count, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* User mappings                                                       */
+/* ------------------------------------------------------------------ */
+
+/**
+ * remap_vmalloc_range - map a vmalloc_user() area into user space
+ * @vma: the user range to cover, completely
+ * @addr: start of a VM_USERMAP area
+ * @pgoff: pages into the area where the mapping starts
+ *
+ * Return: 0 (and VM_RESERVED set in @vma); -EINVAL for an unaligned or
+ * unknown @addr, an area without VM_USERMAP, an empty or unaligned @vma,
+ * or when @pgoff plus the vma's size passes the end of the area (computed
+ * without overflow); -ENOSYS without platform support; or the platform's
+ * error, with everything mapped so far unmapped again.
+ * Context: may sleep.
+ */
+int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
+			unsigned long pgoff)
+{
+	unsigned long usize, area_bytes, uaddr, kaddr, done = 0;
+	struct vmap_area *va;
+	int err = 0;
+
+	if (!vm_ensure_ready())
+		return -VM_ENODEV;
+	if (!vma || vma->vm_end <= vma->vm_start ||
+	    ((vma->vm_start | vma->vm_end) & (PAGE_SIZE - 1)) ||
+	    ((unsigned long)addr & (PAGE_SIZE - 1)))
+		return -VM_EINVAL;
+	usize = vma->vm_end - vma->vm_start;
+	va_lock();
+	va = va_find_locked((unsigned long)addr);
+	if (!va || !(va->vm->flags & VM_USERMAP)) {
+		va_unlock();
+		return -VM_EINVAL;
+	}
+	area_bytes = va->vm->size - PAGE_SIZE;
+	va_unlock();
+	if (pgoff > area_bytes >> PAGE_SHIFT ||
+	    usize > area_bytes - (pgoff << PAGE_SHIFT))
+		return -VM_EINVAL;
+	if (!vm_plat->user_map)
+		return -VM_ENOSYS;
+
+	uaddr = vma->vm_start;
+	kaddr = (unsigned long)addr + (pgoff << PAGE_SHIFT);
+	while (done < usize) {
+		unsigned long pfn = vmalloc_to_pfn((void *)(kaddr + done));
+		unsigned long run = PAGE_SIZE;
+
+		if (!pfn) {
+			err = -VM_EINVAL;
+			break;
+		}
+		while (done + run < usize &&
+		       vmalloc_to_pfn((void *)(kaddr + done + run)) ==
+		       pfn + (run >> PAGE_SHIFT))
+			run += PAGE_SIZE;
+		err = vm_plat->user_map(vm_plat->ctx, vma, uaddr + done, pfn,
+					run >> PAGE_SHIFT);
+		if (err)
+			break;
+		done += run;
+	}
+	if (err) {
+		if (done)
+			vm_plat->user_unmap(vm_plat->ctx, vma, uaddr, done);
+		return err < 0 ? err : -VM_EINVAL;
+	}
+	vma->vm_flags |= VM_RESERVED;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up and tear-down                                                */
+/* ------------------------------------------------------------------ */
+
+int vm_areas_init(void)
+{
+	kcache_init(&desc_cache, "vm_struct", sizeof(struct vm_desc));
+	return 0;
+}
+
+long vm_areas_exit(void)
+{
+	unsigned long pos = vm_plat->vmalloc_start;
+	long left = 0;
+
+	for (;;) {
+		struct vmap_area *va;
+		void *addr = NULL;
+		bool array = false;
+
+		va_lock();
+		va = va_first_after_locked(pos);
+		if (va) {
+			addr = (void *)va->va_start;
+			pos = va->va_end;
+			array = vm_desc_of(va->vm)->kind & VMD_ARRAY;
+		}
+		va_unlock();
+		if (!va)
+			break;
+		/* A page array goes with the area that owns it. */
+		if (!array) {
+			left++;
+			vfree(addr);
+		}
+	}
+	left += (long)vm_stat_read(&vm_count.areas);	/* removed, unfreed */
+	kcache_destroy(&desc_cache);
+	return left;
+}
