@@ -10,6 +10,8 @@
 # EXTRA_LDFLAGS, VM_DEBUG (0 release, 1 lock asserts, 2 sanity walks).
 
 CC        ?= cc
+V         ?= 0
+Q         := $(if $(filter 1,$(V)),,@)
 BUILD     ?= build
 PREFIX    ?= /usr/local
 VM_DEBUG  ?= 0
@@ -41,28 +43,34 @@ lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so
 
 $(BUILD)/obj/src/core/%.o: src/core/%.c $(wildcard src/core/*.h) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CORE_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libvmalloc.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/libvmalloc.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests: $(TEST_BIN)
 $(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libvmalloc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc/core -Itests $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) -Isrc/core -Itests $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
 
 examples: $(EXAMPLES)
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libvmalloc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
+	@echo "  EXAMPLE $@"
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
 
 run: $(BUILD)/examples/tour
 	$(BUILD)/examples/tour
@@ -93,3 +101,6 @@ install: lib
 
 clean:
 	rm -rf build
+
+# Pieces with their own rules (bench, fuzz, the QEMU kernel) live in mk/.
+-include $(wildcard mk/*.mk)

@@ -317,7 +317,7 @@ int vmalloc_get_stats(struct vmalloc_stats *st)
 	st->areas = vm_stat_read(&vm_count.areas);
 	st->vmap_areas = vs.busy;
 	st->pt_pages = pt_nr_tables();
-	st->meta_bytes = slab_live_bytes();
+	st->meta_bytes = slab_live_bytes() - va_stock_bytes();
 	st->meta_reserved_bytes = slab_reserved_bytes();
 	st->warnings = vm_stat_read(&vm_count.warnings);
 	st->lazy_pages = vs.lazy_pages;

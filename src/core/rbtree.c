@@ -108,7 +108,10 @@ void rb_insert(struct rb_root *root, struct rb_node *node, rb_recompute_fn fn)
 	struct rb_node *p, *g, *u;
 
 	/* A new leaf can only raise its ancestors' summaries. */
-	rb_propagate(node, fn);
+	if (fn) {
+		fn(node);
+		rb_propagate(rb_parent(node), fn);
+	}
 
 	while ((p = rb_parent(node)) && is_red(p)) {
 		g = rb_parent(p);	/* exists: a red node is never the root */

@@ -98,7 +98,7 @@ static bool stock_locked(void)
 			return false;
 		v->lazy_next = va.spare;
 		va.spare = v;
-		va.nr_spare++;
+		__atomic_store_n(&va.nr_spare, va.nr_spare + 1, __ATOMIC_RELAXED);
 	}
 	return true;
 }
@@ -108,7 +108,7 @@ static struct vmap_area *node_get_locked(void)
 	struct vmap_area *v = va.spare;
 
 	va.spare = v->lazy_next;
-	va.nr_spare--;
+	__atomic_store_n(&va.nr_spare, va.nr_spare - 1, __ATOMIC_RELAXED);
 	vm_memset(v, 0, sizeof(*v));
 	return v;
 }
@@ -118,7 +118,7 @@ static void node_put_locked(struct vmap_area *v)
 	if (va.nr_spare < VA_SPARE_MAX) {
 		v->lazy_next = va.spare;
 		va.spare = v;
-		va.nr_spare++;
+		__atomic_store_n(&va.nr_spare, va.nr_spare + 1, __ATOMIC_RELAXED);
 	} else {
 		kcache_free(&va.cache, v);
 	}
@@ -638,6 +638,11 @@ void va_get_stats(struct va_stats *st)
 unsigned long va_node_bytes(void)
 {
 	return va.cache.size;
+}
+
+unsigned long va_stock_bytes(void)
+{
+	return __atomic_load_n(&va.nr_spare, __ATOMIC_RELAXED) * va.cache.size;
 }
 
 /* Recompute subtree maxima; -1 if a stored one is wrong. */

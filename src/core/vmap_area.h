@@ -102,6 +102,8 @@ struct va_stats {
 void va_get_stats(struct va_stats *st);
 /* Bytes held per busy area by this layer. */
 unsigned long va_node_bytes(void);
+/* Bytes of nodes kept in stock (allocated, not describing any range). */
+unsigned long va_stock_bytes(void);
 
 int va_check(void);
 
