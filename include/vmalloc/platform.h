@@ -230,6 +230,14 @@ int vmalloc_core_init(const struct vm_platform *plat,
  */
 long vmalloc_core_exit(void);
 
+/*
+ * vmalloc_core_forget - drop the running instance without touching any of
+ * its memory or calling any hook: for a child process after fork(), where
+ * the parent's memory must not be used. Its metadata is leaked; the core is
+ * uninitialised afterwards and may be initialised again.
+ */
+void vmalloc_core_forget(void);
+
 /* True once vmalloc_core_init() succeeded (and until exit). */
 bool vmalloc_core_ready(void);
 

@@ -294,6 +294,12 @@ long vmalloc_core_exit(void)
 	return left;
 }
 
+void vmalloc_core_forget(void)
+{
+	__atomic_store_n(&core_ready, 0, __ATOMIC_RELEASE);
+	vm_plat = NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* Statistics and sanity                                               */
 /* ------------------------------------------------------------------ */

@@ -135,6 +135,7 @@ int slab_init(void)
 
 	large_live = 0;
 	chunk_bytes = 0;
+	vm_memset(registry, 0, sizeof(registry));
 	for (i = 0; i < KMALLOC_CLASSES; i++)
 		kcache_init(&kmalloc_caches[i], class_names[i],
 			    1UL << (i + KMALLOC_MIN_SHIFT));

@@ -32,6 +32,9 @@ static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vm_platform platform;		/* valid while initialised */
 static const struct hosted_engine *engine;	/* NULL when not initialised */
 static bool quiet;
+static struct vmalloc_config running_cfg;	/* what is running */
+static bool child_restart;			/* forked: start over with it */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /* ------------------------------------------------------------------ */
 /* Shared platform hooks                                               */
@@ -200,6 +203,41 @@ static void fill_common(struct vm_platform *p)
 	p->symbolize = symbolize;
 }
 
+/*
+ * fork(): before the child runs, its copies of the engine's mappings are
+ * unmapped (the engine's teardown), so the child can neither read, write
+ * nor free the parent's vmalloc memory, and sees none of the parent's
+ * later changes. Its copy of the library state describes memory it does
+ * not have: it is forgotten (never freed: that memory is gone), and the
+ * next call in the child starts a fresh instance with the parent's
+ * configuration.
+ */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&init_lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&init_lock);
+}
+
+static void atfork_child(void)
+{
+	if (engine) {
+		vmalloc_core_forget();
+		engine->teardown(platform.ctx);
+		engine = NULL;
+		child_restart = true;
+	}
+	pthread_mutex_unlock(&init_lock);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
 /* init_lock held. */
 static int init_locked(const struct vmalloc_config *cfg)
 {
@@ -213,6 +251,7 @@ static int init_locked(const struct vmalloc_config *cfg)
 
 	if (vmalloc_core_ready())
 		return -EBUSY;
+	pthread_once(&atfork_once, register_atfork);
 	if (!cfg)
 		cfg = &none;
 	quiet = cfg->quiet || getenv("VMALLOC_QUIET");
@@ -262,6 +301,8 @@ static int init_locked(const struct vmalloc_config *cfg)
 		return err;
 	}
 	engine = eng;
+	running_cfg = *cfg;
+	running_cfg.engine = eng->name;
 	return 0;
 }
 
@@ -281,7 +322,8 @@ int vm_platform_autoinit(void)
 
 	pthread_mutex_lock(&init_lock);
 	if (!vmalloc_core_ready())
-		err = init_locked(NULL);
+		err = init_locked(child_restart ? &running_cfg : NULL);
+	child_restart = false;
 	pthread_mutex_unlock(&init_lock);
 	return err;
 }
@@ -296,6 +338,7 @@ long vmalloc_exit(void)
 		engine->teardown(platform.ctx);
 		engine = NULL;
 	}
+	child_restart = false;
 	pthread_mutex_unlock(&init_lock);
 	return left;
 }

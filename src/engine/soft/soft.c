@@ -11,33 +11,24 @@
  * page_address(vmalloc_to_page(p)).
  *
  * User ranges for remap_vmalloc_range() live in a simulated user address
- * space: each reservation records the frame mapped at each of its pages.
+ * space: each reservation only records the frame mapped at each page.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 
 #include "../../hosted/engine.h"
+#include "../../hosted/uvma.h"
 
 #define SOFT_BASE_PFN		256UL			/* frames from 1 MiB */
 #define SOFT_VMALLOC_START	0xffffc90000000000UL
 #define SOFT_USER_BASE		0x0000100000000000UL
-#define SOFT_UVMA_MAGIC		0x75766d61UL
-
-struct soft_uvma {
-	unsigned long magic;
-	unsigned long start, end;
-	unsigned long pfn[];		/* one per page, 0 when unmapped */
-};
 
 struct soft_ctx {
 	unsigned char *pool;
 	size_t pool_bytes;
-	pthread_mutex_t user_lock;	/* next_user and the uvma contents */
-	unsigned long next_user;
+	unsigned long next_user;	/* next simulated user address */
 };
 
 static void soft_release(void *ctx, unsigned long pfn, unsigned long nr)
@@ -48,101 +39,53 @@ static void soft_release(void *ctx, unsigned long pfn, unsigned long nr)
 		MADV_DONTNEED);
 }
 
-static struct soft_uvma *uvma_of(const struct vm_area_struct *vma)
-{
-	struct soft_uvma *u = vma->vm_mm;
-
-	if (!u || u->magic != SOFT_UVMA_MAGIC || vma->vm_start < u->start ||
-	    vma->vm_end > u->end)
-		return NULL;
-	return u;
-}
-
 static int soft_user_map(void *ctx, struct vm_area_struct *vma,
 			 unsigned long uaddr, unsigned long pfn,
 			 unsigned long nr)
 {
-	struct soft_ctx *c = ctx;
-	struct soft_uvma *u = uvma_of(vma);
-	unsigned long i, first;
+	struct uvma *u = uvma_of(vma);
 
-	if (!u || uaddr < u->start || nr > (u->end - uaddr) >> PAGE_SHIFT)
+	(void)ctx;
+	if (!u || !uvma_covers(u, uaddr, nr << PAGE_SHIFT))
 		return -EINVAL;
-	first = (uaddr - u->start) >> PAGE_SHIFT;
-	pthread_mutex_lock(&c->user_lock);
-	for (i = 0; i < nr; i++)
-		u->pfn[first + i] = pfn + i;
-	pthread_mutex_unlock(&c->user_lock);
+	uvma_set(u, uaddr, pfn, nr);
 	return 0;
 }
 
 static void soft_user_unmap(void *ctx, struct vm_area_struct *vma,
 			    unsigned long uaddr, unsigned long len)
 {
-	struct soft_ctx *c = ctx;
-	struct soft_uvma *u = uvma_of(vma);
-	unsigned long i, first;
+	struct uvma *u = uvma_of(vma);
 
-	if (!u || uaddr < u->start || len > u->end - uaddr)
-		return;
-	first = (uaddr - u->start) >> PAGE_SHIFT;
-	pthread_mutex_lock(&c->user_lock);
-	for (i = 0; i < len >> PAGE_SHIFT; i++)
-		u->pfn[first + i] = 0;
-	pthread_mutex_unlock(&c->user_lock);
+	(void)ctx;
+	if (u && uvma_covers(u, uaddr, len))
+		uvma_clear(u, uaddr, len);
 }
 
 static int soft_user_reserve(void *ctx, struct vm_area_struct *vma,
 			     unsigned long size)
 {
 	struct soft_ctx *c = ctx;
-	unsigned long pages = size >> PAGE_SHIFT;
-	struct soft_uvma *u;
+	unsigned long start = __atomic_fetch_add(&c->next_user,
+						 size + 16 * PAGE_SIZE,
+						 __ATOMIC_RELAXED);
 
-	if (pages > (1UL << 30))
-		return -EINVAL;
-	u = calloc(1, sizeof(*u) + pages * sizeof(u->pfn[0]));
-	if (!u)
-		return -ENOMEM;
-	pthread_mutex_lock(&c->user_lock);
-	u->start = c->next_user;
-	c->next_user += size + 16 * PAGE_SIZE;	/* keep a gap */
-	pthread_mutex_unlock(&c->user_lock);
-	u->end = u->start + size;
-	u->magic = SOFT_UVMA_MAGIC;
-	memset(vma, 0, sizeof(*vma));
-	vma->vm_start = u->start;
-	vma->vm_end = u->end;
-	vma->vm_flags = VM_READ | VM_WRITE | VM_SHARED;
-	vma->vm_mm = u;
-	return 0;
+	return uvma_create(vma, start, size);
 }
 
 static void soft_user_release(void *ctx, struct vm_area_struct *vma)
 {
-	struct soft_uvma *u = uvma_of(vma);
-
 	(void)ctx;
-	if (!u)
-		return;
-	u->magic = 0;
-	free(u);
-	vma->vm_mm = NULL;
+	uvma_destroy(vma);
 }
 
 static unsigned long soft_user_pfn(void *ctx, const struct vm_area_struct *vma,
 				   unsigned long uaddr)
 {
-	struct soft_ctx *c = ctx;
-	struct soft_uvma *u = uvma_of(vma);
-	unsigned long pfn;
+	struct uvma *u = uvma_of(vma);
 
-	if (!u)
-		return 0;
-	pthread_mutex_lock(&c->user_lock);
-	pfn = u->pfn[(uaddr - u->start) >> PAGE_SHIFT];
-	pthread_mutex_unlock(&c->user_lock);
-	return pfn;
+	(void)ctx;
+	return u && uvma_covers(u, uaddr, PAGE_SIZE) ? uvma_pfn(u, uaddr) : 0;
 }
 
 static int soft_setup(const struct engine_config *cfg, struct vm_platform *p)
@@ -162,7 +105,6 @@ static int soft_setup(const struct engine_config *cfg, struct vm_platform *p)
 		free(c);
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&c->user_lock, NULL);
 	c->next_user = SOFT_USER_BASE;
 
 	p->name = "soft";
@@ -186,7 +128,6 @@ static void soft_teardown(void *ctx)
 	struct soft_ctx *c = ctx;
 
 	hosted_unmap(c->pool, c->pool_bytes);
-	pthread_mutex_destroy(&c->user_lock);
 	free(c);
 }
 
