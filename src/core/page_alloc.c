@@ -242,9 +242,12 @@ static int grow_locked(struct zone *z)
  *   [            order k           ]  take the lower half, keep splitting
  *   [   order k-1   ][ free k-1    ]  the upper halves go back as free
  *
- * Return its frame index, or -1. *zero tells whether it reads as zero.
+ * Return its frame index, or -1. *zero tells whether it reads as zero;
+ * *may_grow says whether growing is allowed, and is cleared when growing
+ * is impossible or failed.
  */
-static long take_block_locked(struct zone *z, unsigned int order, bool *zero)
+static long take_block_locked(struct zone *z, unsigned int order, bool *zero,
+			      bool *may_grow)
 {
 	unsigned int o;
 	unsigned long idx;
@@ -255,8 +258,11 @@ static long take_block_locked(struct zone *z, unsigned int order, bool *zero)
 				break;
 		if (o < MAX_ORDER)
 			break;
-		if (grow_locked(z))
+		/* A zone that failed to grow is not asked again this call. */
+		if (!*may_grow || grow_locked(z)) {
+			*may_grow = false;
 			return -1;
+		}
 	}
 	idx = z->area[o].head;
 	*zero = pull_block_locked(z, idx, o);
@@ -408,8 +414,10 @@ struct page *pa_alloc(int nid, gfp_t gfp, unsigned int order,
 		goto fail;
 	nz = build_zonelist(nid, gfp, zl);
 	for (i = 0; i < nz && idx < 0; i++) {
+		bool may_grow = true;
+
 		vm_lock(&zl[i]->lock);
-		idx = take_block_locked(zl[i], order, &zero);
+		idx = take_block_locked(zl[i], order, &zero, &may_grow);
 		if (idx >= 0)
 			mark_allocated((unsigned long)idx, order, false);
 		vm_unlock(&zl[i]->lock);
@@ -434,6 +442,8 @@ fail:
 static unsigned long bulk_from_zone_locked(struct zone *z, unsigned long got,
 					   unsigned long n, struct page **out)
 {
+	bool may_grow = true;
+
 	while (got < n) {
 		unsigned long want = n - got, i;
 		unsigned int order = (unsigned int)vm_fls(want) - 1;
@@ -442,12 +452,12 @@ static unsigned long bulk_from_zone_locked(struct zone *z, unsigned long got,
 
 		if (order > MAX_ORDER - 1)
 			order = MAX_ORDER - 1;
-		idx = take_block_locked(z, order, &zero);
+		idx = take_block_locked(z, order, &zero, &may_grow);
 		/* No block that large: take the largest smaller one. */
 		while (idx < 0 && order > 0) {
 			order--;
 			if (z->area[order].head != PA_NONE)
-				idx = take_block_locked(z, order, &zero);
+				idx = take_block_locked(z, order, &zero, &may_grow);
 		}
 		if (idx < 0)
 			break;

@@ -324,11 +324,11 @@ static uint64_t *parent_entry(unsigned long addr, int level)
 void pt_unlink_fresh(struct pt_fresh *fresh,
 		     bool (*in_use)(const void *ctx, unsigned long start,
 				    unsigned long end),
-		     const void *ctx)
+		     const void *ctx, struct pt_fresh *out)
 {
-	uint32_t idx = fresh->head, out = PA_NONE;
-	unsigned long kept = 0;
+	uint32_t idx = fresh->head, kept = PA_NONE, *tail = &kept;
 
+	fresh->head = PA_NONE;
 	while (idx != PA_NONE) {
 		struct page *pg = pa_pfn_page(vm_plat->base_pfn + idx);
 		uint32_t next = pg->next;
@@ -349,15 +349,19 @@ void pt_unlink_fresh(struct pt_fresh *fresh,
 		}
 		vm_unlock(&pt.lock);
 		if (unlinked) {
-			pg->next = out;
-			out = idx;
+			pg->next = out->head;
+			out->head = idx;
+			out->count++;
+			fresh->count--;
 		} else {
-			kept++;
+			/* Still needed: keep it, in order, for a later try. */
+			pg->next = PA_NONE;
+			*tail = idx;
+			tail = &pg->next;
 		}
 		idx = next;
 	}
-	fresh->head = out;
-	fresh->count -= kept;
+	fresh->head = kept;
 }
 
 void pt_free_unlinked(struct pt_fresh *fresh)

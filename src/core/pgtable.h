@@ -65,16 +65,17 @@ uint64_t pt_lookup(unsigned long addr);
 
 /*
  * Roll back @fresh: unlink each of its tables whose address span no live
- * area can use any more (@in_use says; the caller holds what keeps that
- * answer stable, i.e. the va lock), keeping the others. The unlinked
- * frames move to @fresh for pt_free_unlinked(), which must run with no
- * core lock held (it flushes the TLB and frees frames).
+ * area can use any more (@in_use says, given @ctx; the caller holds what
+ * keeps that answer stable, i.e. the va lock) and move it to @out; the
+ * others stay in @fresh for a later try. The frames in @out go back with
+ * pt_free_unlinked(), which must run with no core lock held (it flushes
+ * the TLB and frees frames).
  */
 void pt_unlink_fresh(struct pt_fresh *fresh,
 		     bool (*in_use)(const void *ctx, unsigned long start,
 				    unsigned long end),
-		     const void *ctx);
-void pt_free_unlinked(struct pt_fresh *fresh);
+		     const void *ctx, struct pt_fresh *out);
+void pt_free_unlinked(struct pt_fresh *out);
 
 unsigned long pt_nr_tables(void);
 

@@ -149,10 +149,10 @@ static int map_area(struct vmap_area *va, struct page *const *pages,
 static void abort_area(struct vmap_area *va, struct pt_fresh *fresh)
 {
 	struct vm_desc *d = vm_desc_of(va->vm);
+	struct pt_fresh gone = PT_FRESH_INIT;
 
-	va_abort(va, fresh);
-	if (fresh)
-		pt_free_unlinked(fresh);
+	va_abort(va, fresh, &gone);
+	pt_free_unlinked(&gone);
 	put_desc(d);
 }
 
@@ -190,10 +190,16 @@ static struct vm_struct *take_area(const void *addr,
 /* vmalloc                                                             */
 /* ------------------------------------------------------------------ */
 
+static void *vmalloc_range(unsigned long size, unsigned long align,
+			   unsigned long start, unsigned long end, gfp_t gfp,
+			   pgprot_t prot, unsigned long vm_flags, int node,
+			   const void *caller, struct pt_fresh *fresh);
+
 /*
  * Give busy area @va its frames and map them. On failure everything this
  * function did is undone; the caller still owns the (unmapped) area and
- * the tables in @fresh.
+ * the tables in @fresh, which also holds the tables a vmalloc()ed page
+ * array added.
  */
 static int populate_area(struct vmap_area *va, gfp_t gfp, pgprot_t prot,
 			 int node, struct pt_fresh *fresh)
@@ -206,11 +212,11 @@ static int populate_area(struct vmap_area *va, gfp_t gfp, pgprot_t prot,
 
 	if (array_size > PAGE_SIZE && vm_plat->vmalloc_accessible) {
 		/* Strictly bounded recursion: the array is 512x smaller. */
-		pages = __vmalloc_node_range(array_size, 1, vm_plat->vmalloc_start,
-					     vm_plat->vmalloc_end,
-					     (gfp & ~__GFP_DMA32 & ~__GFP_DMA) |
-					     __GFP_ZERO | __GFP_NOWARN,
-					     PAGE_KERNEL, 0, node, area->caller);
+		pages = vmalloc_range(array_size, 1, vm_plat->vmalloc_start,
+				      vm_plat->vmalloc_end,
+				      (gfp & ~__GFP_DMA32 & ~__GFP_DMA) |
+				      __GFP_ZERO | __GFP_NOWARN,
+				      PAGE_KERNEL, 0, node, area->caller, fresh);
 		if (pages)
 			vm_desc_of(find_vm_area(pages))->kind |= VMD_ARRAY;
 		area->flags |= VM_VPAGES;
@@ -265,6 +271,22 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
 			   const void *caller)
 {
 	struct pt_fresh fresh = PT_FRESH_INIT;
+
+	return vmalloc_range(size, align, start, end, gfp_mask, prot, vm_flags,
+			     node, caller, &fresh);
+}
+
+/*
+ * __vmalloc_node_range() with the list of page tables the call adds: a
+ * failure takes back the ones no other area needs. On success the tables
+ * simply stay (the list is forgotten).
+ */
+static void *vmalloc_range(unsigned long size, unsigned long align,
+			   unsigned long start, unsigned long end,
+			   gfp_t gfp_mask, pgprot_t prot,
+			   unsigned long vm_flags, int node,
+			   const void *caller, struct pt_fresh *fresh)
+{
 	unsigned long real = PAGE_ALIGN(size);
 	struct vmap_area *va;
 	int err;
@@ -289,9 +311,9 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
 		      caller);
 	if (!va)
 		return NULL;
-	err = populate_area(va, gfp_mask, prot, node, &fresh);
+	err = populate_area(va, gfp_mask, prot, node, fresh);
 	if (err) {
-		abort_area(va, &fresh);
+		abort_area(va, fresh);
 		if (!(gfp_mask & __GFP_NOWARN))
 			vm_log(VM_LOG_WARNING,
 			       "vmalloc: allocation failure: %lu bytes (%d)",
@@ -779,8 +801,10 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 	}
 	err = map_area(va, *pages, nr, prot, &fresh);
 	if (err) {
-		va_unlink_fresh(va, &fresh);
-		pt_free_unlinked(&fresh);
+		struct pt_fresh gone = PT_FRESH_INIT;
+
+		va_unlink_fresh(va, &fresh, &gone);
+		pt_free_unlinked(&gone);
 		return err;
 	}
 	*pages += nr;

@@ -441,7 +441,8 @@ void va_release(struct vmap_area *v)
 		va_purge();
 }
 
-void va_abort(struct vmap_area *v, struct pt_fresh *fresh)
+void va_abort(struct vmap_area *v, struct pt_fresh *fresh,
+	      struct pt_fresh *out)
 {
 	vm_lock(&va.lock);
 	rb_erase(&va.busy_root, &v->rb_node, NULL);
@@ -449,14 +450,15 @@ void va_abort(struct vmap_area *v, struct pt_fresh *fresh)
 	v->flags = 0;
 	free_insert_merge_locked(v);
 	if (fresh)
-		pt_unlink_fresh(fresh, busy_in_range_locked, NULL);
+		pt_unlink_fresh(fresh, busy_in_range_locked, NULL, out);
 	vm_unlock(&va.lock);
 }
 
-void va_unlink_fresh(struct vmap_area *v, struct pt_fresh *fresh)
+void va_unlink_fresh(struct vmap_area *v, struct pt_fresh *fresh,
+		     struct pt_fresh *out)
 {
 	vm_lock(&va.lock);
-	pt_unlink_fresh(fresh, busy_in_range_locked, v);
+	pt_unlink_fresh(fresh, busy_in_range_locked, v, out);
 	vm_unlock(&va.lock);
 }
 

@@ -70,16 +70,18 @@ void va_release(struct vmap_area *va);
 /*
  * Undo va_alloc() after a failed mapping: the range is freed at once (the
  * caller flushed it), and the tables in @fresh (may be NULL) that no busy
- * area needs are unlinked for pt_free_unlinked().
+ * area needs move to @out, for pt_free_unlinked().
  */
 struct pt_fresh;
-void va_abort(struct vmap_area *va, struct pt_fresh *fresh);
+void va_abort(struct vmap_area *va, struct pt_fresh *fresh,
+	      struct pt_fresh *out);
 
 /*
- * A mapping into busy area @va failed: unlink the tables in @fresh that
- * no other busy area needs (the area stays allocated).
+ * A mapping into busy area @va failed: move the tables in @fresh that no
+ * other busy area needs to @out (the area stays allocated).
  */
-void va_unlink_fresh(struct vmap_area *va, struct pt_fresh *fresh);
+void va_unlink_fresh(struct vmap_area *va, struct pt_fresh *fresh,
+		     struct pt_fresh *out);
 
 /* Flush every lazy area now. */
 void va_purge(void);

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmbench: the scenarios of the kernel's test_vmalloc module, timed over
+ * libvmalloc's public API on the soft engine and over the seed baseline
+ * (bench/seed_list.c). See bench/README.md for what is measured.
+ *
+ * Layout: vmbench.c parses options and drives runs; scenarios.c holds
+ * the scenario bodies; report.c prints tables and JSON; plot.c draws the
+ * SVG; hostbench.c is the host-engine section; seed_list.c the baseline.
+ *
+ * One "op" is one allocation and the free that undoes it (an alloc+free
+ * pair). A scenario loop may hold several ops (ops_per_loop).
+ */
+#ifndef VMBENCH_BENCH_H
+#define VMBENCH_BENCH_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmalloc/vmalloc.h"
+#include "seed_list.h"
+
+#define MAX_REPEAT	64
+#define MAX_THREADS	64
+#define MAX_BUSY	16
+
+/* What is allocated: address space only, or the whole vmalloc. */
+enum bench_mode { MODE_KVA, MODE_FULL };
+/* Who allocates it. */
+enum bench_impl { IMPL_OURS, IMPL_SEED };
+
+struct worker;
+struct bench_run;
+
+struct scenario {
+	const char *name;
+	const char *what;		/* one line: what a loop does */
+	const char *param_name;		/* "pages", "busy", or NULL */
+	unsigned long default_loops;
+	unsigned long quick_loops;
+	unsigned int ops_per_loop;
+	bool kernel_default;		/* in the default (all) set */
+	/* Untimed, per worker. Return 0 or -1 (the run is marked failed). */
+	int (*setup)(struct worker *w);
+	/* Timed. Counts failures and bad results in the worker. */
+	void (*loop)(struct worker *w, unsigned long loops);
+	void (*teardown)(struct worker *w);
+	/* Data frames one worker may hold at once (full mode sizing). */
+	unsigned long (*frames)(const struct bench_run *r);
+};
+
+extern const struct scenario scenarios[];
+extern const unsigned int nr_scenarios;
+
+/* One allocated thing: an address (full), a vm_struct (kva), a seed_area. */
+typedef uintptr_t handle_t;
+
+struct worker {
+	struct bench_run *run;
+	unsigned int id;
+	pthread_t thread;
+	uint64_t rng;
+	handle_t *held;			/* areas the set-up keeps busy */
+	unsigned long nr_held;
+	unsigned long fails;		/* allocations that returned NULL */
+	unsigned long bad;		/* wrong results: misaligned, out of range */
+	unsigned long successes;	/* align_shift: allocations that worked */
+	unsigned long loops_run;	/* timed and warm-up loops */
+	char err[160];			/* first set-up or check error */
+	uint64_t t0[MAX_REPEAT], t1[MAX_REPEAT];	/* ns, monotonic */
+};
+
+/* One measured configuration: scenario x mode x allocator x param x threads. */
+struct bench_run {
+	const struct scenario *sc;
+	enum bench_mode mode;
+	enum bench_impl impl;
+	unsigned long param;		/* pages or busy areas; 0 if unused */
+	unsigned int threads;
+	unsigned int repeat;
+	unsigned long loops;		/* per repeat, per thread */
+	unsigned long loops_asked;	/* before the seed time cap */
+	uint64_t seed;
+	double budget_ns;		/* seed cap per repeat; 0 = none */
+	unsigned long range_start, range_end;
+	struct seed_list *sl;
+	pthread_barrier_t bar;
+	struct worker w[MAX_THREADS];
+	bool failed;
+	/* Metadata with every set-up area live (ours only). */
+	unsigned long meta_bytes, meta_areas, meta_vmap_areas;
+	/* Results. */
+	double ns_op[MAX_REPEAT];	/* per-thread ns/op, mean over threads */
+	double mops[MAX_REPEAT];	/* total throughput, all threads */
+	double thread_ns[MAX_THREADS];	/* per thread, median over repeats */
+	double median, min, max;	/* of ns_op */
+	double mops_median;
+	char check[200];		/* "" when the leak checks passed */
+};
+
+/* ---- the allocators behind one interface (scenarios.c) ---- */
+
+handle_t b_alloc(const struct bench_run *r, unsigned long size,
+		 unsigned long align);
+void b_free(const struct bench_run *r, handle_t h);
+unsigned long b_addr(const struct bench_run *r, handle_t h);
+/* Set-up allocation: the seed baseline may skip its O(n) scan (push). */
+handle_t b_alloc_setup(const struct bench_run *r, unsigned long size);
+
+uint64_t rng_next(uint64_t *s);
+uint64_t now_ns(void);
+
+/* ---- options (vmbench.c) ---- */
+
+struct opts {
+	unsigned long scen_mask;	/* bit per scenario index */
+	bool mode_kva, mode_full, seed_baseline;
+	unsigned long pages;
+	unsigned long busy[MAX_BUSY];
+	unsigned int nr_busy;
+	unsigned long loops;		/* 0: per-scenario default */
+	unsigned int repeat;
+	unsigned int threads;
+	uint64_t seed;
+	double budget_ms;
+	const char *json;
+	const char *plot;
+	bool quick, host, soft, progress, verbose;
+};
+
+/* ---- reporting (report.c) ---- */
+
+struct host_row {
+	unsigned long size;
+	unsigned long ops;
+	double vm_ns, mmap_ns, malloc_ns;	/* medians, 0 = not measured */
+	double vm_syscalls;			/* per op; < 0 unknown */
+};
+
+struct sweep_point {
+	unsigned long busy;
+	double ours_kva, ours_full, seed;	/* median ns/op, 0 = none */
+	double ours_kva_min, ours_kva_max, ours_full_min, ours_full_max;
+	double seed_min, seed_max;
+	unsigned long seed_loops;
+};
+
+void report_machine(char *model, size_t len);
+void report_header(FILE *f, const struct opts *o);
+void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs,
+		     unsigned int n);
+void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
+		    const struct sweep_point *sw, unsigned int nsw);
+int report_json(const char *path, const struct opts *o, struct bench_run **runs,
+		unsigned int n, const struct host_row *host, unsigned int nhost,
+		const char *host_err, const struct sweep_point *sw,
+		unsigned int nsw);
+void report_host(FILE *f, const struct host_row *rows, unsigned int n);
+
+/* ---- the SVG plot (plot.c) ---- */
+
+int plot_svg(const char *path, const struct sweep_point *pts, unsigned int n,
+	     unsigned int threads);
+
+/* ---- the host section (hostbench.c) ---- */
+
+/*
+ * Run the host-engine comparison. Return the number of rows filled, or
+ * -errno when the host engine cannot be initialised (@err gets a message).
+ */
+int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
+	       char *err, size_t errlen);
+
+/* Progress line on stderr (only when it is a terminal). */
+void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void progress_done(void);
+
+#endif /* VMBENCH_BENCH_H */
