@@ -116,9 +116,11 @@ struct vm_platform {
 	 * sync_unmap - the PTEs of [va, va + len) were cleared and the range
 	 * is about to be flushed from the TLB: drop whatever sync_map made.
 	 * For lazily freed areas this comes at purge time, once for each run
-	 * of adjacent freed areas (guard pages included). Must not fail
-	 * (a platform that can fail here logs and keeps the range out of
-	 * use). OPTIONAL. Locks held: none.
+	 * of adjacent freed areas: from the first area's start to the end of
+	 * the last area's data (the guard pages between them included, the
+	 * last one not), so the range starts and ends where sync_map()ed
+	 * runs did. Must not fail (a platform that can fail here logs it).
+	 * OPTIONAL. Locks held: none.
 	 */
 	void (*sync_unmap)(void *ctx, unsigned long va, unsigned long len);
 

@@ -555,7 +555,11 @@ void va_purge(void)
 			dead = next;
 			count++;
 		}
-		vm_sync_unmap(v->va_start, va_size(v));
+		/*
+		 * Up to the last area's data: the guard pages in between are
+		 * covered, the trailing one is left alone (see sync_unmap).
+		 */
+		vm_sync_unmap(v->va_start, va_size(v) - PAGE_SIZE);
 		lo = vm_min(lo, v->va_start);
 		hi = vm_max(hi, v->va_end);
 	}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel engine's internal interface: console, traps, the platform
+ * for libvmalloc, and the test runner. Nothing here is libvmalloc API;
+ * the core sees only the struct vm_platform that kplat_setup() fills.
+ */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "vmalloc/vmalloc.h"
+#include "vmalloc/platform.h"
+
+#define KERNEL_EFAULT	14
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * isa-debug-exit codes. QEMU exits with status (code << 1) | 1, so only
+ * odd statuses come from the guest: 33 means every test passed. A triple
+ * fault with -no-reboot exits 0, which therefore always means failure.
+ */
+#define KEXIT_PASS	0x10	/* status 33 */
+#define KEXIT_FAIL	0x11	/* status 35: some test failed */
+#define KEXIT_PANIC	0x12	/* status 37: unexpected trap, bad boot */
+
+/* ---- console (console.c, lib.c) ---------------------------------- */
+
+void console_init(void);
+void console_write(const char *s, size_t n);	/* '\n' becomes "\r\n" */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+size_t kvsnprintf(char *buf, size_t len, const char *fmt,
+		  __builtin_va_list ap);
+size_t ksnprintf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+__attribute__((noreturn)) void kexit(unsigned int code);
+__attribute__((noreturn, format(printf, 1, 2)))
+void kpanic(const char *fmt, ...);
+
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t kstrlen(const char *s);
+
+/* ---- traps (trap.c, entry.S) ------------------------------------- */
+
+/* The stack as entry.S leaves it for trap_dispatch(). */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* One __ex_table entry (EXTABLE in entry.S). */
+struct extable_entry {
+	uint64_t insn;
+	uint64_t fixup;
+	uint64_t kind;		/* 0: insn faulted; 1: call to insn's callee */
+};
+
+/* The last fault that an exception-table fixup recovered from. */
+struct kfault {
+	unsigned long count;	/* recovered faults since boot */
+	uint64_t vector;
+	uint64_t error;
+	uint64_t cr2;
+	uint64_t rip;		/* where it happened */
+};
+extern struct kfault kfault_last;
+
+void trap_init(void);
+void trap_dispatch(struct trap_frame *f);
+unsigned long trap_spurious_irqs(void);
+
+/* Fault probes (entry.S): 0, or -EFAULT with kfault_last filled in. */
+int kprobe_read(const volatile void *addr, uint64_t *val);
+int kprobe_write(volatile void *addr, uint64_t val);
+long kprobe_call(const void *code);
+
+/* ---- time (main.c) ----------------------------------------------- */
+
+extern uint64_t tsc_khz;		/* calibrated against the PIT */
+
+/* ---- the platform (platform.c) ------------------------------------ */
+
+/* What the engine counts about itself (printed and checked by tests). */
+struct kplat_stats {
+	unsigned long flush_calls;	/* flush_tlb_kernel_range() calls */
+	unsigned long flush_pages;	/* pages flushed with invlpg */
+	unsigned long flush_full;	/* whole-TLB flushes */
+	unsigned long log_lines[8];	/* per VM_LOG_* level */
+	unsigned long meta_bytes;	/* handed out by meta_alloc */
+	unsigned long meta_peak;
+	unsigned long meta_region;	/* size of the metadata region */
+	unsigned long lock_depth;	/* platform locks held now */
+};
+extern struct kplat_stats kplat_stats;
+
+/* Above this many pages a flush reloads the whole TLB instead. */
+#define KPLAT_INVLPG_MAX	32UL
+
+#define KPLAT_VMALLOC_START	0xffffc90000000000UL
+#define KPLAT_VMALLOC_SIZE	(1UL << 40)		/* 1 TiB */
+
+/*
+ * kplat_setup - fill @p from the Multiboot information at @mbi_phys:
+ * frames, metadata region, live PML4, hooks. Return 0 or -errno with a
+ * log line.
+ */
+int kplat_setup(uint32_t mbi_phys, struct vm_platform *p);
+
+/* The live PML4 (boot.S) and the kernel image bounds (kernel.ld). */
+extern uint64_t kernel_pml4[512];
+extern char __kernel_start[], __kernel_end[];
+
+/* The kernel command line ("" when none), copied at boot. */
+extern char kernel_cmdline[256];
+/* The value of "key=<number>" on the command line, or @dflt. */
+unsigned long cmdline_ulong(const char *key, unsigned long dflt);
+
+/* ---- tests (ktest.c, tests.c, bench.c) ----------------------------- */
+
+/*
+ * ktest_run_all - run every test case, print KTAP on the console.
+ * Return: the number of failed cases.
+ */
+int ktest_run_all(const struct vm_platform *plat);
+
+#endif /* KERNEL_KERNEL_H */
