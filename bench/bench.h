@@ -97,6 +97,7 @@ struct bench_run {
 	double thread_ns[MAX_THREADS];	/* per thread, median over repeats */
 	double median, min, max;	/* of ns_op */
 	double mops_median;
+	double ok_per_loop;		/* align_shift: successes per loop */
 	char check[200];		/* "" when the leak checks passed */
 };
 

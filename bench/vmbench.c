@@ -222,11 +222,20 @@ static void summarise(struct bench_run *r)
 			r->max = r->ns_op[rep];
 	}
 	r->mops_median = median_of(r->mops, r->repeat);
+	{
+		unsigned long ok = 0, loops = 0;
+
+		for (t = 0; t < r->threads; t++) {
+			ok += r->w[t].successes;
+			loops += r->w[t].loops_run;
+		}
+		r->ok_per_loop = loops ? (double)ok / (double)loops : 0;
+	}
 }
 
 /* Append one message to r->check ("" means every check passed). */
 static void __attribute__((format(printf, 2, 3)))
-FAILF(struct bench_run *r, const char *fmt, ...)
+fail_msg(struct bench_run *r, const char *fmt, ...)
 {
 	size_t len = strlen(r->check);
 	va_list ap;
@@ -250,27 +259,27 @@ static void check_ours(struct bench_run *r, const struct vmalloc_stats *s0)
 
 	vm_unmap_aliases();
 	if (vmalloc_get_stats(&s1)) {
-		FAILF(r, "vmalloc_get_stats failed");
+		fail_msg(r, "vmalloc_get_stats failed");
 		return;
 	}
 	if (s1.areas || s1.vmap_areas)
-		FAILF(r, "%lu areas and %lu vmap_areas still live", s1.areas,
+		fail_msg(r, "%lu areas and %lu vmap_areas still live", s1.areas,
 		      s1.vmap_areas);
 	if (s1.free_pages + s1.pt_pages != s0->free_pages + s0->pt_pages)
-		FAILF(r, "frames: %lu free + %lu tables, was %lu + %lu",
+		fail_msg(r, "frames: %lu free + %lu tables, was %lu + %lu",
 		      s1.free_pages, s1.pt_pages, s0->free_pages, s0->pt_pages);
 	if (s1.meta_bytes != s0->meta_bytes)
-		FAILF(r, "metadata %lu bytes, was %lu", s1.meta_bytes,
+		fail_msg(r, "metadata %lu bytes, was %lu", s1.meta_bytes,
 		      s0->meta_bytes);
 	if (s1.warnings != s0->warnings)
-		FAILF(r, "%lu warnings logged", s1.warnings - s0->warnings);
+		fail_msg(r, "%lu warnings logged", s1.warnings - s0->warnings);
 	if (s1.lazy_pages)
-		FAILF(r, "%lu lazy pages after a purge", s1.lazy_pages);
+		fail_msg(r, "%lu lazy pages after a purge", s1.lazy_pages);
 	if (vmalloc_check())
-		FAILF(r, "vmalloc_check() failed");
+		fail_msg(r, "vmalloc_check() failed");
 	left = vmalloc_exit();
 	if (left)
-		FAILF(r, "vmalloc_exit(): %ld areas live", left);
+		fail_msg(r, "vmalloc_exit(): %ld areas live", left);
 }
 
 static void check_workers(struct bench_run *r)
@@ -282,14 +291,14 @@ static void check_workers(struct bench_run *r)
 		bad += r->w[t].bad;
 		fails += r->w[t].fails;
 		if (r->w[t].err[0] && !r->check[0])
-			FAILF(r, "thread %u: %s", t, r->w[t].err);
+			fail_msg(r, "thread %u: %s", t, r->w[t].err);
 	}
 	if (bad)
-		FAILF(r, "%lu wrong areas", bad);
+		fail_msg(r, "%lu wrong areas", bad);
 	if (fails)
-		FAILF(r, "%lu allocations failed", fails);
+		fail_msg(r, "%lu allocations failed", fails);
 	if (has_failed(r) && !r->check[0])
-		FAILF(r, "set-up failed");
+		fail_msg(r, "set-up failed");
 }
 
 /* Run @r: set up the allocator, start the workers, time, check. */
@@ -304,7 +313,7 @@ static void run_one(struct bench_run *r)
 	if (r->impl == IMPL_OURS) {
 		err = soft_init(phys_mb_for(r));
 		if (err) {
-			FAILF(r, "vmalloc_init(soft): %s", strerror(-err));
+			fail_msg(r, "vmalloc_init(soft): %s", strerror(-err));
 			r->failed = true;
 			return;
 		}
@@ -315,7 +324,7 @@ static void run_one(struct bench_run *r)
 		r->range_start = soft_start;
 		r->range_end = soft_end;
 		if (seed_list_init(&sl, r->range_start, r->range_end)) {
-			FAILF(r, "seed_list_init failed");
+			fail_msg(r, "seed_list_init failed");
 			r->failed = true;
 			return;
 		}
@@ -347,9 +356,9 @@ static void run_one(struct bench_run *r)
 		check_ours(r, &s0);
 	} else {
 		if (!seed_list_check(&sl))
-			FAILF(r, "seed list corrupt");
+			fail_msg(r, "seed list corrupt");
 		if (sl.live)
-			FAILF(r, "%lu seed areas still live", sl.live);
+			fail_msg(r, "%lu seed areas still live", sl.live);
 		seed_list_destroy(&sl);
 		r->sl = NULL;
 	}

@@ -966,8 +966,9 @@ static long vrw(char *buf, char *addr, unsigned long count, bool write)
 
 	if (!vm_ensure_ready() || !count || !buf)
 		return 0;
+	/* Clip at the top; the very last byte is never part of an area. */
 	if (a + count < a)
-		count = 0UL - a;
+		count = ULONG_MAX - a;
 	end = a + count;
 	va_lock();
 	for (va = va_first_after_locked(a); va && va->va_start < end && pos < end;

@@ -261,10 +261,16 @@ static struct vmap_area *carve_locked(struct vmap_area *f, unsigned long addr,
 	busy = node_get_locked();
 	busy->va_start = addr;
 	busy->va_end = end;
+	/*
+	 * Propagate f's new size before the tail goes in: the insert's
+	 * rotations assume every summary above them is already right.
+	 */
 	if (f->va_start == addr) {
 		f->va_start = end;
+		rb_propagate(&f->rb_node, free_recompute);
 	} else {
 		f->va_end = addr;
+		rb_propagate(&f->rb_node, free_recompute);
 		if (fend != end) {
 			tail = node_get_locked();
 			tail->va_start = end;
@@ -279,7 +285,6 @@ static struct vmap_area *carve_locked(struct vmap_area *f, unsigned long addr,
 			free_link_locked(tail, n, link);
 		}
 	}
-	rb_propagate(&f->rb_node, free_recompute);
 	return busy;
 }
 

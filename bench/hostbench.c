@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host section (issue 3): on the host engine vmalloc'ed memory is
+ * real, so compare vmalloc + touch every page + vfree with the two things
+ * a program would otherwise use, mmap + touch + munmap and malloc + touch
+ * + free, at 4 KiB .. 8 MiB. Runs only when vmalloc_init(.engine = "host")
+ * succeeds.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "bench.h"
+
+enum host_kind { HK_VMALLOC, HK_MMAP, HK_MALLOC };
+
+/* Write one byte per page: every page is faulted in. */
+static void touch(void *p, unsigned long size)
+{
+	volatile char *c = p;
+	unsigned long off;
+
+	for (off = 0; off < size; off += PAGE_SIZE)
+		c[off] = (char)(off >> PAGE_SHIFT);
+}
+
+/* @ops rounds of one kind; ns per op, or -1 when an allocation failed. */
+static double host_loop(enum host_kind kind, unsigned long size,
+			unsigned long ops)
+{
+	uint64_t t0 = now_ns();
+	unsigned long i;
+
+	for (i = 0; i < ops; i++) {
+		void *p;
+
+		switch (kind) {
+		case HK_VMALLOC:
+			p = vmalloc(size);
+			if (!p)
+				return -1;
+			touch(p, size);
+			vfree(p);
+			break;
+		case HK_MMAP:
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				return -1;
+			touch(p, size);
+			munmap(p, size);
+			break;
+		case HK_MALLOC:
+			p = malloc(size);
+			if (!p)
+				return -1;
+			touch(p, size);
+			free(p);
+			break;
+		}
+	}
+	return (double)(now_ns() - t0) / (double)ops;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
+	       char *err, size_t errlen)
+{
+	static const unsigned long sizes[] = {
+		4UL << 10, 64UL << 10, 1UL << 20, 8UL << 20,
+	};
+	struct vmalloc_config cfg = { .engine = "host", .quiet = true };
+	unsigned long budget = o->quick ? 8UL << 20 : 256UL << 20;
+	unsigned int nrows = 0, i, rep;
+	struct vmalloc_stats st;
+	long left;
+	int rc;
+
+	vmalloc_exit();
+	rc = vmalloc_init(&cfg);
+	if (rc) {
+		snprintf(err, errlen, "%s (vmalloc_init returned %d)",
+			 strerror(-rc), rc);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && nrows < max; i++) {
+		struct host_row *r = &rows[nrows];
+		double vm[MAX_REPEAT], mm[MAX_REPEAT], ml[MAX_REPEAT];
+		unsigned long ops = budget / sizes[i];
+		unsigned long sys0, sys1;
+
+		if (ops < 16)
+			ops = 16;
+		if (ops > (o->quick ? 2000UL : 50000UL))
+			ops = o->quick ? 2000UL : 50000UL;
+		memset(r, 0, sizeof(*r));
+		r->size = sizes[i];
+		r->ops = ops;
+		vmalloc_get_stats(&st);
+		sys0 = st.host_syscalls;
+		/* Interleave the three so they share the machine's noise. */
+		for (rep = 0; rep < o->repeat; rep++) {
+			progress("host %lu KiB  repeat %u/%u", sizes[i] >> 10,
+				 rep + 1, o->repeat);
+			vm[rep] = host_loop(HK_VMALLOC, sizes[i], ops);
+			mm[rep] = host_loop(HK_MMAP, sizes[i], ops);
+			ml[rep] = host_loop(HK_MALLOC, sizes[i], ops);
+			if (vm[rep] < 0 || mm[rep] < 0 || ml[rep] < 0) {
+				progress_done();
+				snprintf(err, errlen, "an allocation of %lu bytes failed",
+					 sizes[i]);
+				vmalloc_exit();
+				return -ENOMEM;
+			}
+		}
+		progress_done();
+		vmalloc_get_stats(&st);
+		sys1 = st.host_syscalls;
+		r->vm_ns = median(vm, o->repeat);
+		r->mmap_ns = median(mm, o->repeat);
+		r->malloc_ns = median(ml, o->repeat);
+		/* Engines that do not count leave host_syscalls at 0. */
+		r->vm_syscalls = sys1 || sys0 ?
+			(double)(sys1 - sys0) / (double)(ops * o->repeat) : -1;
+		nrows++;
+	}
+	vm_unmap_aliases();
+	vmalloc_get_stats(&st);
+	if (st.areas || st.vmap_areas)
+		fprintf(stderr, "vmbench: host section left %lu areas, %lu vmap_areas\n",
+			st.areas, st.vmap_areas);
+	left = vmalloc_exit();
+	if (left)
+		fprintf(stderr, "vmbench: host section: vmalloc_exit() found %ld live areas\n",
+			left);
+	return (int)nrows;
+}

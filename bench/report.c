@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmbench output: the header, one table per scenario, the targets of
+ * issue 4, the host table, and the same numbers as JSON.
+ */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+void report_machine(char *model, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+
+	snprintf(model, len, "unknown CPU");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !colon)
+			continue;
+		colon++;
+		while (*colon == ' ' || *colon == '\t')
+			colon++;
+		colon[strcspn(colon, "\n")] = 0;
+		snprintf(model, len, "%s", colon);
+		break;
+	}
+	fclose(f);
+}
+
+static void today(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+void report_header(FILE *f, const struct opts *o)
+{
+	char model[128], date[32];
+
+	report_machine(model, sizeof(model));
+	today(date, sizeof(date));
+	fprintf(f, "vmbench: libvmalloc vs the seed's list allocator (%s)\n", date);
+	fprintf(f, "machine: %s, %ld CPUs online\n", model,
+		sysconf(_SC_NPROCESSORS_ONLN));
+	fprintf(f, "soft engine (no host system calls); %u repeat(s), median "
+		"reported; threads %u; random seed %lu%s\n", o->repeat,
+		o->threads, (unsigned long)o->seed, o->quick ? "; QUICK run" : "");
+	fprintf(f, "op = one allocation + the free that undoes it; ns/op is "
+		"per thread (wall time / ops)\n");
+	fprintf(f, "kva = get_vm_area/free_vm_area (address space + descriptor); "
+		"full = vmalloc/vfree (+ frames, page tables, lazy purge)\n");
+	fprintf(f, "x seed = seed-list ns/op / this row's ns/op (higher is "
+		"better); full rows compare with the seed's kva cost\n\n");
+}
+
+static const char *impl_name(const struct bench_run *r)
+{
+	return r->impl == IMPL_OURS ? "libvmalloc" : "seed-list";
+}
+
+static const char *mode_name(const struct bench_run *r)
+{
+	return r->mode == MODE_KVA ? "kva" : "full";
+}
+
+/* The seed run that @r compares with (same scenario, param, threads). */
+static const struct bench_run *seed_of(struct bench_run **runs, unsigned int n,
+				       const struct bench_run *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (runs[i]->impl == IMPL_SEED && runs[i]->sc == r->sc &&
+		    runs[i]->param == r->param &&
+		    runs[i]->threads == r->threads && !runs[i]->failed)
+			return runs[i];
+	return NULL;
+}
+
+/* The one-thread twin of @r, for the scaling column. */
+static const struct bench_run *single_of(struct bench_run **runs,
+					 unsigned int n,
+					 const struct bench_run *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (runs[i]->threads == 1 && runs[i]->sc == r->sc &&
+		    runs[i]->impl == r->impl && runs[i]->mode == r->mode &&
+		    runs[i]->param == r->param && !runs[i]->failed)
+			return runs[i];
+	return NULL;
+}
+
+static void ns_cell(char *buf, size_t len, double ns)
+{
+	if (ns >= 1e6)
+		snprintf(buf, len, "%.3f ms", ns / 1e6);
+	else if (ns >= 1e4)
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+	else
+		snprintf(buf, len, "%.1f", ns);
+}
+
+void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs,
+		     unsigned int n)
+{
+	bool threads = false, full = false, capped = false;
+	unsigned int i, t;
+
+	for (i = 0; i < n; i++) {
+		threads |= runs[i]->threads > 1;
+		full |= runs[i]->mode == MODE_FULL;
+		capped |= runs[i]->loops != runs[i]->loops_asked;
+	}
+	fprintf(f, "== %s: %s; %u op%s per loop\n", sc->name, sc->what,
+		sc->ops_per_loop, sc->ops_per_loop > 1 ? "s" : "");
+	fprintf(f, "  %-8s %-4s %-10s %3s %10s %12s %12s %12s %9s %8s%s\n",
+		sc->param_name ? sc->param_name : "", "mode", "allocator",
+		"thr", "loops", "median ns/op", "min", "max", "x seed",
+		"Mops/s", threads ? "  scaling" : "");
+	for (i = 0; i < n; i++) {
+		const struct bench_run *r = runs[i], *s = seed_of(runs, n, r);
+		char p[24] = "", med[24], mn[24], mx[24], ratio[24] = "-";
+
+		if (sc->param_name)
+			snprintf(p, sizeof(p), "%lu", r->param);
+		if (r->failed) {
+			fprintf(f, "  %-8s %-4s %-10s %3u   FAILED: %s\n", p,
+				mode_name(r), impl_name(r), r->threads, r->check);
+			continue;
+		}
+		ns_cell(med, sizeof(med), r->median);
+		ns_cell(mn, sizeof(mn), r->min);
+		ns_cell(mx, sizeof(mx), r->max);
+		if (s && r->median > 0)
+			snprintf(ratio, sizeof(ratio), "%.1fx%s",
+				 s->median / r->median,
+				 r->mode == MODE_FULL ? "*" : "");
+		fprintf(f, "  %-8s %-4s %-10s %3u %10lu%s %12s %12s %12s %9s %8.2f",
+			p, mode_name(r), impl_name(r), r->threads, r->loops,
+			r->loops != r->loops_asked ? "+" : " ", med, mn, mx,
+			ratio, r->mops_median);
+		if (r->threads > 1) {
+			const struct bench_run *one = single_of(runs, n, r);
+
+			if (one && one->mops_median > 0)
+				fprintf(f, "  %6.2fx", r->mops_median /
+					one->mops_median);
+		}
+		fputc('\n', f);
+		if (r->threads > 1) {
+			fprintf(f, "      per thread ns/op:");
+			for (t = 0; t < r->threads; t++)
+				fprintf(f, " %.1f", r->thread_ns[t]);
+			fputc('\n', f);
+		}
+	}
+	if (full)
+		fprintf(f, "  * full mode (vmalloc: frames + page tables) vs the "
+			"seed list's address-space-only cost\n");
+	if (capped)
+		fprintf(f, "  + loops cut to keep one repeat near the time "
+			"budget (--budget-ms)\n");
+	if (threads)
+		fprintf(f, "  scaling = total throughput / the same run on one "
+			"thread\n");
+	for (i = 0; i < n; i++) {
+		const struct bench_run *r = runs[i];
+
+		if (r->impl != IMPL_OURS || r->failed || !r->meta_vmap_areas ||
+		    r->meta_vmap_areas < 1000)
+			continue;
+		fprintf(f, "  metadata, %s %s=%lu thr %u: %.1f bytes per live area "
+			"(meta_bytes %lu / %lu vmap_areas, %lu areas)\n",
+			mode_name(r), sc->param_name ? sc->param_name : "busy",
+			r->param, r->threads,
+			(double)r->meta_bytes / (double)r->meta_vmap_areas,
+			r->meta_bytes, r->meta_vmap_areas, r->meta_areas);
+	}
+	if (!strcmp(sc->name, "long_busy_list") || !strcmp(sc->name, "full_fit"))
+		fprintf(f, "  metadata, seed-list: %zu bytes per area (its "
+			"descriptor, malloc'ed)\n", sizeof(struct seed_area));
+	if (!strcmp(sc->name, "align_shift")) {
+		fprintf(f, "  successful allocations per 64 alignments:");
+		for (i = 0; i < n; i++)
+			if (!runs[i]->failed)
+				fprintf(f, " %s %s %.2f;", mode_name(runs[i]),
+					impl_name(runs[i]), runs[i]->ok_per_loop);
+		fprintf(f, " the rest failed cleanly\n");
+	}
+	fputc('\n', f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Targets                                                             */
+/* ------------------------------------------------------------------ */
+
+static const struct bench_run *find(struct bench_run **runs, unsigned int n,
+				    const char *sc, enum bench_mode mode,
+				    enum bench_impl impl, unsigned long param,
+				    unsigned int threads)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct bench_run *r = runs[i];
+
+		if (!strcmp(r->sc->name, sc) && r->mode == mode &&
+		    r->impl == impl && r->param == param &&
+		    r->threads == threads && !r->failed)
+			return r;
+	}
+	return NULL;
+}
+
+static void target(FILE *f, const char *what, bool known, double value,
+		   const char *unit, const char *goal, bool met,
+		   const char *how)
+{
+	char v[32];
+
+	if (known)
+		snprintf(v, sizeof(v), "%.1f%s", value, unit);
+	else
+		snprintf(v, sizeof(v), "-");
+	fprintf(f, "  %-52s %11s %10s  %s\n", what, v, goal,
+		known ? (met ? "met" : "MISSED") : how);
+}
+
+void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
+		    const struct sweep_point *sw, unsigned int nsw)
+{
+	const struct bench_run *a, *b;
+	const struct sweep_point *lo = NULL, *hi = NULL;
+	static const unsigned long kva_busy[] = { 15000, 1000000 };
+	unsigned int i;
+	double v;
+
+	(void)sw;
+	fprintf(f, "== targets of issue 4 (one thread unless said)\n");
+	fprintf(f, "  %-52s %11s %10s  %s\n", "", "measured", "target", "");
+
+	a = find(runs, n, "long_busy_list", MODE_KVA, IMPL_OURS, 15000, 1);
+	b = find(runs, n, "long_busy_list", MODE_KVA, IMPL_SEED, 15000, 1);
+	v = a && b ? b->median / a->median : 0;
+	target(f, "long_busy_list 15000 busy: seed / ours (kva)", a && b, v,
+	       "x", ">= 300x", v >= 300, "n/a: needs --busy 15000, both allocators");
+
+	for (i = 0; i < nsw; i++) {
+		if (sw[i].busy == 1000)
+			lo = &sw[i];
+		if (sw[i].busy == 1000000)
+			hi = &sw[i];
+	}
+	v = lo && hi && lo->ours_kva > 0 ? hi->ours_kva / lo->ours_kva : 0;
+	target(f, "long_busy_list ns/op 1M busy / 1k busy (kva)",
+	       lo && hi && lo->ours_kva > 0 && hi->ours_kva > 0, v, "x",
+	       "<= 3x", v <= 3, "n/a: run with --busy 1000,1000000 or --plot");
+	v = lo && hi && lo->ours_full > 0 ? hi->ours_full / lo->ours_full : 0;
+	target(f, "long_busy_list ns/op 1M busy / 1k busy (full)",
+	       lo && hi && lo->ours_full > 0 && hi->ours_full > 0, v, "x",
+	       "<= 3x", v <= 3, "n/a: run with --busy 1000,1000000 or --plot");
+
+	a = find(runs, n, "fix_size", MODE_KVA, IMPL_OURS, 1, 1);
+	target(f, "fix_size 1 page: kva alloc+free", a != NULL, a ? a->median : 0,
+	       " ns", "< 50 ns", a && a->median < 50, "n/a: needs fix_size kva --pages 1");
+	for (i = 0; i < 2; i++) {
+		char what[80];
+
+		a = find(runs, n, "long_busy_list", MODE_KVA, IMPL_OURS,
+			 kva_busy[i], 1);
+		snprintf(what, sizeof(what), "long_busy_list %lu busy: kva alloc+free",
+			 kva_busy[i]);
+		target(f, what, a != NULL, a ? a->median : 0, " ns", "< 50 ns",
+		       a && a->median < 50, "n/a: needs that --busy value");
+	}
+	a = find(runs, n, "fix_size", MODE_FULL, IMPL_OURS, 1, 1);
+	target(f, "fix_size 1 page: vmalloc+vfree (full)", a != NULL,
+	       a ? a->median : 0, " ns", "< 250 ns", a && a->median < 250,
+	       "n/a: needs fix_size full --pages 1");
+	for (i = 0; i < 2; i++) {
+		enum bench_mode m = i ? MODE_FULL : MODE_KVA;
+
+		a = find(runs, n, "fix_size", m, IMPL_OURS, 1, 2);
+		b = find(runs, n, "fix_size", m, IMPL_OURS, 1, 1);
+		v = a && b && b->mops_median > 0 ? a->mops_median / b->mops_median : 0;
+		target(f, i ? "fix_size 2 threads: total / one thread (full)" :
+			      "fix_size 2 threads: total / one thread (kva)",
+		       a && b, v, "x", ">= 1.6x", v >= 1.6,
+		       "n/a: run with --threads 2");
+	}
+	a = NULL;
+	for (i = 0; i < n; i++) {
+		const struct bench_run *r = runs[i];
+
+		if (r->impl == IMPL_OURS && r->mode == MODE_KVA && !r->failed &&
+		    r->meta_vmap_areas >= 1000 &&
+		    (!a || r->meta_vmap_areas > a->meta_vmap_areas))
+			a = r;
+	}
+	v = a ? (double)a->meta_bytes / (double)a->meta_vmap_areas : 0;
+	target(f, "metadata per live area (kva, most areas live)", a != NULL, v,
+	       " B", "<= 128 B", v <= 128, "n/a: needs long_busy_list or full_fit kva");
+	fputc('\n', f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Host                                                                */
+/* ------------------------------------------------------------------ */
+
+static void size_name(char *buf, size_t len, unsigned long size)
+{
+	if (size >= (1UL << 20))
+		snprintf(buf, len, "%lu MiB", size >> 20);
+	else
+		snprintf(buf, len, "%lu KiB", size >> 10);
+}
+
+void report_host(FILE *f, const struct host_row *rows, unsigned int n)
+{
+	unsigned int i;
+
+	fprintf(f, "== host engine: alloc + touch every page + free (real memory)\n");
+	fprintf(f, "  %-8s %7s %14s %14s %14s %9s %9s %13s %9s\n", "size",
+		"ops", "vmalloc ns/op", "mmap ns/op", "malloc ns/op",
+		"vm/mmap", "vm/malloc", "vm syscalls", "mmap sys");
+	for (i = 0; i < n; i++) {
+		const struct host_row *r = &rows[i];
+		char sz[16], sys[16];
+
+		size_name(sz, sizeof(sz), r->size);
+		if (r->vm_syscalls >= 0)
+			snprintf(sys, sizeof(sys), "%.2f", r->vm_syscalls);
+		else
+			snprintf(sys, sizeof(sys), "?");
+		fprintf(f, "  %-8s %7lu %14.0f %14.0f %14.0f %8.2fx %8.2fx %13s %9s\n",
+			sz, r->ops, r->vm_ns, r->mmap_ns, r->malloc_ns,
+			r->vm_ns / r->mmap_ns, r->vm_ns / r->malloc_ns, sys, "2");
+	}
+	fprintf(f, "  vm/x < 1 means vmalloc is faster; syscalls are per op "
+		"(host_syscalls from vmalloc_get_stats)\n\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+/* ------------------------------------------------------------------ */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* A number, or null when it is not finite or not measured (< 0). */
+static void json_num(FILE *f, double v)
+{
+	if (!isfinite(v) || v < 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%.3f", v);
+}
+
+static void json_run(FILE *f, struct bench_run **runs, unsigned int n,
+		     const struct bench_run *r)
+{
+	const struct bench_run *s = seed_of(runs, n, r);
+	const struct bench_run *one = single_of(runs, n, r);
+	unsigned int i;
+
+	fprintf(f, "    {\"scenario\": ");
+	json_str(f, r->sc->name);
+	fprintf(f, ", \"mode\": \"%s\", \"allocator\": \"%s\"", mode_name(r),
+		impl_name(r));
+	if (r->sc->param_name)
+		fprintf(f, ", \"%s\": %lu", r->sc->param_name, r->param);
+	fprintf(f, ", \"threads\": %u, \"loops\": %lu, \"loops_asked\": %lu"
+		", \"ops_per_loop\": %u, \"repeat\": %u, \"ok\": %s",
+		r->threads, r->loops, r->loops_asked, r->sc->ops_per_loop,
+		r->repeat, r->failed ? "false" : "true");
+	if (r->failed) {
+		fprintf(f, ", \"error\": ");
+		json_str(f, r->check);
+		fprintf(f, "}");
+		return;
+	}
+	fprintf(f, ", \"median_ns\": ");
+	json_num(f, r->median);
+	fprintf(f, ", \"min_ns\": ");
+	json_num(f, r->min);
+	fprintf(f, ", \"max_ns\": ");
+	json_num(f, r->max);
+	fprintf(f, ", \"repeats_ns\": [");
+	for (i = 0; i < r->repeat; i++)
+		fprintf(f, "%s%.3f", i ? ", " : "", r->ns_op[i]);
+	fprintf(f, "], \"total_mops\": ");
+	json_num(f, r->mops_median);
+	fprintf(f, ", \"ratio_vs_seed\": ");
+	json_num(f, s && r->median > 0 ? s->median / r->median : -1);
+	fprintf(f, ", \"ratio_basis\": \"%s\"",
+		r->impl == IMPL_SEED ? "self" :
+		r->mode == MODE_FULL ? "seed_kva_vs_full" : "seed_kva");
+	if (r->threads > 1) {
+		fprintf(f, ", \"per_thread_median_ns\": [");
+		for (i = 0; i < r->threads; i++)
+			fprintf(f, "%s%.3f", i ? ", " : "", r->thread_ns[i]);
+		fprintf(f, "], \"scaling_vs_1_thread\": ");
+		json_num(f, one && one->mops_median > 0 ?
+			 r->mops_median / one->mops_median : -1);
+	}
+	if (r->impl == IMPL_OURS && r->meta_vmap_areas)
+		fprintf(f, ", \"meta_bytes\": %lu, \"meta_areas\": %lu"
+			", \"meta_vmap_areas\": %lu, \"meta_bytes_per_area\": %.2f",
+			r->meta_bytes, r->meta_areas, r->meta_vmap_areas,
+			(double)r->meta_bytes / (double)r->meta_vmap_areas);
+	if (!strcmp(r->sc->name, "align_shift"))
+		fprintf(f, ", \"successes_per_loop\": %.3f", r->ok_per_loop);
+	fprintf(f, "}");
+}
+
+int report_json(const char *path, const struct opts *o, struct bench_run **runs,
+		unsigned int n, const struct host_row *host, unsigned int nhost,
+		const char *host_err, const struct sweep_point *sw,
+		unsigned int nsw)
+{
+	FILE *f = fopen(path, "w");
+	char model[128], date[32];
+	unsigned int i;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	report_machine(model, sizeof(model));
+	today(date, sizeof(date));
+	fprintf(f, "{\n  \"tool\": \"vmbench\",\n  \"date\": ");
+	json_str(f, date);
+	fprintf(f, ",\n  \"machine\": ");
+	json_str(f, model);
+	fprintf(f, ",\n  \"cpus\": %ld,\n  \"engine\": \"soft\",\n"
+		"  \"op\": \"one allocation + the free that undoes it\",\n"
+		"  \"repeat\": %u,\n  \"threads\": %u,\n  \"random_seed\": %lu,\n"
+		"  \"quick\": %s,\n  \"results\": [\n",
+		sysconf(_SC_NPROCESSORS_ONLN), o->repeat, o->threads,
+		(unsigned long)o->seed, o->quick ? "true" : "false");
+	for (i = 0; i < n; i++) {
+		json_run(f, runs, n, runs[i]);
+		fprintf(f, "%s\n", i + 1 < n ? "," : "");
+	}
+	fprintf(f, "  ],\n  \"busy_sweep\": [\n");
+	for (i = 0; i < nsw; i++) {
+		fprintf(f, "    {\"busy\": %lu, \"ours_kva_ns\": ", sw[i].busy);
+		json_num(f, sw[i].ours_kva > 0 ? sw[i].ours_kva : -1);
+		fprintf(f, ", \"ours_full_ns\": ");
+		json_num(f, sw[i].ours_full > 0 ? sw[i].ours_full : -1);
+		fprintf(f, ", \"seed_kva_ns\": ");
+		json_num(f, sw[i].seed > 0 ? sw[i].seed : -1);
+		fprintf(f, ", \"seed_loops\": %lu}%s\n", sw[i].seed_loops,
+			i + 1 < nsw ? "," : "");
+	}
+	fprintf(f, "  ],\n  \"host\": ");
+	if (host_err) {
+		fprintf(f, "{\"available\": false, \"error\": ");
+		json_str(f, host_err);
+		fprintf(f, "}\n}\n");
+	} else {
+		fprintf(f, "{\"available\": %s, \"rows\": [\n",
+			nhost ? "true" : "false");
+		for (i = 0; i < nhost; i++) {
+			const struct host_row *h = &host[i];
+
+			fprintf(f, "    {\"size\": %lu, \"ops\": %lu, \"vmalloc_ns\": ",
+				h->size, h->ops);
+			json_num(f, h->vm_ns);
+			fprintf(f, ", \"mmap_ns\": ");
+			json_num(f, h->mmap_ns);
+			fprintf(f, ", \"malloc_ns\": ");
+			json_num(f, h->malloc_ns);
+			fprintf(f, ", \"vmalloc_syscalls_per_op\": ");
+			json_num(f, h->vm_syscalls);
+			fprintf(f, ", \"mmap_syscalls_per_op\": 2}%s\n",
+				i + 1 < nhost ? "," : "");
+		}
+		fprintf(f, "  ]}\n}\n");
+	}
+	if (fclose(f)) {
+		perror(path);
+		return -1;
+	}
+	return 0;
+}
