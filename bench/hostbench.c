@@ -105,8 +105,8 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 
 		if (ops < 16)
 			ops = 16;
-		if (ops > (o->quick ? 2000UL : 50000UL))
-			ops = o->quick ? 2000UL : 50000UL;
+		if (ops > (o->quick ? 2000UL : 20000UL))
+			ops = o->quick ? 2000UL : 20000UL;
 		memset(r, 0, sizeof(*r));
 		r->size = sizes[i];
 		r->ops = ops;

@@ -183,23 +183,29 @@ void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs
 		if (r->impl != IMPL_OURS || r->failed || !r->meta_vmap_areas ||
 		    r->meta_vmap_areas < 1000)
 			continue;
-		fprintf(f, "  metadata, %s %s=%lu thr %u: %.1f bytes per live area "
-			"(meta_bytes %lu / %lu vmap_areas, %lu areas)\n",
-			mode_name(r), sc->param_name ? sc->param_name : "busy",
-			r->param, r->threads,
+		fprintf(f, "  metadata with %lu live areas (%s, %u thread%s): %.2f "
+			"bytes per area (meta_bytes %lu / %lu vmap_areas)\n",
+			r->meta_areas, mode_name(r), r->threads,
+			r->threads > 1 ? "s" : "",
 			(double)r->meta_bytes / (double)r->meta_vmap_areas,
-			r->meta_bytes, r->meta_vmap_areas, r->meta_areas);
+			r->meta_bytes, r->meta_vmap_areas);
 	}
 	if (!strcmp(sc->name, "long_busy_list") || !strcmp(sc->name, "full_fit"))
 		fprintf(f, "  metadata, seed-list: %zu bytes per area (its "
 			"descriptor, malloc'ed)\n", sizeof(struct seed_area));
 	if (!strcmp(sc->name, "align_shift")) {
-		fprintf(f, "  successful allocations per 64 alignments:");
+		fprintf(f, "  allocations that succeed per 64 alignments "
+			"(the rest failed cleanly):\n   ");
 		for (i = 0; i < n; i++)
 			if (!runs[i]->failed)
-				fprintf(f, " %s %s %.2f;", mode_name(runs[i]),
-					impl_name(runs[i]), runs[i]->ok_per_loop);
-		fprintf(f, " the rest failed cleanly\n");
+				fprintf(f, " %s %s thr %u: %.2f;", mode_name(runs[i]),
+					impl_name(runs[i]), runs[i]->threads,
+					runs[i]->ok_per_loop);
+		fputc('\n', f);
+		if (threads)
+			fprintf(f, "  (the widest alignments have one or two "
+				"places in the range: concurrent threads may "
+				"take them from each other)\n");
 	}
 	fputc('\n', f);
 }
@@ -233,7 +239,8 @@ static void target(FILE *f, const char *what, bool known, double value,
 	char v[32];
 
 	if (known)
-		snprintf(v, sizeof(v), "%.1f%s", value, unit);
+		snprintf(v, sizeof(v), value < 1000 ? "%.2f%s" : "%.0f%s",
+			 value, unit);
 	else
 		snprintf(v, sizeof(v), "-");
 	fprintf(f, "  %-52s %11s %10s  %s\n", what, v, goal,
@@ -307,13 +314,15 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 		const struct bench_run *r = runs[i];
 
 		if (r->impl == IMPL_OURS && r->mode == MODE_KVA && !r->failed &&
+		    !strcmp(r->sc->name, "long_busy_list") &&
 		    r->meta_vmap_areas >= 1000 &&
 		    (!a || r->meta_vmap_areas > a->meta_vmap_areas))
 			a = r;
 	}
 	v = a ? (double)a->meta_bytes / (double)a->meta_vmap_areas : 0;
-	target(f, "metadata per live area (kva, most areas live)", a != NULL, v,
-	       " B", "<= 128 B", v <= 128, "n/a: needs long_busy_list or full_fit kva");
+	target(f, "metadata per live area (long_busy_list kva, most busy)",
+	       a != NULL, v, " B", "<= 128 B", v <= 128,
+	       "n/a: needs long_busy_list kva");
 	fputc('\n', f);
 }
 
@@ -339,7 +348,7 @@ void report_host(FILE *f, const struct host_row *rows, unsigned int n)
 		"vm/mmap", "vm/malloc", "vm syscalls", "mmap sys");
 	for (i = 0; i < n; i++) {
 		const struct host_row *r = &rows[i];
-		char sz[16], sys[16];
+		char sz[24], sys[24];
 
 		size_name(sz, sizeof(sz), r->size);
 		if (r->vm_syscalls >= 0)

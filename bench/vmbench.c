@@ -436,30 +436,36 @@ static int seed_selftest(uint64_t seed)
 				live[nlive++] = a;
 			}
 		}
-		if (!seed_list_check(&sl))
+		if (!seed_list_check(&sl)) {
+			fprintf(stderr, "seed self-test: list check failed at step %lu\n", i);
 			bad = 1;
+		}
 	}
 	/* Too big, huge alignments, wrapping sizes: fail, never misplace. */
 	if (seed_list_alloc(&sl, (ST_PAGES + 1) * PAGE_SIZE, 1, 0) ||
 	    seed_list_alloc(&sl, ~0UL - 100, 1, 0) ||
 	    seed_list_alloc(&sl, PAGE_SIZE, 1UL << 63, 0) ||
-	    seed_list_alloc(&sl, PAGE_SIZE, 3 * PAGE_SIZE, 0))
+	    seed_list_alloc(&sl, PAGE_SIZE, 3 * PAGE_SIZE, 0)) {
+		fprintf(stderr, "seed self-test: an impossible request succeeded\n");
 		bad = 1;
+	}
 	seed_list_destroy(&sl);
 
 	/* push == alloc on a list without gaps. */
 	{
 		struct seed_list a, b;
 
-		seed_list_init(&a, base, base + 4096 * PAGE_SIZE);
-		seed_list_init(&b, base, base + 4096 * PAGE_SIZE);
+		seed_list_init(&a, base, base + 16384 * PAGE_SIZE);
+		seed_list_init(&b, base, base + 16384 * PAGE_SIZE);
 		for (i = 0; i < 1000 && !bad; i++) {
 			unsigned long sz = (i % 7 + 1) * PAGE_SIZE;
 			struct seed_area *x = seed_list_alloc(&a, sz, 1, 0);
 			struct seed_area *y = seed_list_push(&b, sz, 1, 0);
 
-			if (!x || !y || x->addr != y->addr)
+			if (!x || !y || x->addr != y->addr) {
+				fprintf(stderr, "seed self-test: push differs from alloc at %lu\n", i);
 				bad = 1;
+			}
 		}
 		if (!seed_list_check(&a) || !seed_list_check(&b))
 			bad = 1;

@@ -199,6 +199,26 @@ static void reserve_again(struct host_ctx *c, unsigned long va,
 	counted(c);
 	p = mmap((void *)va, len, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED && errno == ENOMEM) {
+		/*
+		 * A split may take the process one mapping past
+		 * vm.max_map_count; from there the kernel refuses every
+		 * mmap(), but munmap() still works and lowers the count. Refill
+		 * the hole at once, without clobbering anything that another
+		 * thread may have mapped there in between.
+		 */
+		counted(c);
+		munmap((void *)va, len);
+		counted(c);
+		p = mmap((void *)va, len, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			 MAP_FIXED_NOREPLACE, -1, 0);
+		if (p != MAP_FAILED && p != (void *)va) {
+			munmap(p, len);		/* an old kernel ignored the flag */
+			p = MAP_FAILED;
+			errno = EEXIST;
+		}
+	}
 	if (p == MAP_FAILED)
 		log_map_failure(errno, "unmap", va, len);
 }
@@ -410,7 +430,7 @@ static void host_teardown(void *ctx)
 	}
 	pthread_mutex_destroy(&c->user_lock);
 	if (c->vbase)
-		munmap(c->vbase, c->vsize);
+		munmap(c->vbase - PAGE_SIZE, c->vsize + 2 * PAGE_SIZE);
 	if (c->direct)
 		munmap(c->direct, c->pool_bytes);
 	if (c->fd >= 0)
@@ -449,15 +469,25 @@ static int host_setup(const struct engine_config *cfg, struct vm_platform *p)
 		goto fail;
 	}
 	c->direct = m;
-	m = mmap(NULL, c->vsize, PROT_NONE,
+	/*
+	 * The range is bracketed by a read-only sentinel page at each end.
+	 * They never merge with it, so its edges are always mapping
+	 * boundaries, whatever the kernel places next to it: putting the
+	 * reservation back over a run that ends at an edge then never needs
+	 * a split (which vm.max_map_count could refuse).
+	 */
+	m = mmap(NULL, c->vsize + 2 * PAGE_SIZE, PROT_READ,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m == MAP_FAILED) {
+	if (m == MAP_FAILED ||
+	    mprotect((char *)m + PAGE_SIZE, c->vsize, PROT_NONE)) {
 		hosted_log(VM_LOG_ERR, "host: cannot reserve a %lu MiB vmalloc range: %s",
 			   cfg->vmalloc_size_mb, strerror(errno));
+		if (m != MAP_FAILED)
+			munmap(m, c->vsize + 2 * PAGE_SIZE);
 		goto fail;
 	}
-	c->vbase = m;
-	c->syscalls = 3;
+	c->vbase = (unsigned char *)m + PAGE_SIZE;
+	c->syscalls = 4;
 	bind_nodes(c, cfg->nodes);
 
 	p->name = "host";

@@ -107,25 +107,38 @@ extern struct kplat_stats kplat_stats;
 #define KPLAT_VMALLOC_SIZE	(1UL << 40)		/* 1 TiB */
 
 /*
- * kplat_setup - fill @p from the Multiboot information at @mbi_phys:
- * frames, metadata region, live PML4, hooks. Return 0 or -errno with a
- * log line.
+ * kplat_setup - fill @p for this machine: frames and the metadata region
+ * from kernel_ram[], the live PML4, the hooks.
+ * Return: 0, or -ENOMEM (with a console line) when no RAM region is
+ * big enough.
  */
-int kplat_setup(uint32_t mbi_phys, struct vm_platform *p);
+int kplat_setup(struct vm_platform *p);
 
 /* The live PML4 (boot.S) and the kernel image bounds (kernel.ld). */
 extern uint64_t kernel_pml4[512];
 extern char __kernel_start[], __kernel_end[];
 
-/* The kernel command line ("" when none), copied at boot. */
-extern char kernel_cmdline[256];
+/* ---- boot information (main.c), copied out of the loader's data ---- */
+
+struct boot_region {
+	uint64_t base;
+	uint64_t len;
+};
+#define KERNEL_MAX_RAM	32
+extern struct boot_region kernel_ram[KERNEL_MAX_RAM];	/* available RAM */
+extern unsigned int kernel_nr_ram;
+extern char kernel_cmdline[256];			/* "" when none */
+
 /* The value of "key=<number>" on the command line, or @dflt. */
 unsigned long cmdline_ulong(const char *key, unsigned long dflt);
 
 /* ---- tests (ktest.c, tests.c, bench.c) ----------------------------- */
 
+/* Print the KTAP header and plan (first thing on the console). */
+void ktest_header(void);
+
 /*
- * ktest_run_all - run every test case, print KTAP on the console.
+ * ktest_run_all - run every test case, printing KTAP results.
  * Return: the number of failed cases.
  */
 int ktest_run_all(const struct vm_platform *plat);

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The in-kernel test runner: named cases, KTAP output, a seed for every
+ * randomised case, and leak checks around every case.
+ *
+ *   void test_x(struct kt *t)
+ *   {
+ *           void *p = vmalloc(100);
+ *
+ *           if (!KT_CHECK(t, p != NULL, "vmalloc(100)"))
+ *                   return;
+ *           ...
+ *   }
+ *
+ * KT_CHECK records a failure with its file, line and message and returns
+ * the condition, so a case decides itself whether to go on. Around each
+ * case the runner purges lazy areas and checks that vmalloc_check()
+ * passes and that areas, frames, metadata and warnings are back where
+ * they were (page-table frames excepted: tables stay once installed).
+ */
+#ifndef KERNEL_KTEST_H
+#define KERNEL_KTEST_H
+
+#include "kernel.h"
+
+struct kt {
+	const char *name;
+	const struct vm_platform *plat;
+	unsigned int failures;
+	const char *skip;		/* set: the case was skipped, why */
+	uint64_t seed;			/* of this case's generator */
+	uint64_t rng;
+};
+
+/* Flags of a case. */
+#define KT_WARNINGS_OK	0x1u	/* expects core log lines at WARNING */
+
+bool kt_check(struct kt *t, bool ok, const char *file, int line,
+	      const char *expr, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+#define KT_CHECK(t, cond, ...) \
+	kt_check((t), !!(cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
+
+/* One KTAP diagnostic line ("# <case>: ..."). */
+void kt_note(struct kt *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The case's generator (xorshift64*, seeded from seed= and the name). */
+uint64_t kt_rand(struct kt *t);
+
+/* Cycles to microseconds with the calibrated TSC. */
+uint64_t kt_cycles_to_us(uint64_t cycles);
+
+/* The benchmark loop-count multiplier (scale= on the command line). */
+unsigned long kt_scale(void);
+
+/*
+ * hw_pte - walk the tables the CPU walks (CR3 -> PML4 -> PDPT -> PD ->
+ * PT) for @va. Return: the leaf entry, or 0 when a level is not
+ * present. *@level is the level of the entry returned (0: a PTE; 1 or 2:
+ * a large page, which the vmalloc range must never contain).
+ */
+uint64_t hw_pte(unsigned long va, int *level);
+
+/* Functional cases (tests.c). */
+void test_platform_boot(struct kt *t);
+void test_irq_lock(struct kt *t);
+void test_vmalloc_sizes(struct kt *t);
+void test_vzalloc_recycled(struct kt *t);
+void test_vmap_alias(struct kt *t);
+void test_hw_walk(struct kt *t);
+void test_guard_read(struct kt *t);
+void test_guard_write(struct kt *t);
+void test_readonly_write(struct kt *t);
+void test_nx_fetch(struct kt *t);
+void test_use_after_vfree(struct kt *t);
+void test_tlb_reuse_invlpg(struct kt *t);
+void test_tlb_reuse_full(struct kt *t);
+void test_lazy_threshold(struct kt *t);
+
+/* vmbench scenarios (bench.c). */
+void bench_fix_size(struct kt *t);
+void bench_full_fit(struct kt *t);
+void bench_long_busy_list(struct kt *t);
+void bench_random_size(struct kt *t);
+void bench_fix_align(struct kt *t);
+void bench_random_size_align(struct kt *t);
+void bench_align_shift(struct kt *t);
+/* Print the table of the scenarios that ran (KTAP diagnostics). */
+void bench_print_table(void);
+
+#endif /* KERNEL_KTEST_H */
