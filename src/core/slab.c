@@ -114,6 +114,25 @@ void kcache_free(struct kcache *c, void *obj)
 	vm_unlock(&c->lock);
 }
 
+bool kcache_owns(struct kcache *c, const void *obj)
+{
+	uintptr_t p = (uintptr_t)obj;
+	struct chunk *ch;
+	bool owns = false;
+
+	vm_lock(&c->lock);
+	for (ch = c->chunks; ch; ch = ch->next) {
+		uintptr_t first = (uintptr_t)ch + CHUNK_HEADER;
+
+		if (p >= first && p < first + ch->carved) {
+			owns = (p - first) % c->size == 0;
+			break;
+		}
+	}
+	vm_unlock(&c->lock);
+	return owns;
+}
+
 static int size_class(size_t size)
 {
 	int shift = KMALLOC_MIN_SHIFT;

@@ -31,6 +31,8 @@ void kcache_destroy(struct kcache *c);
 /* A zeroed object, or NULL. */
 void *kcache_alloc(struct kcache *c);
 void kcache_free(struct kcache *c, void *obj);
+/* Is @obj the start of an object carved by @c? O(chunks): slow paths only. */
+bool kcache_owns(struct kcache *c, const void *obj);
 
 /* slab_init first, before any kcache_init; slab_exit last. */
 int slab_init(void);

@@ -172,10 +172,12 @@ static void free_page_array(struct page **pages, unsigned long nr,
  * declined it.
  */
 static struct vm_struct *take_area(const void *addr,
-				   bool (*refuse)(const struct vm_struct *vm),
-				   bool *refused)
+				   bool (*refuse)(const struct vm_struct *vm,
+						  const void *ctx),
+				   const void *ctx, bool *refused)
 {
-	struct vmap_area *va = va_detach((unsigned long)addr, refuse, refused);
+	struct vmap_area *va = va_detach((unsigned long)addr, refuse, ctx,
+					 refused);
 	struct vm_struct *vm;
 
 	if (!va)
@@ -458,9 +460,15 @@ void *vmalloc_32_user(unsigned long size)
 /* Freeing                                                             */
 /* ------------------------------------------------------------------ */
 
-static bool owns_pages(const struct vm_struct *vm)
+static bool owns_pages(const struct vm_struct *vm, const void *ctx)
 {
+	(void)ctx;
 	return vm->pages != NULL;
+}
+
+static bool not_this_area(const struct vm_struct *vm, const void *area)
+{
+	return vm != area;
 }
 
 /*
@@ -479,7 +487,7 @@ static void release_area(const void *addr, bool vfree_pages, const char *who)
 		vm_warn("Trying to %s() bad address (%p)", who, addr);
 		return;
 	}
-	vm = take_area(addr, vfree_pages ? NULL : owns_pages, &refused);
+	vm = take_area(addr, vfree_pages ? NULL : owns_pages, NULL, &refused);
 	if (!vm) {
 		if (refused)
 			vm_warn("Trying to vunmap() a vmalloc() area (%p): use vfree()",
@@ -701,7 +709,7 @@ struct vm_struct *remove_vm_area(void *addr)
 
 	if (!addr || !vm_ensure_ready())
 		return NULL;
-	vm = take_area(addr, NULL, &refused);
+	vm = take_area(addr, NULL, NULL, &refused);
 	if (!vm) {
 		vm_log(VM_LOG_WARNING, "remove_vm_area: no area at %p", addr);
 		return NULL;
@@ -721,37 +729,31 @@ struct vm_struct *remove_vm_area(void *addr)
  */
 void free_vm_area(struct vm_struct *area)
 {
-	struct vm_desc *d;
-	struct vm_struct *ret;
+	struct vm_struct *vm;
+	bool refused;
 
 	if (!area || !vm_ensure_ready())
 		return;
-	d = vm_desc_of(area);
-	if (d->state == VMD_REMOVED) {
-		put_desc(d);
+	/* A live area: take it out (the seed's remove_vm_area + kfree). */
+	vm = take_area(area->addr, not_this_area, area, &refused);
+	if (vm) {
+		put_desc(vm_desc_of(vm));
 		return;
 	}
-	if (d->state != VMD_LIVE) {
-		vm_warn("free_vm_area: %p is not a live area", (void *)area);
+	/* Removed before, or not ours at all (then not even read further). */
+	if (kcache_owns(&desc_cache, area) &&
+	    vm_desc_of(area)->state == VMD_REMOVED) {
+		put_desc(vm_desc_of(area));
 		return;
 	}
-	ret = remove_vm_area(area->addr);
-	if (ret != area) {
-		vm_warn("free_vm_area: %p does not own %p", (void *)area,
-			area->addr);
-		return;
-	}
-	put_desc(d);
+	vm_warn("free_vm_area: %p is not an area of this library", (void *)area);
 }
 
 /* Busy area @va, if @vm is its live descriptor (va lock held). */
 static struct vmap_area *live_area_locked(const struct vm_struct *vm)
 {
-	struct vmap_area *va;
+	struct vmap_area *va = va_find_locked((unsigned long)vm->addr);
 
-	if (!vm || vm_desc_of(vm)->state != VMD_LIVE)
-		return NULL;
-	va = va_find_locked((unsigned long)vm->addr);
 	return va && va->vm == vm ? va : NULL;
 }
 

@@ -405,15 +405,16 @@ int va_alloc(unsigned long size, unsigned long align, unsigned long vstart,
 }
 
 struct vmap_area *va_detach(unsigned long addr,
-			     bool (*refuse)(const struct vm_struct *vm),
-			     bool *refused)
+			     bool (*refuse)(const struct vm_struct *vm,
+					    const void *ctx),
+			     const void *ctx, bool *refused)
 {
 	struct vmap_area *v;
 
 	*refused = false;
 	vm_lock(&va.lock);
 	v = va_find_locked(addr);
-	if (v && refuse && refuse(v->vm)) {
+	if (v && refuse && refuse(v->vm, ctx)) {
 		*refused = true;
 		v = NULL;
 	}

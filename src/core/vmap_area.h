@@ -54,12 +54,13 @@ int va_alloc(unsigned long size, unsigned long align, unsigned long vstart,
 
 /*
  * Remove the busy area starting exactly at @addr, unless @refuse (may be
- * NULL) says no for its descriptor (*refused is then set). Return the
- * area, or NULL.
+ * NULL) says no for its descriptor, given @ctx (*refused is then set).
+ * Return the area, or NULL.
  */
 struct vmap_area *va_detach(unsigned long addr,
-			    bool (*refuse)(const struct vm_struct *vm),
-			    bool *refused);
+			    bool (*refuse)(const struct vm_struct *vm,
+					   const void *ctx),
+			    const void *ctx, bool *refused);
 
 /*
  * Give a detached area's range back: after the next purge when
