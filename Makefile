@@ -70,7 +70,7 @@ examples: $(EXAMPLES)
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libvmalloc.a
 	@mkdir -p $(dir $@)
 	@echo "  EXAMPLE $@"
-	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -rdynamic $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
 
 run: $(BUILD)/examples/tour
 	$(BUILD)/examples/tour
