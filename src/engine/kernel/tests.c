@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Functional tests of libvmalloc on a real (emulated) MMU: the core's
+ * page tables are the ones the CPU walks, so a wrong entry, a missing TLB
+ * flush or a mapped guard page shows up as wrong data or a wrong (or
+ * missing) page fault, not as a wrong value in a simulated table.
+ *
+ * Faults are provoked with the probes of entry.S, which return -EFAULT
+ * and leave CR2 and the error code in kfault_last.
+ */
+#include "arch.h"
+#include "ktest.h"
+
+#define PG		PAGE_SIZE
+#define PTE_ADDR	0x000ffffffffff000ULL
+/* Leaf bits a mapping's protection decides (A and D may change). */
+#define PTE_PROT_BITS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_PWT | \
+			 _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | _PAGE_NX)
+#define EFAULT_RC	(-KERNEL_EFAULT)
+
+/* The value of word @i of a pattern: distinct per word and per seed. */
+static uint64_t pattern(uint64_t seed, uint64_t i)
+{
+	uint64_t x = seed + i * 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+static void fill_words(void *p, unsigned long bytes, uint64_t seed)
+{
+	uint64_t *w = p;
+	unsigned long i;
+
+	for (i = 0; i < bytes / 8; i++)
+		w[i] = pattern(seed, i);
+}
+
+/* Index of the first of @n words at @p that is not pattern word
+ * @first + i, or -1 when all match. */
+static long check_words(const void *p, unsigned long n, uint64_t seed,
+			unsigned long first)
+{
+	const uint64_t *w = p;
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (w[i] != pattern(seed, first + i))
+			return (long)i;
+	return -1;
+}
+
+static bool pfn_in_pool(const struct vm_platform *p, unsigned long pfn)
+{
+	return pfn >= p->base_pfn && pfn - p->base_pfn < p->nr_frames;
+}
+
+/* Did the last probe fault at @addr with error code @err? */
+static void check_fault(struct kt *t, unsigned long before, uint64_t addr,
+			uint64_t err, const char *what)
+{
+	KT_CHECK(t, kfault_last.count == before + 1,
+		 "%s: %lu faults recorded, expected 1", what,
+		 kfault_last.count - before);
+	KT_CHECK(t, kfault_last.vector == 14 && kfault_last.cr2 == addr &&
+		 kfault_last.error == err,
+		 "%s: vector %lu cr2 0x%lx error 0x%lx, expected 14 0x%lx 0x%lx",
+		 what, kfault_last.vector, kfault_last.cr2, kfault_last.error,
+		 addr, err);
+}
+
+/* ------------------------------------------------------------------ */
+
+void test_platform_boot(struct kt *t)
+{
+	const struct vm_platform *p = t->plat;
+	struct vmalloc_stats st;
+	struct page *pg;
+	unsigned long n0;
+	uint64_t v;
+
+	KT_CHECK(t, (read_cr3() & PTE_ADDR) == (uintptr_t)kernel_pml4,
+		 "CR3 0x%lx is not the kernel PML4 %p", read_cr3(),
+		 (void *)kernel_pml4);
+	KT_CHECK(t, read_cr0() & X86_CR0_WP, "CR0.WP off");
+	KT_CHECK(t, (read_cr4() & (X86_CR4_PAE | X86_CR4_PGE)) ==
+		 (X86_CR4_PAE | X86_CR4_PGE), "CR4 0x%lx", read_cr4());
+	KT_CHECK(t, (rdmsr(MSR_EFER) & (EFER_LMA | EFER_NXE)) ==
+		 (EFER_LMA | EFER_NXE), "EFER 0x%lx",
+		 (unsigned long)rdmsr(MSR_EFER));
+	KT_CHECK(t, p->pgd == kernel_pml4, "the core does not fill the live PML4");
+	KT_CHECK(t, VMALLOC_START == KPLAT_VMALLOC_START &&
+		 VMALLOC_END == KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE,
+		 "range 0x%lx-0x%lx", VMALLOC_START, VMALLOC_END);
+	KT_CHECK(t, vm_platform_autoinit() == -19, "autoinit must refuse");
+	if (KT_CHECK(t, vmalloc_get_stats(&st) == 0, "stats"))
+		KT_CHECK(t, st.phys_pages == p->nr_frames && st.nr_nodes == 1,
+			 "%lu frames on %lu nodes", st.phys_pages, st.nr_nodes);
+	KT_CHECK(t, (p->base_pfn + p->nr_frames) << PAGE_SHIFT <= (4UL << 30),
+		 "pool beyond the identity map");
+	KT_CHECK(t, (uintptr_t)p->direct_map == p->base_pfn << PAGE_SHIFT,
+		 "direct map is not the identity map");
+
+	/* A frame's direct-map address is its physical address. */
+	pg = alloc_page(GFP_KERNEL);
+	if (KT_CHECK(t, pg != NULL, "alloc_page")) {
+		unsigned long pfn = page_to_pfn(pg);
+
+		KT_CHECK(t, pfn_in_pool(p, pfn), "pfn 0x%lx", pfn);
+		KT_CHECK(t, (uintptr_t)page_address(pg) == pfn << PAGE_SHIFT,
+			 "page_address %p for pfn 0x%lx", page_address(pg), pfn);
+		*(volatile uint64_t *)page_address(pg) = 0x1234;
+		__free_page(pg);
+	}
+
+	/* Page 0 is unmapped, and a probe recovers from touching it. */
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read((const void *)0, &v) == EFAULT_RC,
+		 "NULL read did not fault");
+	check_fault(t, n0, 0, 0, "NULL read");
+}
+
+/* Platform locks disable interrupts, nest in any order, restore once. */
+void test_irq_lock(struct kt *t)
+{
+	const struct vm_platform *p = t->plat;
+	struct vm_plat_lock a, b;
+
+	p->lock_init(p->ctx, &a);
+	p->lock_init(p->ctx, &b);
+	KT_CHECK(t, read_flags() & X86_EFLAGS_IF, "interrupts off before");
+	p->lock(p->ctx, &a);
+	KT_CHECK(t, !(read_flags() & X86_EFLAGS_IF), "lock left IF set");
+	p->lock(p->ctx, &b);
+	KT_CHECK(t, kplat_stats.lock_depth == 2, "depth %lu",
+		 kplat_stats.lock_depth);
+	p->unlock(p->ctx, &a);		/* not the innermost: still off */
+	KT_CHECK(t, !(read_flags() & X86_EFLAGS_IF), "IF set with b held");
+	p->unlock(p->ctx, &b);
+	KT_CHECK(t, read_flags() & X86_EFLAGS_IF, "IF not restored");
+	p->lock_destroy(p->ctx, &a);
+	p->lock_destroy(p->ctx, &b);
+}
+
+/*
+ * Many sizes: write every word through the vmalloc address, read it back
+ * there and through the direct map, frame by frame, and check that no
+ * frame is mapped twice.
+ */
+void test_vmalloc_sizes(struct kt *t)
+{
+	static const unsigned long sizes[] = {
+		1, 64, 4095, 4096, 4097, 8192, 3 * 4096 + 1, 65535, 65536,
+		100000, 512 * 1024, (1UL << 20) + 1, 2UL << 20,
+		(4UL << 20) + 4096, 16UL << 20,
+	};
+	const struct vm_platform *p = t->plat;
+	unsigned long bitmap_bytes = (p->nr_frames + 63) / 64 * 8;
+	uint64_t *seen = vzalloc(bitmap_bytes);
+	unsigned int k;
+
+	if (!KT_CHECK(t, seen != NULL, "vzalloc(%lu) for the bitmap",
+		      bitmap_bytes))
+		return;
+	for (k = 0; k < ARRAY_LEN(sizes); k++) {
+		unsigned long size = sizes[k], n = PAGE_ALIGN(size) / PG, i;
+		uint64_t seed = t->seed + k;
+		unsigned char *v = vmalloc(size);
+		struct vm_struct *vm;
+		bool vpages;
+		long bad;
+
+		if (!KT_CHECK(t, v != NULL, "vmalloc(%lu)", size))
+			continue;
+		KT_CHECK(t, ((uintptr_t)v & (PG - 1)) == 0 &&
+			 (uintptr_t)v >= VMALLOC_START &&
+			 (uintptr_t)v + n * PG < VMALLOC_END,
+			 "vmalloc(%lu) = %p", size, (void *)v);
+		vm = find_vm_area(v);
+		vpages = n * sizeof(struct page *) > PG;
+		if (KT_CHECK(t, vm && vm->addr == v, "find_vm_area(%p)", (void *)v))
+			KT_CHECK(t, vm->size == n * PG + PG && vm->nr_pages == n &&
+				 !!(vm->flags & VM_VPAGES) == vpages,
+				 "size %lu: area size %lu, %u pages, flags 0x%lx",
+				 size, vm->size, vm->nr_pages, vm->flags);
+
+		fill_words(v, n * PG, seed);
+		bad = check_words(v, n * PG / 8, seed, 0);
+		KT_CHECK(t, bad < 0, "size %lu: word %ld reads back wrong", size,
+			 bad);
+		for (i = 0; i < n; i++) {
+			struct page *pg = vmalloc_to_page(v + i * PG);
+			unsigned long pfn = page_to_pfn(pg), idx;
+
+			if (!KT_CHECK(t, pg && pfn_in_pool(p, pfn),
+				      "size %lu page %lu: no frame", size, i))
+				break;
+			idx = pfn - p->base_pfn;
+			if (!KT_CHECK(t, !(seen[idx / 64] & (1ULL << (idx % 64))),
+				      "size %lu: pfn 0x%lx mapped twice", size, pfn))
+				break;
+			seen[idx / 64] |= 1ULL << (idx % 64);
+			bad = check_words(page_address(pg), PG / 8, seed, i * PG / 8);
+			if (!KT_CHECK(t, bad < 0,
+				      "size %lu page %lu (pfn 0x%lx): word %ld differs in the direct map",
+				      size, i, pfn, bad))
+				break;
+		}
+		memset(seen, 0, bitmap_bytes);
+		vfree(v);
+	}
+	vfree(seen);
+}
+
+/*
+ * RAM is not assumed zero (frames_zeroed = false): vzalloc() must clear
+ * frames that an earlier area dirtied.
+ */
+void test_vzalloc_recycled(struct kt *t)
+{
+	enum { N = 64 };
+	unsigned long old[N], reused = 0, i, j;
+	unsigned char *p = vmalloc(N * PG), *q;
+	long bad;
+
+	if (!KT_CHECK(t, p != NULL, "vmalloc"))
+		return;
+	memset(p, 0xa5, N * PG);
+	for (i = 0; i < N; i++)
+		old[i] = vmalloc_to_pfn(p + i * PG);
+	vfree(p);
+	q = vzalloc(N * PG);
+	if (!KT_CHECK(t, q != NULL, "vzalloc"))
+		return;
+	for (i = 0; i < N; i++) {
+		unsigned long pfn = vmalloc_to_pfn(q + i * PG);
+
+		for (j = 0; j < N; j++)
+			reused += old[j] == pfn;
+	}
+	bad = -1;
+	for (i = 0; i < N * PG; i++) {
+		if (q[i]) {
+			bad = (long)i;
+			break;
+		}
+	}
+	KT_CHECK(t, bad < 0, "byte %ld of vzalloc() memory is 0x%x", bad,
+		 bad >= 0 ? q[bad] : 0);
+	KT_CHECK(t, reused > 0, "no dirty frame was reused: the test proves nothing");
+	kt_note(t, "%lu of %d frames were recycled dirty frames", reused, N);
+	vfree(q);
+}
+
+/* Two vmaps of the same frames: writes through one show in the other. */
+void test_vmap_alias(struct kt *t)
+{
+	struct page *pg[4] = { 0 }, *rev[3];
+	volatile uint64_t *a = NULL, *b = NULL;
+	unsigned long n0;
+	uint64_t v;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		if (!KT_CHECK(t, (pg[i] = alloc_page(GFP_KERNEL)) != NULL,
+			      "alloc_page"))
+			goto out;
+	rev[0] = pg[2];		/* the same frame twice */
+	rev[1] = pg[2];
+	rev[2] = pg[0];
+	a = vmap(pg, 4, VM_MAP, PAGE_KERNEL);
+	b = vmap(rev, 3, VM_MAP, PAGE_KERNEL);
+	if (!KT_CHECK(t, a && b, "vmap: %p %p", (void *)a, (void *)b))
+		goto out;
+	KT_CHECK(t, find_vm_area((void *)a)->flags & VM_MAP, "VM_MAP flag");
+	for (i = 0; i < 4; i++) {
+		a[i * PG / 8] = 0x1000 + i;
+		a[i * PG / 8 + PG / 8 - 1] = 0x2000 + i;
+		KT_CHECK(t, vmalloc_to_page((const void *)(a + i * PG / 8)) == pg[i],
+			 "vmalloc_to_page of alias page %u", i);
+	}
+	KT_CHECK(t, b[0] == 0x1002 && b[PG / 8] == 0x1002 &&
+		 b[2 * PG / 8] == 0x1000 && b[PG / 8 - 1] == 0x2002,
+		 "reads through the second alias: %lx %lx %lx",
+		 (unsigned long)b[0], (unsigned long)b[PG / 8],
+		 (unsigned long)b[2 * PG / 8]);
+	b[PG / 8 + 1] = 0xbeef;	/* page 1 of b is frame 2 */
+	KT_CHECK(t, a[2 * PG / 8 + 1] == 0xbeef && b[1] == 0xbeef &&
+		 ((volatile uint64_t *)page_address(pg[2]))[1] == 0xbeef,
+		 "write through b not seen in a, b or the direct map");
+	vunmap((void *)a);
+	vunmap((void *)b);
+	vm_unmap_aliases();
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(a, &v) == EFAULT_RC, "vunmapped alias readable");
+	check_fault(t, n0, (uintptr_t)a, 0, "read after vunmap");
+	a = b = NULL;
+out:
+	if (a)
+		vunmap((void *)a);
+	if (b)
+		vunmap((void *)b);
+	for (i = 0; i < 4; i++)
+		if (pg[i])
+			__free_page(pg[i]);
+}
+
+/* Check one area's leaves in the hardware tables, and its guard page. */
+static void check_leaves(struct kt *t, const void *addr, unsigned long n,
+			 uint64_t prot)
+{
+	unsigned long i;
+	int level;
+
+	for (i = 0; i <= n; i++) {
+		unsigned long va = (uintptr_t)addr + i * PG;
+		uint64_t e = hw_pte(va, &level);
+		unsigned long pfn = (unsigned long)((e & PTE_ADDR) >> PAGE_SHIFT);
+
+		if (i == n) {
+			KT_CHECK(t, !(e & _PAGE_PRESENT) &&
+				 !vmalloc_to_page((void *)va) &&
+				 !vmalloc_to_pfn((void *)va),
+				 "guard page 0x%lx is mapped (0x%lx)", va,
+				 (unsigned long)e);
+			break;
+		}
+		if (!KT_CHECK(t, (e & _PAGE_PRESENT) && level == 0,
+			      "0x%lx: hardware entry 0x%lx at level %d", va,
+			      (unsigned long)e, level))
+			break;
+		if (!KT_CHECK(t, pfn == vmalloc_to_pfn((void *)va) &&
+			      pfn == page_to_pfn(vmalloc_to_page((void *)va)) &&
+			      pfn_in_pool(t->plat, pfn),
+			      "0x%lx: hardware pfn 0x%lx, vmalloc_to_pfn 0x%lx",
+			      va, pfn, vmalloc_to_pfn((void *)va)))
+			break;
+		if (!KT_CHECK(t, (e & PTE_PROT_BITS) == (prot & PTE_PROT_BITS),
+			      "0x%lx: entry bits 0x%lx, protection 0x%lx", va,
+			      (unsigned long)(e & PTE_PROT_BITS),
+			      (unsigned long)(prot & PTE_PROT_BITS)))
+			break;
+	}
+}
+
+/* The tables above a vmalloc address: kernel-only, table frames from
+ * the pool, linked into the live PML4. */
+static void check_upper(struct kt *t, unsigned long va)
+{
+	const uint64_t *table = kernel_pml4;
+	int l;
+
+	for (l = 3; l >= 1; l--) {
+		uint64_t e = table[(va >> (12 + 9 * l)) & 511];
+		unsigned long pfn = (unsigned long)((e & PTE_ADDR) >> PAGE_SHIFT);
+
+		if (!KT_CHECK(t, (e & (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER |
+				       _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_RW) &&
+			      pfn_in_pool(t->plat, pfn),
+			      "level %d entry 0x%lx for 0x%lx", l,
+			      (unsigned long)e, va))
+			return;
+		table = (const uint64_t *)(uintptr_t)(e & PTE_ADDR);
+	}
+}
+
+void test_hw_walk(struct kt *t)
+{
+	unsigned int lo = (unsigned int)(VMALLOC_START >> 39) & 511;
+	unsigned int hi = (unsigned int)((VMALLOC_END - 1) >> 39) & 511;
+	void *p = vmalloc(1000 * PG);		/* spans two PTE tables */
+	void *q = __vmalloc(3 * PG, GFP_KERNEL, PAGE_KERNEL_RO);
+	void *r = vmalloc_exec(PG);
+	unsigned int i;
+
+	if (KT_CHECK(t, p && q && r, "allocations: %p %p %p", p, q, r)) {
+		check_leaves(t, p, 1000, __PAGE_KERNEL);
+		check_leaves(t, q, 3, __PAGE_KERNEL_RO);
+		check_leaves(t, r, 1, __PAGE_KERNEL_EXEC);
+		check_upper(t, (uintptr_t)p);
+		check_upper(t, (uintptr_t)p + 999 * PG);
+	}
+	/* The core wrote no top-level entry outside its range. */
+	KT_CHECK(t, kernel_pml4[0] & _PAGE_PRESENT, "identity map entry gone");
+	for (i = 1; i < 512; i++)
+		if (i < lo || i > hi)
+			KT_CHECK(t, kernel_pml4[i] == 0,
+				 "PML4[%u] = 0x%lx outside the vmalloc range", i,
+				 (unsigned long)kernel_pml4[i]);
+	vfree(p);
+	vfree(q);
+	vfree(r);
+}
+
+void test_guard_read(struct kt *t)
+{
+	unsigned char *p = vmalloc(3 * PG);
+	unsigned long n0;
+	uint64_t v = 0;
+
+	if (!KT_CHECK(t, p != NULL, "vmalloc"))
+		return;
+	fill_words(p, 3 * PG, t->seed);
+	KT_CHECK(t, kprobe_read(p + 3 * PG - 8, &v) == 0 &&
+		 v == pattern(t->seed, 3 * PG / 8 - 1), "last word unreadable");
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(p + 3 * PG, &v) == EFAULT_RC,
+		 "guard page readable");
+	check_fault(t, n0, (uintptr_t)p + 3 * PG, 0, "guard read");
+	vfree(p);
+}
+
+void test_guard_write(struct kt *t)
+{
+	unsigned char *p = vmalloc(2 * PG);
+	unsigned long n0;
+
+	if (!KT_CHECK(t, p != NULL, "vmalloc"))
+		return;
+	fill_words(p, 2 * PG, t->seed);
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_write(p + 2 * PG + 64, 0xdead) == EFAULT_RC,
+		 "guard page writable");
+	check_fault(t, n0, (uintptr_t)p + 2 * PG + 64, PF_WRITE, "guard write");
+	KT_CHECK(t, check_words(p, 2 * PG / 8, t->seed, 0) < 0,
+		 "area changed by a faulting write");
+	vfree(p);
+}
+
+/* PAGE_KERNEL_RO: readable, and a write is a protection fault (CR0.WP). */
+void test_readonly_write(struct kt *t)
+{
+	unsigned char *q = __vmalloc(2 * PG, GFP_KERNEL | __GFP_ZERO,
+				     PAGE_KERNEL_RO);
+	volatile uint64_t *direct;
+	unsigned long n0;
+	uint64_t v = 1;
+
+	if (!KT_CHECK(t, q != NULL, "__vmalloc(PAGE_KERNEL_RO)"))
+		return;
+	KT_CHECK(t, kprobe_read(q + 16, &v) == 0 && v == 0,
+		 "read-only page not readable as zero");
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_write(q + PG + 16, 0x77) == EFAULT_RC,
+		 "read-only page writable");
+	check_fault(t, n0, (uintptr_t)q + PG + 16, PF_PROT | PF_WRITE,
+		    "read-only write");
+	/* The frame is still writable through the direct map. */
+	direct = page_address(vmalloc_to_page(q + PG));
+	direct[2] = 0x5a5a;
+	KT_CHECK(t, kprobe_read(q + PG + 16, &v) == 0 && v == 0x5a5a,
+		 "direct-map write not visible: 0x%lx", (unsigned long)v);
+	vfree(q);
+}
+
+/* vmalloc() memory is NX; vmalloc_exec() memory runs. */
+void test_nx_fetch(struct kt *t)
+{
+	static const unsigned char code[] = {
+		0xb8, 0x2a, 0x00, 0x00, 0x00,	/* mov $42, %eax */
+		0xc3,				/* ret */
+	};
+	void *x = vmalloc(PG), *y = vmalloc_exec(PG);
+	unsigned long n0;
+	long rc;
+
+	if (KT_CHECK(t, x && y, "allocations %p %p", x, y)) {
+		memcpy(x, code, sizeof(code));
+		memcpy(y, code, sizeof(code));
+		n0 = kfault_last.count;
+		rc = kprobe_call(x);
+		KT_CHECK(t, rc == EFAULT_RC, "code ran in NX memory (%ld)", rc);
+		check_fault(t, n0, (uintptr_t)x, PF_PROT | PF_INSTR, "NX fetch");
+		KT_CHECK(t, kfault_last.rip == (uintptr_t)x, "fault rip 0x%lx",
+			 (unsigned long)kfault_last.rip);
+		rc = kprobe_call(y);
+		KT_CHECK(t, rc == 42, "vmalloc_exec code returned %ld", rc);
+	}
+	vfree(x);
+	vfree(y);
+}
+
+/*
+ * After vfree() the PTEs are gone but the TLB may still map the area
+ * until the lazy purge flushes it; after the purge any access faults.
+ */
+void test_use_after_vfree(struct kt *t)
+{
+	volatile uint64_t *p = vmalloc(2 * PG);
+	struct vmalloc_stats st;
+	unsigned long n0, purges;
+	uint64_t v;
+	int stale;
+
+	if (!KT_CHECK(t, p != NULL, "vmalloc"))
+		return;
+	p[0] = 1;
+	p[PG / 8] = 2;
+	KT_CHECK(t, p[0] + p[PG / 8] == 3, "readback");
+	vfree((void *)p);
+	vmalloc_get_stats(&st);
+	purges = st.purges;
+	KT_CHECK(t, st.lazy_pages >= 3, "%lu lazy pages after vfree",
+		 st.lazy_pages);
+	/* Not asserted: whether the stale translation is still cached. */
+	n0 = kfault_last.count;
+	stale = kprobe_read(p, &v) == 0;
+	kt_note(t, "before the purge a read %s", stale ?
+		"still went through a stale TLB entry" : "faulted");
+	vm_unmap_aliases();
+	vmalloc_get_stats(&st);
+	KT_CHECK(t, st.purges == purges + 1 && st.lazy_pages == 0,
+		 "purges %lu -> %lu, %lu lazy pages", purges, st.purges,
+		 st.lazy_pages);
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(p, &v) == EFAULT_RC, "freed area readable");
+	check_fault(t, n0, (uintptr_t)p, 0, "read after vfree");
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_write(p + PG / 8, 7) == EFAULT_RC,
+		 "freed area writable");
+	check_fault(t, n0, (uintptr_t)(p + PG / 8), PF_WRITE,
+		    "write after vfree");
+}
+
+/*
+ * A purge must flush before the range is reused: map frame A at an
+ * address, use it (the TLB caches it), unmap and purge, map frame B at
+ * the same address, write. Without the flush the write lands in A.
+ * @npages decides which flush path runs (invlpg, or a whole-TLB flush
+ * past KPLAT_INVLPG_MAX).
+ */
+static void tlb_reuse(struct kt *t, unsigned int npages, bool want_full)
+{
+	struct page *fa = alloc_page(GFP_KERNEL), *fb = alloc_page(GFP_KERNEL);
+	struct page *arr[64];
+	volatile uint64_t *a = NULL, *b = NULL, *da, *db;
+	unsigned long full0, inv0;
+	unsigned int i;
+
+	if (!KT_CHECK(t, fa && fb && npages <= ARRAY_LEN(arr), "alloc_page"))
+		goto out;
+	da = page_address(fa);
+	db = page_address(fb);
+	da[0] = 0xaaaa;
+	db[0] = 0xbbbb;
+	for (i = 0; i < npages; i++)
+		arr[i] = fa;
+	a = vmap(arr, npages, VM_MAP, PAGE_KERNEL);
+	if (!KT_CHECK(t, a != NULL, "vmap of frame A"))
+		goto out;
+	for (i = 0; i < npages; i++)	/* a TLB entry for every page */
+		KT_CHECK(t, a[i * PG / 8] == 0xaaaa, "alias %u of A", i);
+	vunmap((void *)a);
+	full0 = kplat_stats.flush_full;
+	inv0 = kplat_stats.flush_pages;
+	vm_unmap_aliases();
+	if (want_full)
+		KT_CHECK(t, kplat_stats.flush_full > full0,
+			 "no whole-TLB flush for %u pages", npages + 1);
+	else
+		KT_CHECK(t, kplat_stats.flush_full == full0 &&
+			 kplat_stats.flush_pages >= inv0 + npages,
+			 "expected invlpg: %lu full, %lu pages",
+			 kplat_stats.flush_full - full0,
+			 kplat_stats.flush_pages - inv0);
+	for (i = 0; i < npages; i++)
+		arr[i] = fb;
+	b = vmap(arr, npages, VM_MAP, PAGE_KERNEL);
+	if (!KT_CHECK(t, b == a, "the range was not reused (%p, %p)",
+		      (void *)a, (void *)b))
+		goto out;
+	for (i = 0; i < npages; i++) {
+		b[i * PG / 8] = 0xc0de0000 + i;
+		KT_CHECK(t, db[0] == 0xc0de0000 + i && da[0] == 0xaaaa,
+			 "write %u went to the old frame (stale TLB): A 0x%lx B 0x%lx",
+			 i, (unsigned long)da[0], (unsigned long)db[0]);
+	}
+out:
+	if (b)
+		vunmap((void *)b);
+	if (fa)
+		__free_page(fa);
+	if (fb)
+		__free_page(fb);
+}
+
+void test_tlb_reuse_invlpg(struct kt *t)
+{
+	tlb_reuse(t, 1, false);
+}
+
+void test_tlb_reuse_full(struct kt *t)
+{
+	tlb_reuse(t, 40, true);
+}
+
+/*
+ * Freed areas wait on the lazy list until more than lazy_max_pages are
+ * waiting; then the vfree() that crosses the line purges them all.
+ */
+void test_lazy_threshold(struct kt *t)
+{
+	struct vmalloc_stats st0, st;
+	volatile uint64_t *a, *c = NULL, *d = NULL;
+	void *big;
+	unsigned long n0;
+	uint64_t v;
+
+	vmalloc_get_stats(&st0);
+	if (st0.lazy_max_pages > 512 * 64 ||
+	    st0.lazy_max_pages + 64 > t->plat->nr_frames / 2) {
+		t->skip = "lazy_max_pages too large for this test";
+		return;
+	}
+	a = vmalloc(PG);
+	if (!KT_CHECK(t, a != NULL, "vmalloc"))
+		return;
+	a[0] = 1;
+	vfree((void *)a);
+	c = vmalloc(PG);
+	if (!KT_CHECK(t, c != NULL && c != a,
+		      "a lazily freed range was reused before the purge (%p)",
+		      (void *)c))
+		goto out;
+	vmalloc_get_stats(&st);
+	KT_CHECK(t, st.purges == st0.purges && st.lazy_pages == 2,
+		 "purges %lu, lazy pages %lu", st.purges - st0.purges,
+		 st.lazy_pages);
+	/* With its guard page this crosses the threshold. */
+	big = vmalloc(st0.lazy_max_pages * PG);
+	if (!KT_CHECK(t, big != NULL, "vmalloc(%lu pages)", st0.lazy_max_pages))
+		goto out;
+	vfree(big);
+	vmalloc_get_stats(&st);
+	KT_CHECK(t, st.purges == st0.purges + 1 &&
+		 st.lazy_pages < st0.lazy_max_pages,
+		 "purges %lu, lazy pages %lu", st.purges - st0.purges,
+		 st.lazy_pages);
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(a, &v) == EFAULT_RC, "purged area readable");
+	check_fault(t, n0, (uintptr_t)a, 0, "read after the purge");
+	d = vmalloc(PG);
+	KT_CHECK(t, d == a, "lowest fit did not reuse the purged range: %p, %p",
+		 (void *)d, (void *)a);
+out:
+	vfree((void *)c);
+	vfree((void *)d);
+}
