@@ -23,9 +23,14 @@
  *    pool is split into nr_nodes NUMA nodes of equal frame count (the last
  *    node takes the remainder). Frames below 4 GiB physical
  *    (pfn < 0x100000) form the DMA32 zone of their node.
+ *  - base_pfn > 0: pfn 0 is never a frame, so vmalloc_to_pfn() can
+ *    return 0 for "nothing mapped".
  *  - direct_map is where frame base_pfn is readable and writable by the
  *    core; frame pfn lives at direct_map + (pfn - base_pfn) * PAGE_SIZE.
  *    The core touches a frame only after grow() covered it.
+ *  - The core asks meta_alloc() for VM_FRAME_META_BYTES per frame at init
+ *    (the frame array), plus its object caches and page arrays; a
+ *    platform that carves metadata up front sizes it from that.
  *  - [vmalloc_start, vmalloc_end) is the managed virtual range. Both are
  *    page aligned, canonical, and vmalloc_start < vmalloc_end. The core
  *    places every area inside it and never writes a page-table entry for
@@ -124,8 +129,13 @@ struct vm_platform {
 	 */
 	void (*sync_unmap)(void *ctx, unsigned long va, unsigned long len);
 
-	/* Where the seed calls flush_cache_vmap/vunmap and
-	 * flush_tlb_kernel_range. OPTIONAL. Locks held: none. */
+	/*
+	 * Where the seed calls flush_cache_vmap/vunmap and
+	 * flush_tlb_kernel_range. The core's PTEs carry _PAGE_GLOBAL
+	 * (PAGE_KERNEL has it): a flush of the whole TLB must drop global
+	 * entries too (on x86, toggle CR4.PGE; a CR3 reload keeps them).
+	 * OPTIONAL. Locks held: none.
+	 */
 	void (*flush_cache_vmap)(void *ctx, unsigned long start, unsigned long end);
 	void (*flush_cache_vunmap)(void *ctx, unsigned long start, unsigned long end);
 	void (*flush_tlb_kernel_range)(void *ctx, unsigned long start,
@@ -210,6 +220,9 @@ struct vm_platform {
 	 * vm_fault_should_fail() with their VM_FAULT_HOST_* site first.
 	 */
 };
+
+/* Bytes of core metadata per frame (struct page). */
+#define VM_FRAME_META_BYTES	16
 
 /* Tunables of the core (zero selects the default). */
 struct vmalloc_tunables {

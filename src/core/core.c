@@ -187,6 +187,8 @@ static const char *platform_problem(const struct vm_platform *p)
 		return "a required hook is missing";
 	if (!p->direct_map || !p->nr_frames || p->nr_frames > UINT32_MAX - 1)
 		return "no frames, or too many";
+	if (!p->base_pfn)
+		return "pfn 0 must not be a frame";
 	if (p->base_pfn + p->nr_frames < p->base_pfn ||
 	    p->base_pfn + p->nr_frames > (1UL << (52 - PAGE_SHIFT)))
 		return "frames beyond 52-bit physical addresses";

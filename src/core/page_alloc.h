@@ -30,6 +30,9 @@ struct page {
 	uint32_t prev;
 };
 
+_Static_assert(sizeof(struct page) == VM_FRAME_META_BYTES,
+	       "platform.h promises VM_FRAME_META_BYTES per frame");
+
 #define PA_NONE		UINT32_MAX
 
 #define PG_buddy	0x01u	/* head of a free block; order valid */

@@ -6,7 +6,7 @@
  * image (and inside the 4 GiB identity map) is split in two:
  *
  *   __kernel_end                                              region end
- *   | metadata: 16 B/frame + META_SLACK | frame pool: base_pfn .. +nr |
+ *   | metadata: VM_FRAME_META_BYTES/frame + META_SLACK | frame pool: base_pfn .. +nr |
  *
  * The identity map is the direct map: frame pfn is at address pfn << 12.
  *
@@ -317,8 +317,8 @@ int kplat_setup(struct vm_platform *p)
 		}
 	}
 	pages = (best_e - best_s) / KPAGE_SIZE;
-	/* The frame array needs 16 bytes for each pool frame (<= pages). */
-	meta_pages = (pages * 16 + KPAGE_SIZE - 1) / KPAGE_SIZE +
+	/* The frame array: VM_FRAME_META_BYTES per pool frame (<= pages). */
+	meta_pages = (pages * VM_FRAME_META_BYTES + KPAGE_SIZE - 1) / KPAGE_SIZE +
 		     META_SLACK / KPAGE_SIZE;
 	if (pages < meta_pages + MIN_POOL_FRAMES) {
 		kprintf("# kernel: no RAM region big enough (largest %lu KiB)\n",
