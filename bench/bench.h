@@ -91,6 +91,7 @@ struct bench_run {
 	bool failed;
 	/* Metadata with every set-up area live (ours only). */
 	unsigned long meta_bytes, meta_areas, meta_vmap_areas;
+	unsigned long meta_base;	/* meta_bytes before the set-up */
 	/* Results. */
 	double ns_op[MAX_REPEAT];	/* per-thread ns/op, mean over threads */
 	double mops[MAX_REPEAT];	/* total throughput, all threads */
@@ -101,14 +102,7 @@ struct bench_run {
 	char check[200];		/* "" when the leak checks passed */
 };
 
-/* ---- the allocators behind one interface (scenarios.c) ---- */
-
-handle_t b_alloc(const struct bench_run *r, unsigned long size,
-		 unsigned long align);
-void b_free(const struct bench_run *r, handle_t h);
-unsigned long b_addr(const struct bench_run *r, handle_t h);
-/* Set-up allocation: the seed baseline may skip its O(n) scan (push). */
-handle_t b_alloc_setup(const struct bench_run *r, unsigned long size);
+/* ---- helpers (scenarios.c) ---- */
 
 uint64_t rng_next(uint64_t *s);
 uint64_t now_ns(void);

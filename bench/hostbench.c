@@ -84,7 +84,8 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 		4UL << 10, 64UL << 10, 1UL << 20, 8UL << 20,
 	};
 	struct vmalloc_config cfg = { .engine = "host", .quiet = true };
-	unsigned long budget = o->quick ? 8UL << 20 : 256UL << 20;
+	unsigned long budget = o->quick ? 4UL << 20 : 256UL << 20;
+	unsigned long min_ops = o->quick ? 4 : 16;
 	unsigned int nrows = 0, i, rep;
 	struct vmalloc_stats st;
 	long left;
@@ -103,8 +104,8 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 		unsigned long ops = budget / sizes[i];
 		unsigned long sys0, sys1;
 
-		if (ops < 16)
-			ops = 16;
+		if (ops < min_ops)
+			ops = min_ops;
 		if (ops > (o->quick ? 2000UL : 20000UL))
 			ops = o->quick ? 2000UL : 20000UL;
 		memset(r, 0, sizeof(*r));

@@ -54,6 +54,11 @@ void report_header(FILE *f, const struct opts *o)
 	fprintf(f, "vmbench: libvmalloc vs the seed's list allocator (%s)\n", date);
 	fprintf(f, "machine: %s, %ld CPUs online\n", model,
 		sysconf(_SC_NPROCESSORS_ONLN));
+	if (!o->soft) {
+		fprintf(f, "host section only; %u repeat(s), median reported%s\n\n",
+			o->repeat, o->quick ? "; QUICK run" : "");
+		return;
+	}
 	fprintf(f, "soft engine (no host system calls); %u repeat(s), median "
 		"reported; threads %u; random seed %lu%s\n", o->repeat,
 		o->threads, (unsigned long)o->seed, o->quick ? "; QUICK run" : "");
@@ -104,6 +109,13 @@ static const struct bench_run *single_of(struct bench_run **runs,
 	return NULL;
 }
 
+/* Metadata bytes per live area, the fixed start-up part left out. */
+static double meta_per_area(const struct bench_run *r)
+{
+	return (double)(r->meta_bytes - r->meta_base) /
+	       (double)r->meta_vmap_areas;
+}
+
 static void ns_cell(char *buf, size_t len, double ns)
 {
 	if (ns >= 1e6)
@@ -114,15 +126,94 @@ static void ns_cell(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.1f", ns);
 }
 
+/* Metadata per area: for each mode, the run that held the most areas. */
+static void report_meta(FILE *f, struct bench_run **runs, unsigned int n)
+{
+	unsigned int i, m;
+
+	for (m = 0; m < 2; m++) {
+		const struct bench_run *best = NULL;
+
+		for (i = 0; i < n; i++) {
+			const struct bench_run *r = runs[i];
+
+			if (r->impl == IMPL_OURS && !r->failed &&
+			    r->mode == (m ? MODE_FULL : MODE_KVA) &&
+			    r->meta_vmap_areas >= 1000 &&
+			    (!best || r->meta_vmap_areas > best->meta_vmap_areas))
+				best = r;
+		}
+		if (best)
+			fprintf(f, "  metadata with %lu live areas (%s): %.2f bytes "
+				"per area ((meta_bytes %lu - %lu before) / %lu "
+				"vmap_areas)\n", best->meta_areas,
+				mode_name(best), meta_per_area(best),
+				best->meta_bytes, best->meta_base,
+				best->meta_vmap_areas);
+	}
+}
+
+/* long_busy_list over several busy counts: ns/op relative to the first. */
+static void report_growth(FILE *f, struct bench_run **runs, unsigned int n)
+{
+	const struct bench_run *base[3] = { NULL, NULL, NULL };
+	unsigned int i, k, rows = 0;
+
+	for (i = 0; i < n; i++)
+		if (runs[i]->threads == runs[0]->threads && !runs[i]->failed)
+			rows += runs[i]->impl == IMPL_OURS &&
+				runs[i]->mode == MODE_KVA;
+	if (rows < 2)
+		return;
+	fprintf(f, "  growth: ns/op relative to the smallest busy count "
+		"(1.00 = flat)\n  %-8s %8s %8s %10s\n", "busy", "kva", "full",
+		"seed-list");
+	for (i = 0; i < n; i++) {
+		const struct bench_run *r = runs[i];
+
+		if (r->threads != runs[0]->threads || r->failed)
+			continue;
+		k = r->impl == IMPL_SEED ? 2 : r->mode == MODE_FULL ? 1 : 0;
+		if (!base[k])
+			base[k] = r;
+	}
+	for (i = 0; i < n; i++) {
+		const struct bench_run *row[3] = { NULL, NULL, NULL };
+		char cell[3][16];
+		unsigned int j;
+
+		if (i && runs[i]->param == runs[i - 1]->param)
+			continue;
+		for (j = i; j < n && runs[j]->param == runs[i]->param; j++) {
+			const struct bench_run *r = runs[j];
+
+			if (r->threads != runs[0]->threads || r->failed)
+				continue;
+			k = r->impl == IMPL_SEED ? 2 : r->mode == MODE_FULL ? 1 : 0;
+			row[k] = r;
+		}
+		for (k = 0; k < 3; k++) {
+			if (row[k] && base[k] && base[k]->median > 0)
+				snprintf(cell[k], sizeof(cell[k]), "%.2f",
+					 row[k]->median / base[k]->median);
+			else
+				snprintf(cell[k], sizeof(cell[k]), "-");
+		}
+		fprintf(f, "  %-8lu %8s %8s %10s\n", runs[i]->param, cell[0],
+			cell[1], cell[2]);
+	}
+}
+
 void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs,
 		     unsigned int n)
 {
-	bool threads = false, full = false, capped = false;
+	bool threads = false, full = false, capped = false, seed = false;
 	unsigned int i, t;
 
 	for (i = 0; i < n; i++) {
 		threads |= runs[i]->threads > 1;
 		full |= runs[i]->mode == MODE_FULL;
+		seed |= runs[i]->impl == IMPL_SEED;
 		capped |= runs[i]->loops != runs[i]->loops_asked;
 	}
 	fprintf(f, "== %s: %s; %u op%s per loop\n", sc->name, sc->what,
@@ -168,7 +259,7 @@ void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs
 			fputc('\n', f);
 		}
 	}
-	if (full)
+	if (full && seed)
 		fprintf(f, "  * full mode (vmalloc: frames + page tables) vs the "
 			"seed list's address-space-only cost\n");
 	if (capped)
@@ -177,19 +268,9 @@ void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs
 	if (threads)
 		fprintf(f, "  scaling = total throughput / the same run on one "
 			"thread\n");
-	for (i = 0; i < n; i++) {
-		const struct bench_run *r = runs[i];
-
-		if (r->impl != IMPL_OURS || r->failed || !r->meta_vmap_areas ||
-		    r->meta_vmap_areas < 1000)
-			continue;
-		fprintf(f, "  metadata with %lu live areas (%s, %u thread%s): %.2f "
-			"bytes per area (meta_bytes %lu / %lu vmap_areas)\n",
-			r->meta_areas, mode_name(r), r->threads,
-			r->threads > 1 ? "s" : "",
-			(double)r->meta_bytes / (double)r->meta_vmap_areas,
-			r->meta_bytes, r->meta_vmap_areas);
-	}
+	report_meta(f, runs, n);
+	if (!strcmp(sc->name, "long_busy_list"))
+		report_growth(f, runs, n);
 	if (!strcmp(sc->name, "long_busy_list") || !strcmp(sc->name, "full_fit"))
 		fprintf(f, "  metadata, seed-list: %zu bytes per area (its "
 			"descriptor, malloc'ed)\n", sizeof(struct seed_area));
@@ -239,7 +320,8 @@ static void target(FILE *f, const char *what, bool known, double value,
 	char v[32];
 
 	if (known)
-		snprintf(v, sizeof(v), value < 1000 ? "%.2f%s" : "%.0f%s",
+		snprintf(v, sizeof(v), "%.*f%s",
+			 value >= 1000 ? 0 : !strcmp(unit, " B") ? 3 : 2,
 			 value, unit);
 	else
 		snprintf(v, sizeof(v), "-");
@@ -264,7 +346,7 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 	b = find(runs, n, "long_busy_list", MODE_KVA, IMPL_SEED, 15000, 1);
 	v = a && b ? b->median / a->median : 0;
 	target(f, "long_busy_list 15000 busy: seed / ours (kva)", a && b, v,
-	       "x", ">= 300x", v >= 300, "n/a: needs --busy 15000, both allocators");
+	       "x", ">= 300x", v >= 300, "n/a: make bench-targets");
 
 	for (i = 0; i < nsw; i++) {
 		if (sw[i].busy == 1000)
@@ -275,11 +357,11 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 	v = lo && hi && lo->ours_kva > 0 ? hi->ours_kva / lo->ours_kva : 0;
 	target(f, "long_busy_list ns/op 1M busy / 1k busy (kva)",
 	       lo && hi && lo->ours_kva > 0 && hi->ours_kva > 0, v, "x",
-	       "<= 3x", v <= 3, "n/a: run with --busy 1000,1000000 or --plot");
+	       "<= 3x", v <= 3, "n/a: make bench-targets");
 	v = lo && hi && lo->ours_full > 0 ? hi->ours_full / lo->ours_full : 0;
 	target(f, "long_busy_list ns/op 1M busy / 1k busy (full)",
 	       lo && hi && lo->ours_full > 0 && hi->ours_full > 0, v, "x",
-	       "<= 3x", v <= 3, "n/a: run with --busy 1000,1000000 or --plot");
+	       "<= 3x", v <= 3, "n/a: make bench-targets");
 
 	a = find(runs, n, "fix_size", MODE_KVA, IMPL_OURS, 1, 1);
 	target(f, "fix_size 1 page: kva alloc+free", a != NULL, a ? a->median : 0,
@@ -292,7 +374,7 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 		snprintf(what, sizeof(what), "long_busy_list %lu busy: kva alloc+free",
 			 kva_busy[i]);
 		target(f, what, a != NULL, a ? a->median : 0, " ns", "< 50 ns",
-		       a && a->median < 50, "n/a: needs that --busy value");
+		       a && a->median < 50, "n/a: make bench-targets");
 	}
 	a = find(runs, n, "fix_size", MODE_FULL, IMPL_OURS, 1, 1);
 	target(f, "fix_size 1 page: vmalloc+vfree (full)", a != NULL,
@@ -307,7 +389,7 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 		target(f, i ? "fix_size 2 threads: total / one thread (full)" :
 			      "fix_size 2 threads: total / one thread (kva)",
 		       a && b, v, "x", ">= 1.6x", v >= 1.6,
-		       "n/a: run with --threads 2");
+		       "n/a: make bench-targets");
 	}
 	a = NULL;
 	for (i = 0; i < n; i++) {
@@ -319,7 +401,7 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 		    (!a || r->meta_vmap_areas > a->meta_vmap_areas))
 			a = r;
 	}
-	v = a ? (double)a->meta_bytes / (double)a->meta_vmap_areas : 0;
+	v = a ? meta_per_area(a) : 0;
 	target(f, "metadata per live area (long_busy_list kva, most busy)",
 	       a != NULL, v, " B", "<= 128 B", v <= 128,
 	       "n/a: needs long_busy_list kva");
@@ -439,9 +521,10 @@ static void json_run(FILE *f, struct bench_run **runs, unsigned int n,
 	}
 	if (r->impl == IMPL_OURS && r->meta_vmap_areas)
 		fprintf(f, ", \"meta_bytes\": %lu, \"meta_areas\": %lu"
-			", \"meta_vmap_areas\": %lu, \"meta_bytes_per_area\": %.2f",
+			", \"meta_vmap_areas\": %lu, \"meta_bytes_before\": %lu"
+			", \"meta_bytes_per_area\": %.3f",
 			r->meta_bytes, r->meta_areas, r->meta_vmap_areas,
-			(double)r->meta_bytes / (double)r->meta_vmap_areas);
+			r->meta_base, meta_per_area(r));
 	if (!strcmp(r->sc->name, "align_shift"))
 		fprintf(f, ", \"successes_per_loop\": %.3f", r->ok_per_loop);
 	fprintf(f, "}");
@@ -488,7 +571,9 @@ int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 			i + 1 < nsw ? "," : "");
 	}
 	fprintf(f, "  ],\n  \"host\": ");
-	if (host_err) {
+	if (!o->host) {
+		fprintf(f, "{\"skipped\": true}\n}\n");
+	} else if (host_err) {
 		fprintf(f, "{\"available\": false, \"error\": ");
 		json_str(f, host_err);
 		fprintf(f, "}\n}\n");

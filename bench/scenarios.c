@@ -46,10 +46,8 @@ uint64_t rng_next(uint64_t *s)
 /* ------------------------------------------------------------------ */
 
 /* The plain entry points: vmalloc() and get_vm_area(). */
-handle_t b_alloc(const struct bench_run *r, unsigned long size,
-		 unsigned long align)
+static handle_t b_alloc(const struct bench_run *r, unsigned long size)
 {
-	(void)align;
 	if (r->impl == IMPL_SEED)
 		return (handle_t)seed_list_alloc(r->sl, size, 1, VM_ALLOC);
 	if (r->mode == MODE_KVA)
@@ -72,14 +70,15 @@ static handle_t b_alloc_aligned(const struct bench_run *r, unsigned long size,
 					      PAGE_KERNEL, 0, -1, CALLER);
 }
 
-handle_t b_alloc_setup(const struct bench_run *r, unsigned long size)
+/* Set-up allocation: the seed baseline may skip its O(n) scan (push). */
+static handle_t b_alloc_setup(const struct bench_run *r, unsigned long size)
 {
 	if (r->impl == IMPL_SEED)
 		return (handle_t)seed_list_push(r->sl, size, 1, VM_ALLOC);
-	return b_alloc(r, size, 1);
+	return b_alloc(r, size);
 }
 
-void b_free(const struct bench_run *r, handle_t h)
+static void b_free(const struct bench_run *r, handle_t h)
 {
 	if (r->impl == IMPL_SEED)
 		seed_list_free(r->sl, (struct seed_area *)h);
@@ -89,7 +88,7 @@ void b_free(const struct bench_run *r, handle_t h)
 		vfree((void *)h);
 }
 
-unsigned long b_addr(const struct bench_run *r, handle_t h)
+static unsigned long b_addr(const struct bench_run *r, handle_t h)
 {
 	if (r->impl == IMPL_SEED)
 		return ((struct seed_area *)h)->addr;
@@ -126,10 +125,10 @@ static bool check(struct worker *w, handle_t h, unsigned long size,
 	return true;
 }
 
-/* One alloc + free of @size bytes at @align; false on failure. */
+/* One alloc + free of @size bytes; false on failure. */
 static inline bool pair(struct worker *w, unsigned long size)
 {
-	handle_t h = b_alloc(w->run, size, 1);
+	handle_t h = b_alloc(w->run, size);
 
 	if (!check(w, h, size, PAGE_SIZE))
 		return false;
@@ -287,8 +286,8 @@ static void long_busy_loop(struct worker *w, unsigned long loops)
 	unsigned long i;
 
 	for (i = 0; i < loops; i++) {
-		handle_t big = b_alloc(r, 100 * PAGE_SIZE, 1);
-		handle_t one = b_alloc(r, PAGE_SIZE, 1);
+		handle_t big = b_alloc(r, 100 * PAGE_SIZE);
+		handle_t one = b_alloc(r, PAGE_SIZE);
 
 		if (check(w, big, 100 * PAGE_SIZE, PAGE_SIZE))
 			b_free(r, big);

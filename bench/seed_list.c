@@ -110,6 +110,9 @@ struct seed_area *seed_list_alloc(struct seed_list *sl, unsigned long size,
 	a = malloc(sizeof(*a));
 	if (!a)
 		return NULL;
+	a->pages = NULL;
+	a->nr_pages = 0;
+	a->phys_addr = 0;
 
 	pthread_mutex_lock(&sl->lock);
 	if (!align_up(sl->start, align, &addr))
@@ -160,6 +163,9 @@ struct seed_area *seed_list_push(struct seed_list *sl, unsigned long size,
 	a = malloc(sizeof(*a));
 	if (!a)
 		return NULL;
+	a->pages = NULL;
+	a->nr_pages = 0;
+	a->phys_addr = 0;
 
 	pthread_mutex_lock(&sl->lock);
 	tail = sl->tail_hint;

@@ -26,12 +26,19 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-/* One reserved range; size includes the guard page (the seed's vm_struct). */
+/*
+ * One reserved range; size includes the guard page. The fields are those
+ * of the seed's vm_struct, so the descriptor costs what the seed's did
+ * (the last three are unused here: the baseline maps nothing).
+ */
 struct seed_area {
 	struct seed_area *next;		/* next higher range */
 	unsigned long addr;
 	unsigned long size;
 	unsigned long flags;
+	void **pages;
+	unsigned int nr_pages;
+	unsigned long phys_addr;
 };
 
 struct seed_list {

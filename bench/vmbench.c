@@ -184,6 +184,19 @@ static double median_of(const double *v, unsigned int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/* align_shift: allocations that worked per loop, warm-up included. */
+static double successes_per_loop(const struct bench_run *r)
+{
+	unsigned long ok = 0, loops = 0;
+	unsigned int t;
+
+	for (t = 0; t < r->threads; t++) {
+		ok += r->w[t].successes;
+		loops += r->w[t].loops_run;
+	}
+	return loops ? (double)ok / (double)loops : 0;
+}
+
 static void summarise(struct bench_run *r)
 {
 	double ops = (double)r->loops * r->sc->ops_per_loop;
@@ -222,15 +235,7 @@ static void summarise(struct bench_run *r)
 			r->max = r->ns_op[rep];
 	}
 	r->mops_median = median_of(r->mops, r->repeat);
-	{
-		unsigned long ok = 0, loops = 0;
-
-		for (t = 0; t < r->threads; t++) {
-			ok += r->w[t].successes;
-			loops += r->w[t].loops_run;
-		}
-		r->ok_per_loop = loops ? (double)ok / (double)loops : 0;
-	}
+	r->ok_per_loop = successes_per_loop(r);
 }
 
 /* Append one message to r->check ("" means every check passed). */
@@ -320,6 +325,7 @@ static void run_one(struct bench_run *r)
 		r->range_start = vmalloc_range_start();
 		r->range_end = vmalloc_range_end();
 		vmalloc_get_stats(&s0);
+		r->meta_base = s0.meta_bytes;
 	} else {
 		r->range_start = soft_start;
 		r->range_end = soft_end;
@@ -496,7 +502,7 @@ static void usage(FILE *f)
 "  --no-seed         skip the seed baseline\n"
 "  --pages N         fix_size: pages per allocation (default 1)\n"
 "  --busy LIST       long_busy_list: busy areas, e.g. 1000,15000,1000000\n"
-"                    (default 15000; up to 1000000)\n"
+"                    (default 15000; up to 4000000)\n"
 "  --loops N         loops per repeat for every scenario (default: per scenario)\n"
 "  --repeat N        timed repeats; the median is reported (default 5)\n"
 "  --threads N       workers running each scenario concurrently (default 1)\n"
@@ -870,11 +876,14 @@ int main(int argc, char **argv)
 	struct sweep_point sweep[MAX_BUSY];
 	struct host_row host[8];
 	char host_err[200] = "";
+	unsigned int first[32], count[32];
 	unsigned int nruns = 0, nsw = 0, i, s, failed = 0;
 	int nhost = 0;
 	struct opts o;
 	int err;
 
+	if (nr_scenarios > 32)
+		return 2;
 	parse_opts(&o, argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	show_progress = o.progress && isatty(STDERR_FILENO);
@@ -894,22 +903,26 @@ int main(int argc, char **argv)
 		vmalloc_exit();
 
 		for (s = 0; s < nr_scenarios; s++) {
-			struct bench_run **mine = runs + nruns;
-			unsigned int n;
-
+			count[s] = 0;
+			first[s] = nruns;
 			if (!(o.scen_mask & (1UL << s)))
 				continue;
 			if (nruns + 3 * 2 * MAX_BUSY > MAX_RUNS)
 				break;
-			n = plan(&o, &scenarios[s], mine);
-			for (i = 0; i < n; i++) {
-				label(mine[i], nruns + i + 1, nruns + n);
-				run_one(mine[i]);
-				if (mine[i]->failed)
+			count[s] = plan(&o, &scenarios[s], runs + nruns);
+			nruns += count[s];
+		}
+		for (s = 0; s < nr_scenarios; s++) {
+			if (!count[s])
+				continue;
+			for (i = first[s]; i < first[s] + count[s]; i++) {
+				label(runs[i], i + 1, nruns);
+				run_one(runs[i]);
+				if (runs[i]->failed)
 					failed++;
 			}
-			nruns += n;
-			report_scenario(stdout, &scenarios[s], mine, n);
+			report_scenario(stdout, &scenarios[s], runs + first[s],
+					count[s]);
 		}
 		nsw = collect_sweep(runs, nruns, o.threads, sweep);
 		if (o.plot) {

@@ -1,15 +1,17 @@
 # vmbench: the benchmark of issue 4 (see bench/README.md).
 #
-#   make bench                        build and run with default arguments
-#   make bench VMBENCH_ARGS="--quick" any vmbench options
-#   make vmbench                      build only: $(BUILD)/bench/vmbench
+#   make bench                         build and run with default arguments
+#   make bench VMBENCH_ARGS="--quick"  the same with any vmbench options
+#   make bench-targets                 the runs every issue-4 target needs
+#   make bench-plot                    the 1k..1M busy sweep as SVG + JSON
+#   make vmbench                       build only: $(BUILD)/bench/vmbench
 
-BENCH_SRC  := $(wildcard bench/*.c)
-BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
-BENCH_BIN  := $(BUILD)/bench/vmbench
+BENCH_SRC    := $(wildcard bench/*.c)
+BENCH_OBJ    := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_BIN    := $(BUILD)/bench/vmbench
 VMBENCH_ARGS ?=
 
-.PHONY: bench vmbench
+.PHONY: bench bench-targets bench-plot vmbench
 vmbench: $(BENCH_BIN)
 
 $(BUILD)/obj/bench/%.o: bench/%.c $(wildcard bench/*.h) $(HEADERS)
@@ -24,3 +26,15 @@ $(BENCH_BIN): $(BENCH_OBJ) $(BUILD)/libvmalloc.a
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN) $(VMBENCH_ARGS)
+
+# long_busy_list at 1k, 15k and 1M busy areas (the 300x, growth and 50 ns
+# targets) and fix_size on two threads (the scaling target).
+bench-targets: $(BENCH_BIN)
+	$(BENCH_BIN) --no-host --scenario fix_size,long_busy_list \
+		--busy 1000,15000,1000000 --json $(BUILD)/bench/targets.json $(VMBENCH_ARGS)
+	$(BENCH_BIN) --no-host --scenario fix_size --threads 2 \
+		--json $(BUILD)/bench/threads.json $(VMBENCH_ARGS)
+
+bench-plot: $(BENCH_BIN)
+	$(BENCH_BIN) --no-host --scenario long_busy_list \
+		--plot $(BUILD)/bench/busy.svg --json $(BUILD)/bench/busy.json $(VMBENCH_ARGS)
