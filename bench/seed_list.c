@@ -50,7 +50,7 @@ int seed_list_init(struct seed_list *sl, unsigned long start,
 		return -EINVAL;
 	/* The same lock type as libvmalloc's, so lock cost is not the difference. */
 	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_NORMAL);
 	pthread_mutex_init(&sl->lock, &attr);
 	pthread_mutexattr_destroy(&attr);
 	sl->head = NULL;

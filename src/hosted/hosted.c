@@ -156,6 +156,23 @@ void hosted_log(int level, const char *fmt, ...)
 /* Configuration                                                       */
 /* ------------------------------------------------------------------ */
 
+/* Configuration errors come before the core runs: stderr, unless quiet. */
+static void config_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void config_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	fputs("libvmalloc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 /* A whole number from the environment; *ok goes false on garbage. */
 static unsigned long env_number(const char *name, unsigned long dflt,
 				bool *ok)
@@ -169,7 +186,7 @@ static unsigned long env_number(const char *name, unsigned long dflt,
 	errno = 0;
 	v = strtoul(s, &end, 0);
 	if (errno || *end || s[0] == '-') {
-		fprintf(stderr, "libvmalloc: %s=%s is not a number\n", name, s);
+		config_error("%s=%s is not a number", name, s);
 		*ok = false;
 		return dflt;
 	}
@@ -259,8 +276,7 @@ static int init_locked(const struct vmalloc_config *cfg)
 		name = "host";
 	eng = find_engine(name);
 	if (!eng) {
-		fprintf(stderr, "libvmalloc: unknown engine '%s' (soft, host)\n",
-			name);
+		config_error("unknown engine '%s' (soft, host)", name);
 		return -EINVAL;
 	}
 	memset(&ec, 0, sizeof(ec));
@@ -281,9 +297,8 @@ static int init_locked(const struct vmalloc_config *cfg)
 	if (!ec.phys_mb || ec.phys_mb > (1UL << 24) || !ec.nodes ||
 	    ec.nodes > VMALLOC_MAX_NODES || !ec.vmalloc_size_mb ||
 	    ec.vmalloc_size_mb > (1UL << 26)) {
-		fprintf(stderr, "libvmalloc: bad configuration (phys %lu MiB, "
-			"%u nodes, range %lu MiB)\n", ec.phys_mb, ec.nodes,
-			ec.vmalloc_size_mb);
+		config_error("bad configuration (phys %lu MiB, %u nodes, range %lu MiB)",
+			     ec.phys_mb, ec.nodes, ec.vmalloc_size_mb);
 		return -EINVAL;
 	}
 

@@ -47,6 +47,7 @@
 #define HOST_BASE_PFN	256UL		/* frames start at 1 MiB "physical" */
 #define GROW_STEP	(64UL << 20)	/* the file grows at least this much */
 #define MPOL_BIND_MODE	2		/* <linux/mempolicy.h> MPOL_BIND */
+#define POPULATE_MIN	4		/* pages: prefault runs this long */
 
 /* A user range made by vm_user_range_reserve(). */
 struct user_range {
@@ -173,9 +174,21 @@ static int map_frames(struct host_ctx *c, unsigned long va, unsigned long pfn,
 		err = ENOMEM;
 	} else {
 		counted(c);
-		p = mmap((void *)va, len, prot, MAP_SHARED | MAP_FIXED, c->fd,
+		p = mmap((void *)va, len, prot, MAP_SHARED | MAP_FIXED |
+			 (prot & PROT_WRITE || nr < POPULATE_MIN ? 0 :
+			  MAP_POPULATE), c->fd,
 			 (off_t)file_offset(pfn));
 		err = p == MAP_FAILED ? errno : 0;
+		/*
+		 * The frames are resident: map them all now rather than one
+		 * fault per page. MAP_POPULATE would map a shared writable
+		 * range read-only (each first write would still fault). For
+		 * a page or two the extra call costs more than the faults.
+		 */
+		if (!err && (prot & PROT_WRITE) && nr >= POPULATE_MIN) {
+			counted(c);
+			madvise(p, len, MADV_POPULATE_WRITE);
+		}
 	}
 	if (err) {
 		log_map_failure(err, what, va, len);
