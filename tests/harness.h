@@ -208,6 +208,15 @@ static inline void vt_init(unsigned long phys_mb, unsigned int nodes)
 	vt_init_cfg(&cfg);
 }
 
+/* Strict lowest-address placement for every size (no fast path). */
+static inline void vt_init_strict(unsigned long phys_mb)
+{
+	struct vmalloc_config cfg = { .phys_mb = phys_mb, .no_fast_path = true,
+				      .quiet = true };
+
+	vt_init_cfg(&cfg);
+}
+
 static inline bool vt_is_host(void)
 {
 	const char *e = vmalloc_engine();

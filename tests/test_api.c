@@ -130,7 +130,7 @@ TEST(vmalloc_areas_are_placed_lowest_first_and_never_overlap)
 	char *p[16];
 	int i;
 
-	vt_init(16, 1);
+	vt_init_strict(16);
 	for (i = 0; i < 16; i++) {
 		p[i] = vmalloc((unsigned long)(i % 3 + 1) * PAGE_SIZE);
 		ASSERT_NONNULL(p[i]);
@@ -326,9 +326,15 @@ TEST(lazy_threshold_triggers_a_purge_by_itself)
 		vfree(vmalloc(PAGE_SIZE));	/* 2 pages each with the guard */
 	vmalloc_get_stats(&st);
 	ASSERT_EQ(st.lazy_max_pages, 64);
+	/*
+	 * 80 lazy pages against a threshold of 64: one purge, every freed
+	 * area either purged or still pending, the backlog within bounds
+	 * (per-CPU counts are folded in batches: a quarter of the threshold).
+	 */
 	ASSERT_EQ(st.purges, 1);
-	ASSERT_EQ(st.purged_areas, 33);
-	ASSERT_EQ(st.lazy_pages, 14);
+	ASSERT_EQ(st.purged_areas + st.lazy_pages / 2, 40);
+	ASSERT_LE(st.lazy_pages, 64);
+	ASSERT_GE(st.purged_areas, 33);
 	ASSERT_SANE();
 }
 
@@ -453,7 +459,7 @@ TEST(get_vm_area_reserves_unmapped_space_with_a_guard_page)
 	struct vt_snap s0;
 	struct vm_struct *a, *b;
 
-	vt_init(16, 1);
+	vt_init_strict(16);
 	s0 = vt_snap();
 	a = get_vm_area(3 * PAGE_SIZE, VM_ALLOC);
 	b = get_vm_area(1, VM_ALLOC);
@@ -894,20 +900,21 @@ TEST(exit_releases_what_the_program_left_behind)
 TEST(statistics_track_areas_and_metadata)
 {
 	struct vmalloc_stats st0, st1;
-	void *p[10];
+	enum { N = 2000 };
+	static void *p[N];
 	int i;
 
-	vt_init(16, 1);
+	vt_init(64, 1);
 	vmalloc_get_stats(&st0);
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < N; i++)
 		ASSERT_NONNULL(p[i] = vmalloc(PAGE_SIZE));
 	vmalloc_get_stats(&st1);
-	ASSERT_EQ(st1.areas, st0.areas + 10);
-	ASSERT_EQ(st1.vmap_areas, st0.vmap_areas + 10);
+	ASSERT_EQ(st1.areas, st0.areas + N);
+	ASSERT_EQ(st1.vmap_areas, st0.vmap_areas + N);
 	ASSERT_GT(st1.meta_bytes, st0.meta_bytes);
-	/* Descriptor, address node and page array: well under 256 bytes. */
-	ASSERT_LE((st1.meta_bytes - st0.meta_bytes) / 10, 160);
-	ASSERT_EQ(st1.free_pages, st0.free_pages - 10 - (st1.pt_pages - st0.pt_pages));
-	for (i = 0; i < 10; i++)
+	/* Descriptor, its share of a block, the page array: under 128. */
+	ASSERT_LE((st1.meta_bytes - st0.meta_bytes) / N, 128);
+	ASSERT_EQ(st1.free_pages, st0.free_pages - N - (st1.pt_pages - st0.pt_pages));
+	for (i = 0; i < N; i++)
 		vfree(p[i]);
 }

@@ -137,7 +137,7 @@ TEST(defect_vread_vwrite_are_safe_for_any_range)
 				   ULONG_MAX & PAGE_MASK, 0x7fffffffffffUL };
 	unsigned int i;
 
-	vt_init(16, 1);
+	vt_init_strict(16);
 	a = vmalloc(2 * PAGE_SIZE);
 	ASSERT_NONNULL(a);
 	buf = malloc(4 * PAGE_SIZE);

@@ -119,7 +119,8 @@ static void run(unsigned long ops)
 {
 	struct vmalloc_config cfg = { .phys_mb = 64,
 				      .vmalloc_size_mb = RANGE_PAGES * PAGE_SIZE >> 20,
-				      .lazy_max_pages = LAZY_MAX, .quiet = true };
+				      .lazy_max_pages = LAZY_MAX,
+				      .no_fast_path = true, .quiet = true };
 	unsigned long i, placed = 0, refused = 0;
 
 	vt_seed();
@@ -234,7 +235,7 @@ TEST(fit_cases_whole_left_right_middle)
 	unsigned long s;
 	struct vm_struct *a, *b, *c, *d, *e;
 
-	vt_init(16, 1);
+	vt_init_strict(16);
 	s = VMALLOC_START;
 	a = __get_vm_area(PAGE_SIZE, VM_ALLOC, s, VMALLOC_END);		/* [0,2) */
 	b = __get_vm_area(3 * PAGE_SIZE, VM_ALLOC, s, VMALLOC_END);	/* [2,6) */

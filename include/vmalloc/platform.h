@@ -134,7 +134,9 @@ struct vm_platform {
 	 * flush_tlb_kernel_range. The core's PTEs carry _PAGE_GLOBAL
 	 * (PAGE_KERNEL has it): a flush of the whole TLB must drop global
 	 * entries too (on x86, toggle CR4.PGE; a CR3 reload keeps them).
-	 * OPTIONAL. Locks held: none.
+	 * OPTIONAL. The cache hooks may be called with core locks held
+	 * (they are architecture primitives: quick, no core calls); the TLB
+	 * flush with none.
 	 */
 	void (*flush_cache_vmap)(void *ctx, unsigned long start, unsigned long end);
 	void (*flush_cache_vunmap)(void *ctx, unsigned long start, unsigned long end);
@@ -229,6 +231,7 @@ struct vmalloc_tunables {
 	unsigned long lazy_max_pages;	/* default: 8192 * fls(ncpus) */
 	unsigned long reserve_pages;	/* free frames kept before release();
 					   default 8192; ULONG_MAX: never */
+	bool no_fast_path;		/* every request lowest-address first */
 };
 
 /*

@@ -309,6 +309,7 @@ struct vmalloc_config {
 	unsigned long	vmalloc_start;	 /* soft engine: range base */
 	unsigned long	lazy_max_pages;	 /* lazy purge threshold (pages) */
 	unsigned long	reserve_pages;	 /* free frames kept before release */
+	bool		no_fast_path;	 /* small areas lowest-first too */
 	bool		quiet;		 /* no log output on stderr */
 };
 

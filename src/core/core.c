@@ -256,17 +256,12 @@ int vmalloc_core_init(const struct vm_platform *plat,
 	err = pt_init();
 	if (err)
 		goto out_pa;
-	err = va_init(lazy);
+	err = va_init(lazy, !(tun && tun->no_fast_path));
 	if (err)
 		goto out_pt;
-	err = vm_areas_init();
-	if (err)
-		goto out_va;
 	__atomic_store_n(&core_ready, 1, __ATOMIC_RELEASE);
 	return 0;
 
-out_va:
-	va_exit();
 out_pt:
 	pt_exit();
 out_pa:
@@ -286,7 +281,7 @@ long vmalloc_core_exit(void)
 	if (!vmalloc_core_ready())
 		return 0;
 	left = vm_areas_exit();
-	va_purge();
+	va_purge(true);
 	__atomic_store_n(&core_ready, 0, __ATOMIC_RELEASE);
 	va_exit();
 	pt_exit();
@@ -322,10 +317,10 @@ int vmalloc_get_stats(struct vmalloc_stats *st)
 	for (n = 0; n < pa_nr_nodes(); n++)
 		st->node_free_pages[n] = pa_nr_free((int)n);
 	va_get_stats(&vs);
-	st->areas = vm_stat_read(&vm_count.areas);
+	st->areas = vs.areas;
 	st->vmap_areas = vs.busy;
 	st->pt_pages = pt_nr_tables();
-	st->meta_bytes = slab_live_bytes() - va_stock_bytes();
+	st->meta_bytes = slab_live_bytes() - vs.meta_stock_bytes;
 	st->meta_reserved_bytes = slab_reserved_bytes();
 	st->warnings = vm_stat_read(&vm_count.warnings);
 	st->lazy_pages = vs.lazy_pages;
@@ -358,7 +353,7 @@ int vmalloc_check(void)
 void vm_unmap_aliases(void)
 {
 	if (vm_ensure_ready())
-		va_purge();
+		va_purge(true);
 }
 
 unsigned long vmalloc_range_start(void)

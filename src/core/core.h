@@ -155,7 +155,6 @@ size_t vm_snprintf(char *buf, size_t len, const char *fmt, ...)
 
 struct vm_counters {
 	unsigned long warnings;
-	unsigned long areas;		/* live vm_structs */
 	unsigned long fault_injected;
 	unsigned long tlb_flushes;
 };

@@ -18,21 +18,12 @@
 
 #define RET_IP	(__builtin_return_address(0))
 
-static struct kcache desc_cache;
-
 /* Flags a caller may ask for; VM_VPAGES is the library's own. */
 #define VM_PUBLIC_FLAGS	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP)
 
 /* ------------------------------------------------------------------ */
-/* Descriptors and address space                                       */
+/* Address space                                                       */
 /* ------------------------------------------------------------------ */
-
-static void put_desc(struct vm_desc *d)
-{
-	d->state = VMD_FREE;
-	kcache_free(&desc_cache, d);
-	vm_stat_add(&vm_count.areas, -1);
-}
 
 static bool prot_ok(pgprot_t prot)
 {
@@ -45,17 +36,16 @@ static bool prot_ok(pgprot_t prot)
  * get_area - reserve [addr, addr + PAGE_ALIGN(size) + guard) inside
  * [start, end) clipped to the managed range, aligned to @align (a power of
  * two; VM_IOREMAP raises it to the size's order as the seed does).
- * Return: the busy area, its descriptor in ->vm; or NULL with one log line
- * saying why (none for size 0, as the seed).
+ * Return: the live descriptor; or NULL with one log line saying why (none
+ * for size 0, as the seed).
  */
-static struct vmap_area *get_area(unsigned long size, unsigned long align,
+static struct vm_struct *get_area(unsigned long size, unsigned long align,
 				  unsigned long flags, unsigned long start,
 				  unsigned long end, gfp_t gfp,
 				  const void *caller)
 {
-	unsigned long vstart, vend, total;
-	struct vmap_area *va;
-	struct vm_desc *d;
+	struct va_request rq;
+	struct vm_struct *vm;
 	int err;
 
 	if (!size)
@@ -83,77 +73,52 @@ static struct vmap_area *get_area(unsigned long size, unsigned long align,
 			bit = PAGE_SHIFT;
 		align = vm_max(align, 1UL << bit);
 	}
-	align = vm_max(align, PAGE_SIZE);
-	total = PAGE_ALIGN(size) + PAGE_SIZE;	/* the guard page */
-
-	vstart = vm_max(start, vm_plat->vmalloc_start);
-	vend = vm_min(end, vm_plat->vmalloc_end);
-	if (vstart >= vend) {
+	rq.align = vm_max(align, PAGE_SIZE);
+	rq.size = PAGE_ALIGN(size) + PAGE_SIZE;		/* the guard page */
+	rq.vstart = vm_max(start, vm_plat->vmalloc_start);
+	rq.vend = vm_min(end, vm_plat->vmalloc_end);
+	rq.flags = flags;
+	rq.caller = caller;
+	if (rq.vstart >= rq.vend) {
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
 		       start, end, vm_plat->vmalloc_start, vm_plat->vmalloc_end);
 		return NULL;
 	}
-
-	d = kcache_alloc(&desc_cache);
-	if (!d)
-		return NULL;
-	d->vm.flags = flags;
-	d->vm.caller = caller;
-	err = va_alloc(total, align, vstart, vend, &d->vm, &va);
-	if (err) {
-		d->state = VMD_FREE;
-		kcache_free(&desc_cache, d);
-		if (err == -VM_ENOSPC && !(gfp & __GFP_NOWARN))
-			vm_log(VM_LOG_WARNING,
-			       "vmalloc: allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
-		return NULL;
-	}
-	d->state = VMD_LIVE;
-	vm_stat_add(&vm_count.areas, 1);
-	return va;
-}
-
-/* Clear an area's PTEs (its guard page never has one). No flush. */
-static void unmap_area_noflush(struct vmap_area *va)
-{
-	unsigned long start = va->va_start, end = va->va_end - PAGE_SIZE;
-
-	if (!(va->flags & VA_MAPPED))
-		return;
-	vm_flush_cache_vunmap(start, end);
-	pt_unmap_noflush(start, (end - start) >> PAGE_SHIFT);
+	vm = va_get(&rq, &err);
+	if (!vm && err == -VM_ENOSPC && !(gfp & __GFP_NOWARN))
+		vm_log(VM_LOG_WARNING,
+		       "vmalloc: allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
+	return vm;
 }
 
 /*
- * Map @nr frames at the start of busy area @va. On failure nothing is
+ * Map @nr frames at the start of live area @vm. On failure nothing is
  * mapped, the range is flushed, and the tables the attempt added are in
  * @fresh for the caller to roll back.
  */
-static int map_area(struct vmap_area *va, struct page *const *pages,
+static int map_area(struct vm_struct *vm, struct page *const *pages,
 		    unsigned long nr, pgprot_t prot, struct pt_fresh *fresh)
 {
-	unsigned long start = va->va_start;
+	unsigned long start = (unsigned long)vm->addr;
 	int err = pt_map(start, pages, nr, pgprot_val(prot), fresh);
 
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
 		return err;
 	}
-	va->flags |= VA_MAPPED;
+	va_mark(vm, VMD_MAPPED);
 	vm_flush_cache_vmap(start, start + nr * PAGE_SIZE);
 	return 0;
 }
 
 /* Undo get_area() (and a failed map_area()) for an area nobody saw. */
-static void abort_area(struct vmap_area *va, struct pt_fresh *fresh)
+static void abort_area(struct vm_struct *vm, struct pt_fresh *fresh)
 {
-	struct vm_desc *d = vm_desc_of(va->vm);
 	struct pt_fresh gone = PT_FRESH_INIT;
 
-	va_abort(va, fresh, &gone);
+	va_abort(vm, fresh, &gone);
 	pt_free_unlinked(&gone);
-	put_desc(d);
 }
 
 static void free_page_array(struct page **pages, unsigned long nr,
@@ -163,29 +128,6 @@ static void free_page_array(struct page **pages, unsigned long nr,
 		vfree(pages);
 	else
 		vm_kfree(pages, nr * sizeof(struct page *));
-}
-
-/*
- * Take the area at @addr out of service: detach it, clear its PTEs and
- * queue its range for the lazy purge. Return its descriptor (guard page
- * still counted in size), or NULL with *refused telling whether @refuse
- * declined it.
- */
-static struct vm_struct *take_area(const void *addr,
-				   bool (*refuse)(const struct vm_struct *vm,
-						  const void *ctx),
-				   const void *ctx, bool *refused)
-{
-	struct vmap_area *va = va_detach((unsigned long)addr, refuse, ctx,
-					 refused);
-	struct vm_struct *vm;
-
-	if (!va)
-		return NULL;
-	vm = va->vm;
-	unmap_area_noflush(va);
-	va_release(va);
-	return vm;
 }
 
 /* ------------------------------------------------------------------ */
@@ -198,15 +140,14 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			   const void *caller, struct pt_fresh *fresh);
 
 /*
- * Give busy area @va its frames and map them. On failure everything this
- * function did is undone; the caller still owns the (unmapped) area and
- * the tables in @fresh, which also holds the tables a vmalloc()ed page
- * array added.
+ * Give live area @area its frames and map them. On failure everything
+ * this function did is undone; the caller still owns the (unmapped) area
+ * and the tables in @fresh, which also holds the tables a vmalloc()ed
+ * page array added.
  */
-static int populate_area(struct vmap_area *va, gfp_t gfp, pgprot_t prot,
+static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 			 int node, struct pt_fresh *fresh)
 {
-	struct vm_struct *area = va->vm;
 	unsigned long nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
 	unsigned long array_size = nr * sizeof(struct page *);
 	struct page **pages;
@@ -220,7 +161,7 @@ static int populate_area(struct vmap_area *va, gfp_t gfp, pgprot_t prot,
 				      __GFP_ZERO | __GFP_NOWARN,
 				      PAGE_KERNEL, 0, node, area->caller, fresh);
 		if (pages)
-			vm_desc_of(find_vm_area(pages))->kind |= VMD_ARRAY;
+			va_mark(find_vm_area(pages), VMD_ARRAY);
 		area->flags |= VM_VPAGES;
 	} else {
 		pages = vm_kmalloc(array_size);
@@ -231,7 +172,7 @@ static int populate_area(struct vmap_area *va, gfp_t gfp, pgprot_t prot,
 	}
 	err = pa_alloc_bulk(node, gfp, nr, pages);
 	if (!err) {
-		err = map_area(va, pages, nr, prot, fresh);
+		err = map_area(area, pages, nr, prot, fresh);
 		if (err)
 			pa_free_bulk(pages, nr);
 	}
@@ -290,7 +231,7 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			   const void *caller, struct pt_fresh *fresh)
 {
 	unsigned long real = PAGE_ALIGN(size);
-	struct vmap_area *va;
+	struct vm_struct *area;
 	int err;
 
 	if (!vm_ensure_ready() || !size)
@@ -309,20 +250,20 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		       (unsigned long long)pgprot_val(prot), node);
 		return NULL;
 	}
-	va = get_area(real, align, VM_ALLOC | vm_flags, start, end, gfp_mask,
-		      caller);
-	if (!va)
+	area = get_area(real, align, VM_ALLOC | vm_flags, start, end, gfp_mask,
+			caller);
+	if (!area)
 		return NULL;
-	err = populate_area(va, gfp_mask, prot, node, fresh);
+	err = populate_area(area, gfp_mask, prot, node, fresh);
 	if (err) {
-		abort_area(va, fresh);
+		abort_area(area, fresh);
 		if (!(gfp_mask & __GFP_NOWARN))
 			vm_log(VM_LOG_WARNING,
 			       "vmalloc: allocation failure: %lu bytes (%d)",
 			       real, err);
 		return NULL;
 	}
-	return (void *)va->va_start;
+	return area->addr;
 }
 
 static void *vmalloc_common(unsigned long size, gfp_t gfp, pgprot_t prot,
@@ -478,7 +419,7 @@ static bool not_this_area(const struct vm_struct *vm, const void *area)
  */
 static void release_area(const void *addr, bool vfree_pages, const char *who)
 {
-	struct vm_struct *vm;
+	struct vm_struct *vm, snap;
 	bool refused;
 
 	if (!addr || !vm_ensure_ready())
@@ -487,7 +428,8 @@ static void release_area(const void *addr, bool vfree_pages, const char *who)
 		vm_warn("Trying to %s() bad address (%p)", who, addr);
 		return;
 	}
-	vm = take_area(addr, vfree_pages ? NULL : owns_pages, NULL, &refused);
+	vm = va_take((unsigned long)addr, vfree_pages ? NULL : owns_pages, NULL,
+		     &refused, &snap);
 	if (!vm) {
 		if (refused)
 			vm_warn("Trying to vunmap() a vmalloc() area (%p): use vfree()",
@@ -497,11 +439,11 @@ static void release_area(const void *addr, bool vfree_pages, const char *who)
 				addr);
 		return;
 	}
+	/* The descriptor is gone; the snapshot says what it owned. */
 	if (vm->pages) {
 		pa_free_bulk(vm->pages, vm->nr_pages);
 		free_page_array(vm->pages, vm->nr_pages, vm->flags);
 	}
-	put_desc(vm_desc_of(vm));
 }
 
 /**
@@ -554,7 +496,7 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 	   pgprot_t prot)
 {
 	struct pt_fresh fresh = PT_FRESH_INIT;
-	struct vmap_area *va;
+	struct vm_struct *area;
 	unsigned int i;
 
 	if (!vm_ensure_ready() || !count)
@@ -571,17 +513,17 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 		}
 	}
 	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
-	va = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
-		      vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
-		      RET_IP);
-	if (!va)
+	area = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
+			vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
+			RET_IP);
+	if (!area)
 		return NULL;
-	if (map_area(va, pages, count, prot, &fresh)) {
-		abort_area(va, &fresh);
+	if (map_area(area, pages, count, prot, &fresh)) {
+		abort_area(area, &fresh);
 		vm_log(VM_LOG_WARNING, "vmap: mapping %u pages failed", count);
 		return NULL;
 	}
-	return (void *)va->va_start;
+	return area->addr;
 }
 
 /* ------------------------------------------------------------------ */
@@ -607,12 +549,9 @@ struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
 				       unsigned long start, unsigned long end,
 				       const void *caller)
 {
-	struct vmap_area *va;
-
 	if (!vm_ensure_ready())
 		return NULL;
-	va = get_area(size, align, flags, start, end, GFP_KERNEL, caller);
-	return va ? va->vm : NULL;
+	return get_area(size, align, flags, start, end, GFP_KERNEL, caller);
 }
 
 /**
@@ -658,14 +597,11 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 struct vm_struct *get_vm_area_node(unsigned long size, unsigned long flags,
 				   int node, gfp_t gfp_mask)
 {
-	struct vmap_area *va;
-
 	(void)node;
 	if (!vm_ensure_ready())
 		return NULL;
-	va = get_area(size, 1, flags, vm_plat->vmalloc_start,
-		      vm_plat->vmalloc_end, gfp_mask, RET_IP);
-	return va ? va->vm : NULL;
+	return get_area(size, 1, flags, vm_plat->vmalloc_start,
+			vm_plat->vmalloc_end, gfp_mask, RET_IP);
 }
 
 /**
@@ -677,15 +613,12 @@ struct vm_struct *get_vm_area_node(unsigned long size, unsigned long flags,
  */
 struct vm_struct *find_vm_area(const void *addr)
 {
-	struct vmap_area *va;
-	struct vm_struct *vm = NULL;
+	struct vm_struct *vm;
 
 	if (!vm_ensure_ready())
 		return NULL;
 	va_lock();
-	va = va_first_after_locked((unsigned long)addr);
-	if (va && va->va_start <= (unsigned long)addr)
-		vm = va->vm;
+	vm = va_find_containing_locked((unsigned long)addr);
 	va_unlock();
 	return vm;
 }
@@ -709,13 +642,12 @@ struct vm_struct *remove_vm_area(void *addr)
 
 	if (!addr || !vm_ensure_ready())
 		return NULL;
-	vm = take_area(addr, NULL, NULL, &refused);
+	vm = va_take((unsigned long)addr, NULL, NULL, &refused, NULL);
 	if (!vm) {
 		vm_log(VM_LOG_WARNING, "remove_vm_area: no area at %p", addr);
 		return NULL;
 	}
 	vm->size -= PAGE_SIZE;
-	vm_desc_of(vm)->state = VMD_REMOVED;
 	return vm;
 }
 
@@ -729,32 +661,28 @@ struct vm_struct *remove_vm_area(void *addr)
  */
 void free_vm_area(struct vm_struct *area)
 {
-	struct vm_struct *vm;
+	struct vm_struct *vm, snap;
 	bool refused;
 
 	if (!area || !vm_ensure_ready())
 		return;
 	/* A live area: take it out (the seed's remove_vm_area + kfree). */
-	vm = take_area(area->addr, not_this_area, area, &refused);
-	if (vm) {
-		put_desc(vm_desc_of(vm));
+	vm = va_take((unsigned long)area->addr, not_this_area, area, &refused,
+		     &snap);
+	if (vm)
 		return;
-	}
 	/* Removed before, or not ours at all (then not even read further). */
-	if (kcache_owns(&desc_cache, area) &&
-	    vm_desc_of(area)->state == VMD_REMOVED) {
-		put_desc(vm_desc_of(area));
+	if (va_removed_desc(area)) {
+		va_put(area);
 		return;
 	}
 	vm_warn("free_vm_area: %p is not an area of this library", (void *)area);
 }
 
-/* Busy area @va, if @vm is its live descriptor (va lock held). */
-static struct vmap_area *live_area_locked(const struct vm_struct *vm)
+/* Is @vm a live area? (va lock held) */
+static bool live_area_locked(const struct vm_struct *vm)
 {
-	struct vmap_area *va = va_find_locked((unsigned long)vm->addr);
-
-	return va && va->vm == vm ? va : NULL;
+	return va_find_locked((unsigned long)vm->addr) == vm;
 }
 
 /**
@@ -774,8 +702,8 @@ static struct vmap_area *live_area_locked(const struct vm_struct *vm)
 int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 {
 	struct pt_fresh fresh = PT_FRESH_INIT;
-	struct vmap_area *va;
-	unsigned long nr, i;
+	unsigned long nr, i, start;
+	bool live;
 	int err;
 
 	if (!vm_ensure_ready())
@@ -783,14 +711,15 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 	if (!area || !pages || !*pages || !prot_ok(prot))
 		return -VM_EINVAL;
 	va_lock();
-	va = live_area_locked(area);
+	live = live_area_locked(area);
 	va_unlock();
-	if (!va) {
+	if (!live) {
 		vm_log(VM_LOG_WARNING, "map_vm_area: %p is not a live area",
 		       (void *)area);
 		return -VM_EINVAL;
 	}
 	nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
+	start = (unsigned long)area->addr;
 	for (i = 0; i < nr; i++) {
 		struct page *p = (*pages)[i];
 
@@ -798,14 +727,14 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 			return -VM_ENOMEM;
 		if (!pa_valid_page(p))
 			return -VM_EINVAL;
-		if (pt_lookup(va->va_start + i * PAGE_SIZE))
+		if (pt_lookup(start + i * PAGE_SIZE))
 			return -VM_EBUSY;
 	}
-	err = map_area(va, *pages, nr, prot, &fresh);
+	err = map_area(area, *pages, nr, prot, &fresh);
 	if (err) {
 		struct pt_fresh gone = PT_FRESH_INIT;
 
-		va_unlink_fresh(va, &fresh, &gone);
+		va_unlink_fresh(area, &fresh, &gone);
 		pt_free_unlinked(&gone);
 		return err;
 	}
@@ -853,21 +782,21 @@ void unmap_kernel_range(unsigned long addr, unsigned long size)
 struct vm_struct *alloc_vm_area(size_t size)
 {
 	struct pt_fresh fresh = PT_FRESH_INIT;
-	struct vmap_area *va;
+	struct vm_struct *area;
 
 	if (!vm_ensure_ready())
 		return NULL;
-	va = get_area(size, 1, VM_IOREMAP, vm_plat->vmalloc_start,
-		      vm_plat->vmalloc_end, GFP_KERNEL, RET_IP);
-	if (!va)
+	area = get_area(size, 1, VM_IOREMAP, vm_plat->vmalloc_start,
+			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP);
+	if (!area)
 		return NULL;
-	if (pt_populate(va->va_start, va->vm->size, &fresh)) {
-		abort_area(va, &fresh);
+	if (pt_populate((unsigned long)area->addr, area->size, &fresh)) {
+		abort_area(area, &fresh);
 		vm_log(VM_LOG_WARNING, "alloc_vm_area: no memory for page tables");
 		return NULL;
 	}
 	vmalloc_sync_all();
-	return va->vm;
+	return area;
 }
 
 /**
@@ -953,6 +882,40 @@ static void copy_area(char *buf, unsigned long addr, unsigned long n,
 	}
 }
 
+struct vrw_state {
+	char *buf;		/* where [a, ...) starts in the caller's buffer */
+	unsigned long a;	/* the first address */
+	unsigned long pos;	/* next address to account */
+	unsigned long end;
+	bool write;
+};
+
+/* One area of the walk: the hole before it, then its data. */
+static bool vrw_area(struct vm_struct *vm, void *arg)
+{
+	struct vrw_state *st = arg;
+	unsigned long start = (unsigned long)vm->addr;
+	unsigned long data_end = start + vm->size - PAGE_SIZE, stop;
+
+	if (data_end <= st->pos)
+		return false;		/* only its guard page is ahead */
+	if (start > st->pos) {
+		if (!st->write)
+			vm_memset(st->buf + (st->pos - st->a), 0, start - st->pos);
+		st->pos = start;
+	}
+	stop = vm_min(data_end, st->end);
+	if (vm->flags & VM_IOREMAP) {
+		if (!st->write)
+			vm_memset(st->buf + (st->pos - st->a), 0, stop - st->pos);
+	} else {
+		copy_area(st->buf + (st->pos - st->a), st->pos, stop - st->pos,
+			  st->write);
+	}
+	st->pos = stop;
+	return st->pos >= st->end;
+}
+
 /*
  * The seed's vread/vwrite walk, made safe: [addr, addr + count) is
  * clipped at the top of the address space; holes between areas and
@@ -963,41 +926,22 @@ static void copy_area(char *buf, unsigned long addr, unsigned long n,
  */
 static long vrw(char *buf, char *addr, unsigned long count, bool write)
 {
-	unsigned long a = (unsigned long)addr, pos = a, end;
-	struct vmap_area *va;
+	struct vrw_state st;
 
 	if (!vm_ensure_ready() || !count || !buf)
 		return 0;
+	st.a = (unsigned long)addr;
 	/* Clip at the top; the very last byte is never part of an area. */
-	if (a + count < a)
-		count = ULONG_MAX - a;
-	end = a + count;
+	if (st.a + count < st.a)
+		count = ULONG_MAX - st.a;
+	st.buf = buf;
+	st.pos = st.a;
+	st.end = st.a + count;
+	st.write = write;
 	va_lock();
-	for (va = va_first_after_locked(a); va && va->va_start < end && pos < end;
-	     va = va_next_locked(va)) {
-		unsigned long data_end = va->va_start + va->vm->size - PAGE_SIZE;
-		unsigned long stop;
-
-		if (data_end <= pos)
-			continue;	/* only its guard page is ahead */
-		if (va->va_start > pos) {
-			unsigned long hole = va->va_start - pos;
-
-			if (!write)
-				vm_memset(buf + (pos - a), 0, hole);
-			pos = va->va_start;
-		}
-		stop = vm_min(data_end, end);
-		if (va->vm->flags & VM_IOREMAP) {
-			if (!write)
-				vm_memset(buf + (pos - a), 0, stop - pos);
-		} else {
-			copy_area(buf + (pos - a), pos, stop - pos, write);
-		}
-		pos = stop;
-	}
+	va_walk_locked(st.a, st.end, vrw_area, &st);
 	va_unlock();
-	return (long)(pos - a);
+	return (long)(st.pos - st.a);
 }
 
 /**
@@ -1051,7 +995,7 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 			unsigned long pgoff)
 {
 	unsigned long usize, area_bytes, uaddr, kaddr, done = 0;
-	struct vmap_area *va;
+	struct vm_struct *area;
 	int err = 0;
 
 	if (!vm_ensure_ready())
@@ -1062,12 +1006,12 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 		return -VM_EINVAL;
 	usize = vma->vm_end - vma->vm_start;
 	va_lock();
-	va = va_find_locked((unsigned long)addr);
-	if (!va || !(va->vm->flags & VM_USERMAP)) {
+	area = va_find_locked((unsigned long)addr);
+	if (!area || !(area->flags & VM_USERMAP)) {
 		va_unlock();
 		return -VM_EINVAL;
 	}
-	area_bytes = va->vm->size - PAGE_SIZE;
+	area_bytes = area->size - PAGE_SIZE;
 	va_unlock();
 	if (pgoff > area_bytes >> PAGE_SHIFT ||
 	    usize > area_bytes - (pgoff << PAGE_SHIFT))
@@ -1108,39 +1052,38 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 /* Set-up and tear-down                                                */
 /* ------------------------------------------------------------------ */
 
-int vm_areas_init(void)
+/* The first live area at or after the walk's start: not a page array. */
+static bool first_owner(struct vm_struct *vm, void *arg)
 {
-	kcache_init(&desc_cache, "vm_struct", sizeof(struct vm_desc));
-	return 0;
+	struct vm_struct **out = arg;
+
+	if (va_flags(vm) & VMD_ARRAY)
+		return false;	/* goes with the area that owns it */
+	*out = vm;
+	return true;
 }
 
 long vm_areas_exit(void)
 {
 	unsigned long pos = vm_plat->vmalloc_start;
+	struct va_stats st;
 	long left = 0;
 
 	for (;;) {
-		struct vmap_area *va;
-		void *addr = NULL;
-		bool array = false;
+		struct vm_struct *vm = NULL;
+		void *addr;
 
 		va_lock();
-		va = va_first_after_locked(pos);
-		if (va) {
-			addr = (void *)va->va_start;
-			pos = va->va_end;
-			array = vm_desc_of(va->vm)->kind & VMD_ARRAY;
-		}
+		va_walk_locked(pos, vm_plat->vmalloc_end, first_owner, &vm);
+		addr = vm ? vm->addr : NULL;
+		if (vm)
+			pos = (unsigned long)vm->addr + vm->size;
 		va_unlock();
-		if (!va)
+		if (!addr)
 			break;
-		/* A page array goes with the area that owns it. */
-		if (!array) {
-			left++;
-			vfree(addr);
-		}
+		left++;
+		vfree(addr);
 	}
-	left += (long)vm_stat_read(&vm_count.areas);	/* removed, unfreed */
-	kcache_destroy(&desc_cache);
-	return left;
+	va_get_stats(&st);
+	return left + (long)st.areas;	/* removed, never freed */
 }

@@ -7,6 +7,8 @@
  *   [vmalloc] [vmap] [user] [vpages] [N<node>=<pages> ...]
  *
  * start-end covers the guard page, size counts it (as the kernel prints).
+ * The caller's name comes from the platform's symbolize hook, called with
+ * the area locks held.
  */
 #include "core.h"
 #include "page_alloc.h"
@@ -64,6 +66,32 @@ static void emit_nodes(struct sink *s, const struct vm_struct *vm)
 			emit(s, " N%u=%u", i, counts[i]);
 }
 
+static bool emit_area(struct vm_struct *vm, void *arg)
+{
+	struct sink *s = arg;
+	unsigned long start = (unsigned long)vm->addr;
+
+	emit(s, "0x%016lx-0x%016lx %7lu", start, start + vm->size, vm->size);
+	emit_caller(s, vm->caller);
+	if (vm->nr_pages)
+		emit(s, " pages=%u", vm->nr_pages);
+	if (vm->phys_addr)
+		emit(s, " phys=%lx", vm->phys_addr);
+	if (vm->flags & VM_IOREMAP)
+		emit(s, " ioremap");
+	if (vm->flags & VM_ALLOC)
+		emit(s, " vmalloc");
+	if (vm->flags & VM_MAP)
+		emit(s, " vmap");
+	if (vm->flags & VM_USERMAP)
+		emit(s, " user");
+	if (vm->flags & VM_VPAGES)
+		emit(s, " vpages");
+	emit_nodes(s, vm);
+	emit(s, "\n");
+	return false;
+}
+
 /**
  * vmallocinfo - the /proc/vmallocinfo listing, written like snprintf()
  * @buf: destination (may be NULL when @len is 0)
@@ -76,7 +104,6 @@ static void emit_nodes(struct sink *s, const struct vm_struct *vm)
 size_t vmallocinfo(char *buf, size_t len)
 {
 	struct sink s = { buf, len, 0 };
-	struct vmap_area *va;
 
 	if (!vm_ensure_ready()) {
 		if (len)
@@ -84,30 +111,8 @@ size_t vmallocinfo(char *buf, size_t len)
 		return 0;
 	}
 	va_lock();
-	for (va = va_first_after_locked(vm_plat->vmalloc_start); va;
-	     va = va_next_locked(va)) {
-		const struct vm_struct *vm = va->vm;
-
-		emit(&s, "0x%016lx-0x%016lx %7lu", va->va_start, va->va_end,
-		     vm->size);
-		emit_caller(&s, vm->caller);
-		if (vm->nr_pages)
-			emit(&s, " pages=%u", vm->nr_pages);
-		if (vm->phys_addr)
-			emit(&s, " phys=%lx", vm->phys_addr);
-		if (vm->flags & VM_IOREMAP)
-			emit(&s, " ioremap");
-		if (vm->flags & VM_ALLOC)
-			emit(&s, " vmalloc");
-		if (vm->flags & VM_MAP)
-			emit(&s, " vmap");
-		if (vm->flags & VM_USERMAP)
-			emit(&s, " user");
-		if (vm->flags & VM_VPAGES)
-			emit(&s, " vpages");
-		emit_nodes(&s, vm);
-		emit(&s, "\n");
-	}
+	va_walk_locked(vm_plat->vmalloc_start, vm_plat->vmalloc_end, emit_area,
+		       &s);
 	va_unlock();
 	if (len)
 		buf[s.pos < len ? s.pos : len - 1] = '\0';

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Address-space allocator: lowest-address first fit over an augmented
- * red-black tree of free blocks, a red-black tree of busy areas, and lazy
- * freeing with batched purges.
+ * The area layer: lowest-address first fit over an augmented red-black
+ * tree of free blocks, a red-black tree of busy ranges, descriptors, and
+ * lazy freeing with batched purges. Small requests go to the per-CPU
+ * blocks of vmap_block.c first.
  *
  * Finding a block: every free-tree node knows the largest free block in
  * its subtree, so the search visits blocks in address order and skips
@@ -30,11 +31,12 @@
  *    ...  [ v ][next]  ->   ...  [......next]    next grows to the left
  *    ...  [ v ]  ...   ->  a new node
  */
-#include "vmap_area.h"
+#include "vmap_internal.h"
 #include "pgtable.h"
 #include "slab.h"
 
 #define VA_SPARE_MAX	64
+#define FLUSH_RUNS_MAX	16	/* a purge flushes run by run up to this */
 
 static struct {
 	struct vm_lock lock;		/* everything below but purge_lock */
@@ -42,15 +44,18 @@ static struct {
 	struct rb_root free_root;
 	struct rb_root busy_root;
 	struct vmap_area *lazy;		/* freed, awaiting the next purge */
-	struct vmap_area *purging;	/* taken by the running purge */
-	unsigned long lazy_pages;	/* pages on the lazy list */
+	unsigned long lazy_pages;	/* lazy list + dirty slots (atomic) */
 	unsigned long lazy_max;
-	unsigned long busy;
+	unsigned long areas;		/* live + removed descriptors */
+	unsigned long busy;		/* live ranges */
 	unsigned long purges;
 	unsigned long purged_areas;
 	struct vmap_area *spare;	/* node stock, via lazy_next */
 	unsigned int nr_spare;
-	struct kcache cache;
+	struct vm_desc *descs;		/* descriptor stock, via first word */
+	unsigned int nr_descs;
+	struct kcache node_cache;
+	struct kcache desc_cache;
 	unsigned long start, end;
 } va;
 
@@ -83,22 +88,55 @@ static bool free_recompute(struct rb_node *n)
 	return true;
 }
 
+/* The tree's counters change under va.lock: plain stores, atomic reads. */
+static void count_locked(long areas, long busy)
+{
+	vm_lock_assert_held(&va.lock);
+	if (areas)
+		__atomic_store_n(&va.areas, va.areas + (unsigned long)areas,
+				 __ATOMIC_RELAXED);
+	if (busy)
+		__atomic_store_n(&va.busy, va.busy + (unsigned long)busy,
+				 __ATOMIC_RELAXED);
+}
+
+bool va_lazy_add(long pages)
+{
+	unsigned long now = __atomic_add_fetch(&va.lazy_pages,
+					       (unsigned long)pages,
+					       __ATOMIC_RELAXED);
+
+	return pages > 0 && now > va.lazy_max;
+}
+
 /* ------------------------------------------------------------------ */
-/* Node stock                                                          */
+/* Node stock and descriptors                                          */
 /* ------------------------------------------------------------------ */
 
-/* Make sure two nodes are in stock (the most one carve can need). */
-static bool stock_locked(void)
+/*
+ * Make sure two nodes (the most one carve can need) and, with @desc, one
+ * descriptor are in stock, so that what follows cannot fail.
+ */
+static bool stock_locked(bool desc)
 {
 	vm_lock_assert_held(&va.lock);
 	while (va.nr_spare < 2) {
-		struct vmap_area *v = kcache_alloc(&va.cache);
+		struct vmap_area *v = kcache_alloc(&va.node_cache);
 
 		if (!v)
 			return false;
 		v->lazy_next = va.spare;
 		va.spare = v;
 		__atomic_store_n(&va.nr_spare, va.nr_spare + 1, __ATOMIC_RELAXED);
+	}
+	if (desc && !va.descs) {
+		struct vm_desc *d = kcache_alloc(&va.desc_cache);
+
+		if (!d)
+			return false;
+		*(struct vm_desc **)d = NULL;
+		va.descs = d;
+		__atomic_store_n(&va.nr_descs, 1, __ATOMIC_RELAXED);
 	}
 	return true;
 }
@@ -120,8 +158,80 @@ static void node_put_locked(struct vmap_area *v)
 		va.spare = v;
 		__atomic_store_n(&va.nr_spare, va.nr_spare + 1, __ATOMIC_RELAXED);
 	} else {
-		kcache_free(&va.cache, v);
+		kcache_free(&va.node_cache, v);
 	}
+}
+
+/* A descriptor from the stock (stock_locked(true) made sure of one). */
+static struct vm_desc *desc_get_locked(void)
+{
+	struct vm_desc *d = va.descs;
+
+	va.descs = *(struct vm_desc **)d;
+	__atomic_store_n(&va.nr_descs, va.nr_descs - 1, __ATOMIC_RELAXED);
+	count_locked(1, 0);
+	return d;
+}
+
+static void desc_put_locked(struct vm_desc *d)
+{
+	d->state = VMD_FREE;
+	count_locked(-1, 0);
+	if (va.nr_descs < VA_SPARE_MAX) {
+		*(struct vm_desc **)d = va.descs;
+		va.descs = d;
+		__atomic_store_n(&va.nr_descs, va.nr_descs + 1, __ATOMIC_RELAXED);
+	} else {
+		kcache_free(&va.desc_cache, d);
+	}
+}
+
+static void desc_free(struct vm_desc *d)
+{
+	vm_lock(&va.lock);
+	desc_put_locked(d);
+	vm_unlock(&va.lock);
+}
+
+unsigned int va_desc_alloc_batch(struct vm_desc **list, unsigned int n)
+{
+	unsigned int got = 0;
+
+	while (got < n) {
+		struct vm_desc *d = kcache_alloc(&va.desc_cache);
+
+		if (!d)
+			break;
+		*(struct vm_desc **)d = *list;
+		*list = d;
+		got++;
+	}
+	return got;
+}
+
+void va_desc_free_batch(struct vm_desc *list, unsigned int n)
+{
+	while (n-- && list) {
+		struct vm_desc *next = *(struct vm_desc **)list;
+
+		list->state = VMD_FREE;
+		kcache_free(&va.desc_cache, list);
+		list = next;
+	}
+}
+
+static void desc_fill(struct vm_desc *d, unsigned long addr,
+		      const struct va_request *rq, uint16_t flags)
+{
+	d->vm.addr = (void *)addr;
+	d->vm.size = rq->size;
+	d->vm.flags = rq->flags;
+	d->vm.pages = NULL;
+	d->vm.nr_pages = 0;
+	d->vm.phys_addr = 0;
+	d->vm.caller = rq->caller;
+	d->flags = flags;
+	d->state = VMD_LIVE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -207,6 +317,7 @@ static void free_insert_merge_locked(struct vmap_area *v)
 	struct vmap_area *prev = NULL, *next = NULL;
 
 	vm_lock_assert_held(&va.lock);
+	v->flags = 0;
 	while (*link) {
 		parent = *link;
 		if (v->va_start < to_va(parent)->va_start) {
@@ -303,33 +414,14 @@ static void busy_insert_locked(struct vmap_area *v)
 	}
 	rb_link_node(&v->rb_node, parent, link);
 	rb_insert(&va.busy_root, &v->rb_node, NULL);
-	va.busy++;
 }
 
-struct vmap_area *va_find_locked(unsigned long addr)
-{
-	struct rb_node *n = va.busy_root.node;
-
-	vm_lock_assert_held(&va.lock);
-	while (n) {
-		struct vmap_area *v = to_va(n);
-
-		if (addr < v->va_start)
-			n = n->left;
-		else if (addr > v->va_start)
-			n = n->right;
-		else
-			return v;
-	}
-	return NULL;
-}
-
-struct vmap_area *va_first_after_locked(unsigned long addr)
+/* The first busy range that ends after @addr. */
+static struct vmap_area *busy_first_after_locked(unsigned long addr)
 {
 	struct rb_node *n = va.busy_root.node;
 	struct vmap_area *best = NULL;
 
-	vm_lock_assert_held(&va.lock);
 	while (n) {
 		struct vmap_area *v = to_va(n);
 
@@ -343,128 +435,258 @@ struct vmap_area *va_first_after_locked(unsigned long addr)
 	return best;
 }
 
-struct vmap_area *va_next_locked(struct vmap_area *v)
+static struct vmap_area *busy_next(struct vmap_area *v)
 {
 	struct rb_node *n = rb_next(&v->rb_node);
 
 	return n ? to_va(n) : NULL;
 }
 
-/* Is any busy area other than @self inside [start, end)? */
-static bool busy_in_range_locked(const void *self, unsigned long start,
-				 unsigned long end)
+/* The busy range containing @addr. */
+static struct vmap_area *busy_containing_locked(unsigned long addr)
 {
-	struct vmap_area *v = va_first_after_locked(start);
+	struct vmap_area *v = busy_first_after_locked(addr);
 
-	for (; v && v->va_start < end; v = va_next_locked(v))
-		if (v != self)
+	return v && v->va_start <= addr ? v : NULL;
+}
+
+/* Is any live area other than @self inside [start, end)? */
+static bool in_use_locked(const void *self, unsigned long start,
+			  unsigned long end)
+{
+	struct vmap_area *v = busy_first_after_locked(start);
+
+	for (; v && v->va_start < end; v = busy_next(v)) {
+		if (v->flags & VA_BLOCK) {
+			if (vb_in_use_locked(v->block, self, start, end))
+				return true;
+		} else if (&v->desc->vm != self) {
 			return true;
+		}
+	}
 	return false;
 }
 
 /* ------------------------------------------------------------------ */
-/* Allocation and release                                              */
+/* Reserving and releasing                                             */
 /* ------------------------------------------------------------------ */
 
-int va_alloc(unsigned long size, unsigned long align, unsigned long vstart,
-	     unsigned long vend, struct vm_struct *vm, struct vmap_area **out)
+/*
+ * The tree path: find, carve and insert under one hold of va.lock,
+ * purging once when the range is full and lazy areas are pending.
+ */
+static struct vmap_area *tree_get(unsigned long size, unsigned long align,
+				  unsigned long vstart, unsigned long vend,
+				  bool for_area, int *err)
 {
 	struct vmap_area *f, *busy;
 	unsigned long addr;
-	bool purged = false;
+	bool purged = !for_area;	/* blocks: the caller falls back */
 
 	vm_lock(&va.lock);
 	for (;;) {
-		if (!stock_locked()) {
+		if (!stock_locked(for_area)) {
 			vm_unlock(&va.lock);
-			return -VM_ENOMEM;
+			*err = -VM_ENOMEM;
+			return NULL;
 		}
 		f = find_lowest_fit_locked(size, align, vstart, vend, &addr);
-		if (f || purged || (!va.lazy && !va.purging))
+		if (f || purged)
 			break;
 		vm_unlock(&va.lock);
-		va_purge();
+		va_purge(true);
 		purged = true;
 		vm_lock(&va.lock);
 	}
 	if (!f) {
 		vm_unlock(&va.lock);
-		return -VM_ENOSPC;
+		*err = -VM_ENOSPC;
+		return NULL;
 	}
 	busy = carve_locked(f, addr, size);
-	busy->vm = vm;
 	busy->flags = 0;
-	vm->addr = (void *)addr;
-	vm->size = size;
 	busy_insert_locked(busy);
+	return busy;		/* va.lock still held: the caller finishes */
+}
+
+struct vm_struct *va_get(const struct va_request *rq, int *err)
+{
+	struct vmap_area *busy;
+	struct vm_struct *vm;
+	struct vm_desc *d;
+
+	if (vb_wants(rq)) {
+		vm = vb_get(rq, err);
+		if (vm || *err != -VM_ENOSPC)
+			return vm;
+	}
+	busy = tree_get(rq->size, rq->align, rq->vstart, rq->vend, true, err);
+	if (!busy)
+		return NULL;
+	d = desc_get_locked();
+	busy->desc = d;
+	desc_fill(d, busy->va_start, rq, 0);
+	count_locked(0, 1);
 	vm_unlock(&va.lock);
 	if (VM_DEBUG >= 2)
 		va_check();
-	*out = busy;
-	return 0;
+	return &d->vm;
 }
 
-struct vmap_area *va_detach(unsigned long addr,
-			     bool (*refuse)(const struct vm_struct *vm,
-					    const void *ctx),
-			     const void *ctx, bool *refused)
+struct vmap_area *va_block_range(unsigned long size, unsigned long align,
+				 struct vm_block *b, int *err)
 {
-	struct vmap_area *v;
+	struct vmap_area *busy = tree_get(size, align, va.start, va.end, false,
+					  err);
 
-	*refused = false;
-	vm_lock(&va.lock);
-	v = va_find_locked(addr);
-	if (v && refuse && refuse(v->vm, ctx)) {
-		*refused = true;
-		v = NULL;
-	}
-	if (v) {
-		rb_erase(&va.busy_root, &v->rb_node, NULL);
-		va.busy--;
-	}
+	if (!busy)
+		return NULL;
+	busy->flags = VA_BLOCK;
+	busy->block = b;
 	vm_unlock(&va.lock);
-	return v;
+	return busy;
 }
 
-void va_release(struct vmap_area *v)
+void va_block_range_free_locked(struct vmap_area *v)
+{
+	vm_lock_assert_held(&va.lock);
+	rb_erase(&va.busy_root, &v->rb_node, NULL);
+	free_insert_merge_locked(v);
+}
+
+/* A detached range: free at once, or after the purge if it was mapped. */
+static void release_range(struct vmap_area *v, bool mapped)
 {
 	bool purge;
 
 	vm_lock(&va.lock);
-	if (!(v->flags & VA_MAPPED)) {
-		/* Never mapped: no TLB entry can exist, reuse at once. */
-		v->flags = 0;
+	if (!mapped) {
 		free_insert_merge_locked(v);
 		vm_unlock(&va.lock);
 		return;
 	}
 	v->lazy_next = va.lazy;
 	va.lazy = v;
-	va.lazy_pages += va_size(v) >> PAGE_SHIFT;
-	purge = va.lazy_pages > va.lazy_max;
+	purge = va_lazy_add((long)(va_size(v) >> PAGE_SHIFT));
 	vm_unlock(&va.lock);
 	if (purge)
-		va_purge();
+		va_purge(false);
 }
 
-void va_abort(struct vmap_area *v, struct pt_fresh *fresh,
+/* Hand the descriptor back as va_take() promises. */
+static struct vm_struct *finish_take(struct vm_desc *d, struct vm_struct *snap)
+{
+	if (!snap) {
+		d->state = VMD_REMOVED;
+		return &d->vm;
+	}
+	*snap = d->vm;
+	desc_free(d);
+	return snap;
+}
+
+struct vm_struct *va_take(unsigned long addr,
+			  bool (*refuse)(const struct vm_struct *vm,
+					 const void *ctx),
+			  const void *ctx, bool *refused, struct vm_struct *snap)
+{
+	struct vmap_area *v;
+	struct vm_struct *out;
+	struct vm_desc *d;
+	bool mapped;
+
+	*refused = false;
+	if (vb_take(addr, refuse, ctx, refused, snap, &out))
+		return out;
+	vm_lock(&va.lock);
+	v = busy_containing_locked(addr);
+	if (!v || v->va_start != addr || (v->flags & VA_BLOCK)) {
+		vm_unlock(&va.lock);
+		return NULL;
+	}
+	d = v->desc;
+	if (refuse && refuse(&d->vm, ctx)) {
+		vm_unlock(&va.lock);
+		*refused = true;
+		return NULL;
+	}
+	rb_erase(&va.busy_root, &v->rb_node, NULL);
+	count_locked(0, -1);
+	mapped = va_flags(&d->vm) & VMD_MAPPED;
+	if (!mapped) {
+		/* Never mapped: no PTE, no TLB entry; all in one go. */
+		free_insert_merge_locked(v);
+		out = snap ? snap : &d->vm;
+		if (snap) {
+			*snap = d->vm;
+			desc_put_locked(d);
+		} else {
+			d->state = VMD_REMOVED;
+		}
+		vm_unlock(&va.lock);
+		return out;
+	}
+	vm_unlock(&va.lock);
+
+	/* Detached: nobody else can find it. Clear the PTEs, no flush. */
+	{
+		unsigned long end = v->va_end - PAGE_SIZE;
+
+		vm_flush_cache_vunmap(v->va_start, end);
+		pt_unmap_noflush(v->va_start, (end - v->va_start) >> PAGE_SHIFT);
+	}
+	release_range(v, true);
+	if (VM_DEBUG >= 2)
+		va_check();
+	return finish_take(d, snap);
+}
+
+void va_put(struct vm_struct *vm)
+{
+	desc_free(vm_desc_of(vm));
+}
+
+bool va_removed_desc(const struct vm_struct *p)
+{
+	return kcache_owns(&va.desc_cache, p) &&
+	       vm_desc_of(p)->state == VMD_REMOVED;
+}
+
+void va_abort(struct vm_struct *vm, struct pt_fresh *fresh,
 	      struct pt_fresh *out)
 {
+	struct vm_desc *d = vm_desc_of(vm);
+	struct vmap_area *v;
+
+	if (va_flags(vm) & VMD_SLOT) {
+		vb_abort(d);
+		if (fresh) {
+			vm_lock(&va.lock);
+			pt_unlink_fresh(fresh, in_use_locked, NULL, out);
+			vm_unlock(&va.lock);
+		}
+		return;
+	}
 	vm_lock(&va.lock);
-	rb_erase(&va.busy_root, &v->rb_node, NULL);
-	va.busy--;
-	v->flags = 0;
-	free_insert_merge_locked(v);
+	v = busy_containing_locked((unsigned long)vm->addr);
+	if (v && v->desc == d) {
+		rb_erase(&va.busy_root, &v->rb_node, NULL);
+		count_locked(0, -1);
+		free_insert_merge_locked(v);
+	} else {
+		vm_bug("va_abort: %p is not live", vm->addr);
+	}
 	if (fresh)
-		pt_unlink_fresh(fresh, busy_in_range_locked, NULL, out);
+		pt_unlink_fresh(fresh, in_use_locked, NULL, out);
 	vm_unlock(&va.lock);
+	desc_free(d);
 }
 
-void va_unlink_fresh(struct vmap_area *v, struct pt_fresh *fresh,
+void va_unlink_fresh(const struct vm_struct *vm, struct pt_fresh *fresh,
 		     struct pt_fresh *out)
 {
 	vm_lock(&va.lock);
-	pt_unlink_fresh(fresh, busy_in_range_locked, v, out);
+	pt_unlink_fresh(fresh, in_use_locked, vm, out);
 	vm_unlock(&va.lock);
 }
 
@@ -532,19 +754,59 @@ static struct vmap_area *sort_by_start(struct vmap_area *l)
 	return res;
 }
 
-void va_purge(void)
+/*
+ * The TLB flushes of one purge: each run on its own while there are
+ * few (so a kernel can use invlpg), else one span over all of them.
+ */
+struct flush_set {
+	unsigned long start[FLUSH_RUNS_MAX], end[FLUSH_RUNS_MAX];
+	unsigned int n;
+	unsigned long lo, hi;
+	bool spill;
+};
+
+static void flush_note(void *arg, unsigned long start, unsigned long end)
 {
+	struct flush_set *fs = arg;
+
+	if (fs->n < FLUSH_RUNS_MAX) {
+		fs->start[fs->n] = start;
+		fs->end[fs->n] = end;
+		fs->n++;
+	} else {
+		fs->spill = true;
+	}
+	fs->lo = vm_min(fs->lo, start);
+	fs->hi = vm_max(fs->hi, end);
+}
+
+static void flush_all(struct flush_set *fs)
+{
+	unsigned int i;
+
+	if (fs->spill) {
+		vm_flush_tlb(fs->lo, fs->hi);
+		return;
+	}
+	for (i = 0; i < fs->n; i++)
+		vm_flush_tlb(fs->start[i], fs->end[i]);
+}
+
+void va_purge(bool shrink)
+{
+	struct flush_set fs = { .lo = ULONG_MAX };
 	struct vmap_area *list, *v, *next, *dead = NULL;
-	unsigned long lo = ULONG_MAX, hi = 0, count = 0;
+	struct vb_purge bp = { NULL, NULL, shrink, 0, 0 };
+	struct vm_block *b, *bnext;
+	unsigned long count = 0, pages = 0;
 
 	vm_lock(&va.purge_lock);
+	vb_purge_collect(&bp, shrink);
 	vm_lock(&va.lock);
 	list = va.lazy;
 	va.lazy = NULL;
-	va.lazy_pages = 0;
-	va.purging = list;
 	vm_unlock(&va.lock);
-	if (!list) {
+	if (!list && !bp.blocks && !bp.empty) {
 		vm_unlock(&va.purge_lock);
 		return;
 	}
@@ -553,8 +815,10 @@ void va_purge(void)
 	list = sort_by_start(list);
 	for (v = list; v; v = v->lazy_next) {
 		count++;
+		pages += va_size(v) >> PAGE_SHIFT;
 		while (v->lazy_next && v->lazy_next->va_start == v->va_end) {
 			next = v->lazy_next;
+			pages += va_size(next) >> PAGE_SHIFT;
 			v->va_end = next->va_end;
 			v->lazy_next = next->lazy_next;
 			next->lazy_next = dead;
@@ -566,24 +830,29 @@ void va_purge(void)
 		 * covered, the trailing one is left alone (see sync_unmap).
 		 */
 		vm_sync_unmap(v->va_start, va_size(v) - PAGE_SIZE);
-		lo = vm_min(lo, v->va_start);
-		hi = vm_max(hi, v->va_end);
+		flush_note(&fs, v->va_start, v->va_end);
 	}
-	vm_flush_tlb(lo, hi);
+	vb_purge_sync(&bp, flush_note, &fs);
+	flush_all(&fs);
+	vb_purge_finish(&bp);
+	va_lazy_add(-(long)(pages + bp.pages));
 
 	vm_lock(&va.lock);
 	for (v = list; v; v = next) {
 		next = v->lazy_next;
-		v->flags = 0;
 		free_insert_merge_locked(v);
 	}
 	for (v = dead; v; v = next) {
 		next = v->lazy_next;
 		node_put_locked(v);
 	}
-	va.purging = NULL;
+	for (b = bp.empty; b; b = bnext) {
+		bnext = vb_next_release(b);
+		va_block_range_free_locked(vb_range(b));
+		vb_release_locked(b);
+	}
 	va.purges++;
-	va.purged_areas += count;
+	va.purged_areas += count + bp.slots;
 	vm_unlock(&va.lock);
 	vm_unlock(&va.purge_lock);
 	if (VM_DEBUG >= 2)
@@ -591,40 +860,8 @@ void va_purge(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Set-up, stats, sanity                                               */
+/* Lookups and walks                                                   */
 /* ------------------------------------------------------------------ */
-
-int va_init(unsigned long lazy_max_pages)
-{
-	struct vmap_area *all;
-
-	vm_memset(&va, 0, sizeof(va));
-	va.start = vm_plat->vmalloc_start;
-	va.end = vm_plat->vmalloc_end;
-	va.lazy_max = lazy_max_pages;
-	vm_lock_init(&va.lock, "vmap_area");
-	vm_lock_init(&va.purge_lock, "vmap_purge");
-	kcache_init(&va.cache, "vmap_area", sizeof(struct vmap_area));
-	all = kcache_alloc(&va.cache);
-	if (!all) {
-		va_exit();
-		return -VM_ENOMEM;
-	}
-	all->va_start = va.start;
-	all->va_end = va.end;
-	vm_lock(&va.lock);
-	free_link_locked(all, NULL, &va.free_root.node);
-	vm_unlock(&va.lock);
-	return 0;
-}
-
-void va_exit(void)
-{
-	kcache_destroy(&va.cache);
-	vm_lock_destroy(&va.lock);
-	vm_lock_destroy(&va.purge_lock);
-	vm_memset(&va, 0, sizeof(va));
-}
 
 void va_lock(void)
 {
@@ -636,25 +873,108 @@ void va_unlock(void)
 	vm_unlock(&va.lock);
 }
 
+static struct vm_struct *find_locked(unsigned long addr, bool containing)
+{
+	struct vmap_area *v;
+
+	vm_lock_assert_held(&va.lock);
+	v = busy_containing_locked(addr);
+	if (!v)
+		return NULL;
+	if (v->flags & VA_BLOCK)
+		return vb_find_locked(v->block, addr, containing);
+	return containing || v->va_start == addr ? &v->desc->vm : NULL;
+}
+
+struct vm_struct *va_find_locked(unsigned long addr)
+{
+	return find_locked(addr, false);
+}
+
+struct vm_struct *va_find_containing_locked(unsigned long addr)
+{
+	return find_locked(addr, true);
+}
+
+void va_walk_locked(unsigned long from, unsigned long to,
+		    bool (*fn)(struct vm_struct *vm, void *arg), void *arg)
+{
+	struct vmap_area *v;
+
+	vm_lock_assert_held(&va.lock);
+	for (v = busy_first_after_locked(from); v && v->va_start < to;
+	     v = busy_next(v)) {
+		if (v->flags & VA_BLOCK) {
+			if (vb_walk_locked(v->block, from, to, fn, arg))
+				return;
+		} else if (fn(&v->desc->vm, arg)) {
+			return;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up, stats, sanity                                               */
+/* ------------------------------------------------------------------ */
+
+int va_init(unsigned long lazy_max_pages, bool fast_path)
+{
+	struct vmap_area *all;
+	int err;
+
+	vm_memset(&va, 0, sizeof(va));
+	va.start = vm_plat->vmalloc_start;
+	va.end = vm_plat->vmalloc_end;
+	va.lazy_max = lazy_max_pages;
+	vm_lock_init(&va.lock, "vmap_area");
+	vm_lock_init(&va.purge_lock, "vmap_purge");
+	kcache_init(&va.node_cache, "vmap_area", sizeof(struct vmap_area));
+	kcache_init(&va.desc_cache, "vm_struct", sizeof(struct vm_desc));
+	all = kcache_alloc(&va.node_cache);
+	if (!all) {
+		va_exit();
+		return -VM_ENOMEM;
+	}
+	all->va_start = va.start;
+	all->va_end = va.end;
+	vm_lock(&va.lock);
+	free_link_locked(all, NULL, &va.free_root.node);
+	vm_unlock(&va.lock);
+	err = vb_init(fast_path, lazy_max_pages);
+	if (err)
+		va_exit();
+	return err;
+}
+
+void va_exit(void)
+{
+	vb_exit();
+	kcache_destroy(&va.node_cache);
+	kcache_destroy(&va.desc_cache);
+	vm_lock_destroy(&va.lock);
+	vm_lock_destroy(&va.purge_lock);
+	vm_memset(&va, 0, sizeof(va));
+}
+
 void va_get_stats(struct va_stats *st)
 {
-	vm_lock(&va.lock);
-	st->busy = va.busy;
-	st->lazy_pages = va.lazy_pages;
+	struct vb_counts c;
+
+	vb_stats(&c);
+	st->areas = vm_stat_read(&va.areas) + (unsigned long)c.areas;
+	st->busy = vm_stat_read(&va.busy) + (unsigned long)c.busy;
+	st->lazy_pages = vm_stat_read(&va.lazy_pages) + (unsigned long)c.lazy;
 	st->lazy_max_pages = va.lazy_max;
+	st->blocks = c.blocks;
+	vm_lock(&va.lock);
 	st->purges = va.purges;
 	st->purged_areas = va.purged_areas;
 	vm_unlock(&va.lock);
-}
-
-unsigned long va_node_bytes(void)
-{
-	return va.cache.size;
-}
-
-unsigned long va_stock_bytes(void)
-{
-	return __atomic_load_n(&va.nr_spare, __ATOMIC_RELAXED) * va.cache.size;
+	st->meta_stock_bytes = c.stock_bytes +
+		__atomic_load_n(&va.nr_spare, __ATOMIC_RELAXED) *
+		va.node_cache.size +
+		__atomic_load_n(&va.nr_descs, __ATOMIC_RELAXED) *
+		va.desc_cache.size;
 }
 
 /* Recompute subtree maxima; -1 if a stored one is wrong. */
@@ -680,6 +1000,7 @@ static const char *check_locked(void)
 	struct vmap_area *lz, *v;
 	unsigned long pos = va.start, lazy_pages = 0, busy = 0;
 	bool prev_free = false;
+	const char *why;
 
 	if (rb_check(&va.free_root) < 0 || rb_check(&va.busy_root) < 0)
 		return "red-black invariant broken";
@@ -699,10 +1020,22 @@ static const char *check_locked(void)
 			fn = rb_next(fn);
 		} else if (b && b->va_start == pos) {
 			v = b;
-			busy++;
-			if (!b->vm || (unsigned long)b->vm->addr != b->va_start ||
-			    b->vm->size != va_size(b))
-				return "busy area and its vm_struct disagree";
+			if (b->flags & VA_BLOCK) {
+				unsigned long live = 0, dirty = 0;
+
+				why = vb_check_locked(b->block, &live, &dirty);
+				if (why)
+					return why;
+				busy += live;
+				lazy_pages += dirty;
+			} else {
+				busy++;
+				if (!b->desc || b->desc->state != VMD_LIVE ||
+				    (unsigned long)b->desc->vm.addr != b->va_start ||
+				    b->desc->vm.size != va_size(b) ||
+				    (va_flags(&b->desc->vm) & VMD_SLOT))
+					return "busy area and its vm_struct disagree";
+			}
 			bn = rb_next(bn);
 		} else if (lz && lz->va_start == pos) {
 			v = lz;
@@ -721,10 +1054,16 @@ static const char *check_locked(void)
 	}
 	if (pos != va.end || fn || bn || lz)
 		return "ranges overlap or leave a hole";
-	if (lazy_pages != va.lazy_pages)
-		return "lazy page count wrong";
-	if (busy != va.busy)
-		return "busy count wrong";
+	{
+		struct vb_counts c;
+
+		vb_stats(&c);
+		if (lazy_pages != vm_stat_read(&va.lazy_pages) +
+				  (unsigned long)c.lazy)
+			return "lazy page count wrong";
+		if (busy != vm_stat_read(&va.busy) + (unsigned long)c.busy)
+			return "busy count wrong";
+	}
 	return NULL;
 }
 

@@ -1,112 +1,166 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The address-space allocator (va_): which parts of [vmalloc_start,
- * vmalloc_end) are busy, free, or freed-but-not-yet-flushed (lazy).
+ * The area layer (va_): which parts of [vmalloc_start, vmalloc_end) belong
+ * to which vm_struct, and the descriptors themselves.
  *
  * Every byte of the range is in exactly one of:
  *  - the free tree: free blocks, address-ordered, each node augmented with
- *    the largest block size in its subtree; adjacent free blocks are always
- *    merged;
- *  - the busy tree: live areas (guard page included), address-ordered;
- *  - the lazy list or the batch being purged: areas whose PTEs are cleared
- *    but whose TLB entries may survive until the next purge, so the range
- *    must not be handed out yet.
+ *    the largest block in its subtree; adjacent free blocks always merge;
+ *  - the busy tree: live areas (guard page included) and the per-CPU
+ *    blocks of the small-area fast path (vmap_block.c), address-ordered;
+ *  - the lazy list: areas whose PTEs are cleared but whose TLB entries
+ *    may survive until the next purge, so the range must wait;
+ * and inside a block each slot is free, live, dirty (freed after being
+ * mapped: waits for the purge like the lazy list) or being purged.
  * va_check() verifies exactly this.
  *
- * Locking: va.lock (the kernel's vmap_area_lock) protects the trees, the
- * lazy list and the counters. va.purge_lock serialises purges; it is taken
- * before va.lock, never after. With va.lock held the code may take a slab
- * lock or pt.lock (order: purge -> va -> pt -> slab, zone), and calls no
- * platform hook but logging.
+ * Placement: requests go lowest-address first fit, except small ones
+ * (1 to 4 pages, page alignment, the whole range as window) when the fast
+ * path is on: those take the lowest free slot of a block of their size
+ * class owned by the calling CPU (blocks are placed lowest-first too).
+ *
+ * Locking (order: purge -> va -> block cpu -> pt, slab, zone):
+ *  - va.purge_lock serialises purges;
+ *  - va.lock (the kernel's vmap_area_lock) protects both trees, the lazy
+ *    list and the block directory's updates;
+ *  - each CPU's block lock protects its blocks' slots and lists and its
+ *    descriptor stock (vmap_block.c);
+ *  - descriptors are read without locks by their owners only.
  */
 #ifndef VM_VMAP_AREA_H
 #define VM_VMAP_AREA_H
 
 #include "core.h"
-#include "rbtree.h"
 
-struct vmap_area {
-	unsigned long va_start;
-	unsigned long va_end;		/* exclusive, guard page included */
-	struct rb_node rb_node;		/* in the busy or the free tree */
-	union {
-		unsigned long subtree_max_size;	/* free: largest block below */
-		struct vm_struct *vm;		/* busy: its descriptor */
-		struct vmap_area *lazy_next;	/* lazy: next on the list */
-	};
-	unsigned long flags;		/* VA_* */
+struct pt_fresh;
+
+/*
+ * The descriptor behind every struct vm_struct the library hands out.
+ * state says who owns it: the library (LIVE), the caller (REMOVED: from
+ * remove_vm_area(), freed with free_vm_area()), or nobody (FREE).
+ * Invariant: while LIVE, vm.addr and vm.size are its range in the trees
+ * or in a block.
+ */
+struct vm_desc {
+	struct vm_struct vm;
+	uint32_t state;
+	uint16_t flags;		/* VMD_* */
+	uint16_t cpu;		/* VMD_SLOT: the block's owner */
 };
 
-#define VA_MAPPED	0x1UL	/* PTEs were set: flush before reuse */
+#define VMD_LIVE	0x4556494cu
+#define VMD_REMOVED	0x564d4552u
+#define VMD_FREE	0x45455246u
 
-int va_init(unsigned long lazy_max_pages);
+#define VMD_MAPPED	0x1u	/* PTEs were set: flush before reuse */
+#define VMD_ARRAY	0x2u	/* the page array of another area */
+#define VMD_SLOT	0x4u	/* lives in a block of the fast path */
+
+static inline struct vm_desc *vm_desc_of(const struct vm_struct *vm)
+{
+	return container_of(vm, struct vm_desc, vm);
+}
+
+/* A request: validated and clipped by the caller. */
+struct va_request {
+	unsigned long size;	/* bytes, guard page included, page multiple */
+	unsigned long align;	/* a power of two >= PAGE_SIZE */
+	unsigned long vstart;	/* window, inside the managed range */
+	unsigned long vend;
+	unsigned long flags;	/* VM_* of the area */
+	const void *caller;
+};
+
+int va_init(unsigned long lazy_max_pages, bool fast_path);
 void va_exit(void);
 
 /*
- * va_alloc - reserve the lowest [addr, addr + size) with addr aligned to
- * @align (a power of two >= PAGE_SIZE) inside [vstart, vend) (already
- * clipped to the managed range), for descriptor @vm. When the range is
- * full and lazy areas are pending, purges once and retries.
- * Return: 0 with *out set, -ENOMEM (no metadata), -ENOSPC (no room).
+ * va_get - reserve an area and its descriptor (LIVE, addr/size/flags/
+ * caller filled in). When the range is full and lazy areas are pending,
+ * purges once and retries. Return: the descriptor, or NULL with *err
+ * -ENOMEM (no metadata) or -ENOSPC (no room).
  */
-int va_alloc(unsigned long size, unsigned long align, unsigned long vstart,
-	     unsigned long vend, struct vm_struct *vm, struct vmap_area **out);
+struct vm_struct *va_get(const struct va_request *rq, int *err);
 
 /*
- * Remove the busy area starting exactly at @addr, unless @refuse (may be
- * NULL) says no for its descriptor, given @ctx (*refused is then set).
- * Return the area, or NULL.
+ * va_take - take the live area starting exactly at @addr out of service:
+ * detach it, clear its PTEs (no flush) if it was mapped, and release its
+ * range (after the next purge if it was mapped, at once otherwise).
+ * @refuse (may be NULL) may decline, given @ctx: then *refused is set and
+ * nothing changes. With @snap, the descriptor is copied there and freed;
+ * without, it is handed back REMOVED (free it with va_put()).
+ * Return: the descriptor (or @snap), or NULL when @addr starts no area.
  */
-struct vmap_area *va_detach(unsigned long addr,
-			    bool (*refuse)(const struct vm_struct *vm,
-					   const void *ctx),
-			    const void *ctx, bool *refused);
+struct vm_struct *va_take(unsigned long addr,
+			  bool (*refuse)(const struct vm_struct *vm,
+					 const void *ctx),
+			  const void *ctx, bool *refused, struct vm_struct *snap);
+
+/* Free a REMOVED descriptor. */
+void va_put(struct vm_struct *vm);
+/* Is @p a REMOVED descriptor of ours? (slow: checks the cache's chunks) */
+bool va_removed_desc(const struct vm_struct *p);
 
 /*
- * Give a detached area's range back: after the next purge when
- * VA_MAPPED is set (lazy), at once otherwise. The node is consumed.
+ * Undo va_get() after a failed mapping: the range is free at once (the
+ * caller flushed it) and the descriptor freed; the tables in @fresh that
+ * no live area needs move to @out for pt_free_unlinked().
  */
-void va_release(struct vmap_area *va);
-
-/*
- * Undo va_alloc() after a failed mapping: the range is freed at once (the
- * caller flushed it), and the tables in @fresh (may be NULL) that no busy
- * area needs move to @out, for pt_free_unlinked().
- */
-struct pt_fresh;
-void va_abort(struct vmap_area *va, struct pt_fresh *fresh,
+void va_abort(struct vm_struct *vm, struct pt_fresh *fresh,
 	      struct pt_fresh *out);
 
-/*
- * A mapping into busy area @va failed: move the tables in @fresh that no
- * other busy area needs to @out (the area stays allocated).
- */
-void va_unlink_fresh(struct vmap_area *va, struct pt_fresh *fresh,
+/* A mapping into live area @vm failed: as va_abort, but @vm stays. */
+void va_unlink_fresh(const struct vm_struct *vm, struct pt_fresh *fresh,
 		     struct pt_fresh *out);
 
-/* Flush every lazy area now. */
-void va_purge(void);
+/*
+ * Descriptor flags are set by the area's owner while sanity walks may
+ * read them: atomics.
+ */
+static inline void va_mark(struct vm_struct *vm, uint16_t flag)
+{
+	__atomic_fetch_or(&vm_desc_of(vm)->flags, flag, __ATOMIC_RELAXED);
+}
+
+static inline uint16_t va_flags(const struct vm_struct *vm)
+{
+	return __atomic_load_n(&vm_desc_of(vm)->flags, __ATOMIC_RELAXED);
+}
+
+/*
+ * Flush every lazy area and dirty slot now. @shrink also returns every
+ * block of the fast path that holds no live area (vm_unmap_aliases(), and
+ * an allocation that found no room); without it each CPU keeps one warm
+ * block per size class.
+ */
+void va_purge(bool shrink);
 
 void va_lock(void);
 void va_unlock(void);
-/* The busy area starting exactly at @addr (va lock held). */
-struct vmap_area *va_find_locked(unsigned long addr);
-/* The first busy area that ends after @addr, and its successor. */
-struct vmap_area *va_first_after_locked(unsigned long addr);
-struct vmap_area *va_next_locked(struct vmap_area *va);
+/* The live area starting exactly at @addr (va lock held). */
+struct vm_struct *va_find_locked(unsigned long addr);
+/* The live area whose range (guard page included) contains @addr. */
+struct vm_struct *va_find_containing_locked(unsigned long addr);
+/*
+ * Call @fn on every live area whose range meets [from, to), in address
+ * order, until it returns true (va lock held). For an area of the fast
+ * path, @fn runs with its block's lock held too: it may read the area's
+ * memory but must call nothing that takes a va or block lock.
+ */
+void va_walk_locked(unsigned long from, unsigned long to,
+		    bool (*fn)(struct vm_struct *vm, void *arg), void *arg);
 
 struct va_stats {
-	unsigned long busy;
+	unsigned long areas;		/* live descriptors (and REMOVED) */
+	unsigned long busy;		/* live ranges */
 	unsigned long lazy_pages;
 	unsigned long lazy_max_pages;
 	unsigned long purges;
 	unsigned long purged_areas;
+	unsigned long blocks;
+	unsigned long meta_stock_bytes;	/* held in stock, not describing */
 };
 void va_get_stats(struct va_stats *st);
-/* Bytes held per busy area by this layer. */
-unsigned long va_node_bytes(void);
-/* Bytes of nodes kept in stock (allocated, not describing any range). */
-unsigned long va_stock_bytes(void);
 
 int va_check(void);
 

@@ -19,6 +19,7 @@ struct engine_config {
 	unsigned long vmalloc_start;	/* 0: the engine's choice */
 	unsigned long lazy_max_pages;
 	unsigned long reserve_pages;
+	bool no_fast_path;
 };
 
 struct hosted_engine {

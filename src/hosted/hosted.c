@@ -292,6 +292,8 @@ static int init_locked(const struct vmalloc_config *cfg)
 			    env_number("VMALLOC_LAZY_PAGES", 0, &ok);
 	ec.reserve_pages = cfg->reserve_pages ? cfg->reserve_pages :
 			   env_number("VMALLOC_RESERVE_PAGES", 0, &ok);
+	ec.no_fast_path = cfg->no_fast_path ||
+			  !env_number("VMALLOC_FAST_PATH", 1, &ok);
 	if (!ok)
 		return -EINVAL;
 	if (!ec.phys_mb || ec.phys_mb > (1UL << 24) || !ec.nodes ||
@@ -309,6 +311,7 @@ static int init_locked(const struct vmalloc_config *cfg)
 		return err;
 	tun.lazy_max_pages = ec.lazy_max_pages;
 	tun.reserve_pages = ec.reserve_pages;
+	tun.no_fast_path = ec.no_fast_path;
 	err = vmalloc_core_init(&platform, &tun);
 	if (err) {
 		eng->teardown(platform.ctx);
