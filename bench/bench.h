@@ -79,6 +79,7 @@ struct bench_run {
 	enum bench_impl impl;
 	unsigned long param;		/* pages or busy areas; 0 if unused */
 	unsigned int threads;
+	bool pin;			/* workers pinned to distinct CPUs */
 	unsigned int repeat;
 	unsigned long loops;		/* per repeat, per thread */
 	unsigned long loops_asked;	/* before the seed time cap */
@@ -123,6 +124,7 @@ struct opts {
 	const char *json;
 	const char *plot;
 	bool quick, host, soft, progress, verbose;
+	bool pin;			/* workers on distinct CPUs (threads > 1) */
 };
 
 /* ---- reporting (report.c) ---- */
@@ -147,7 +149,8 @@ void report_header(FILE *f, const struct opts *o);
 void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs,
 		     unsigned int n);
 void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
-		    const struct sweep_point *sw, unsigned int nsw);
+		    const struct sweep_point *sw, unsigned int nsw,
+		    double ceiling);
 int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		unsigned int n, const struct host_row *host, unsigned int nhost,
 		const char *host_err, const struct sweep_point *sw,

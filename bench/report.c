@@ -330,7 +330,8 @@ static void target(FILE *f, const char *what, bool known, double value,
 }
 
 void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
-		    const struct sweep_point *sw, unsigned int nsw)
+		    const struct sweep_point *sw, unsigned int nsw,
+		    double ceiling)
 {
 	const struct bench_run *a, *b;
 	const struct sweep_point *lo = NULL, *hi = NULL;
@@ -391,6 +392,10 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 		       a && b, v, "x", ">= 1.6x", v >= 1.6,
 		       "n/a: make bench-targets");
 	}
+	if (ceiling > 0)
+		fprintf(f, "  (this machine's own ceiling, same run: %.2fx for the "
+			"same threads,\n   each locking a private mutex in a loop "
+			"on its own CPU: nothing shared)\n", ceiling);
 	a = NULL;
 	for (i = 0; i < n; i++) {
 		const struct bench_run *r = runs[i];

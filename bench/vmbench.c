@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include "bench.h"
 
@@ -138,12 +140,25 @@ static void warm_up(struct worker *w)
 	}
 }
 
+/* Run the calling thread on CPU @cpu (modulo the CPUs online). */
+static void pin_to(unsigned int cpu)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % (unsigned int)(n > 0 ? n : 1), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct bench_run *r = w->run;
 	unsigned int rep;
 
+	if (r->threads > 1 && r->pin)
+		pin_to(w->id);
 	if (r->sc->setup(w))
 		set_failed(r);
 	pthread_barrier_wait(&r->bar);
@@ -166,6 +181,68 @@ static void *worker_main(void *arg)
 	pthread_barrier_wait(&r->bar);
 	r->sc->teardown(w);
 	return NULL;
+}
+
+/*
+ * What the machine itself gives N threads that share nothing: each locks
+ * and unlocks a private mutex in a loop on its own CPU. Scaling of the
+ * allocator is to be read against this.
+ */
+struct ceil_arg {
+	unsigned int cpu;
+	pthread_mutex_t m;
+	char pad[64];
+};
+
+#define CEIL_LOOPS	20000000UL
+
+static void *ceil_main(void *arg)
+{
+	struct ceil_arg *a = arg;
+	unsigned long i;
+
+	pin_to(a->cpu);
+	for (i = 0; i < CEIL_LOOPS; i++) {
+		pthread_mutex_lock(&a->m);
+		pthread_mutex_unlock(&a->m);
+	}
+	return NULL;
+}
+
+static double machine_ceiling(unsigned int threads)
+{
+	struct ceil_arg *a = calloc(threads, sizeof(*a));
+	pthread_t *t = calloc(threads, sizeof(*t));
+	double best = 0;
+	unsigned int i, rep;
+
+	if (!a || !t) {
+		free(a);
+		free(t);
+		return 0;
+	}
+	for (i = 0; i < threads; i++) {
+		a[i].cpu = i;
+		pthread_mutex_init(&a[i].m, NULL);
+	}
+	for (rep = 0; rep < 3; rep++) {
+		uint64_t t0 = now_ns(), t1, t2;
+		double scale;
+
+		ceil_main(&a[0]);
+		t1 = now_ns();
+		for (i = 0; i < threads; i++)
+			pthread_create(&t[i], NULL, ceil_main, &a[i]);
+		for (i = 0; i < threads; i++)
+			pthread_join(t[i], NULL);
+		t2 = now_ns();
+		scale = (double)threads * (double)(t1 - t0) / (double)(t2 - t1);
+		if (scale > best)
+			best = scale;	/* the best the machine managed */
+	}
+	free(a);
+	free(t);
+	return best;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -505,7 +582,8 @@ static void usage(FILE *f)
 "                    (default 15000; up to 4000000)\n"
 "  --loops N         loops per repeat for every scenario (default: per scenario)\n"
 "  --repeat N        timed repeats; the median is reported (default 5)\n"
-"  --threads N       workers running each scenario concurrently (default 1)\n"
+"  --threads N       workers running each scenario concurrently (default 1),\n"
+"                    each pinned to its own CPU (--no-pin: let them roam)\n"
 "  --random-seed N   seed for the random sizes (default 1)\n"
 "  --budget-ms N     cap one repeat of the seed baseline at about N ms by\n"
 "                    cutting its loops (default 250; 0 = no cap)\n"
@@ -608,7 +686,8 @@ static void parse_modes(struct opts *o, const char *arg)
 
 enum {
 	OPT_SCENARIO = 256, OPT_MODE, OPT_NO_SEED, OPT_PAGES, OPT_BUSY,
-	OPT_LOOPS, OPT_REPEAT, OPT_THREADS, OPT_RSEED, OPT_BUDGET, OPT_JSON,
+	OPT_LOOPS, OPT_REPEAT, OPT_THREADS, OPT_NO_PIN, OPT_RSEED, OPT_BUDGET,
+	OPT_JSON,
 	OPT_PLOT, OPT_QUICK, OPT_NO_HOST, OPT_HOST_ONLY, OPT_NO_PROGRESS,
 };
 
@@ -623,6 +702,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "loops", required_argument, NULL, OPT_LOOPS },
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
 		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "random-seed", required_argument, NULL, OPT_RSEED },
 		{ "budget-ms", required_argument, NULL, OPT_BUDGET },
 		{ "json", required_argument, NULL, OPT_JSON },
@@ -643,6 +723,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	o->pages = 1;
 	o->repeat = 5;
 	o->threads = 1;
+	o->pin = true;
 	o->seed = 1;
 	o->budget_ms = 250;
 	o->host = o->soft = o->progress = true;
@@ -683,6 +764,9 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			o->repeat = (unsigned int)number("--repeat", optarg, 1,
 							 MAX_REPEAT);
 			repeat_set = true;
+			break;
+		case OPT_NO_PIN:
+			o->pin = false;
 			break;
 		case OPT_THREADS:
 			o->threads = (unsigned int)number("--threads", optarg, 1,
@@ -778,6 +862,7 @@ static struct bench_run *new_run(const struct opts *o,
 	r->impl = impl;
 	r->param = param;
 	r->threads = threads;
+	r->pin = o->pin;
 	r->repeat = o->repeat;
 	r->loops = o->loops ? o->loops :
 		   o->quick ? sc->quick_loops : sc->default_loops;
@@ -932,7 +1017,8 @@ int main(int argc, char **argv)
 				printf("plot: %s (long_busy_list, %u busy counts)\n\n",
 				       o.plot, nsw);
 		}
-		report_targets(stdout, runs, nruns, sweep, nsw);
+		report_targets(stdout, runs, nruns, sweep, nsw,
+			       o.threads > 1 ? machine_ceiling(o.threads) : 0);
 	}
 	if (o.host) {
 		nhost = host_bench(&o, host, 8, host_err, sizeof(host_err));

@@ -21,6 +21,18 @@ struct free_area {
 	unsigned long nr;	/* blocks on the list */
 };
 
+#define NR_ZONES	(2 * VMALLOC_MAX_NODES)
+
+/*
+ * A CPU's list of single free frames of one zone (see "Per-CPU lists").
+ * The lock protects head and the frames' links; count is read without it.
+ */
+struct pcp {
+	struct vm_lock lock;
+	uint32_t head;			/* frame index, linked through next */
+	unsigned long count;
+} __attribute__((aligned(64)));
+
 struct zone {
 	struct vm_lock lock;	/* protects everything below and the flags
 				   of this zone's frames */
@@ -44,6 +56,9 @@ static struct {
 	unsigned long reserve;		/* warm free frames kept */
 	unsigned long released;		/* frames released so far */
 	struct zone zones[VMALLOC_MAX_NODES][2];	/* [nid][0: DMA32, 1: NORMAL] */
+	struct pcp *pcp;		/* [cpu][zone] lists of single frames */
+	size_t pcp_bytes;
+	unsigned int ncpus;
 } pa;
 
 /* ------------------------------------------------------------------ */
@@ -66,9 +81,24 @@ static inline void zone_count(unsigned long *c, long delta)
 	__atomic_store_n(c, *c + (unsigned long)delta, __ATOMIC_RELAXED);
 }
 
+/*
+ * A frame's flags: written by whoever holds the frame's list (its zone's
+ * lock, or its CPU list's lock) and read by the buddy code when it looks
+ * at a neighbour, so always with relaxed atomics (plain moves on x86).
+ */
+static inline uint32_t pg_flags(const struct page *p)
+{
+	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
+}
+
+static inline void pg_set(struct page *p, uint32_t flags)
+{
+	__atomic_store_n(&p->flags, flags, __ATOMIC_RELAXED);
+}
+
 static inline unsigned int page_order(const struct page *p)
 {
-	return (p->flags >> PG_ORDER_SHIFT) & PG_ORDER_MASK;
+	return (pg_flags(p) >> PG_ORDER_SHIFT) & PG_ORDER_MASK;
 }
 
 struct page *pa_pfn_page(unsigned long pfn)
@@ -153,8 +183,8 @@ static void put_block_locked(struct zone *z, unsigned long idx,
 {
 	struct page *h = idx_page(idx);
 
-	h->flags = PG_buddy | (zero ? PG_zeroblk : 0) |
-		   ((uint32_t)order << PG_ORDER_SHIFT);
+	pg_set(h, PG_buddy | (zero ? PG_zeroblk : 0) |
+		  ((uint32_t)order << PG_ORDER_SHIFT));
 	list_add(&z->area[order], idx, zero);
 	if (zero)
 		zone_count(&z->nr_free_zero, 1L << order);
@@ -165,10 +195,10 @@ static bool pull_block_locked(struct zone *z, unsigned long idx,
 			      unsigned int order)
 {
 	struct page *h = idx_page(idx);
-	bool zero = h->flags & PG_zeroblk;
+	bool zero = pg_flags(h) & PG_zeroblk;
 
 	list_del(&z->area[order], idx);
-	h->flags = 0;
+	pg_set(h, 0);
 	if (zero)
 		zone_count(&z->nr_free_zero, -(1L << order));
 	return zero;
@@ -193,7 +223,7 @@ static void free_block_locked(struct zone *z, unsigned long pfn,
 		if (bpfn < z->start_pfn || bpfn + (1UL << order) > z->grown_pfn)
 			break;
 		b = idx_page(bpfn - pa.base_pfn);
-		if (!(b->flags & PG_buddy) || page_order(b) != order)
+		if (!(pg_flags(b) & PG_buddy) || page_order(b) != order)
 			break;
 		zero = pull_block_locked(z, bpfn - pa.base_pfn, order) && zero;
 		pfn &= ~(1UL << order);
@@ -281,12 +311,12 @@ static void mark_allocated(unsigned long idx, unsigned int order, bool singles)
 
 	if (singles) {
 		for (i = 0; i < n; i++)
-			idx_page(idx + i)->flags = PG_head;
+			pg_set(idx_page(idx + i), PG_head);
 		return;
 	}
-	idx_page(idx)->flags = PG_head | ((uint32_t)order << PG_ORDER_SHIFT);
+	pg_set(idx_page(idx), PG_head | ((uint32_t)order << PG_ORDER_SHIFT));
 	for (i = 1; i < n; i++)
-		idx_page(idx + i)->flags = PG_tail;
+		pg_set(idx_page(idx + i), PG_tail);
 }
 
 /* ------------------------------------------------------------------ */
@@ -352,14 +382,14 @@ static void trim_zone(struct zone *z)
 		n = 0;
 		vm_lock(&z->lock);
 		while (n < ARRAY_SIZE(batch) && z->area[top].head != PA_NONE &&
-		       !(idx_page(z->area[top].head)->flags & PG_zeroblk) &&
+		       !(pg_flags(idx_page(z->area[top].head)) & PG_zeroblk) &&
 		       warm_free_frames() >= pa.reserve + PA_CHUNK_FRAMES) {
 			unsigned long idx = z->area[top].head;
 
 			pull_block_locked(z, idx, top);
 			/* In flight: the head looks allocated to its buddy. */
-			idx_page(idx)->flags = PG_head |
-					       ((uint32_t)top << PG_ORDER_SHIFT);
+			pg_set(idx_page(idx), PG_head |
+					      ((uint32_t)top << PG_ORDER_SHIFT));
 			zone_count(&z->nr_free, -(long)PA_CHUNK_FRAMES);
 			batch[n++] = idx;
 		}
@@ -372,7 +402,7 @@ static void trim_zone(struct zone *z)
 		vm_stat_add(&pa.released, (long)(n * PA_CHUNK_FRAMES));
 		vm_lock(&z->lock);
 		for (i = 0; i < n; i++) {
-			idx_page(batch[i])->flags = 0;
+			pg_set(idx_page(batch[i]), 0);
 			zone_count(&z->nr_free, (long)PA_CHUNK_FRAMES);
 			free_block_locked(z, pa.base_pfn + batch[i], top, true);
 		}
@@ -389,6 +419,160 @@ static void maybe_trim(struct zone *z)
 	if (warm_free_frames() < pa.reserve + PA_CHUNK_FRAMES)
 		return;
 	trim_zone(z);
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-CPU lists of single frames                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Single frames come and go with every small vmalloc and vfree. A short
+ * list per CPU and zone (the kernel's pcp lists) serves them without the
+ * zone lock, which two CPUs would otherwise hand back and forth on every
+ * call. Frames move between a list and its zone PCP_BATCH at a time; on a
+ * list a frame is free (and counted free), flagged PG_pcp, and its priv
+ * says whether it reads as zero. An allocation that finds nothing drains
+ * every list into its zone and tries once more, so no free frame is ever
+ * out of reach.
+ */
+#define PCP_BATCH	32
+#define PCP_HIGH	256
+
+/* Tag bit in bulk output: the frame already reads as zero. */
+#define ZERO_TAG	((uintptr_t)1)
+
+static bool check_freeable(const struct page *p, unsigned int order);
+static unsigned long bulk_from_zone_locked(struct zone *z, unsigned long got,
+					   unsigned long n, struct page **out,
+					   bool may_grow);
+
+static inline struct pcp *pcp_of(unsigned int cpu, const struct zone *z)
+{
+	return &pa.pcp[cpu * NR_ZONES + (unsigned int)(z - &pa.zones[0][0])];
+}
+
+static void pcp_push_locked(struct pcp *l, struct page *p, bool zero)
+{
+	pg_set(p, PG_pcp);
+	p->priv = zero;
+	p->next = l->head;
+	l->head = (uint32_t)page_idx(p);
+	__atomic_store_n(&l->count, l->count + 1, __ATOMIC_RELAXED);
+}
+
+static struct page *pcp_pop_locked(struct pcp *l, bool *zero)
+{
+	struct page *p = idx_page(l->head);
+
+	l->head = p->next;
+	__atomic_store_n(&l->count, l->count - 1, __ATOMIC_RELAXED);
+	*zero = p->priv;
+	p->priv = 0;
+	pg_set(p, PG_head);
+	return p;
+}
+
+/* Move a batch of frames from zone @z to list @l (l locked). */
+static void pcp_refill_locked(struct pcp *l, struct zone *z)
+{
+	struct page *got[PCP_BATCH];
+	unsigned long n, i;
+
+	vm_lock(&z->lock);
+	n = bulk_from_zone_locked(z, 0, PCP_BATCH, got, true);
+	vm_unlock(&z->lock);
+	for (i = 0; i < n; i++) {
+		uintptr_t v = (uintptr_t)got[i];
+
+		pcp_push_locked(l, (struct page *)(v & ~ZERO_TAG), v & ZERO_TAG);
+	}
+}
+
+/* Give @n frames of list @l back to zone @z (l locked). */
+static void pcp_drain_locked(struct pcp *l, struct zone *z, unsigned long n)
+{
+	vm_lock(&z->lock);
+	while (n-- && l->count) {
+		bool zero;
+		struct page *p = pcp_pop_locked(l, &zero);
+
+		pg_set(p, 0);
+		zone_count(&z->nr_free, 1);
+		free_block_locked(z, pa_page_pfn(p), 0, zero);
+	}
+	vm_unlock(&z->lock);
+}
+
+/* Empty every CPU's lists of the zones in @zl into their zones. */
+static void pcp_drain_all(struct zone **zl, int nz)
+{
+	unsigned int c;
+	int i;
+
+	for (c = 0; c < pa.ncpus; c++) {
+		for (i = 0; i < nz; i++) {
+			struct pcp *l = pcp_of(c, zl[i]);
+
+			if (!__atomic_load_n(&l->count, __ATOMIC_RELAXED))
+				continue;
+			vm_lock(&l->lock);
+			pcp_drain_locked(l, zl[i], l->count);
+			vm_unlock(&l->lock);
+		}
+	}
+}
+
+/*
+ * Take @n <= PCP_BATCH single frames from this CPU's list of the first
+ * zone in @zl that can give them all. Return 0, or -ENOMEM (nothing
+ * taken).
+ */
+static int pcp_alloc(struct zone **zl, int nz, unsigned long n,
+		     struct page **out)
+{
+	unsigned int cpu = vm_this_cpu();
+	int i;
+
+	for (i = 0; i < nz; i++) {
+		struct pcp *l = pcp_of(cpu, zl[i]);
+		unsigned long k;
+
+		vm_lock(&l->lock);
+		if (l->count < n)
+			pcp_refill_locked(l, zl[i]);
+		if (l->count < n) {
+			vm_unlock(&l->lock);
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			bool zero;
+			struct page *p = pcp_pop_locked(l, &zero);
+
+			out[k] = (struct page *)((uintptr_t)p | (zero ? ZERO_TAG : 0));
+		}
+		vm_unlock(&l->lock);
+		return 0;
+	}
+	return -VM_ENOMEM;
+}
+
+/* Put one single frame on this CPU's list; give a batch back if long. */
+static bool pcp_free(struct page *p, struct zone *z, struct pcp **held)
+{
+	struct pcp *l = pcp_of(vm_this_cpu(), z);
+
+	if (*held != l) {
+		if (*held)
+			vm_unlock(&(*held)->lock);
+		vm_lock(&l->lock);
+		*held = l;
+	}
+	if (!check_freeable(p, 0))
+		return false;
+	pcp_push_locked(l, p, false);
+	if (l->count > PCP_HIGH)
+		pcp_drain_locked(l, z, PCP_BATCH);
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -413,6 +597,16 @@ struct page *pa_alloc(int nid, gfp_t gfp, unsigned int order,
 	if (vm_fault_should_fail(site))
 		goto fail;
 	nz = build_zonelist(nid, gfp, zl);
+	if (!order) {
+		struct page *p;
+
+		if (pcp_alloc(zl, nz, 1, &p) == 0) {
+			zero = (uintptr_t)p & ZERO_TAG;
+			idx = (long)page_idx((struct page *)((uintptr_t)p & ~ZERO_TAG));
+			goto got;
+		}
+		pcp_drain_all(zl, nz);
+	}
 	for (i = 0; i < nz && idx < 0; i++) {
 		bool may_grow = true;
 
@@ -424,6 +618,7 @@ struct page *pa_alloc(int nid, gfp_t gfp, unsigned int order,
 	}
 	if (idx < 0)
 		goto fail;
+got:
 	if ((gfp & __GFP_ZERO) && !zero)
 		zero_frames(idx_page((unsigned long)idx), 1UL << order);
 	return idx_page((unsigned long)idx);
@@ -435,15 +630,15 @@ fail:
 	return NULL;
 }
 
-/* Tag bit in bulk output: the frame already reads as zero. */
-#define ZERO_TAG	((uintptr_t)1)
 
-/* Fill out[got..n) from one zone. Return the new count. */
+/*
+ * Fill out[got..n) from one zone, growing it if allowed (a failed growth
+ * is not retried in the same call). Return the new count.
+ */
 static unsigned long bulk_from_zone_locked(struct zone *z, unsigned long got,
-					   unsigned long n, struct page **out)
+					   unsigned long n, struct page **out,
+					   bool may_grow)
 {
-	bool may_grow = true;
-
 	while (got < n) {
 		unsigned long want = n - got, i;
 		unsigned int order = (unsigned int)vm_fls(want) - 1;
@@ -480,10 +675,25 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 		if (vm_fault_should_fail(VM_FAULT_PAGE))
 			return -VM_ENOMEM;
 	nz = build_zonelist(nid, gfp, zl);
+	if (n <= PCP_BATCH) {
+		if (pcp_alloc(zl, nz, n, out) == 0)
+			got = n;
+		else
+			pcp_drain_all(zl, nz);
+	}
 	for (z = 0; z < nz && got < n; z++) {
 		vm_lock(&zl[z]->lock);
-		got = bulk_from_zone_locked(zl[z], got, n, out);
+		got = bulk_from_zone_locked(zl[z], got, n, out, true);
 		vm_unlock(&zl[z]->lock);
+	}
+	if (got < n && n > PCP_BATCH) {
+		/* Free frames may wait on CPU lists: fetch them, try again. */
+		pcp_drain_all(zl, nz);
+		for (z = 0; z < nz && got < n; z++) {
+			vm_lock(&zl[z]->lock);
+			got = bulk_from_zone_locked(zl[z], got, n, out, false);
+			vm_unlock(&zl[z]->lock);
+		}
 	}
 	for (i = 0; i < got; i++) {
 		uintptr_t v = (uintptr_t)out[i];
@@ -504,11 +714,11 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 /* Is @p the allocated head of a block of @order? (zone lock held) */
 static bool check_freeable(const struct page *p, unsigned int order)
 {
-	if ((p->flags & (PG_head | PG_buddy | PG_tail)) == PG_head &&
+	if ((pg_flags(p) & (PG_head | PG_buddy | PG_tail | PG_pcp)) == PG_head &&
 	    page_order(p) == order)
 		return true;
 	vm_warn("Bad page state: pfn 0x%lx flags 0x%x freed as order %u",
-		pa_page_pfn(p), p->flags, order);
+		pa_page_pfn(p), pg_flags(p), order);
 	return false;
 }
 
@@ -523,17 +733,36 @@ void pa_free(struct page *page, unsigned int order)
 	}
 	pfn = pa_page_pfn(page);
 	z = pfn_zone(pfn);
+	if (!order) {
+		struct pcp *held = NULL;
+
+		pcp_free(page, z, &held);
+		vm_unlock(&held->lock);
+		maybe_trim(z);
+		return;
+	}
 	vm_lock(&z->lock);
 	if (check_freeable(page, order)) {
 		unsigned long i, idx = page_idx(page);
 
 		for (i = 0; i < (1UL << order); i++)
-			idx_page(idx + i)->flags = 0;
+			pg_set(idx_page(idx + i), 0);
 		zone_count(&z->nr_free, 1L << order);
 		free_block_locked(z, pfn, order, false);
 	}
 	vm_unlock(&z->lock);
 	maybe_trim(z);
+}
+
+/* Note @z among the zones a free touched (for maybe_trim). */
+static void touch(struct zone **touched, unsigned int *nt, struct zone *z)
+{
+	unsigned int t;
+
+	for (t = 0; t < *nt && touched[t] != z; t++)
+		;
+	if (t == *nt && *nt < ZONELIST_MAX)
+		touched[(*nt)++] = z;
 }
 
 void pa_free_bulk(struct page *const *pages, unsigned long n)
@@ -542,6 +771,28 @@ void pa_free_bulk(struct page *const *pages, unsigned long n)
 	unsigned int nt = 0, t;
 	unsigned long i;
 
+	if (n <= PCP_BATCH) {
+		/* A few frames: this CPU's lists, no zone lock. */
+		struct pcp *held = NULL;
+
+		for (i = 0; i < n; i++) {
+			struct page *p = pages[i];
+			struct zone *z;
+
+			if (!pa_valid_page(p)) {
+				vm_warn("Bad page: %p in bulk free", (void *)p);
+				continue;
+			}
+			z = pfn_zone(pa_page_pfn(p));
+			pcp_free(p, z, &held);
+			touch(touched, &nt, z);
+		}
+		if (held)
+			vm_unlock(&held->lock);
+		for (t = 0; t < nt; t++)
+			maybe_trim(touched[t]);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct page *p = pages[i];
 		unsigned long pfn;
@@ -558,14 +809,11 @@ void pa_free_bulk(struct page *const *pages, unsigned long n)
 				vm_unlock(&locked->lock);
 			vm_lock(&z->lock);
 			locked = z;
-			for (t = 0; t < nt && touched[t] != z; t++)
-				;
-			if (t == nt && nt < ZONELIST_MAX)
-				touched[nt++] = z;
+			touch(touched, &nt, z);
 		}
 		if (!check_freeable(p, 0))
 			continue;
-		p->flags = 0;
+		pg_set(p, 0);
 		zone_count(&z->nr_free, 1);
 		free_block_locked(z, pfn, 0, false);
 	}
@@ -596,8 +844,21 @@ int pa_init(unsigned long reserve_pages)
 	pa.reserve = reserve_pages;
 	pa.memmap_bytes = pa.nr_frames * sizeof(struct page);
 	pa.memmap = vm_plat->meta_alloc(vm_plat->ctx, pa.memmap_bytes);
-	if (!pa.memmap)
+	pa.ncpus = vm_ncpus();
+	pa.pcp_bytes = pa.ncpus * NR_ZONES * sizeof(struct pcp);
+	pa.pcp = vm_plat->meta_alloc(vm_plat->ctx, pa.pcp_bytes);
+	if (!pa.memmap || !pa.pcp) {
+		if (pa.memmap)
+			vm_plat->meta_free(vm_plat->ctx, pa.memmap, pa.memmap_bytes);
+		if (pa.pcp)
+			vm_plat->meta_free(vm_plat->ctx, pa.pcp, pa.pcp_bytes);
+		pa.memmap = NULL;
 		return -VM_ENOMEM;
+	}
+	for (n = 0; n < pa.ncpus * NR_ZONES; n++) {
+		pa.pcp[n].head = PA_NONE;
+		vm_lock_init(&pa.pcp[n].lock, "pcp");
+	}
 
 	for (n = 0; n < pa.nr_nodes; n++) {
 		unsigned long s = pa.base_pfn + n * pa.node_frames;
@@ -635,6 +896,9 @@ void pa_exit(void)
 	for (n = 0; n < pa.nr_nodes; n++)
 		for (z = 0; z < 2; z++)
 			vm_lock_destroy(&pa.zones[n][z].lock);
+	for (n = 0; n < pa.ncpus * NR_ZONES; n++)
+		vm_lock_destroy(&pa.pcp[n].lock);
+	vm_plat->meta_free(vm_plat->ctx, pa.pcp, pa.pcp_bytes);
 	vm_plat->meta_free(vm_plat->ctx, pa.memmap, pa.memmap_bytes);
 	pa.memmap = NULL;
 }
@@ -649,10 +913,13 @@ unsigned long pa_nr_free(int nid)
 			continue;
 		for (z = 0; z < 2; z++) {
 			struct zone *zn = &pa.zones[n][z];
+			unsigned int c;
 
 			sum += vm_stat_read(&zn->nr_free) +
 			       (zn->end_pfn - __atomic_load_n(&zn->grown_pfn,
 							      __ATOMIC_RELAXED));
+			for (c = 0; c < pa.ncpus; c++)
+				sum += vm_stat_read(&pcp_of(c, zn)->count);
 		}
 	}
 	return sum;
@@ -693,7 +960,7 @@ static int check_zone_locked(struct zone *z)
 			unsigned long bpfn = pfn ^ (1UL << o);
 			struct page *b;
 
-			if (!(p->flags & PG_buddy) || page_order(p) != o ||
+			if (!(pg_flags(p) & PG_buddy) || page_order(p) != o ||
 			    !VM_IS_ALIGNED(pfn, 1UL << o) ||
 			    pfn < z->start_pfn ||
 			    pfn + (1UL << o) > z->grown_pfn ||
@@ -703,11 +970,11 @@ static int check_zone_locked(struct zone *z)
 			if (o < MAX_ORDER - 1 && bpfn >= z->start_pfn &&
 			    bpfn + (1UL << o) <= z->grown_pfn) {
 				b = idx_page(bpfn - pa.base_pfn);
-				if ((b->flags & PG_buddy) && page_order(b) == o)
+				if ((pg_flags(b) & PG_buddy) && page_order(b) == o)
 					return -1;
 			}
 			frames += 1UL << o;
-			if (p->flags & PG_zeroblk)
+			if (pg_flags(p) & PG_zeroblk)
 				zero += 1UL << o;
 			if (++cnt > fa->nr)
 				return -1;
@@ -719,10 +986,42 @@ static int check_zone_locked(struct zone *z)
 	return frames == z->nr_free && zero == z->nr_free_zero ? 0 : -1;
 }
 
+/* Every frame on a CPU list is flagged so, in its zone, counted. */
+static int check_pcp_locked(struct pcp *l, const struct zone *z)
+{
+	unsigned long cnt = 0;
+	uint32_t idx;
+
+	for (idx = l->head; idx != PA_NONE; idx = idx_page(idx)->next) {
+		unsigned long pfn = pa.base_pfn + idx;
+
+		if (pg_flags(idx_page(idx)) != PG_pcp || pfn < z->start_pfn ||
+		    pfn >= z->grown_pfn || ++cnt > l->count)
+			return -1;
+	}
+	return cnt == l->count ? 0 : -1;
+}
+
 int pa_check(void)
 {
-	unsigned int n, z;
+	unsigned int n, z, c;
 	int bad = 0;
+
+	for (c = 0; c < pa.ncpus; c++) {
+		for (n = 0; n < pa.nr_nodes; n++) {
+			for (z = 0; z < 2; z++) {
+				struct pcp *l = pcp_of(c, &pa.zones[n][z]);
+
+				vm_lock(&l->lock);
+				if (check_pcp_locked(l, &pa.zones[n][z])) {
+					vm_bug("page allocator: cpu %u list of zone %u/%u inconsistent",
+					       c, n, z);
+					bad = -VM_EUCLEAN;
+				}
+				vm_unlock(&l->lock);
+			}
+		}
+	}
 
 	for (n = 0; n < pa.nr_nodes; n++) {
 		for (z = 0; z < 2; z++) {

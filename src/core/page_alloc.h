@@ -19,9 +19,9 @@
 #include "core.h"
 
 /*
- * One per frame. flags belongs to the allocator (read and written under
- * the zone lock only); priv, next and prev belong to whoever allocated the
- * frame, and link free blocks while it is free.
+ * One per frame. flags belongs to the allocator (see pg_flags()); priv,
+ * next and prev belong to whoever allocated the frame, and link the free
+ * lists while it is free.
  */
 struct page {
 	uint32_t flags;
@@ -38,8 +38,8 @@ _Static_assert(sizeof(struct page) == VM_FRAME_META_BYTES,
 #define PG_buddy	0x01u	/* head of a free block; order valid */
 #define PG_head		0x02u	/* head of an allocated block; order valid */
 #define PG_tail		0x04u	/* allocated, inside a block of order > 0 */
-#define PG_released	0x08u	/* contents handed back to the platform */
-#define PG_zeroblk	0x10u	/* free head: every frame is PG_released */
+#define PG_zeroblk	0x10u	/* free head: every frame reads as zero */
+#define PG_pcp		0x20u	/* free, on a CPU's list of single frames */
 #define PG_ORDER_SHIFT	8
 #define PG_ORDER_MASK	0xfu
 

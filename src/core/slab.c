@@ -26,13 +26,24 @@ struct chunk {
 	unsigned long carved;		/* bytes carved after the header */
 };
 
+#define MAG_BATCH	16	/* objects moved to or from the cache at once */
+#define MAG_MAX		32	/* a magazine holds at most this many */
+
 void kcache_init(struct kcache *c, const char *name, size_t size)
 {
+	unsigned int i;
+
 	vm_memset(c, 0, sizeof(*c));
 	c->name = name;
 	c->size = VM_ALIGN_UP(size, 16UL);
 	vm_lock_init(&c->lock, name);
-	for (unsigned int i = 0; i < ARRAY_SIZE(registry); i++) {
+	c->nmags = vm_ncpus();
+	c->mags = vm_plat->meta_alloc(vm_plat->ctx, c->nmags * sizeof(*c->mags));
+	if (!c->mags)
+		c->nmags = 0;	/* still works, through the cache's lock */
+	for (i = 0; i < c->nmags; i++)
+		vm_lock_init(&c->mags[i].lock, name);
+	for (i = 0; i < ARRAY_SIZE(registry); i++) {
 		if (!registry[i]) {
 			registry[i] = c;
 			break;
@@ -43,6 +54,7 @@ void kcache_init(struct kcache *c, const char *name, size_t size)
 void kcache_destroy(struct kcache *c)
 {
 	void *ch = c->chunks;
+	unsigned int i;
 
 	while (ch) {
 		void *next = ((struct chunk *)ch)->next;
@@ -53,8 +65,14 @@ void kcache_destroy(struct kcache *c)
 	}
 	c->chunks = NULL;
 	c->free = NULL;
+	for (i = 0; i < c->nmags; i++)
+		vm_lock_destroy(&c->mags[i].lock);
+	if (c->mags)
+		vm_plat->meta_free(vm_plat->ctx, c->mags,
+				   c->nmags * sizeof(*c->mags));
+	c->mags = NULL;
 	vm_lock_destroy(&c->lock);
-	for (unsigned int i = 0; i < ARRAY_SIZE(registry); i++)
+	for (i = 0; i < ARRAY_SIZE(registry); i++)
 		if (registry[i] == c)
 			registry[i] = NULL;
 }
@@ -77,41 +95,121 @@ static void *carve_locked(struct kcache *c)
 	obj = (char *)ch + CHUNK_HEADER + ch->carved;
 	ch->carved += c->size;
 	c->total++;
-	return obj;	/* fresh chunk memory is zero */
+	return obj;
+}
+
+/* One object from the cache itself (its lock held). */
+static void *take_locked(struct kcache *c)
+{
+	void *obj = c->free;
+
+	if (obj) {
+		c->free = *(void **)obj;
+		return obj;
+	}
+	return carve_locked(c);
+}
+
+static struct kmag *my_mag(struct kcache *c)
+{
+	return c->nmags ? &c->mags[vm_this_cpu() % c->nmags] : NULL;
+}
+
+static void mag_count(struct kmag *m, long delta)
+{
+	__atomic_store_n(&m->live, m->live + delta, __ATOMIC_RELAXED);
 }
 
 void *kcache_alloc(struct kcache *c)
 {
+	struct kmag *m;
 	void *obj;
-	bool fresh = false;
+	unsigned int i;
 
 	if (vm_fault_should_fail(VM_FAULT_META))
 		return NULL;
-	vm_lock(&c->lock);
-	obj = c->free;
-	if (obj) {
-		c->free = *(void **)obj;
-	} else {
-		obj = carve_locked(c);
-		fresh = true;
+	m = my_mag(c);
+	if (!m) {
+		vm_lock(&c->lock);
+		obj = take_locked(c);
+		vm_unlock(&c->lock);
+		if (obj) {
+			vm_stat_add(&c->live, 1);
+			vm_memset(obj, 0, c->size);
+		}
+		return obj;
 	}
+	vm_lock(&m->lock);
+	if (!m->objs) {
+		vm_lock(&c->lock);
+		for (i = 0; i < MAG_BATCH; i++) {
+			void *o = take_locked(c);
+
+			if (!o)
+				break;
+			*(void **)o = m->objs;
+			m->objs = o;
+			m->n++;
+		}
+		vm_unlock(&c->lock);
+	}
+	obj = m->objs;
+	if (obj) {
+		m->objs = *(void **)obj;
+		m->n--;
+		mag_count(m, 1);
+	}
+	vm_unlock(&m->lock);
 	if (obj)
-		vm_stat_add(&c->live, 1);
-	vm_unlock(&c->lock);
-	if (obj && !fresh)
 		vm_memset(obj, 0, c->size);
 	return obj;
 }
 
 void kcache_free(struct kcache *c, void *obj)
 {
+	struct kmag *m;
+	unsigned int i;
+
 	if (!obj)
 		return;
-	vm_lock(&c->lock);
-	*(void **)obj = c->free;
-	c->free = obj;
-	vm_stat_add(&c->live, -1);
-	vm_unlock(&c->lock);
+	m = my_mag(c);
+	if (!m) {
+		vm_lock(&c->lock);
+		*(void **)obj = c->free;
+		c->free = obj;
+		vm_unlock(&c->lock);
+		vm_stat_add(&c->live, -1);
+		return;
+	}
+	vm_lock(&m->lock);
+	*(void **)obj = m->objs;
+	m->objs = obj;
+	m->n++;
+	mag_count(m, -1);
+	if (m->n > MAG_MAX) {
+		vm_lock(&c->lock);
+		for (i = 0; i < MAG_BATCH; i++) {
+			void *o = m->objs;
+
+			m->objs = *(void **)o;
+			m->n--;
+			*(void **)o = c->free;
+			c->free = o;
+		}
+		vm_unlock(&c->lock);
+	}
+	vm_unlock(&m->lock);
+}
+
+/* Objects handed out, over every magazine (and the lock-only path). */
+static unsigned long live_objects(const struct kcache *c)
+{
+	long sum = (long)vm_stat_read(&c->live);
+	unsigned int i;
+
+	for (i = 0; i < c->nmags; i++)
+		sum += __atomic_load_n(&c->mags[i].live, __ATOMIC_RELAXED);
+	return (unsigned long)sum;
 }
 
 bool kcache_owns(struct kcache *c, const void *obj)
@@ -205,8 +303,7 @@ unsigned long slab_live_bytes(void)
 
 	for (i = 0; i < ARRAY_SIZE(registry); i++)
 		if (registry[i])
-			sum += vm_stat_read(&registry[i]->live) *
-			       registry[i]->size;
+			sum += live_objects(registry[i]) * registry[i]->size;
 	return sum;
 }
 

@@ -8,22 +8,38 @@
  *
  * Every allocation asks the fault-injection point (VM_FAULT_META) first.
  *
- * Locking: each cache has a leaf lock. It may be taken with the va lock
- * held (lock order: va -> slab), never the other way round.
+ * Locking: each CPU has a magazine per cache with its own lock, and the
+ * cache has a lock for its chunks and shared free list (order: magazine
+ * -> cache). Both may be taken with any other core lock held, never the
+ * other way round.
  */
 #ifndef VM_SLAB_H
 #define VM_SLAB_H
 
 #include "core.h"
 
-struct kcache {
+/*
+ * A CPU's magazine: a few free objects taken without the cache's lock.
+ * live counts the objects handed out through it (net; may be negative
+ * when they are freed on another CPU).
+ */
+struct kmag {
 	struct vm_lock lock;
+	void *objs;		/* linked through their first word */
+	unsigned int n;
+	long live;
+} __attribute__((aligned(64)));
+
+struct kcache {
+	struct vm_lock lock;	/* free, chunks, total */
 	const char *name;
 	size_t size;		/* object size, a multiple of 16 */
 	void *free;		/* free objects, linked through their first word */
 	void *chunks;		/* chunks, linked through their first word */
-	unsigned long live;	/* objects handed out */
 	unsigned long total;	/* objects carved so far */
+	struct kmag *mags;	/* one per CPU */
+	unsigned int nmags;
+	unsigned long live;	/* handed out without a magazine (atomic) */
 };
 
 void kcache_init(struct kcache *c, const char *name, size_t size);
