@@ -32,23 +32,18 @@ void vm_lock_destroy(struct vm_lock *l)
 	vm_plat->lock_destroy(vm_plat->ctx, &l->impl);
 }
 
-void vm_lock(struct vm_lock *l)
+void vm_lock_acquired(struct vm_lock *l)
 {
-	vm_plat->lock(vm_plat->ctx, &l->impl);
-	if (VM_DEBUG)
-		__atomic_store_n(&l->owner, vm_plat->self(vm_plat->ctx),
-				 __ATOMIC_RELAXED);
+	__atomic_store_n(&l->owner, vm_plat->self(vm_plat->ctx),
+			 __ATOMIC_RELAXED);
 }
 
-void vm_unlock(struct vm_lock *l)
+void vm_lock_releasing(struct vm_lock *l)
 {
-	if (VM_DEBUG) {
-		if (!vm_lock_held(l))
-			vm_bug("unlock of %s by a thread that does not hold it",
-			       l->name);
-		__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
-	}
-	vm_plat->unlock(vm_plat->ctx, &l->impl);
+	if (!vm_lock_held(l))
+		vm_bug("unlock of %s by a thread that does not hold it",
+		       l->name);
+	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
 }
 
 bool vm_lock_held(const struct vm_lock *l)

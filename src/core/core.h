@@ -106,9 +106,25 @@ struct vm_lock {
 
 void vm_lock_init(struct vm_lock *l, const char *name);
 void vm_lock_destroy(struct vm_lock *l);
-void vm_lock(struct vm_lock *l);
-void vm_unlock(struct vm_lock *l);
 bool vm_lock_held(const struct vm_lock *l);
+/* Debug builds: record and check the owner (core.c). */
+void vm_lock_acquired(struct vm_lock *l);
+void vm_lock_releasing(struct vm_lock *l);
+
+/* Inline: the fast paths take two or three of these per call. */
+static inline void vm_lock(struct vm_lock *l)
+{
+	vm_plat->lock(vm_plat->ctx, &l->impl);
+	if (VM_DEBUG)
+		vm_lock_acquired(l);
+}
+
+static inline void vm_unlock(struct vm_lock *l)
+{
+	if (VM_DEBUG)
+		vm_lock_releasing(l);
+	vm_plat->unlock(vm_plat->ctx, &l->impl);
+}
 
 #define vm_lock_assert_held(l)						\
 	do {								\

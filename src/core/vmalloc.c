@@ -581,8 +581,8 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 {
 	if (!vm_ensure_ready())
 		return NULL;
-	return __get_vm_area_caller(size, 1, flags, vm_plat->vmalloc_start,
-				    vm_plat->vmalloc_end, RET_IP);
+	return get_area(size, 1, flags, vm_plat->vmalloc_start,
+			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP);
 }
 
 /**

@@ -59,7 +59,9 @@ struct vm_block {
 	struct vm_block *dirty_next;	/* its CPU's dirty list */
 	struct vm_block *purge_next;	/* a purge's batch or release list */
 	uint16_t cls, nslots, cpu, nr_used, nr_dirty, nr_purging;
+	uint16_t words;			/* bitmap words in use */
 	bool on_partial, on_dirty;
+	uint64_t tail;			/* valid bits of the last word */
 	uint64_t used[VB_WORDS];
 	uint64_t dirty[VB_WORDS];
 	uint64_t purging[VB_WORDS];
@@ -157,11 +159,11 @@ static int first_free(const struct vm_block *b)
 {
 	unsigned int w;
 
-	for (w = 0; w * 64 < b->nslots; w++) {
-		uint64_t taken = b->used[w] | b->dirty[w] | b->purging[w];
-		unsigned int bits = vm_min(64u, b->nslots - w * 64u);
-		uint64_t free = ~taken & (bits == 64 ? ~0ULL : (1ULL << bits) - 1);
+	for (w = 0; w < b->words; w++) {
+		uint64_t free = ~(b->used[w] | b->dirty[w] | b->purging[w]);
 
+		if (w + 1 == b->words)
+			free &= b->tail;
 		if (free)
 			return (int)(w * 64 + (unsigned int)__builtin_ctzll(free));
 	}
@@ -320,6 +322,8 @@ static struct vm_block *new_block(unsigned int cls, unsigned int cpu, int *err)
 	b->cpu = (uint16_t)cpu;
 	b->stride = pages << PAGE_SHIFT;
 	b->recip = (uint32_t)((65536 + pages - 1) / pages);
+	b->words = (uint16_t)((nslots + 63) / 64);
+	b->tail = nslots % 64 ? (1ULL << (nslots % 64)) - 1 : ~0ULL;
 	v = va_block_range(nslots * b->stride, 1UL << VB_SPAN_SHIFT, b, err);
 	if (!v) {
 		kcache_free(&vb.block_cache, b);
