@@ -31,6 +31,8 @@
 
 #include "vmalloc/vmalloc.h"
 
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
 typedef void (*vt_fn)(void);
 
 struct vt_case {
