@@ -37,7 +37,7 @@ TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 HEADERS    := $(wildcard include/vmalloc/*.h)
 
-.PHONY: all lib tests examples run test bench install clean check-freestanding
+.PHONY: all lib tests examples run test stress bench install clean check-freestanding
 all: lib
 lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so
 
@@ -77,6 +77,22 @@ run: $(BUILD)/examples/tour
 
 test:
 	@tests/run
+
+# Long randomized runs (VT_LONG=1) of the stress, oracle and fault tests,
+# the stress test under ThreadSanitizer for STRESS_SECONDS (default 60).
+STRESS_SECONDS ?= 60
+stress:
+	$(MAKE) -s BUILD=build/tsan CC=clang OPT=-O1 EXTRA_CFLAGS=-fsanitize=thread \
+		EXTRA_LDFLAGS=-fsanitize=thread lib tests
+	for e in host soft; do \
+	  VT_LONG=1 STRESS_SECONDS=$(STRESS_SECONDS) TSAN_OPTIONS=halt_on_error=1 \
+	    VMALLOC_ENGINE=$$e build/tsan/tests/test_stress || exit 1; \
+	done
+	$(MAKE) -s lib tests
+	for e in host soft; do \
+	  VT_LONG=1 VMALLOC_ENGINE=$$e prove -e '' build/tests/test_vmap_area \
+	    build/tests/test_faults build/tests/test_rbtree build/tests/test_vmap_block || exit 1; \
+	done
 
 # The core must link against nothing but memcpy/memset and the one
 # embedding hook: compile it freestanding and list what it needs.

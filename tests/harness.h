@@ -33,6 +33,11 @@
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
+static inline unsigned long vm_min_ul(unsigned long a, unsigned long b)
+{
+	return a < b ? a : b;
+}
+
 typedef void (*vt_fn)(void);
 
 struct vt_case {

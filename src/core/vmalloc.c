@@ -42,7 +42,7 @@ static bool prot_ok(pgprot_t prot)
 static struct vm_struct *get_area(unsigned long size, unsigned long align,
 				  unsigned long flags, unsigned long start,
 				  unsigned long end, gfp_t gfp,
-				  const void *caller)
+				  const void *caller, bool uninit)
 {
 	struct va_request rq;
 	struct vm_struct *vm;
@@ -54,7 +54,7 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 		vm_log(VM_LOG_WARNING, "vmalloc: size %lu too large", size);
 		return NULL;
 	}
-	if (flags & ~VM_PUBLIC_FLAGS) {
+	if (flags & ~(VM_PUBLIC_FLAGS | (uninit ? VM_VPAGES : 0))) {
 		vm_log(VM_LOG_WARNING, "vmalloc: unknown area flags 0x%lx",
 		       flags & ~VM_PUBLIC_FLAGS);
 		return NULL;
@@ -79,6 +79,7 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 	rq.vend = vm_min(end, vm_plat->vmalloc_end);
 	rq.flags = flags;
 	rq.caller = caller;
+	rq.uninit = uninit;
 	if (rq.vstart >= rq.vend) {
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
@@ -139,6 +140,13 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			   pgprot_t prot, unsigned long vm_flags, int node,
 			   const void *caller, struct pt_fresh *fresh);
 
+/* Is the page array of an @nr-page area vmalloc()ed itself? */
+static bool vpages_needed(unsigned long nr)
+{
+	return nr * sizeof(struct page *) > PAGE_SIZE &&
+	       vm_plat->vmalloc_accessible;
+}
+
 /*
  * Give live area @area its frames and map them. On failure everything
  * this function did is undone; the caller still owns the (unmapped) area
@@ -153,7 +161,7 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 	struct page **pages;
 	int err;
 
-	if (array_size > PAGE_SIZE && vm_plat->vmalloc_accessible) {
+	if (area->flags & VM_VPAGES) {
 		/* Strictly bounded recursion: the array is 512x smaller. */
 		pages = vmalloc_range(array_size, 1, vm_plat->vmalloc_start,
 				      vm_plat->vmalloc_end,
@@ -162,14 +170,11 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 				      PAGE_KERNEL, 0, node, area->caller, fresh);
 		if (pages)
 			va_mark(find_vm_area(pages), VMD_ARRAY);
-		area->flags |= VM_VPAGES;
 	} else {
 		pages = vm_kmalloc(array_size);
 	}
-	if (!pages) {
-		area->flags &= ~VM_VPAGES;
+	if (!pages)
 		return -VM_ENOMEM;
-	}
 	err = pa_alloc_bulk(node, gfp, nr, pages);
 	if (!err) {
 		err = map_area(area, pages, nr, prot, fresh);
@@ -178,7 +183,6 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 	}
 	if (err) {
 		free_page_array(pages, nr, area->flags);
-		area->flags &= ~VM_VPAGES;
 		return err;
 	}
 	area->pages = pages;
@@ -250,11 +254,16 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		       (unsigned long long)pgprot_val(prot), node);
 		return NULL;
 	}
+	/* Decided now: flags never change once the area is visible. */
+	if (vpages_needed(real >> PAGE_SHIFT))
+		vm_flags |= VM_VPAGES;
 	area = get_area(real, align, VM_ALLOC | vm_flags, start, end, gfp_mask,
-			caller);
+			caller, true);
 	if (!area)
 		return NULL;
 	err = populate_area(area, gfp_mask, prot, node, fresh);
+	if (!err)
+		va_ready(area);
 	if (err) {
 		abort_area(area, fresh);
 		if (!(gfp_mask & __GFP_NOWARN))
@@ -515,7 +524,7 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
 	area = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
 			vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
-			RET_IP);
+			RET_IP, false);
 	if (!area)
 		return NULL;
 	if (map_area(area, pages, count, prot, &fresh)) {
@@ -551,7 +560,8 @@ struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
 {
 	if (!vm_ensure_ready())
 		return NULL;
-	return get_area(size, align, flags, start, end, GFP_KERNEL, caller);
+	return get_area(size, align, flags, start, end, GFP_KERNEL, caller,
+			false);
 }
 
 /**
@@ -582,7 +592,7 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 	if (!vm_ensure_ready())
 		return NULL;
 	return get_area(size, 1, flags, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP);
+			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, false);
 }
 
 /**
@@ -601,7 +611,7 @@ struct vm_struct *get_vm_area_node(unsigned long size, unsigned long flags,
 	if (!vm_ensure_ready())
 		return NULL;
 	return get_area(size, 1, flags, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, gfp_mask, RET_IP);
+			vm_plat->vmalloc_end, gfp_mask, RET_IP, false);
 }
 
 /**
@@ -787,7 +797,7 @@ struct vm_struct *alloc_vm_area(size_t size)
 	if (!vm_ensure_ready())
 		return NULL;
 	area = get_area(size, 1, VM_IOREMAP, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP);
+			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, false);
 	if (!area)
 		return NULL;
 	if (pt_populate((unsigned long)area->addr, area->size, &fresh)) {

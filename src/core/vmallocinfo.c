@@ -71,6 +71,9 @@ static bool emit_area(struct vm_struct *vm, void *arg)
 	struct sink *s = arg;
 	unsigned long start = (unsigned long)vm->addr;
 
+	/* Its owner is still filling it in (as the kernel skips them). */
+	if (!va_is_ready(vm))
+		return false;
 	emit(s, "0x%016lx-0x%016lx %7lu", start, start + vm->size, vm->size);
 	emit_caller(s, vm->caller);
 	if (vm->nr_pages)

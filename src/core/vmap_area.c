@@ -460,7 +460,7 @@ static bool in_use_locked(const void *self, unsigned long start,
 		if (v->flags & VA_BLOCK) {
 			if (vb_in_use_locked(v->block, self, start, end))
 				return true;
-		} else if (&v->desc->vm != self) {
+		} else if ((v->flags & VA_DYING) || &v->desc->vm != self) {
 			return true;
 		}
 	}
@@ -517,6 +517,8 @@ struct vm_struct *va_get(const struct va_request *rq, int *err)
 
 	if (vb_wants(rq)) {
 		vm = vb_get(rq, err);
+		if (VM_DEBUG >= 2)
+			va_check();
 		if (vm || *err != -VM_ENOSPC)
 			return vm;
 	}
@@ -525,7 +527,7 @@ struct vm_struct *va_get(const struct va_request *rq, int *err)
 		return NULL;
 	d = desc_get_locked();
 	busy->desc = d;
-	desc_fill(d, busy->va_start, rq, 0);
+	desc_fill(d, busy->va_start, rq, rq->uninit ? VMD_UNINIT : 0);
 	count_locked(0, 1);
 	vm_unlock(&va.lock);
 	if (VM_DEBUG >= 2)
@@ -543,8 +545,8 @@ struct vmap_area *va_block_range(unsigned long size, unsigned long align,
 		return NULL;
 	busy->flags = VA_BLOCK;
 	busy->block = b;
-	vm_unlock(&va.lock);
-	return busy;
+	vb_attach_locked(b, busy);
+	return busy;		/* va.lock still held: the caller publishes */
 }
 
 void va_block_range_free_locked(struct vmap_area *v)
@@ -554,17 +556,13 @@ void va_block_range_free_locked(struct vmap_area *v)
 	free_insert_merge_locked(v);
 }
 
-/* A detached range: free at once, or after the purge if it was mapped. */
-static void release_range(struct vmap_area *v, bool mapped)
+/* A dying range whose PTEs are clear: onto the lazy list. */
+static void release_range(struct vmap_area *v)
 {
 	bool purge;
 
 	vm_lock(&va.lock);
-	if (!mapped) {
-		free_insert_merge_locked(v);
-		vm_unlock(&va.lock);
-		return;
-	}
+	rb_erase(&va.busy_root, &v->rb_node, NULL);
 	v->lazy_next = va.lazy;
 	va.lazy = v;
 	purge = va_lazy_add((long)(va_size(v) >> PAGE_SHIFT));
@@ -596,11 +594,14 @@ struct vm_struct *va_take(unsigned long addr,
 	bool mapped;
 
 	*refused = false;
-	if (vb_take(addr, refuse, ctx, refused, snap, &out))
+	if (vb_take(addr, refuse, ctx, refused, snap, &out)) {
+		if (VM_DEBUG >= 2)
+			va_check();
 		return out;
+	}
 	vm_lock(&va.lock);
 	v = busy_containing_locked(addr);
-	if (!v || v->va_start != addr || (v->flags & VA_BLOCK)) {
+	if (!v || v->va_start != addr || (v->flags & (VA_BLOCK | VA_DYING))) {
 		vm_unlock(&va.lock);
 		return NULL;
 	}
@@ -610,11 +611,11 @@ struct vm_struct *va_take(unsigned long addr,
 		*refused = true;
 		return NULL;
 	}
-	rb_erase(&va.busy_root, &v->rb_node, NULL);
 	count_locked(0, -1);
 	mapped = va_flags(&d->vm) & VMD_MAPPED;
 	if (!mapped) {
 		/* Never mapped: no PTE, no TLB entry; all in one go. */
+		rb_erase(&va.busy_root, &v->rb_node, NULL);
 		free_insert_merge_locked(v);
 		out = snap ? snap : &d->vm;
 		if (snap) {
@@ -626,16 +627,17 @@ struct vm_struct *va_take(unsigned long addr,
 		vm_unlock(&va.lock);
 		return out;
 	}
+	v->flags |= VA_DYING;
 	vm_unlock(&va.lock);
 
-	/* Detached: nobody else can find it. Clear the PTEs, no flush. */
+	/* Dying: no lookup finds it. Clear the PTEs, no flush. */
 	{
 		unsigned long end = v->va_end - PAGE_SIZE;
 
 		vm_flush_cache_vunmap(v->va_start, end);
 		pt_unmap_noflush(v->va_start, (end - v->va_start) >> PAGE_SHIFT);
 	}
-	release_range(v, true);
+	release_range(v);
 	if (VM_DEBUG >= 2)
 		va_check();
 	return finish_take(d, snap);
@@ -879,7 +881,7 @@ static struct vm_struct *find_locked(unsigned long addr, bool containing)
 
 	vm_lock_assert_held(&va.lock);
 	v = busy_containing_locked(addr);
-	if (!v)
+	if (!v || (v->flags & VA_DYING))
 		return NULL;
 	if (v->flags & VA_BLOCK)
 		return vb_find_locked(v->block, addr, containing);
@@ -907,7 +909,7 @@ void va_walk_locked(unsigned long from, unsigned long to,
 		if (v->flags & VA_BLOCK) {
 			if (vb_walk_locked(v->block, from, to, fn, arg))
 				return;
-		} else if (fn(&v->desc->vm, arg)) {
+		} else if (!(v->flags & VA_DYING) && fn(&v->desc->vm, arg)) {
 			return;
 		}
 	}
@@ -1028,7 +1030,7 @@ static const char *check_locked(void)
 					return why;
 				busy += live;
 				lazy_pages += dirty;
-			} else {
+			} else if (!(b->flags & VA_DYING)) {
 				busy++;
 				if (!b->desc || b->desc->state != VMD_LIVE ||
 				    (unsigned long)b->desc->vm.addr != b->va_start ||
@@ -1071,9 +1073,12 @@ int va_check(void)
 {
 	const char *why;
 
+	/* Purge, va and every block lock: nothing moves while we look. */
 	vm_lock(&va.purge_lock);
 	vm_lock(&va.lock);
+	vb_lock_all();
 	why = check_locked();
+	vb_unlock_all();
 	vm_unlock(&va.lock);
 	vm_unlock(&va.purge_lock);
 	if (why) {

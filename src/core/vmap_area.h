@@ -55,6 +55,7 @@ struct vm_desc {
 #define VMD_MAPPED	0x1u	/* PTEs were set: flush before reuse */
 #define VMD_ARRAY	0x2u	/* the page array of another area */
 #define VMD_SLOT	0x4u	/* lives in a block of the fast path */
+#define VMD_UNINIT	0x8u	/* pages/nr_pages still being set up */
 
 static inline struct vm_desc *vm_desc_of(const struct vm_struct *vm)
 {
@@ -69,6 +70,7 @@ struct va_request {
 	unsigned long vend;
 	unsigned long flags;	/* VM_* of the area */
 	const void *caller;
+	bool uninit;		/* born VMD_UNINIT: va_ready() publishes it */
 };
 
 int va_init(unsigned long lazy_max_pages, bool fast_path);
@@ -125,6 +127,25 @@ static inline void va_mark(struct vm_struct *vm, uint16_t flag)
 static inline uint16_t va_flags(const struct vm_struct *vm)
 {
 	return __atomic_load_n(&vm_desc_of(vm)->flags, __ATOMIC_RELAXED);
+}
+
+/*
+ * A vmalloc area is visible in the trees before its owner has set pages
+ * and nr_pages: it carries VMD_UNINIT until then (the kernel's
+ * VM_UNINITIALIZED). The owner clears it with release semantics; a walker
+ * that reads those fields checks it with acquire semantics and skips the
+ * area while it is set.
+ */
+static inline void va_ready(struct vm_struct *vm)
+{
+	__atomic_fetch_and(&vm_desc_of(vm)->flags, (uint16_t)~VMD_UNINIT,
+			   __ATOMIC_RELEASE);
+}
+
+static inline bool va_is_ready(const struct vm_struct *vm)
+{
+	return !(__atomic_load_n(&vm_desc_of(vm)->flags, __ATOMIC_ACQUIRE) &
+		 VMD_UNINIT);
 }
 
 /*

@@ -61,6 +61,7 @@ struct vm_block {
 	uint16_t cls, nslots, cpu, nr_used, nr_dirty, nr_purging;
 	uint16_t words;			/* bitmap words in use */
 	bool on_partial, on_dirty;
+	bool published;			/* in the directory (va.lock) */
 	uint64_t tail;			/* valid bits of the last word */
 	uint64_t used[VB_WORDS];
 	uint64_t dirty[VB_WORDS];
@@ -329,10 +330,7 @@ static struct vm_block *new_block(unsigned int cls, unsigned int cpu, int *err)
 		kcache_free(&vb.block_cache, b);
 		return NULL;
 	}
-	b->va = v;
-	__atomic_store_n(&b->start, v->va_start, __ATOMIC_RELAXED);
-	__atomic_store_n(&b->span, nslots * b->stride, __ATOMIC_RELAXED);
-	va_lock();
+	/* Still under va.lock: the block appears whole, or not at all. */
 	*err = dir_set_locked(b->start, b);
 	if (*err) {
 		va_block_range_free_locked(v);
@@ -340,12 +338,14 @@ static struct vm_block *new_block(unsigned int cls, unsigned int cpu, int *err)
 		kcache_free(&vb.block_cache, b);
 		return NULL;
 	}
-	va_unlock();
-	vm_stat_add(&vb.blocks, 1);
+	/* Published and listed at once, as a sanity walk must see it. */
 	vm_lock(&pc->lock);
+	b->published = true;
 	cpu_count(&pc->empty, 1);
 	partial_add(pc, b);
 	vm_unlock(&pc->lock);
+	va_unlock();
+	vm_stat_add(&vb.blocks, 1);
 	return b;
 }
 
@@ -392,7 +392,7 @@ struct vm_struct *vb_get(const struct va_request *rq, int *err)
 	d->vm.nr_pages = 0;
 	d->vm.phys_addr = 0;
 	d->vm.caller = rq->caller;
-	d->flags = VMD_SLOT;
+	d->flags = VMD_SLOT | (rq->uninit ? VMD_UNINIT : 0);
 	d->cpu = (uint16_t)cpu;
 	d->state = VMD_LIVE;
 	bit_set(b->used, (unsigned int)i);
@@ -416,8 +416,7 @@ bool vb_take(unsigned long addr,
 	struct vm_desc *d, *batch = NULL;
 	unsigned int i, excess = 0;
 	struct vb_cpu *pc;
-	bool was_full, mapped, at_start;
-	long lazy = 0;
+	bool was_full, mapped, at_start, purge = false;
 
 	if (!b)
 		return false;
@@ -457,8 +456,9 @@ bool vb_take(unsigned long addr,
 		}
 		cpu_count(&pc->lazy, (long)(b->stride >> PAGE_SHIFT));
 		if (pc->lazy >= vb.lazy_batch) {
-			lazy = pc->lazy;
-			cpu_count(&pc->lazy, -lazy);
+			/* Under the lock: the pages are always counted once. */
+			purge = va_lazy_add(pc->lazy);
+			cpu_count(&pc->lazy, -pc->lazy);
 		}
 	} else if (was_full) {
 		partial_add(pc, b);
@@ -475,7 +475,7 @@ bool vb_take(unsigned long addr,
 	vm_unlock(&pc->lock);
 	if (batch)
 		va_desc_free_batch(batch, excess);
-	if (lazy && va_lazy_add(lazy))
+	if (purge)
 		va_purge(false);
 	return true;
 }
@@ -694,9 +694,18 @@ void vb_purge_finish(struct vb_purge *p)
 	p->blocks = NULL;
 }
 
+void vb_attach_locked(struct vm_block *b, struct vmap_area *v)
+{
+	b->va = v;
+	__atomic_store_n(&b->start, v->va_start, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->span, (unsigned long)b->nslots * b->stride,
+			 __ATOMIC_RELAXED);
+}
+
 void vb_release_locked(struct vm_block *b)
 {
 	dir_set_locked(b->start, NULL);
+	b->published = false;
 	__atomic_store_n(&b->span, 0, __ATOMIC_RELAXED);
 	b->va = NULL;
 	b->next = vb.recycled;
@@ -791,17 +800,35 @@ void vb_stats(struct vb_counts *c)
 			  (unsigned long)empty) * vb.block_cache.size;
 }
 
+void vb_lock_all(void)
+{
+	unsigned int c;
+
+	for (c = 0; c < vb.ncpus; c++)
+		vm_lock(&vb.cpus[c].lock);
+}
+
+void vb_unlock_all(void)
+{
+	unsigned int c;
+
+	for (c = vb.ncpus; c-- > 0;)
+		vm_unlock(&vb.cpus[c].lock);
+}
+
 const char *vb_check_locked(struct vm_block *b, unsigned long *live,
 			    unsigned long *dirty_pages)
 {
-	struct vb_cpu *pc = &vb.cpus[b->cpu];
 	const char *why = NULL;
 	unsigned int i, used = 0, dirty = 0;
 
-	vm_lock(&pc->lock);
+	vm_lock_assert_held(&vb.cpus[b->cpu].lock);
+	/* A block being made is in the tree before the directory. */
 	if (b->va->va_start != b->start || b->span != b->nslots * b->stride ||
 	    b->va->va_end - b->va->va_start != b->span ||
-	    b->start & ((1UL << VB_SPAN_SHIFT) - 1) || vb_lookup(b->start) != b)
+	    b->start & ((1UL << VB_SPAN_SHIFT) - 1) ||
+	    (b->published ? vb_lookup(b->start) != b :
+			    b->nr_used || b->on_partial))
 		why = "block range or directory entry wrong";
 	for (i = 0; i < b->nslots && !why; i++) {
 		struct vm_desc *d = b->slot[i];
@@ -817,10 +844,13 @@ const char *vb_check_locked(struct vm_block *b, unsigned long *live,
 		used += u;
 		dirty += dt;
 	}
-	if (!why && (used != b->nr_used || dirty != b->nr_dirty ||
-		     b->nr_purging || b->on_partial == block_full(b)))
-		why = "block counts or lists wrong";
-	vm_unlock(&pc->lock);
+	if (!why && (used != b->nr_used || dirty != b->nr_dirty))
+		why = "block slot counts wrong";
+	if (!why && b->nr_purging)
+		why = "block slots left purging";
+	if (!why && b->on_partial == block_full(b))
+		why = b->on_partial ? "full block on the partial list" :
+				      "block with a free slot off the partial list";
 	*live = used;
 	*dirty_pages = dirty * (b->stride >> PAGE_SHIFT);
 	return why;

@@ -26,12 +26,16 @@ struct vmap_area {
 };
 
 #define VA_BLOCK	0x1UL	/* the range of a fast-path block */
+#define VA_DYING	0x2UL	/* taken out, its PTEs being cleared: no
+				   lookup finds it, but it still covers its
+				   range until it moves to the lazy list */
 
 /* ---- provided by vmap_area.c for vmap_block.c ------------------------ */
 
 /*
  * Reserve a busy range for a block (lowest fit, @align, whole range, no
- * purge). Return the node, or NULL with *err.
+ * purge) and attach it to @b. Return the node with va.lock held (the
+ * caller publishes the block, then unlocks), or NULL with *err.
  */
 struct vmap_area *va_block_range(unsigned long size, unsigned long align,
 				 struct vm_block *b, int *err);
@@ -73,6 +77,10 @@ bool vb_walk_locked(struct vm_block *b, unsigned long from, unsigned long to,
 		    bool (*fn)(struct vm_struct *vm, void *arg), void *arg);
 bool vb_in_use_locked(struct vm_block *b, const void *self,
 		      unsigned long start, unsigned long end);
+/* Every CPU's block lock, in order (only the sanity walk holds them all). */
+void vb_lock_all(void);
+void vb_unlock_all(void);
+/* Check one block (va lock and vb_lock_all() held). */
 const char *vb_check_locked(struct vm_block *b, unsigned long *live,
 			    unsigned long *dirty_pages);
 
@@ -95,6 +103,8 @@ void vb_purge_sync(struct vb_purge *p,
 		   void (*flush)(void *arg, unsigned long start,
 				 unsigned long end), void *arg);
 void vb_purge_finish(struct vb_purge *p);
+/* Give block @b its range @v (va lock held, inside the carve). */
+void vb_attach_locked(struct vm_block *b, struct vmap_area *v);
 /* Forget a block whose range went back to the trees (va lock held). */
 void vb_release_locked(struct vm_block *b);
 /* The block's range node. */
