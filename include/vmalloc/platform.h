@@ -274,6 +274,14 @@ int vm_platform_autoinit(void);
  */
 bool vm_fault_should_fail(unsigned int site);
 
+/*
+ * For platforms without a formatter: the core's small vsnprintf (%s %c %d
+ * %i %u %x %p %%, the length modifiers l, ll, z, a width or '*', and the
+ * '-' and '0' flags). Return: the length the whole output needs.
+ */
+size_t vm_vsnprintf(char *buf, size_t len, const char *fmt,
+		    __builtin_va_list ap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -159,9 +159,7 @@ void vm_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 		__c;							\
 	})
 
-/* A tiny snprintf (the formatter behind vm_log and vmallocinfo). */
-size_t vm_vsnprintf(char *buf, size_t len, const char *fmt,
-		    __builtin_va_list ap);
+/* vm_vsnprintf (platform.h) behind vm_log and vmallocinfo, and: */
 size_t vm_snprintf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -220,20 +220,6 @@ void va_desc_free_batch(struct vm_desc *list, unsigned int n)
 	}
 }
 
-static void desc_fill(struct vm_desc *d, unsigned long addr,
-		      const struct va_request *rq, uint16_t flags)
-{
-	d->vm.addr = (void *)addr;
-	d->vm.size = rq->size;
-	d->vm.flags = rq->flags;
-	d->vm.pages = NULL;
-	d->vm.nr_pages = 0;
-	d->vm.phys_addr = 0;
-	d->vm.caller = rq->caller;
-	d->flags = flags;
-	d->state = VMD_LIVE;
-}
-
 /* ------------------------------------------------------------------ */
 /* Free tree                                                           */
 /* ------------------------------------------------------------------ */
@@ -527,7 +513,7 @@ struct vm_struct *va_get(const struct va_request *rq, int *err)
 		return NULL;
 	d = desc_get_locked();
 	busy->desc = d;
-	desc_fill(d, busy->va_start, rq, rq->uninit ? VMD_UNINIT : 0);
+	va_desc_fill(d, busy->va_start, rq, 0);
 	count_locked(0, 1);
 	vm_unlock(&va.lock);
 	if (VM_DEBUG >= 2)

@@ -385,16 +385,8 @@ struct vm_struct *vb_get(const struct va_request *rq, int *err)
 	}
 	i = first_free(b);
 	d = stock_pop_locked(pc);
-	d->vm.addr = (void *)slot_start(b, (unsigned int)i);
-	d->vm.size = b->stride;
-	d->vm.flags = rq->flags;
-	d->vm.pages = NULL;
-	d->vm.nr_pages = 0;
-	d->vm.phys_addr = 0;
-	d->vm.caller = rq->caller;
-	d->flags = VMD_SLOT | (rq->uninit ? VMD_UNINIT : 0);
+	va_desc_fill(d, slot_start(b, (unsigned int)i), rq, VMD_SLOT);
 	d->cpu = (uint16_t)cpu;
-	d->state = VMD_LIVE;
 	bit_set(b->used, (unsigned int)i);
 	b->slot[i] = d;
 	if (!b->nr_used++)

@@ -30,6 +30,21 @@ struct vmap_area {
 				   lookup finds it, but it still covers its
 				   range until it moves to the lazy list */
 
+/* A descriptor for request @rq at @addr: LIVE, with @flags (VMD_*). */
+static inline void va_desc_fill(struct vm_desc *d, unsigned long addr,
+				const struct va_request *rq, uint16_t flags)
+{
+	d->vm.addr = (void *)addr;
+	d->vm.size = rq->size;
+	d->vm.flags = rq->flags;
+	d->vm.pages = NULL;
+	d->vm.nr_pages = 0;
+	d->vm.phys_addr = 0;
+	d->vm.caller = rq->caller;
+	d->flags = flags | (rq->uninit ? VMD_UNINIT : 0);
+	d->state = VMD_LIVE;
+}
+
 /* ---- provided by vmap_area.c for vmap_block.c ------------------------ */
 
 /*

@@ -73,153 +73,21 @@ size_t kstrlen(const char *s)
 /* Formatting                                                          */
 /* ------------------------------------------------------------------ */
 
-struct out {
-	char *buf;
-	size_t len;	/* capacity including the NUL */
-	size_t pos;	/* characters produced so far (may exceed len) */
-};
-
-static void put(struct out *o, char c)
-{
-	if (o->pos + 1 < o->len)
-		o->buf[o->pos] = c;
-	o->pos++;
-}
-
-static void put_padded(struct out *o, const char *s, size_t n, int width,
-		       bool left, char pad)
-{
-	int fill = width > (int)n ? width - (int)n : 0;
-
-	if (!left)
-		while (fill-- > 0)
-			put(o, pad);
-	while (n--)
-		put(o, *s++);
-	if (left)
-		while (fill-- > 0)
-			put(o, ' ');
-}
-
-static void put_number(struct out *o, unsigned long long v, bool neg,
-		       unsigned int base, bool upper, int width, bool left,
-		       char pad)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
-		v /= base;
-	} while (v);
-	if (neg) {
-		if (pad == '0') {
-			/* The sign goes before the zeros. */
-			put(o, '-');
-			width--;
-		} else {
-			tmp[sizeof(tmp) - 1 - n++] = '-';
-		}
-	}
-	put_padded(o, tmp + sizeof(tmp) - n, (size_t)n, width, left, pad);
-}
-
 /**
  * kvsnprintf - format into a buffer, like vsnprintf()
  * @buf: destination (may be NULL when @len is 0)
  * @len: its size, NUL included
- * @fmt: %% %c %s %d %i %u %x %X %p with flags '-' '0', a width, and the
- *	 length modifiers l, ll, z
+ * @fmt: what the core's formatter takes: %% %c %s %d %i %u %x %p with the
+ *	 flags '-' and '0', a width, and the length modifiers l, ll, z
  * @ap: the arguments
  *
- * Return: the length the whole output needs, excluding the NUL.
+ * The core's own formatter serves the kernel too (one formatter, two
+ * users). Return: the length the whole output needs, excluding the NUL.
  */
 size_t kvsnprintf(char *buf, size_t len, const char *fmt,
 		  __builtin_va_list ap)
 {
-	struct out o = { buf, len, 0 };
-
-	for (; *fmt; fmt++) {
-		bool left = false;
-		char pad = ' ';
-		int width = 0, lng = 0;
-		unsigned long long u;
-		long long s;
-
-		if (*fmt != '%') {
-			put(&o, *fmt);
-			continue;
-		}
-		fmt++;
-		for (;; fmt++) {
-			if (*fmt == '-')
-				left = true;
-			else if (*fmt == '0')
-				pad = '0';
-			else
-				break;
-		}
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l' || *fmt == 'z') {
-			lng++;
-			fmt++;
-		}
-		if (left)
-			pad = ' ';
-		switch (*fmt) {
-		case 'c': {
-			char c = (char)__builtin_va_arg(ap, int);
-
-			put_padded(&o, &c, 1, width, left, ' ');
-			break;
-		}
-		case 's': {
-			const char *str = __builtin_va_arg(ap, const char *);
-
-			if (!str)
-				str = "(null)";
-			put_padded(&o, str, kstrlen(str), width, left, ' ');
-			break;
-		}
-		case 'd':
-		case 'i':
-			s = lng ? __builtin_va_arg(ap, long long) :
-				  __builtin_va_arg(ap, int);
-			put_number(&o, s < 0 ? 0ULL - (unsigned long long)s :
-				   (unsigned long long)s, s < 0, 10, false,
-				   width, left, pad);
-			break;
-		case 'u':
-		case 'x':
-		case 'X':
-			u = lng ? __builtin_va_arg(ap, unsigned long long) :
-				  __builtin_va_arg(ap, unsigned int);
-			put_number(&o, u, false, *fmt == 'u' ? 10 : 16,
-				   *fmt == 'X', width, left, pad);
-			break;
-		case 'p':
-			put(&o, '0');
-			put(&o, 'x');
-			put_number(&o, (uintptr_t)__builtin_va_arg(ap, void *),
-				   false, 16, false, width, left, pad);
-			break;
-		case '%':
-			put(&o, '%');
-			break;
-		case '\0':
-			fmt--;
-			break;
-		default:
-			put(&o, '%');
-			put(&o, *fmt);
-			break;
-		}
-	}
-	if (len)
-		buf[o.pos < len ? o.pos : len - 1] = '\0';
-	return o.pos;
+	return vm_vsnprintf(buf, len, fmt, ap);
 }
 
 size_t ksnprintf(char *buf, size_t len, const char *fmt, ...)
