@@ -437,6 +437,11 @@ static void maybe_trim(struct zone *z)
  */
 #define PCP_BATCH	32
 #define PCP_HIGH	256
+/*
+ * Only requests this small use the lists: larger ones take whole buddy
+ * blocks, whose consecutive frames the host engine maps with one call.
+ */
+#define PCP_MAX_REQ	4
 
 /* Tag bit in bulk output: the frame already reads as zero. */
 #define ZERO_TAG	((uintptr_t)1)
@@ -481,7 +486,8 @@ static void pcp_refill_locked(struct pcp *l, struct zone *z)
 	vm_lock(&z->lock);
 	n = bulk_from_zone_locked(z, 0, PCP_BATCH, got, true);
 	vm_unlock(&z->lock);
-	for (i = 0; i < n; i++) {
+	/* Pushed last first: they pop in ascending order, as runs. */
+	for (i = n; i-- > 0;) {
 		uintptr_t v = (uintptr_t)got[i];
 
 		pcp_push_locked(l, (struct page *)(v & ~ZERO_TAG), v & ZERO_TAG);
@@ -523,7 +529,7 @@ static void pcp_drain_all(struct zone **zl, int nz)
 }
 
 /*
- * Take @n <= PCP_BATCH single frames from this CPU's list of the first
+ * Take @n <= PCP_MAX_REQ single frames from this CPU's list of the first
  * zone in @zl that can give them all. Return 0, or -ENOMEM (nothing
  * taken).
  */
@@ -675,7 +681,7 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 		if (vm_fault_should_fail(VM_FAULT_PAGE))
 			return -VM_ENOMEM;
 	nz = build_zonelist(nid, gfp, zl);
-	if (n <= PCP_BATCH) {
+	if (n <= PCP_MAX_REQ) {
 		if (pcp_alloc(zl, nz, n, out) == 0)
 			got = n;
 		else
@@ -686,7 +692,7 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 		got = bulk_from_zone_locked(zl[z], got, n, out, true);
 		vm_unlock(&zl[z]->lock);
 	}
-	if (got < n && n > PCP_BATCH) {
+	if (got < n && n > PCP_MAX_REQ) {
 		/* Free frames may wait on CPU lists: fetch them, try again. */
 		pcp_drain_all(zl, nz);
 		for (z = 0; z < nz && got < n; z++) {
@@ -771,11 +777,12 @@ void pa_free_bulk(struct page *const *pages, unsigned long n)
 	unsigned int nt = 0, t;
 	unsigned long i;
 
-	if (n <= PCP_BATCH) {
-		/* A few frames: this CPU's lists, no zone lock. */
+	if (n <= PCP_MAX_REQ) {
+		/* A few frames: this CPU's lists, no zone lock; pushed last
+		 * first, so that they come back out in ascending order. */
 		struct pcp *held = NULL;
 
-		for (i = 0; i < n; i++) {
+		for (i = n; i-- > 0;) {
 			struct page *p = pages[i];
 			struct zone *z;
 
