@@ -183,6 +183,7 @@ static void put_block_locked(struct zone *z, unsigned long idx,
 {
 	struct page *h = idx_page(idx);
 
+	vm_lock_assert_held(&z->lock);
 	pg_set(h, PG_buddy | (zero ? PG_zeroblk : 0) |
 		  ((uint32_t)order << PG_ORDER_SHIFT));
 	list_add(&z->area[order], idx, zero);
@@ -197,6 +198,7 @@ static bool pull_block_locked(struct zone *z, unsigned long idx,
 	struct page *h = idx_page(idx);
 	bool zero = pg_flags(h) & PG_zeroblk;
 
+	vm_lock_assert_held(&z->lock);
 	list_del(&z->area[order], idx);
 	pg_set(h, 0);
 	if (zero)
@@ -282,6 +284,7 @@ static long take_block_locked(struct zone *z, unsigned int order, bool *zero,
 	unsigned int o;
 	unsigned long idx;
 
+	vm_lock_assert_held(&z->lock);
 	for (;;) {
 		for (o = order; o < MAX_ORDER; o++)
 			if (z->area[o].head != PA_NONE)
@@ -458,6 +461,7 @@ static inline struct pcp *pcp_of(unsigned int cpu, const struct zone *z)
 
 static void pcp_push_locked(struct pcp *l, struct page *p, bool zero)
 {
+	vm_lock_assert_held(&l->lock);
 	pg_set(p, PG_pcp);
 	p->priv = zero;
 	p->next = l->head;
@@ -469,6 +473,7 @@ static struct page *pcp_pop_locked(struct pcp *l, bool *zero)
 {
 	struct page *p = idx_page(l->head);
 
+	vm_lock_assert_held(&l->lock);
 	l->head = p->next;
 	__atomic_store_n(&l->count, l->count - 1, __ATOMIC_RELAXED);
 	*zero = p->priv;
@@ -483,6 +488,7 @@ static void pcp_refill_locked(struct pcp *l, struct zone *z)
 	struct page *got[PCP_BATCH];
 	unsigned long n, i;
 
+	vm_lock_assert_held(&l->lock);
 	vm_lock(&z->lock);
 	n = bulk_from_zone_locked(z, 0, PCP_BATCH, got, true);
 	vm_unlock(&z->lock);
@@ -497,6 +503,7 @@ static void pcp_refill_locked(struct pcp *l, struct zone *z)
 /* Give @n frames of list @l back to zone @z (l locked). */
 static void pcp_drain_locked(struct pcp *l, struct zone *z, unsigned long n)
 {
+	vm_lock_assert_held(&l->lock);
 	vm_lock(&z->lock);
 	while (n-- && l->count) {
 		bool zero;
@@ -952,6 +959,7 @@ static int check_zone_locked(struct zone *z)
 	unsigned long frames = 0, zero = 0;
 	unsigned int o;
 
+	vm_lock_assert_held(&z->lock);
 	for (o = 0; o < MAX_ORDER; o++) {
 		struct free_area *fa = &z->area[o];
 		unsigned long cnt = 0, idx = fa->head;
@@ -999,6 +1007,7 @@ static int check_pcp_locked(struct pcp *l, const struct zone *z)
 	unsigned long cnt = 0;
 	uint32_t idx;
 
+	vm_lock_assert_held(&l->lock);
 	for (idx = l->head; idx != PA_NONE; idx = idx_page(idx)->next) {
 		unsigned long pfn = pa.base_pfn + idx;
 

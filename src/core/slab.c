@@ -83,6 +83,7 @@ static void *carve_locked(struct kcache *c)
 	struct chunk *ch = c->chunks;
 	void *obj;
 
+	vm_lock_assert_held(&c->lock);
 	if (!ch || ch->carved + c->size > KCACHE_CHUNK - CHUNK_HEADER) {
 		ch = vm_plat->meta_alloc(vm_plat->ctx, KCACHE_CHUNK);
 		if (!ch)
@@ -103,6 +104,7 @@ static void *take_locked(struct kcache *c)
 {
 	void *obj = c->free;
 
+	vm_lock_assert_held(&c->lock);
 	if (obj) {
 		c->free = *(void **)obj;
 		return obj;

@@ -145,6 +145,7 @@ static struct vmap_area *node_get_locked(void)
 {
 	struct vmap_area *v = va.spare;
 
+	vm_lock_assert_held(&va.lock);
 	va.spare = v->lazy_next;
 	__atomic_store_n(&va.nr_spare, va.nr_spare - 1, __ATOMIC_RELAXED);
 	vm_memset(v, 0, sizeof(*v));
@@ -153,6 +154,7 @@ static struct vmap_area *node_get_locked(void)
 
 static void node_put_locked(struct vmap_area *v)
 {
+	vm_lock_assert_held(&va.lock);
 	if (va.nr_spare < VA_SPARE_MAX) {
 		v->lazy_next = va.spare;
 		va.spare = v;
@@ -167,6 +169,7 @@ static struct vm_desc *desc_get_locked(void)
 {
 	struct vm_desc *d = va.descs;
 
+	vm_lock_assert_held(&va.lock);
 	va.descs = *(struct vm_desc **)d;
 	__atomic_store_n(&va.nr_descs, va.nr_descs - 1, __ATOMIC_RELAXED);
 	count_locked(1, 0);
@@ -175,6 +178,7 @@ static struct vm_desc *desc_get_locked(void)
 
 static void desc_put_locked(struct vm_desc *d)
 {
+	vm_lock_assert_held(&va.lock);
 	d->state = VMD_FREE;
 	count_locked(-1, 0);
 	if (va.nr_descs < VA_SPARE_MAX) {
@@ -250,6 +254,7 @@ static struct vmap_area *find_lowest_fit_locked(unsigned long size,
 {
 	struct rb_node *n = va.free_root.node, *p;
 
+	vm_lock_assert_held(&va.lock);
 	if (subtree_max(n) < size)
 		return NULL;
 	for (;;) {
@@ -291,6 +296,7 @@ static struct vmap_area *find_lowest_fit_locked(unsigned long size,
 static void free_link_locked(struct vmap_area *v, struct rb_node *parent,
 			     struct rb_node **link)
 {
+	vm_lock_assert_held(&va.lock);
 	v->subtree_max_size = va_size(v);
 	rb_link_node(&v->rb_node, parent, link);
 	rb_insert(&va.free_root, &v->rb_node, free_recompute);
@@ -351,6 +357,7 @@ static struct vmap_area *carve_locked(struct vmap_area *f, unsigned long addr,
 	struct vmap_area *busy, *tail;
 	struct rb_node *n, **link;
 
+	vm_lock_assert_held(&va.lock);
 	if (f->va_start == addr && fend == end) {
 		rb_erase(&va.free_root, &f->rb_node, free_recompute);
 		return f;
@@ -393,6 +400,7 @@ static void busy_insert_locked(struct vmap_area *v)
 {
 	struct rb_node **link = &va.busy_root.node, *parent = NULL;
 
+	vm_lock_assert_held(&va.lock);
 	while (*link) {
 		parent = *link;
 		link = v->va_start < to_va(parent)->va_start ?
@@ -408,6 +416,7 @@ static struct vmap_area *busy_first_after_locked(unsigned long addr)
 	struct rb_node *n = va.busy_root.node;
 	struct vmap_area *best = NULL;
 
+	vm_lock_assert_held(&va.lock);
 	while (n) {
 		struct vmap_area *v = to_va(n);
 
@@ -442,6 +451,7 @@ static bool in_use_locked(const void *self, unsigned long start,
 {
 	struct vmap_area *v = busy_first_after_locked(start);
 
+	vm_lock_assert_held(&va.lock);
 	for (; v && v->va_start < end; v = busy_next(v)) {
 		if (v->flags & VA_BLOCK) {
 			if (vb_in_use_locked(v->block, self, start, end))
@@ -856,6 +866,11 @@ void va_lock(void)
 	vm_lock(&va.lock);
 }
 
+void va_assert_locked_fn(void)
+{
+	vm_lock_assert_held(&va.lock);
+}
+
 void va_unlock(void)
 {
 	vm_unlock(&va.lock);
@@ -990,6 +1005,7 @@ static const char *check_locked(void)
 	bool prev_free = false;
 	const char *why;
 
+	vm_lock_assert_held(&va.lock);
 	if (rb_check(&va.free_root) < 0 || rb_check(&va.busy_root) < 0)
 		return "red-black invariant broken";
 	if (check_free_max(va.free_root.node) < 0)

@@ -158,6 +158,13 @@ void va_purge(bool shrink);
 
 void va_lock(void);
 void va_unlock(void);
+/* Debug builds: trap unless the caller holds the va lock. */
+void va_assert_locked_fn(void);
+#define va_assert_locked()						\
+	do {								\
+		if (VM_DEBUG)						\
+			va_assert_locked_fn();				\
+	} while (0)
 /* The live area starting exactly at @addr (va lock held). */
 struct vm_struct *va_find_locked(unsigned long addr);
 /* The live area whose range (guard page included) contains @addr. */

@@ -203,6 +203,7 @@ static void partial_del(struct vb_cpu *pc, struct vm_block *b)
 
 static bool stock_refill_locked(struct vb_cpu *pc)
 {
+	vm_lock_assert_held(&pc->lock);
 	pc->nr_stock += va_desc_alloc_batch(&pc->stock, VB_STOCK_BATCH);
 	return pc->stock != NULL;
 }
@@ -211,6 +212,7 @@ static struct vm_desc *stock_pop_locked(struct vb_cpu *pc)
 {
 	struct vm_desc *d = pc->stock;
 
+	vm_lock_assert_held(&pc->lock);
 	pc->stock = *(struct vm_desc **)d;
 	pc->nr_stock--;
 	return d;
@@ -222,6 +224,7 @@ static struct vm_desc *stock_push_locked(struct vb_cpu *pc, struct vm_desc *d,
 {
 	struct vm_desc *batch = NULL;
 
+	vm_lock_assert_held(&pc->lock);
 	d->state = VMD_FREE;
 	*(struct vm_desc **)d = pc->stock;
 	pc->stock = d;
@@ -271,6 +274,7 @@ static int dir_set_locked(unsigned long start, struct vm_block *b)
 	unsigned long g = (start >> VB_SPAN_SHIFT) - vb.dir_base;
 	struct vm_block **leaf = vb.dir[g >> VB_LEAF_SHIFT];
 
+	va_assert_locked();
 	if (!leaf) {
 		if (!b)
 			return 0;
@@ -516,6 +520,7 @@ struct vm_struct *vb_find_locked(struct vm_block *b, unsigned long addr,
 	unsigned int i;
 	bool at_start;
 
+	va_assert_locked();
 	if (off >= b->span)
 		return NULL;
 	i = slot_of(b, off, &at_start);
@@ -533,6 +538,7 @@ bool vb_walk_locked(struct vm_block *b, unsigned long from, unsigned long to,
 	bool stop = false;
 	unsigned int i;
 
+	va_assert_locked();
 	vm_lock(&pc->lock);
 	for (i = 0; i < b->nslots && !stop; i++) {
 		unsigned long s = slot_start(b, i);
@@ -553,6 +559,7 @@ bool vb_in_use_locked(struct vm_block *b, const void *self,
 	bool used = false;
 	unsigned int i;
 
+	va_assert_locked();
 	vm_lock(&pc->lock);
 	for (i = 0; i < b->nslots && !used; i++) {
 		unsigned long s = slot_start(b, i);
@@ -574,6 +581,7 @@ static void collect_empty_locked(struct vb_cpu *pc, struct vb_purge *p)
 {
 	unsigned int cls;
 
+	vm_lock_assert_held(&pc->lock);
 	for (cls = 0; cls < VB_CLASSES; cls++) {
 		struct vm_block *b = pc->partial[cls], *next;
 
@@ -688,6 +696,7 @@ void vb_purge_finish(struct vb_purge *p)
 
 void vb_attach_locked(struct vm_block *b, struct vmap_area *v)
 {
+	va_assert_locked();
 	b->va = v;
 	__atomic_store_n(&b->start, v->va_start, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->span, (unsigned long)b->nslots * b->stride,
@@ -696,6 +705,7 @@ void vb_attach_locked(struct vm_block *b, struct vmap_area *v)
 
 void vb_release_locked(struct vm_block *b)
 {
+	va_assert_locked();
 	dir_set_locked(b->start, NULL);
 	b->published = false;
 	__atomic_store_n(&b->span, 0, __ATOMIC_RELAXED);
