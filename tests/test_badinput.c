@@ -36,6 +36,21 @@ TEST(sizes_that_overflow_with_the_guard_page_or_alignment)
 	EXPECT_NOTHING_CHANGED(s0, w0);
 }
 
+/* Found by the fuzzer: VM_VPAGES is the library's own flag. */
+TEST(vm_vpages_from_a_caller_is_refused)
+{
+	struct vt_snap s0;
+
+	vt_init(16, 1);
+	s0 = vt_snap();
+	ASSERT_NULL(__vmalloc_node_range(4 * PAGE_SIZE, 1, VMALLOC_START,
+					 VMALLOC_END, GFP_KERNEL, PAGE_KERNEL,
+					 VM_VPAGES, -1, NULL));
+	ASSERT_NULL(get_vm_area(PAGE_SIZE, VM_VPAGES | VM_ALLOC));
+	ASSERT_EQ(vt_log_count("unknown area flags 0x10"), 2);
+	ASSERT_SNAP_EXACT(vt_snap(), s0);
+}
+
 TEST(alignments_zero_non_power_of_two_and_huge)
 {
 	struct vt_snap s0;

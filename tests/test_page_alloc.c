@@ -365,3 +365,42 @@ TEST(fault_injection_fails_the_nth_page_allocation)
 	__free_page(c);
 	ASSERT_EQ(nr_free_pages(), before);
 }
+
+/*
+ * Found by the fuzzer: frames of node 0 waiting on a CPU's list of single
+ * frames were passed over for node 1.
+ */
+TEST(frames_on_cpu_lists_are_used_before_another_node)
+{
+	unsigned long n0, i;
+	struct page **held;
+	struct vm_struct *vm;
+	void *p;
+
+	vt_init(64, 2);
+	n0 = nr_free_pages_node(0);
+	held = calloc(n0, sizeof(*held));
+	ASSERT_NONNULL(held);
+	for (i = 0; i < n0; i++)
+		ASSERT_NONNULL(held[i] = alloc_pages_node(0, GFP_KERNEL |
+							  __GFP_THISNODE, 0));
+	ASSERT_EQ(nr_free_pages_node(0), 0);
+	for (i = 0; i < 8; i++)		/* onto this CPU's list */
+		__free_page(held[n0 - 1 - i]);
+	ASSERT_EQ(nr_free_pages_node(0), 8);
+	p = vzalloc_node(8 * PAGE_SIZE, 0);
+	ASSERT_NONNULL(p);
+	vm = find_vm_area(p);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(page_to_nid(vm->pages[i]), 0);
+	/* Order > 0 as well: single frames complete a block. */
+	vfree(p);
+	vm_unmap_aliases();
+	ASSERT_NONNULL(p = alloc_pages_node(0, GFP_KERNEL, 3));
+	ASSERT_EQ(page_to_nid(p), 0);
+	__free_pages(p, 3);
+	for (i = 8; i < n0; i++)
+		__free_page(held[n0 - 1 - i]);
+	free(held);
+	ASSERT_SANE();
+}

@@ -516,23 +516,27 @@ static void pcp_drain_locked(struct pcp *l, struct zone *z, unsigned long n)
 	vm_unlock(&z->lock);
 }
 
-/* Empty every CPU's lists of the zones in @zl into their zones. */
-static void pcp_drain_all(struct zone **zl, int nz)
+/*
+ * Empty every CPU's list of zone @z into it. Return whether any frame
+ * moved. Called before an allocation gives up on a zone, so frames on a
+ * list are never passed over for another zone or node.
+ */
+static bool pcp_drain_zone(struct zone *z)
 {
+	bool moved = false;
 	unsigned int c;
-	int i;
 
 	for (c = 0; c < pa.ncpus; c++) {
-		for (i = 0; i < nz; i++) {
-			struct pcp *l = pcp_of(c, zl[i]);
+		struct pcp *l = pcp_of(c, z);
 
-			if (!__atomic_load_n(&l->count, __ATOMIC_RELAXED))
-				continue;
-			vm_lock(&l->lock);
-			pcp_drain_locked(l, zl[i], l->count);
-			vm_unlock(&l->lock);
-		}
+		if (!__atomic_load_n(&l->count, __ATOMIC_RELAXED))
+			continue;
+		vm_lock(&l->lock);
+		moved |= l->count != 0;
+		pcp_drain_locked(l, z, l->count);
+		vm_unlock(&l->lock);
 	}
+	return moved;
 }
 
 /*
@@ -554,8 +558,16 @@ static int pcp_alloc(struct zone **zl, int nz, unsigned long n,
 		if (l->count < n)
 			pcp_refill_locked(l, zl[i]);
 		if (l->count < n) {
+			/* Other CPUs' lists of this zone come before the next zone. */
 			vm_unlock(&l->lock);
-			continue;
+			if (!pcp_drain_zone(zl[i]))
+				continue;
+			vm_lock(&l->lock);
+			pcp_refill_locked(l, zl[i]);
+			if (l->count < n) {
+				vm_unlock(&l->lock);
+				continue;
+			}
 		}
 		for (k = 0; k < n; k++) {
 			bool zero;
@@ -618,16 +630,22 @@ struct page *pa_alloc(int nid, gfp_t gfp, unsigned int order,
 			idx = (long)page_idx((struct page *)((uintptr_t)p & ~ZERO_TAG));
 			goto got;
 		}
-		pcp_drain_all(zl, nz);
+		goto fail;	/* every zone and every list was tried */
 	}
 	for (i = 0; i < nz && idx < 0; i++) {
-		bool may_grow = true;
+		bool may_grow = true, again = true;
 
-		vm_lock(&zl[i]->lock);
-		idx = take_block_locked(zl[i], order, &zero, &may_grow);
-		if (idx >= 0)
-			mark_allocated((unsigned long)idx, order, false);
-		vm_unlock(&zl[i]->lock);
+		for (;;) {
+			vm_lock(&zl[i]->lock);
+			idx = take_block_locked(zl[i], order, &zero, &may_grow);
+			if (idx >= 0)
+				mark_allocated((unsigned long)idx, order, false);
+			vm_unlock(&zl[i]->lock);
+			/* Single frames on CPU lists may complete a block. */
+			if (idx >= 0 || !again || !pcp_drain_zone(zl[i]))
+				break;
+			again = false;
+		}
 	}
 	if (idx < 0)
 		goto fail;
@@ -688,21 +706,14 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 		if (vm_fault_should_fail(VM_FAULT_PAGE))
 			return -VM_ENOMEM;
 	nz = build_zonelist(nid, gfp, zl);
-	if (n <= PCP_MAX_REQ) {
-		if (pcp_alloc(zl, nz, n, out) == 0)
-			got = n;
-		else
-			pcp_drain_all(zl, nz);
-	}
+	if (n <= PCP_MAX_REQ && pcp_alloc(zl, nz, n, out) == 0)
+		got = n;
 	for (z = 0; z < nz && got < n; z++) {
 		vm_lock(&zl[z]->lock);
 		got = bulk_from_zone_locked(zl[z], got, n, out, true);
 		vm_unlock(&zl[z]->lock);
-	}
-	if (got < n && n > PCP_MAX_REQ) {
-		/* Free frames may wait on CPU lists: fetch them, try again. */
-		pcp_drain_all(zl, nz);
-		for (z = 0; z < nz && got < n; z++) {
+		/* Free frames may wait on CPU lists: before the next zone. */
+		if (got < n && pcp_drain_zone(zl[z])) {
 			vm_lock(&zl[z]->lock);
 			got = bulk_from_zone_locked(zl[z], got, n, out, false);
 			vm_unlock(&zl[z]->lock);

@@ -254,6 +254,11 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		       (unsigned long long)pgprot_val(prot), node);
 		return NULL;
 	}
+	if (vm_flags & ~VM_PUBLIC_FLAGS) {	/* VM_VPAGES is ours to set */
+		vm_log(VM_LOG_WARNING, "vmalloc: unknown area flags 0x%lx",
+		       vm_flags & ~VM_PUBLIC_FLAGS);
+		return NULL;
+	}
 	/* Decided now: flags never change once the area is visible. */
 	if (vpages_needed(real >> PAGE_SHIFT))
 		vm_flags |= VM_VPAGES;
