@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fuzz driver: decodes a byte string into a sequence of libvmalloc
+ * calls, runs each against the library and the reference model
+ * (model.h), and checks after every call that the two agree.
+ *
+ * Two front ends share it: libfuzzer_main.c (the bytes come from
+ * libFuzzer) and standalone.c (the bytes come from a seeded generator,
+ * or from a file to replay). The same bytes give the same calls on the
+ * same engine, so anything either finds can be replayed by the other.
+ *
+ * Input format: bytes 0 and 1 choose the configuration (nodes, lazy
+ * purge threshold, pool and range size, where the soft engine puts the
+ * range, whether the small-area fast path is on, how many free frames
+ * are kept before frames go back to the OS); every following op is
+ * one selector byte and its parameters. When the
+ * bytes run out, the run ends: everything is freed and the library must
+ * be back where it started.
+ */
+#ifndef FUZZ_DRIVER_H
+#define FUZZ_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct fz_input {
+	const uint8_t *data;	/* the bytes; NULL: generate them */
+	size_t len;
+	uint64_t seed;		/* generator seed (data == NULL) */
+};
+
+struct fz_options {
+	const char *engine;		/* "soft" or "host" */
+	unsigned long max_ops;		/* stop after this many (0: input end) */
+	unsigned int check_every;	/* full check period (0: 64 ops) */
+	bool verbose;			/* print every call */
+	const char *repeat;		/* how to repeat this run (printed) */
+	void (*on_fail)(void);		/* after a divergence; must not return */
+};
+
+/* Counters for the report of one run. */
+struct fz_result {
+	unsigned long ops;
+	unsigned long bytes;		/* input bytes consumed */
+	unsigned long calls_ok;		/* allocating calls that succeeded */
+	unsigned long calls_failed;	/* ... that failed (as allowed) */
+	unsigned long refused;		/* hostile calls refused as expected */
+	unsigned long faults;		/* failures injected */
+	unsigned long full_checks;
+	unsigned long purges;
+};
+
+/*
+ * Run one input from a clean library: vmalloc_init() with the input's
+ * configuration, the ops, the final teardown and leak check, and
+ * vmalloc_exit(). Return 0; a divergence never returns (on_fail).
+ * Return -1 when the library cannot be initialised.
+ */
+int fz_run(const struct fz_options *o, const struct fz_input *in,
+	   struct fz_result *res);
+
+/*
+ * The bytes the generator handed out in the current (or last) run, so a
+ * generated run can be saved and replayed. NULL when replaying.
+ */
+const uint8_t *fz_generated(size_t *len);
+
+/* Where each op of the current run began in the input (op 1 first). */
+const size_t *fz_op_starts(unsigned long *n);
+
+/* The op running now and its number (for a watchdog's message). */
+const char *fz_current(unsigned long *op);
+
+/* Release what fz_run keeps between runs (buffers, the model). */
+void fz_shutdown(void);
+
+#endif /* FUZZ_DRIVER_H */

@@ -1,0 +1,117 @@
+# The model-based fuzzer of issue 5 (see fuzz/driver.h).
+#
+#   make fuzz-driver   build $(BUILD)/fuzz/vmfuzz: the plain program (gcc,
+#                      links $(BUILD)/libvmalloc.a)
+#   make fuzz-check    for `make test`: FUZZ_OPS_SOFT generated ops on the
+#                      soft engine, FUZZ_OPS_HOST on the host engine (each
+#                      with a fresh seed, printed), then fuzz-regress
+#   make fuzz-regress  replay every file in fuzz/regress/ on both engines
+#                      (each file a past divergence or crash, see
+#                      fuzz/README.md); lists every one that fails
+#   make fuzz          build the libFuzzer target with clang
+#                      (-fsanitize=fuzzer,address,undefined) and run it for
+#                      FUZZ_SECONDS with the corpus fuzz/corpus/ (not in
+#                      git) and the seeds fuzz/seeds/; a crash is saved as
+#                      fuzz/crash-*, replayable with
+#                      $(BUILD)/fuzz/vmfuzz --replay fuzz/crash-...
+#   make fuzz-libfuzzer  build only: $(BUILD)/fuzz-clang/vmfuzz-libfuzzer
+#
+# Variables: FUZZ_OPS_SOFT, FUZZ_OPS_HOST (ops for fuzz-check: about 20 s
+# each on a 2-core machine), FUZZ_SEED (empty: a fresh seed, printed),
+# FUZZ_SECONDS (60), FUZZ_ENGINE (soft or host, for `make fuzz`),
+# FUZZ_ARGS (more libFuzzer flags), FUZZ_VM_DEBUG (VM_DEBUG of the
+# libFuzzer build's library, 1), FUZZ_CC (clang).
+#
+# Under another BUILD with sanitizer flags (EXTRA_CFLAGS, EXTRA_LDFLAGS)
+# vmfuzz is built with them too, against that build's library.
+
+FUZZ_OPS_SOFT ?= 160000
+FUZZ_OPS_HOST ?= 45000
+FUZZ_SEED     ?=
+FUZZ_SECONDS  ?= 60
+FUZZ_ENGINE   ?= soft
+FUZZ_ARGS     ?=
+FUZZ_VM_DEBUG ?= 1
+FUZZ_CC       ?= clang
+
+FUZZ_DRIVER_SRC := fuzz/driver.c fuzz/model.c
+FUZZ_DRIVER_OBJ := $(FUZZ_DRIVER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/fuzz/standalone.o
+FUZZ_HDRS       := $(wildcard fuzz/*.h) $(HEADERS) src/core/pgtable.h
+VMFUZZ          := $(BUILD)/fuzz/vmfuzz
+
+.PHONY: fuzz-driver fuzz-check fuzz-regress fuzz fuzz-libfuzzer
+
+fuzz-driver: $(VMFUZZ)
+
+$(BUILD)/obj/fuzz/%.o: fuzz/%.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -Isrc/core -Ifuzz -c $< -o $@
+
+$(VMFUZZ): $(FUZZ_DRIVER_OBJ) $(BUILD)/libvmalloc.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(FUZZ_DRIVER_OBJ) $(BUILD)/libvmalloc.a $(LDLIBS)
+
+fuzz-check: $(VMFUZZ)
+	$(VMFUZZ) --engine soft --ops $(FUZZ_OPS_SOFT) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	$(VMFUZZ) --engine host --ops $(FUZZ_OPS_HOST) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	@$(MAKE) -s --no-print-directory fuzz-regress
+
+FUZZ_REGRESS := $(sort $(wildcard fuzz/regress/*.bin))
+
+# Each case in its own process, so one failure hides no other.
+fuzz-regress: $(VMFUZZ)
+	@failed=0; \
+	for f in $(FUZZ_REGRESS); do \
+	  for e in soft host; do \
+	    if ! $(VMFUZZ) --engine $$e --replay $$f >/dev/null 2>$(BUILD)/fuzz/regress.err; then \
+	      echo "fuzz-regress: FAIL $$f on the $$e engine:"; \
+	      grep -E "DIVERGENCE|CRASH|HANG|call:|problem:|ERROR" $(BUILD)/fuzz/regress.err | sed 's/^/    /'; \
+	      failed=$$((failed + 1)); \
+	    fi; \
+	  done; \
+	done; \
+	echo "fuzz-regress: $(words $(FUZZ_REGRESS)) cases on the soft and host engines, $$failed failed"; \
+	[ $$failed -eq 0 ]
+
+# libFuzzer: the library's own sources, compiled again with clang and
+# coverage + sanitizers, into $(BUILD)/fuzz-clang/.
+FUZZ_CLANG_DIR    := $(BUILD)/fuzz-clang
+FUZZ_SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                     -fno-omit-frame-pointer
+FUZZ_CLANG_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -DVM_DEBUG=$(FUZZ_VM_DEBUG) \
+                     -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_CLANG_OBJ    := $(CORE_SRC:%.c=$(FUZZ_CLANG_DIR)/%.o) \
+                     $(HOSTED_SRC:%.c=$(FUZZ_CLANG_DIR)/%.o) \
+                     $(patsubst %.c,$(FUZZ_CLANG_DIR)/%.o,$(FUZZ_DRIVER_SRC) fuzz/libfuzzer_main.c)
+FUZZ_BIN          := $(FUZZ_CLANG_DIR)/vmfuzz-libfuzzer
+
+fuzz-libfuzzer: $(FUZZ_BIN)
+
+$(FUZZ_CLANG_DIR)/src/core/%.o: src/core/%.c $(wildcard src/core/*.h) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CLANG_CFLAGS) -ffreestanding -c $< -o $@
+
+$(FUZZ_CLANG_DIR)/src/%.o: src/%.c $(wildcard src/*/*.h) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CLANG_CFLAGS) -c $< -o $@
+
+$(FUZZ_CLANG_DIR)/fuzz/%.o: fuzz/%.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CLANG_CFLAGS) -Isrc/core -Ifuzz -c $< -o $@
+
+$(FUZZ_BIN): $(FUZZ_CLANG_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $(FUZZ_CLANG_OBJ) $(LDLIBS)
+
+# -artifact_prefix: crashes land next to the seeds (ignored by git);
+# -max_len: inputs of up to 4 KiB are a few hundred calls.
+fuzz: $(FUZZ_BIN)
+	@mkdir -p fuzz/corpus
+	FUZZ_ENGINE=$(FUZZ_ENGINE) $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=4096 -timeout=20 -print_final_stats=1 -artifact_prefix=fuzz/ \
+	  $(FUZZ_ARGS) fuzz/corpus fuzz/seeds
