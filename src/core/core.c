@@ -13,7 +13,7 @@
 const struct vm_platform *vm_plat;
 struct vm_counters vm_count;
 
-static int core_ready;			/* 1 once init succeeded */
+int vm_core_ready;			/* 1 once init succeeded */
 static vmalloc_log_fn log_hook;		/* vmalloc_set_log_hook() */
 
 /* ------------------------------------------------------------------ */
@@ -202,13 +202,11 @@ static const char *platform_problem(const struct vm_platform *p)
 
 bool vmalloc_core_ready(void)
 {
-	return __atomic_load_n(&core_ready, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&vm_core_ready, __ATOMIC_ACQUIRE);
 }
 
-bool vm_ensure_ready(void)
+bool vm_ensure_ready_slow(void)
 {
-	if (likely(vmalloc_core_ready()))
-		return true;
 	return vm_platform_autoinit() == 0 && vmalloc_core_ready();
 }
 
@@ -254,7 +252,7 @@ int vmalloc_core_init(const struct vm_platform *plat,
 	err = va_init(lazy, !(tun && tun->no_fast_path));
 	if (err)
 		goto out_pt;
-	__atomic_store_n(&core_ready, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm_core_ready, 1, __ATOMIC_RELEASE);
 	return 0;
 
 out_pt:
@@ -277,7 +275,7 @@ long vmalloc_core_exit(void)
 		return 0;
 	left = vm_areas_exit();
 	va_purge(true);
-	__atomic_store_n(&core_ready, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm_core_ready, 0, __ATOMIC_RELEASE);
 	va_exit();
 	pt_exit();
 	pa_exit();
@@ -288,7 +286,7 @@ long vmalloc_core_exit(void)
 
 void vmalloc_core_forget(void)
 {
-	__atomic_store_n(&core_ready, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm_core_ready, 0, __ATOMIC_RELEASE);
 	vm_plat = NULL;
 }
 

@@ -174,8 +174,18 @@ struct vm_counters {
 };
 extern struct vm_counters vm_count;
 
-/* Make sure the core is up (initialising on first use). */
-bool vm_ensure_ready(void);
+/* 1 once vmalloc_core_init() succeeded (written in core.c only). */
+extern int vm_core_ready;
+bool vm_ensure_ready_slow(void);
+
+/* Make sure the core is up (initialising on first use). Inline: every
+ * public call starts here. */
+static inline bool vm_ensure_ready(void)
+{
+	if (likely(__atomic_load_n(&vm_core_ready, __ATOMIC_ACQUIRE)))
+		return true;
+	return vm_ensure_ready_slow();
+}
 
 /* Fault injection (fault.c). */
 void vm_fault_reset(void);

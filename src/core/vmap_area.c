@@ -511,12 +511,11 @@ struct vm_struct *va_get(const struct va_request *rq, int *err)
 	struct vm_struct *vm;
 	struct vm_desc *d;
 
-	if (vb_wants(rq)) {
-		vm = vb_get(rq, err);
+	vm = vb_get(rq, err);
+	if (vm || *err != -VM_ENOSPC) {
 		if (VM_DEBUG >= 2)
 			va_check();
-		if (vm || *err != -VM_ENOSPC)
-			return vm;
+		return vm;
 	}
 	busy = tree_get(rq->size, rq->align, rq->vstart, rq->vend, true, err);
 	if (!busy)

@@ -353,7 +353,7 @@ static struct vm_block *new_block(unsigned int cls, unsigned int cpu, int *err)
 	return b;
 }
 
-bool vb_wants(const struct va_request *rq)
+static inline bool vb_wants(const struct va_request *rq)
 {
 	unsigned long pages = rq->size >> PAGE_SHIFT;
 
@@ -366,12 +366,18 @@ bool vb_wants(const struct va_request *rq)
 struct vm_struct *vb_get(const struct va_request *rq, int *err)
 {
 	unsigned int cls = (unsigned int)(rq->size >> PAGE_SHIFT) - 2;
-	unsigned int cpu = vm_this_cpu();
-	struct vb_cpu *pc = &vb.cpus[cpu];
+	unsigned int cpu;
+	struct vb_cpu *pc;
 	struct vm_block *b;
 	struct vm_desc *d;
 	int i;
 
+	if (!vb_wants(rq)) {
+		*err = -VM_ENOSPC;
+		return NULL;
+	}
+	cpu = vm_this_cpu();
+	pc = &vb.cpus[cpu];
 	vm_lock(&pc->lock);
 	for (;;) {
 		if (!pc->stock && !stock_refill_locked(pc)) {

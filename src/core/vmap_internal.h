@@ -66,10 +66,12 @@ bool va_lazy_add(long pages);
 
 int vb_init(bool enabled, unsigned long lazy_max);
 void vb_exit(void);
-/* Does the fast path serve this request? */
-bool vb_wants(const struct va_request *rq);
-/* Serve it. Return the descriptor, or NULL with *err (-ENOSPC: no room
- * for a new block, the caller falls back to the trees). */
+/*
+ * Serve @rq from the fast path. Return the descriptor, or NULL with *err:
+ * -ENOSPC when the fast path does not take this request (not 1-4 pages
+ * at page alignment over the whole range, or the path is off) or has no
+ * room for a new block; the caller then goes to the trees.
+ */
 struct vm_struct *vb_get(const struct va_request *rq, int *err);
 /*
  * va_take() for an address inside a block: Return true when @addr lies in
