@@ -98,21 +98,32 @@ static bool good_align(unsigned long *align)
 	return true;
 }
 
-struct seed_area *seed_list_alloc(struct seed_list *sl, unsigned long size,
-				  unsigned long align, unsigned long flags)
+/* A descriptor for an area of @total bytes at *@align, or NULL. */
+static struct seed_area *new_area(unsigned long total, unsigned long *align)
 {
-	struct seed_area *a, *cur, **link;
-	unsigned long total = total_size(size), addr;
+	struct seed_area *a;
 
-	if (!total || !good_align(&align))
+	if (!total || !good_align(align))
 		return NULL;
-	/* The descriptor is allocated before the lock, as the seed does. */
 	a = malloc(sizeof(*a));
 	if (!a)
 		return NULL;
 	a->pages = NULL;
 	a->nr_pages = 0;
 	a->phys_addr = 0;
+	return a;
+}
+
+struct seed_area *seed_list_alloc(struct seed_list *sl, unsigned long size,
+				  unsigned long align, unsigned long flags)
+{
+	struct seed_area *a, *cur, **link;
+	unsigned long total = total_size(size), addr;
+
+	/* The descriptor is allocated before the lock, as the seed does. */
+	a = new_area(total, &align);
+	if (!a)
+		return NULL;
 
 	pthread_mutex_lock(&sl->lock);
 	if (!align_up(sl->start, align, &addr))
@@ -158,14 +169,10 @@ struct seed_area *seed_list_push(struct seed_list *sl, unsigned long size,
 	struct seed_area *a, *tail;
 	unsigned long total = total_size(size), addr;
 
-	if (!total || !good_align(&align))
-		return NULL;
-	a = malloc(sizeof(*a));
+	/* The descriptor is allocated before the lock, as the seed does. */
+	a = new_area(total, &align);
 	if (!a)
 		return NULL;
-	a->pages = NULL;
-	a->nr_pages = 0;
-	a->phys_addr = 0;
 
 	pthread_mutex_lock(&sl->lock);
 	tail = sl->tail_hint;

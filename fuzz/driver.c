@@ -1570,6 +1570,20 @@ static int pick_block(void)
 	return -1;
 }
 
+/* Give the driver's block @b back to the page allocator and the model. */
+static void block_free(unsigned int b)
+{
+	unsigned long j;
+
+	what("__free_pages(pfn 0x%lx, order %u)", pfn_of(M.blocks[b].head),
+	     M.blocks[b].order);
+	__free_pages(M.blocks[b].head, M.blocks[b].order);
+	for (j = 0; j < (1UL << M.blocks[b].order); j++)
+		model_frame_del(&M, pfn_to_page(pfn_of(M.blocks[b].head) + j));
+	M.blocks[b].used = false;
+	M.nr_blocks--;
+}
+
 static void op_page_alloc(void)
 {
 	unsigned int order = below(8) < 6 ? 0 : 1 + (unsigned int)below(2);
@@ -1667,13 +1681,7 @@ static void op_pages(void)
 			what("(block %d is mapped: no free)", b);
 			return;
 		}
-		what("__free_pages(pfn 0x%lx, order %u)", pfn_of(M.blocks[b].head),
-		     M.blocks[b].order);
-		__free_pages(M.blocks[b].head, M.blocks[b].order);
-		for (j = 0; j < (1UL << M.blocks[b].order); j++)
-			model_frame_del(&M, pfn_to_page(pfn_of(M.blocks[b].head) + j));
-		M.blocks[b].used = false;
-		M.nr_blocks--;
+		block_free((unsigned int)b);
 		snap();
 		check_counts(CHANGED);
 		return;
@@ -2618,19 +2626,9 @@ static void teardown(void)
 		free_vm_area(M.removed[0].vm);
 		M.removed[0] = M.removed[--M.nr_removed];
 	}
-	for (k = 0; k < MODEL_MAX_BLOCKS; k++) {
-		unsigned long j;
-
-		if (!M.blocks[k].used)
-			continue;
-		what("teardown: __free_pages(pfn 0x%lx, %u)", pfn_of(M.blocks[k].head),
-		     M.blocks[k].order);
-		__free_pages(M.blocks[k].head, M.blocks[k].order);
-		for (j = 0; j < (1UL << M.blocks[k].order); j++)
-			model_frame_del(&M, pfn_to_page(pfn_of(M.blocks[k].head) + j));
-		M.blocks[k].used = false;
-	}
-	M.nr_blocks = 0;
+	for (k = 0; k < MODEL_MAX_BLOCKS; k++)
+		if (M.blocks[k].used)
+			block_free(k);
 	op_vm_unmap_aliases();
 	what("teardown: everything back as it started");
 	EXPECT(cur.areas == 0 && cur.vmap_areas == 0 && cur.lazy_pages == 0,
