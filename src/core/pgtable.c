@@ -181,8 +181,13 @@ static int leaf_set(struct pt_walk *w, uint64_t *ptes, unsigned int first,
 		uint64_t pfn = pa_page_pfn(*w->pages++);
 
 		VM_WARN_ON(__atomic_load_n(&ptes[i], __ATOMIC_RELAXED) != 0);
+		/*
+		 * Release: whatever was written to the frame before it was
+		 * mapped (zeroing, a vmap caller's data) is visible to a
+		 * lock-free reader that finds this entry (pt_lookup).
+		 */
 		__atomic_store_n(&ptes[i], (pfn << PAGE_SHIFT) | w->prot,
-				 __ATOMIC_RELAXED);
+				 __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -290,7 +295,8 @@ uint64_t pt_lookup(unsigned long addr)
 		if (!t)
 			return 0;
 	}
-	return __atomic_load_n(&t[entry_index(addr, 0)], __ATOMIC_RELAXED);
+	/* Acquire: pairs with leaf_set(); the frame's contents are ready. */
+	return __atomic_load_n(&t[entry_index(addr, 0)], __ATOMIC_ACQUIRE);
 }
 
 /* ------------------------------------------------------------------ */
