@@ -602,6 +602,76 @@ TEST(free_vm_area_of_a_stranger_warns)
 	ASSERT_EQ(vt_warnings(), w0 + 1);
 }
 
+TEST(vmalloc_area_gives_an_area_from_get_vm_area_its_frames)
+{
+	struct vm_struct *a, *b, fake;
+	struct vt_snap s0;
+	char buf[5 * PAGE_SIZE], info[4096];
+	void *p, *addr;
+	unsigned long w0, i;
+
+	vt_init(16, 2);
+	s0 = vt_snap();
+	a = get_vm_area(5 * PAGE_SIZE, VM_ALLOC);
+	ASSERT_NONNULL(a);
+	p = __vmalloc_area(a, GFP_KERNEL | __GFP_ZERO, PAGE_KERNEL);
+	ASSERT_TRUE(p == a->addr);
+	ASSERT_EQ(a->nr_pages, 5);
+	ASSERT_NONNULL(a->pages);
+	for (i = 0; i < 5; i++)
+		ASSERT_TRUE(vmalloc_to_page((char *)p + i * PAGE_SIZE) == a->pages[i]);
+	ASSERT_NULL(vmalloc_to_page((char *)p + 5 * PAGE_SIZE));	/* guard */
+	memset(buf, 0x5a, sizeof(buf));
+	ASSERT_EQ(vread(buf, p, sizeof(buf)), (long)sizeof(buf));
+	for (i = 0; i < sizeof(buf); i++)
+		ASSERT_EQ(buf[i], 0);
+	memset(buf, 0x3c, sizeof(buf));
+	ASSERT_EQ(vwrite(buf, p, sizeof(buf)), (long)sizeof(buf));
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(vread(buf, p, sizeof(buf)), (long)sizeof(buf));
+	ASSERT_EQ(buf[0], 0x3c);
+	ASSERT_EQ(buf[sizeof(buf) - 1], 0x3c);
+	ASSERT_GT(vmallocinfo(info, sizeof(info)), 0);
+	ASSERT_NONNULL(strstr(info, "pages=5"));
+
+	/* Refused, warned about, and left as they were. */
+	w0 = vt_warnings();
+	ASSERT_NULL(__vmalloc_area(a, GFP_KERNEL, PAGE_KERNEL));	/* mapped */
+	ASSERT_TRUE(vmalloc_to_page(p) == a->pages[0]);
+	b = get_vm_area(2 * PAGE_SIZE, VM_MAP);
+	ASSERT_NONNULL(b);
+	ASSERT_NULL(__vmalloc_area(b, GFP_KERNEL, PAGE_KERNEL));	/* not VM_ALLOC */
+	memset(&fake, 0, sizeof(fake));
+	ASSERT_NULL(__vmalloc_area(&fake, GFP_KERNEL, PAGE_KERNEL));
+	ASSERT_EQ(vt_warnings(), w0 + 3);
+	free_vm_area(b);
+	ASSERT_NULL(__vmalloc_area(NULL, GFP_KERNEL, PAGE_KERNEL));
+	b = get_vm_area(2 * PAGE_SIZE, VM_ALLOC);
+	ASSERT_NONNULL(b);
+	ASSERT_NULL(__vmalloc_area(b, GFP_KERNEL, __pgprot(0)));
+	ASSERT_NULL(__vmalloc_area_node(b, GFP_KERNEL, PAGE_KERNEL, 2));
+	ASSERT_TRUE(find_vm_area(b->addr) == b);
+	ASSERT_EQ(vt_warnings(), w0 + 3);	/* log lines only */
+
+	/* On a node: its frames come from there; vfree takes everything. */
+	p = __vmalloc_area_node(b, GFP_KERNEL, PAGE_KERNEL, 1);
+	ASSERT_TRUE(p == b->addr);
+	ASSERT_EQ(page_to_nid(b->pages[0]), 1);
+	ASSERT_EQ(page_to_nid(b->pages[1]), 1);
+	vfree(p);
+	vfree(a->addr);
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+
+	/* A failure frees the area, as in the seed. */
+	a = get_vm_area((num_physpages_total() + 1) * PAGE_SIZE, VM_ALLOC);
+	ASSERT_NONNULL(a);
+	addr = a->addr;
+	ASSERT_NULL(__vmalloc_area(a, GFP_KERNEL | __GFP_NOWARN, PAGE_KERNEL));
+	ASSERT_NULL(find_vm_area(addr));
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+}
+
 TEST(map_vm_area_maps_all_or_nothing_and_advances_the_cursor)
 {
 	struct page *pg[3], *bad[3];

@@ -44,6 +44,14 @@ static bool do___vmalloc(void)
 	return (res = __vmalloc(20 * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO,
 				PAGE_KERNEL_RO)) != NULL;
 }
+/* get_vm_area + __vmalloc_area: a failure of the second frees the area. */
+static bool do_vmalloc_area(void)
+{
+	struct vm_struct *a = get_vm_area(600 * PAGE_SIZE, VM_ALLOC);
+
+	return a && (res = __vmalloc_area_node(a, GFP_KERNEL, PAGE_KERNEL, 1)) != NULL;
+}
+
 static bool do_node_range(void)
 {
 	return (res = __vmalloc_node_range(3 * PAGE_SIZE, 16 * PAGE_SIZE,
@@ -207,6 +215,7 @@ static const struct op ops[] = {
 	{ "vmalloc_32_user", do_vmalloc_32_user, undo_vfree, NULL, NULL },
 	{ "__vmalloc(RO, zero)", do___vmalloc, undo_vfree, NULL, NULL },
 	{ "__vmalloc_node_range", do_node_range, undo_vfree, NULL, NULL },
+	{ "__vmalloc_area_node", do_vmalloc_area, undo_vfree, NULL, NULL },
 	{ "vmap(64 pages)", do_vmap, undo_vunmap, hold_pages, release_pages },
 	{ "vmap(1 page)", do_vmap_1, undo_vunmap, hold_pages, release_pages },
 	{ "get_vm_area", do_get_vm_area, undo_free_vm_area, NULL, NULL },

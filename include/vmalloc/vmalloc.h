@@ -157,6 +157,9 @@ void *vmalloc_exec(unsigned long size);
 void *vmalloc_32(unsigned long size);
 void *vmalloc_32_user(unsigned long size);
 void *__vmalloc(unsigned long size, gfp_t gfp_mask, pgprot_t prot);
+void *__vmalloc_area(struct vm_struct *area, gfp_t gfp_mask, pgprot_t prot);
+void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
+			  pgprot_t prot, int node);
 void vfree(void *addr);
 
 void *vmap(struct page **pages, unsigned int count,

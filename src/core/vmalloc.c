@@ -139,6 +139,7 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			   unsigned long start, unsigned long end, gfp_t gfp,
 			   pgprot_t prot, unsigned long vm_flags, int node,
 			   const void *caller, struct pt_fresh *fresh);
+static bool live_area_locked(const struct vm_struct *vm);
 
 /* Is the page array of an @nr-page area vmalloc()ed itself? */
 static bool vpages_needed(unsigned long nr)
@@ -148,13 +149,14 @@ static bool vpages_needed(unsigned long nr)
 }
 
 /*
- * Give live area @area its frames and map them. On failure everything
- * this function did is undone; the caller still owns the (unmapped) area
- * and the tables in @fresh, which also holds the tables a vmalloc()ed
- * page array added.
+ * Give live area @area its frames and map them; *@out is the page array,
+ * which the caller stores in the area (how depends on who can see it). On
+ * failure everything this function did is undone; the caller still owns
+ * the (unmapped) area and the tables in @fresh, which also holds the
+ * tables a vmalloc()ed page array added.
  */
 static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
-			 int node, struct pt_fresh *fresh)
+			 int node, struct pt_fresh *fresh, struct page ***out)
 {
 	unsigned long nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
 	unsigned long array_size = nr * sizeof(struct page *);
@@ -185,8 +187,7 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 		free_page_array(pages, nr, area->flags);
 		return err;
 	}
-	area->pages = pages;
-	area->nr_pages = (unsigned int)nr;
+	*out = pages;
 	return 0;
 }
 
@@ -236,6 +237,7 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 {
 	unsigned long real = PAGE_ALIGN(size);
 	struct vm_struct *area;
+	struct page **pages;
 	int err;
 
 	if (!vm_ensure_ready() || !size)
@@ -266,9 +268,14 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			caller, true);
 	if (!area)
 		return NULL;
-	err = populate_area(area, gfp_mask, prot, node, fresh);
-	if (!err)
+	err = populate_area(area, gfp_mask, prot, node, fresh, &pages);
+	if (!err) {
+		/* Unseen until va_ready(): plain stores. */
+		area->pages = pages;
+		area->nr_pages = (unsigned int)((area->size - PAGE_SIZE) >>
+						PAGE_SHIFT);
 		va_ready(area);
+	}
 	if (err) {
 		abort_area(area, fresh);
 		if (!(gfp_mask & __GFP_NOWARN))
@@ -278,6 +285,84 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		return NULL;
 	}
 	return area->addr;
+}
+
+/**
+ * __vmalloc_area_node - give an area from get_vm_area() frames and map them
+ * @area: a live VM_ALLOC area, never mapped (get_vm_area(size, VM_ALLOC))
+ * @gfp_mask: page allocator flags (__GFP_ZERO, __GFP_DMA32, ...)
+ * @prot: protection of the mapping
+ * @node: NUMA node for the frames, or -1
+ *
+ * The second half of vmalloc, for a caller that reserved the address
+ * space itself. Afterwards the area is an ordinary vmalloc area: vfree()
+ * frees it, frames and all. The page array comes from the metadata
+ * allocator whatever its size (the area's flags were fixed when it was
+ * created, so it cannot become VM_VPAGES).
+ *
+ * Return: area->addr; or NULL, and then, as in the seed, @area itself is
+ * gone (freed, its descriptor too). An @area that is not a live, unmapped
+ * VM_ALLOC area of this library is refused with a warning, a bad @prot or
+ * @node with a log line, and @area is left as it was.
+ * Context: may sleep; the caller must not map or free @area meanwhile.
+ */
+void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
+			  pgprot_t prot, int node)
+{
+	struct pt_fresh fresh = PT_FRESH_INIT;
+	struct page **pages;
+	unsigned long nr;
+	bool usable;
+	int err;
+
+	if (!area || !vm_ensure_ready())
+		return NULL;
+	if (!prot_ok(prot) || node < -1 || node >= (int)pa_nr_nodes()) {
+		vm_log(VM_LOG_WARNING,
+		       "__vmalloc_area: bad protection 0x%llx or node %d",
+		       (unsigned long long)pgprot_val(prot), node);
+		return NULL;
+	}
+	va_lock();
+	usable = live_area_locked(area) && (area->flags & VM_ALLOC) &&
+		 !(area->flags & VM_IOREMAP) && !area->pages &&
+		 !(va_flags(area) & VMD_MAPPED);
+	va_unlock();
+	if (!usable) {
+		vm_warn("__vmalloc_area: %p is not an unmapped VM_ALLOC area",
+			(void *)area);
+		return NULL;
+	}
+	nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
+	err = nr > pa_nr_frames() || nr > UINT_MAX ? -VM_ENOMEM :
+	      populate_area(area, gfp_mask, prot, node, &fresh, &pages);
+	if (err) {
+		abort_area(area, &fresh);
+		if (!(gfp_mask & __GFP_NOWARN))
+			vm_log(VM_LOG_WARNING,
+			       "__vmalloc_area: allocation failure: %lu pages (%d)",
+			       nr, err);
+		return NULL;
+	}
+	/* Walkers (vmallocinfo) read these under the area lock. */
+	va_lock();
+	area->pages = pages;
+	area->nr_pages = (unsigned int)nr;
+	va_unlock();
+	return area->addr;
+}
+
+/**
+ * __vmalloc_area - __vmalloc_area_node() on any node
+ * @area: a live VM_ALLOC area, never mapped
+ * @gfp_mask: page allocator flags
+ * @prot: protection of the mapping
+ *
+ * Return: as __vmalloc_area_node().
+ */
+void *__vmalloc_area(struct vm_struct *area, gfp_t gfp_mask, pgprot_t prot)
+{
+	return __vmalloc_area_node(area, gfp_mask, prot, -1);
 }
 
 static void *vmalloc_common(unsigned long size, gfp_t gfp, pgprot_t prot,
