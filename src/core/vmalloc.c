@@ -32,6 +32,22 @@ static bool prot_ok(pgprot_t prot)
 	return (v & _PAGE_PRESENT) && !(v & ~PT_PROT_MASK);
 }
 
+/* A protection and node for new frames: false, with a log line, if bad. */
+static bool prot_node_ok(const char *who, pgprot_t prot, int node)
+{
+	if (prot_ok(prot) && node >= -1 && node < (int)pa_nr_nodes())
+		return true;
+	vm_log(VM_LOG_WARNING, "%s: bad protection 0x%llx or node %d", who,
+	       (unsigned long long)pgprot_val(prot), node);
+	return false;
+}
+
+/* Pages of data in @vm: its size without the guard page. */
+static inline unsigned long area_pages(const struct vm_struct *vm)
+{
+	return (vm->size - PAGE_SIZE) >> PAGE_SHIFT;
+}
+
 /*
  * get_area - reserve [addr, addr + PAGE_ALIGN(size) + guard) inside
  * [start, end) clipped to the managed range, aligned to @align (a power of
@@ -158,7 +174,7 @@ static bool vpages_needed(unsigned long nr)
 static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 			 int node, struct pt_fresh *fresh, struct page ***out)
 {
-	unsigned long nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
+	unsigned long nr = area_pages(area);
 	unsigned long array_size = nr * sizeof(struct page *);
 	struct page **pages;
 	int err;
@@ -250,12 +266,8 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			       size, pa_nr_frames());
 		return NULL;
 	}
-	if (!prot_ok(prot) || node < -1 || node >= (int)pa_nr_nodes()) {
-		vm_log(VM_LOG_WARNING,
-		       "vmalloc: bad protection 0x%llx or node %d",
-		       (unsigned long long)pgprot_val(prot), node);
+	if (!prot_node_ok("vmalloc", prot, node))
 		return NULL;
-	}
 	if (vm_flags & ~VM_PUBLIC_FLAGS) {	/* VM_VPAGES is ours to set */
 		vm_log(VM_LOG_WARNING, "vmalloc: unknown area flags 0x%lx",
 		       vm_flags & ~VM_PUBLIC_FLAGS);
@@ -272,8 +284,7 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 	if (!err) {
 		/* Unseen until va_ready(): plain stores. */
 		area->pages = pages;
-		area->nr_pages = (unsigned int)((area->size - PAGE_SIZE) >>
-						PAGE_SHIFT);
+		area->nr_pages = (unsigned int)area_pages(area);
 		va_ready(area);
 	}
 	if (err) {
@@ -317,12 +328,8 @@ void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
 
 	if (!area || !vm_ensure_ready())
 		return NULL;
-	if (!prot_ok(prot) || node < -1 || node >= (int)pa_nr_nodes()) {
-		vm_log(VM_LOG_WARNING,
-		       "__vmalloc_area: bad protection 0x%llx or node %d",
-		       (unsigned long long)pgprot_val(prot), node);
+	if (!prot_node_ok("__vmalloc_area", prot, node))
 		return NULL;
-	}
 	va_lock();
 	usable = live_area_locked(area) && (area->flags & VM_ALLOC) &&
 		 !(area->flags & VM_IOREMAP) && !area->pages &&
@@ -333,7 +340,7 @@ void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
 			(void *)area);
 		return NULL;
 	}
-	nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
+	nr = area_pages(area);
 	err = nr > pa_nr_frames() || nr > UINT_MAX ? -VM_ENOMEM :
 	      populate_area(area, gfp_mask, prot, node, &fresh, &pages);
 	if (err) {
@@ -818,7 +825,7 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 		       (void *)area);
 		return -VM_EINVAL;
 	}
-	nr = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
+	nr = area_pages(area);
 	start = (unsigned long)area->addr;
 	for (i = 0; i < nr; i++) {
 		struct page *p = (*pages)[i];
