@@ -281,6 +281,8 @@ bool vm_fault_should_fail(unsigned int site);
  */
 size_t vm_vsnprintf(char *buf, size_t len, const char *fmt,
 		    __builtin_va_list ap);
+size_t vm_snprintf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #ifdef __cplusplus
 }

@@ -159,9 +159,7 @@ void vm_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 		__c;							\
 	})
 
-/* vm_vsnprintf (platform.h) behind vm_log and vmallocinfo, and: */
-size_t vm_snprintf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* vm_vsnprintf and vm_snprintf (platform.h): behind vm_log and vmallocinfo. */
 
 /* ------------------------------------------------------------------ */
 /* Core-wide state and counters                                        */

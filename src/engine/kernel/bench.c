@@ -271,10 +271,10 @@ void bench_print_table(void)
 		char fails[24];
 
 		if (r->expected_fails)
-			ksnprintf(fails, sizeof(fails), "%lu/%lu", r->fails,
+			vm_snprintf(fails, sizeof(fails), "%lu/%lu", r->fails,
 				  r->expected_fails);
 		else
-			ksnprintf(fails, sizeof(fails), "%lu", r->fails);
+			vm_snprintf(fails, sizeof(fails), "%lu", r->fails);
 		kprintf("# %-18s %7lu %6s %6lu.%03lu %12lu %8lu.%lu\n", r->name,
 			r->loops, fails, (unsigned long)(us / 1000),
 			(unsigned long)(us % 1000),

@@ -58,7 +58,7 @@ void kprintf(const char *fmt, ...)
 	size_t n;
 
 	__builtin_va_start(ap, fmt);
-	n = kvsnprintf(line, sizeof(line), fmt, ap);
+	n = vm_vsnprintf(line, sizeof(line), fmt, ap);
 	__builtin_va_end(ap);
 	console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
 }
@@ -91,7 +91,7 @@ void kpanic(const char *fmt, ...)
 
 	irq_save();
 	__builtin_va_start(ap, fmt);
-	kvsnprintf(line, sizeof(line), fmt, ap);
+	vm_vsnprintf(line, sizeof(line), fmt, ap);
 	__builtin_va_end(ap);
 	kprintf("# PANIC: %s\nBail out! kernel panic\n", line);
 	kexit(KEXIT_PANIC);

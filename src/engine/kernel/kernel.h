@@ -31,10 +31,6 @@
 void console_init(void);
 void console_write(const char *s, size_t n);	/* '\n' becomes "\r\n" */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-size_t kvsnprintf(char *buf, size_t len, const char *fmt,
-		  __builtin_va_list ap);
-size_t ksnprintf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 __attribute__((noreturn)) void kexit(unsigned int code);
 __attribute__((noreturn, format(printf, 1, 2)))
 void kpanic(const char *fmt, ...);

@@ -56,7 +56,7 @@ bool kt_check(struct kt *t, bool ok, const char *file, int line,
 		return true;
 	if (t->failures++ < KT_MAX_REPORTS) {
 		__builtin_va_start(ap, fmt);
-		kvsnprintf(msg, sizeof(msg), fmt, ap);
+		vm_vsnprintf(msg, sizeof(msg), fmt, ap);
 		__builtin_va_end(ap);
 		kprintf("# %s: FAIL at %s:%d: %s: %s\n", t->name, file, line,
 			expr, msg);
@@ -72,7 +72,7 @@ void kt_note(struct kt *t, const char *fmt, ...)
 	__builtin_va_list ap;
 
 	__builtin_va_start(ap, fmt);
-	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	vm_vsnprintf(msg, sizeof(msg), fmt, ap);
 	__builtin_va_end(ap);
 	kprintf("# %s: %s\n", t->name, msg);
 }

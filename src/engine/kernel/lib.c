@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The little C library a freestanding kernel must bring: the memory
- * functions the compiler (and the libvmalloc core) may call, and a small
- * printf-style formatter.
+ * functions the compiler (and the libvmalloc core) may call. Formatting
+ * is the core's own (vm_vsnprintf, platform.h).
  *
  * memset/memcpy use the string instructions. Written as C loops, gcc
  * would recognise them at -O2 and turn them back into calls to memset and
@@ -66,37 +66,5 @@ size_t kstrlen(const char *s)
 
 	while (s[n])
 		n++;
-	return n;
-}
-
-/* ------------------------------------------------------------------ */
-/* Formatting                                                          */
-/* ------------------------------------------------------------------ */
-
-/**
- * kvsnprintf - format into a buffer, like vsnprintf()
- * @buf: destination (may be NULL when @len is 0)
- * @len: its size, NUL included
- * @fmt: what the core's formatter takes: %% %c %s %d %i %u %x %p with the
- *	 flags '-' and '0', a width, and the length modifiers l, ll, z
- * @ap: the arguments
- *
- * The core's own formatter serves the kernel too (one formatter, two
- * users). Return: the length the whole output needs, excluding the NUL.
- */
-size_t kvsnprintf(char *buf, size_t len, const char *fmt,
-		  __builtin_va_list ap)
-{
-	return vm_vsnprintf(buf, len, fmt, ap);
-}
-
-size_t ksnprintf(char *buf, size_t len, const char *fmt, ...)
-{
-	__builtin_va_list ap;
-	size_t n;
-
-	__builtin_va_start(ap, fmt);
-	n = kvsnprintf(buf, len, fmt, ap);
-	__builtin_va_end(ap);
 	return n;
 }
