@@ -25,12 +25,14 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # function with LD_PRELOAD affects only the program's calls to it.
 CFLAGS    := -std=gnu11 $(OPT) -g -fPIC -fno-semantic-interposition $(WARN) \
              -Iinclude -DVM_DEBUG=$(VM_DEBUG) $(EXTRA_CFLAGS)
-# The core is freestanding: no libc headers, no libc calls.
-CORE_CFLAGS := $(CFLAGS) -ffreestanding
+# The core is freestanding: no libc headers, no libc calls. Its files
+# include each other by layer: "page/page_alloc.h".
+CORE_CFLAGS := $(CFLAGS) -Isrc/core -ffreestanding
 LDLIBS    := -lpthread -ldl
 LDFLAGS   := $(EXTRA_LDFLAGS)
 
-CORE_SRC   := $(wildcard src/core/*.c)
+CORE_SRC   := $(wildcard src/core/*/*.c)
+CORE_HDR   := $(wildcard src/core/*/*.h)
 HOSTED_SRC := $(wildcard src/hosted/*.c) src/engine/soft/soft.c src/engine/host/host.c
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
@@ -45,7 +47,7 @@ HEADERS    := $(wildcard include/vmalloc/*.h)
 all: lib
 lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so
 
-$(BUILD)/obj/src/core/%.o: src/core/%.c $(wildcard src/core/*.h) $(HEADERS)
+$(BUILD)/obj/src/core/%.o: src/core/%.c $(CORE_HDR) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CORE_CFLAGS) -c $< -o $@
@@ -103,7 +105,7 @@ stress:
 check-freestanding:
 	@rm -rf $(BUILD)/freestanding && mkdir -p $(BUILD)/freestanding
 	@for f in $(CORE_SRC); do \
-	  $(CC) -std=gnu11 -O2 $(WARN) -Iinclude -ffreestanding -nostdlib -fno-pic \
+	  $(CC) -std=gnu11 -O2 $(WARN) -Iinclude -Isrc/core -ffreestanding -nostdlib -fno-pic \
 	    -mno-red-zone -c $$f -o $(BUILD)/freestanding/$$(basename $$f .c).o || exit 1; \
 	done
 	@ld -r -o $(BUILD)/freestanding.o $(BUILD)/freestanding/*.o

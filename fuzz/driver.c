@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "vmalloc/vmalloc.h"
-#include "pgtable.h"		/* pt_lookup, PT_PROT_MASK, PT_ADDR_MASK */
+#include "pgtable/pgtable.h"	/* pt_lookup, PT_PROT_MASK, PT_ADDR_MASK */
 
 #include "driver.h"
 #include "model.h"

@@ -36,7 +36,7 @@ FUZZ_CC       ?= clang
 
 FUZZ_DRIVER_SRC := fuzz/driver.c fuzz/model.c
 FUZZ_DRIVER_OBJ := $(FUZZ_DRIVER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/fuzz/standalone.o
-FUZZ_HDRS       := $(wildcard fuzz/*.h) $(HEADERS) src/core/pgtable.h
+FUZZ_HDRS       := $(wildcard fuzz/*.h) $(HEADERS) src/core/pgtable/pgtable.h
 VMFUZZ          := $(BUILD)/fuzz/vmfuzz
 
 .PHONY: fuzz-driver fuzz-check fuzz-regress fuzz fuzz-libfuzzer
@@ -89,10 +89,10 @@ FUZZ_BIN          := $(FUZZ_CLANG_DIR)/vmfuzz-libfuzzer
 
 fuzz-libfuzzer: $(FUZZ_BIN)
 
-$(FUZZ_CLANG_DIR)/src/core/%.o: src/core/%.c $(wildcard src/core/*.h) $(HEADERS)
+$(FUZZ_CLANG_DIR)/src/core/%.o: src/core/%.c $(CORE_HDR) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
-	$(Q)$(FUZZ_CC) $(FUZZ_CLANG_CFLAGS) -ffreestanding -c $< -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CLANG_CFLAGS) -Isrc/core -ffreestanding -c $< -o $@
 
 $(FUZZ_CLANG_DIR)/src/%.o: src/%.c $(wildcard src/*/*.h) $(HEADERS)
 	@mkdir -p $(dir $@)

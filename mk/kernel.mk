@@ -46,10 +46,10 @@ KERNEL_PASS_STATUS := 33
 
 kernel: $(KERNEL_IMAGE)
 
-$(KERNEL_OUT)/core/%.o: src/core/%.c $(wildcard src/core/*.h) $(HEADERS)
+$(KERNEL_OUT)/core/%.o: src/core/%.c $(CORE_HDR) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  KCC     $<"
-	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -Isrc/core -c $< -o $@
 
 $(KERNEL_OUT)/%.o: $(KERNEL_DIR)/%.c $(wildcard $(KERNEL_DIR)/*.h) $(HEADERS)
 	@mkdir -p $(dir $@)

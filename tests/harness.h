@@ -269,11 +269,33 @@ static inline struct vt_snap vt_snap(void)
 		ASSERT_EQ(__x.host_mappings, __y.host_mappings);	\
 	} while (0)
 
-/* Also the page tables: for failed operations. */
+/* Also the page tables: for calls refused before they map anything. */
 #define ASSERT_SNAP_EXACT(a, b)						\
 	do {								\
 		ASSERT_SNAP_EQ(a, b);					\
 		ASSERT_EQ((a).pt_pages, (b).pt_pages);			\
+	} while (0)
+
+/*
+ * Page tables a mapping of @bytes may install: one table per level for
+ * each span of that level it touches (two more for a start that is not
+ * aligned to the span). A mapping that fails leaves them (they serve the
+ * next mapping there, as in the kernel), and never more than this.
+ */
+static inline unsigned long vt_table_bound(unsigned long bytes)
+{
+	return (bytes >> 21) + 2 + (bytes >> 30) + 2 + (bytes >> 39) + 2;
+}
+
+/* A failed operation that may have mapped up to @bytes: as ASSERT_SNAP_EQ,
+ * and page tables grew by at most what such a mapping installs. */
+#define ASSERT_SNAP_FAILED(a, b, bytes)					\
+	do {								\
+		struct vt_snap __f = (a), __g = (b);			\
+		ASSERT_SNAP_EQ(__f, __g);				\
+		ASSERT_GE(__f.pt_pages, __g.pt_pages);			\
+		ASSERT_LE(__f.pt_pages - __g.pt_pages,			\
+			  vt_table_bound(bytes));			\
 	} while (0)
 
 static inline unsigned long vt_warnings(void)

@@ -5,7 +5,7 @@
  * work on every engine) and, where the engine allows, through the pointer.
  */
 #include "harness.h"
-#include "pgtable.h"
+#include "pgtable/pgtable.h"
 
 static uint64_t pte_of(const void *addr)
 {

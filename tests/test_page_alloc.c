@@ -4,7 +4,7 @@
  * path vmalloc uses, on whichever engine VMALLOC_ENGINE selects.
  */
 #include "harness.h"
-#include "page_alloc.h"
+#include "page/page_alloc.h"
 
 #define PFN_4G	(1UL << (32 - PAGE_SHIFT))
 

@@ -5,7 +5,7 @@
  * matches the oracle's set, and every augmented subtree maximum is exact.
  */
 #include "harness.h"
-#include "rbtree.h"
+#include "lib/rbtree.h"
 
 struct item {
 	struct rb_node rb;

@@ -12,11 +12,16 @@
  *  - Hooks marked OPTIONAL may be NULL; the core then does nothing there.
  *  - "No core calls": the hook must not call any libvmalloc function (the
  *    core may hold its own locks around the call).
- *  - "Locks held: none": the core calls it with none of its data locks
- *    held (at most the purge lock, which only purges take), so the hook
- *    may sleep, take its own locks and make system calls.
- *  - "May be called with core locks held": the hook must not sleep for
- *    long, must not take a lock that is also held around a core call.
+ *  - "Locks held: none": the core calls it with none of its locks held,
+ *    so the hook may sleep, take its own locks, make system calls, and
+ *    call libvmalloc functions (log and symbolize too: a log hook may
+ *    allocate with vmalloc()).
+ *  - "Locks held: the purge lock": as "none", except that the hook must
+ *    not call libvmalloc functions (a call could need a purge, and purges
+ *    wait for each other). Lines it logs are queued until the purge ends.
+ *  - "May be called with core locks held": the hook must be quick, must
+ *    not call any libvmalloc function, and must not take a lock that is
+ *    also held around a call into libvmalloc.
  *
  * Memory layout:
  *  - Physical frames are [base_pfn, base_pfn + nr_frames), 4 KiB each. The
@@ -76,20 +81,25 @@ struct vm_platform {
 	 * grow - frames [pfn, pfn + nr) are about to be used for the first
 	 * time (the pool grows in 4 MiB steps, in pfn order within a zone).
 	 * Return 0, or -ENOMEM when the backing store cannot grow; the core
-	 * then fails the allocation cleanly. OPTIONAL. Locks held: a zone
-	 * lock (so: quick, no core calls).
+	 * then fails the allocation cleanly. OPTIONAL. Locks held: none.
 	 */
 	int (*grow)(void *ctx, unsigned long pfn, unsigned long nr);
 
 	/*
 	 * release - free frames [pfn, pfn + nr) whose contents may be thrown
-	 * away (to give memory back to the OS). OPTIONAL. Locks held: none.
+	 * away (to give memory back to the OS). Return true only when every
+	 * frame of the range now reads as zero (the hole punch or discard
+	 * worked); false when the contents may still be there, and then the
+	 * core zeroes the frames itself before it hands them out for
+	 * __GFP_ZERO. The core trusts nothing else about released frames.
+	 * OPTIONAL. Locks held: none.
 	 */
-	void (*release)(void *ctx, unsigned long pfn, unsigned long nr);
+	bool (*release)(void *ctx, unsigned long pfn, unsigned long nr);
 
 	/*
 	 * frames_zeroed - frames read as zero when grow() first hands them
-	 * over and after release(); __GFP_ZERO then skips the memset.
+	 * over (a fresh file or anonymous memory); __GFP_ZERO then skips the
+	 * memset for them. It says nothing about released frames.
 	 */
 	bool frames_zeroed;
 
@@ -125,7 +135,7 @@ struct vm_platform {
 	 * the last area's data (the guard pages between them included, the
 	 * last one not), so the range starts and ends where sync_map()ed
 	 * runs did. Must not fail (a platform that can fail here logs it).
-	 * OPTIONAL. Locks held: none.
+	 * OPTIONAL. Locks held: none, or the purge lock (lazily freed areas).
 	 */
 	void (*sync_unmap)(void *ctx, unsigned long va, unsigned long len);
 
@@ -136,7 +146,7 @@ struct vm_platform {
 	 * entries too (on x86, toggle CR4.PGE; a CR3 reload keeps them).
 	 * OPTIONAL. The cache hooks may be called with core locks held
 	 * (they are architecture primitives: quick, no core calls); the TLB
-	 * flush with none.
+	 * flush with none, or with the purge lock.
 	 */
 	void (*flush_cache_vmap)(void *ctx, unsigned long start, unsigned long end);
 	void (*flush_cache_vunmap)(void *ctx, unsigned long start, unsigned long end);
@@ -198,15 +208,17 @@ struct vm_platform {
 
 	/*
 	 * log - one complete line, no trailing newline, with a VM_LOG_* level.
-	 * May be called with core locks held; no core calls.
+	 * Locks held: none. Lines logged where the core holds a lock are
+	 * queued and delivered, in order, once it has let go of them.
 	 */
 	void (*log)(void *ctx, int level, const char *line);
 
 	/*
 	 * symbolize - name the code address @addr (for vmallocinfo's caller
 	 * column) into @buf, NUL-terminated, and return buf; or return NULL
-	 * to have the address printed in hex. OPTIONAL. May be called with
-	 * core locks held; no core calls.
+	 * to have the address printed in hex. OPTIONAL. Locks held: none
+	 * (vmallocinfo collects the areas under its lock and names their
+	 * callers after it let go).
 	 */
 	const char *(*symbolize)(void *ctx, const void *addr, char *buf,
 				 size_t len);

@@ -221,6 +221,16 @@ struct page *alloc_pages_node(int nid, gfp_t gfp_mask, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);
 #define alloc_page(gfp_mask)	alloc_pages(gfp_mask, 0)
 #define __free_page(page)	__free_pages((page), 0)
+/*
+ * Reference counts, as in the kernel: alloc_pages() gives the block one
+ * reference, get_page() adds one, put_page() and __free_pages() drop one,
+ * and the block is freed when none is left. remap_vmalloc_range() holds
+ * one per frame it maps into user space (dropped when the user range is
+ * released), so frames outlive a vfree() while user space still maps them.
+ */
+void get_page(struct page *page);
+void put_page(struct page *page);
+int page_count(const struct page *page);
 void *page_address(const struct page *page);
 unsigned long page_to_pfn(const struct page *page);
 struct page *pfn_to_page(unsigned long pfn);
@@ -277,7 +287,8 @@ void vm_unmap_aliases(void);
 #define VM_FAULT_HOST_MAP	0x08u	/* host engine: mmap() */
 #define VM_FAULT_HOST_GROW	0x10u	/* host engine: growing the memfd */
 #define VM_FAULT_HOST_BIND	0x20u	/* host engine: mbind() */
-#define VM_FAULT_ALL		0x3fu
+#define VM_FAULT_RELEASE	0x40u	/* an engine gives frames back (host: hole punch) */
+#define VM_FAULT_ALL		0x7fu
 void vmalloc_fault_inject(unsigned int sites, unsigned long nth,
 			  unsigned int permille, uint64_t seed);
 /* Return: how many attempts were counted since the last configure call. */

@@ -136,16 +136,28 @@ static int host_grow(void *ctx, unsigned long pfn, unsigned long nr)
 	return err ? -ENOMEM : 0;
 }
 
-/* Frames whose contents may go: punch them out of the file. */
-static void host_release(void *ctx, unsigned long pfn, unsigned long nr)
+/*
+ * Frames whose contents may go: punch them out of the file. A punched
+ * range reads as zero; when the punch is refused (a seccomp filter, a
+ * file system without it) the contents stay, and the core is told so.
+ */
+static bool host_release(void *ctx, unsigned long pfn, unsigned long nr)
 {
 	struct host_ctx *c = ctx;
+	int err = 0;
 
-	counted(c);
-	if (fallocate(c->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)file_offset(pfn), (off_t)(nr << PAGE_SHIFT)))
+	if (vm_fault_should_fail(VM_FAULT_RELEASE)) {
+		err = EPERM;
+	} else {
+		counted(c);
+		if (fallocate(c->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)file_offset(pfn), (off_t)(nr << PAGE_SHIFT)))
+			err = errno;
+	}
+	if (err)
 		hosted_log(VM_LOG_WARNING, "host: cannot release %lu frames: %s",
-			   nr, strerror(errno));
+			   nr, strerror(err));
+	return !err;
 }
 
 /* ------------------------------------------------------------------ */

@@ -31,12 +31,19 @@ struct soft_ctx {
 	unsigned long next_user;	/* next simulated user address */
 };
 
-static void soft_release(void *ctx, unsigned long pfn, unsigned long nr)
+/*
+ * MADV_DONTNEED makes private anonymous memory read as zero, unless it
+ * fails (locked pages: mlockall() in the process): then the contents
+ * stay, and the core must not take the frames for zeroed ones.
+ */
+static bool soft_release(void *ctx, unsigned long pfn, unsigned long nr)
 {
 	struct soft_ctx *c = ctx;
 
-	madvise(c->pool + (pfn - SOFT_BASE_PFN) * PAGE_SIZE, nr * PAGE_SIZE,
-		MADV_DONTNEED);
+	if (vm_fault_should_fail(VM_FAULT_RELEASE))
+		return false;
+	return madvise(c->pool + (pfn - SOFT_BASE_PFN) * PAGE_SIZE,
+		       nr * PAGE_SIZE, MADV_DONTNEED) == 0;
 }
 
 static int soft_user_map(void *ctx, struct vm_area_struct *vma,

@@ -1,167 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Core bring-up and tear-down, locks, logging, fault injection,
- * statistics and the sanity walk over all layers.
+ * Bring-up and tear-down of the core, the statistics and the sanity walk
+ * over every layer: the top of the core, the only file that calls every
+ * layer's set-up (each layer's init calls only the layers below it).
  */
-#include "core.h"
-#include "page_alloc.h"
-#include "pgtable.h"
-#include "slab.h"
-#include "vmap_area.h"
-#include "vmalloc_internal.h"
-
-const struct vm_platform *vm_plat;
-struct vm_counters vm_count;
+#include "api/api.h"
+#include "area/area.h"
+#include "lib/slab.h"
+#include "page/page_alloc.h"
+#include "pgtable/pgtable.h"
 
 int vm_core_ready;			/* 1 once init succeeded */
-static vmalloc_log_fn log_hook;		/* vmalloc_set_log_hook() */
-
-/* ------------------------------------------------------------------ */
-/* Locks                                                               */
-/* ------------------------------------------------------------------ */
-
-void vm_lock_init(struct vm_lock *l, const char *name)
-{
-	l->owner = 0;
-	l->name = name;
-	vm_plat->lock_init(vm_plat->ctx, &l->impl);
-}
-
-void vm_lock_destroy(struct vm_lock *l)
-{
-	vm_plat->lock_destroy(vm_plat->ctx, &l->impl);
-}
-
-void vm_lock_acquired(struct vm_lock *l)
-{
-	__atomic_store_n(&l->owner, vm_plat->self(vm_plat->ctx),
-			 __ATOMIC_RELAXED);
-}
-
-void vm_lock_releasing(struct vm_lock *l)
-{
-	if (!vm_lock_held(l))
-		vm_bug("unlock of %s by a thread that does not hold it",
-		       l->name);
-	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
-}
-
-bool vm_lock_held(const struct vm_lock *l)
-{
-	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) ==
-	       vm_plat->self(vm_plat->ctx);
-}
-
-/* ------------------------------------------------------------------ */
-/* Logging                                                             */
-/* ------------------------------------------------------------------ */
-
-static void vlog(int level, const char *fmt, __builtin_va_list ap)
-{
-	char line[256];
-	vmalloc_log_fn hook = __atomic_load_n(&log_hook, __ATOMIC_ACQUIRE);
-
-	vm_vsnprintf(line, sizeof(line), fmt, ap);
-	if (hook)
-		hook(level, line);
-	else if (vm_plat)
-		vm_plat->log(vm_plat->ctx, level, line);
-}
-
-void vm_log(int level, const char *fmt, ...)
-{
-	__builtin_va_list ap;
-
-	__builtin_va_start(ap, fmt);
-	vlog(level, fmt, ap);
-	__builtin_va_end(ap);
-}
-
-void vm_warn(const char *fmt, ...)
-{
-	__builtin_va_list ap;
-
-	vm_stat_add(&vm_count.warnings, 1);
-	__builtin_va_start(ap, fmt);
-	vlog(VM_LOG_WARNING, fmt, ap);
-	__builtin_va_end(ap);
-}
-
-void vm_bug(const char *fmt, ...)
-{
-	__builtin_va_list ap;
-
-	vm_stat_add(&vm_count.warnings, 1);
-	__builtin_va_start(ap, fmt);
-	vlog(VM_LOG_ERR, fmt, ap);
-	__builtin_va_end(ap);
-	if (VM_DEBUG)
-		__builtin_trap();
-}
-
-vmalloc_log_fn vmalloc_set_log_hook(vmalloc_log_fn fn)
-{
-	return __atomic_exchange_n(&log_hook, fn, __ATOMIC_ACQ_REL);
-}
-
-/* ------------------------------------------------------------------ */
-/* Fault injection                                                     */
-/* ------------------------------------------------------------------ */
-
-static struct {
-	unsigned int sites;
-	unsigned int permille;
-	unsigned long nth;
-	uint64_t seed;
-	unsigned long attempts;
-} fi;
-
-/* A stateless generator: attempt n of seed s gives splitmix64(s + n). */
-static uint64_t splitmix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-bool vm_fault_should_fail(unsigned int site)
-{
-	unsigned long n;
-	bool fail;
-
-	if (likely(!(__atomic_load_n(&fi.sites, __ATOMIC_RELAXED) & site)))
-		return false;
-	n = __atomic_add_fetch(&fi.attempts, 1, __ATOMIC_RELAXED);
-	if (fi.nth)
-		fail = n == fi.nth;
-	else
-		fail = splitmix64(fi.seed + n) % 1000 < fi.permille;
-	if (fail)
-		vm_stat_add(&vm_count.fault_injected, 1);
-	return fail;
-}
-
-void vmalloc_fault_inject(unsigned int sites, unsigned long nth,
-			  unsigned int permille, uint64_t seed)
-{
-	__atomic_store_n(&fi.sites, 0, __ATOMIC_RELAXED);
-	fi.nth = nth;
-	fi.permille = permille > 1000 ? 1000 : permille;
-	fi.seed = seed;
-	__atomic_store_n(&fi.attempts, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&fi.sites, sites & VM_FAULT_ALL, __ATOMIC_SEQ_CST);
-}
-
-unsigned long vmalloc_fault_attempts(void)
-{
-	return __atomic_load_n(&fi.attempts, __ATOMIC_RELAXED);
-}
-
-void vm_fault_reset(void)
-{
-	vmalloc_fault_inject(0, 0, 0, 0);
-}
 
 /* ------------------------------------------------------------------ */
 /* Bring-up                                                            */
@@ -234,7 +83,7 @@ int vmalloc_core_init(const struct vm_platform *plat,
 	}
 	vm_plat = plat;
 	vm_memset(&vm_count, 0, sizeof(vm_count));
-	vm_fault_reset();
+	/* Fault injection is the process's: set before init, it stays set. */
 	if (!lazy)
 		lazy = 8192UL * (unsigned long)vm_fls(vm_ncpus());
 	if (!reserve)
@@ -249,7 +98,7 @@ int vmalloc_core_init(const struct vm_platform *plat,
 	err = pt_init();
 	if (err)
 		goto out_pa;
-	err = va_init(lazy, !(tun && tun->no_fast_path));
+	err = area_init(lazy, !(tun && tun->no_fast_path));
 	if (err)
 		goto out_pt;
 	__atomic_store_n(&vm_core_ready, 1, __ATOMIC_RELEASE);
@@ -274,9 +123,9 @@ long vmalloc_core_exit(void)
 	if (!vmalloc_core_ready())
 		return 0;
 	left = vm_areas_exit();
-	va_purge(true);
+	area_purge(true);
 	__atomic_store_n(&vm_core_ready, 0, __ATOMIC_RELEASE);
-	va_exit();
+	area_exit();
 	pt_exit();
 	pa_exit();
 	slab_exit();
@@ -296,7 +145,7 @@ void vmalloc_core_forget(void)
 
 int vmalloc_get_stats(struct vmalloc_stats *st)
 {
-	struct va_stats vs;
+	struct area_stats vs;
 	unsigned int n;
 
 	if (!st)
@@ -309,7 +158,7 @@ int vmalloc_get_stats(struct vmalloc_stats *st)
 	st->nr_nodes = pa_nr_nodes();
 	for (n = 0; n < pa_nr_nodes(); n++)
 		st->node_free_pages[n] = pa_nr_free((int)n);
-	va_get_stats(&vs);
+	area_get_stats(&vs);
 	st->areas = vs.areas;
 	st->vmap_areas = vs.busy;
 	st->pt_pages = pt_nr_tables();
@@ -338,15 +187,16 @@ int vmalloc_check(void)
 		err = -VM_EUCLEAN;
 	if (pt_check())
 		err = -VM_EUCLEAN;
-	if (va_check())
+	if (area_check())
 		err = -VM_EUCLEAN;
+	vm_log_flush();
 	return err;
 }
 
 void vm_unmap_aliases(void)
 {
 	if (vm_ensure_ready())
-		va_purge(true);
+		area_purge(true);
 }
 
 unsigned long vmalloc_range_start(void)

@@ -5,7 +5,7 @@
  * and '0' flags. Output is always NUL-terminated when len > 0; the return
  * value is the length the whole output needs, as with snprintf().
  */
-#include "core.h"
+#include "base/core.h"
 
 struct out {
 	char *buf;

@@ -3,7 +3,7 @@
  * Red-black tree (insert and erase fix-ups after Cormen et al., with
  * NULL leaves, so erase tracks the parent of the moved-up child).
  */
-#include "rbtree.h"
+#include "lib/rbtree.h"
 
 static inline void set_parent(struct rb_node *n, struct rb_node *p)
 {

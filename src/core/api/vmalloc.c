@@ -6,15 +6,21 @@
  * functions: get_area() reserves address space with a descriptor, and
  * __vmalloc_node_range() adds frames and page tables to it. Every path
  * validates its input first, then reserves, then commits; a failure at
- * any step undoes the steps before it, so frames, areas, tables and
- * metadata return to what they were (the tests prove it with counters).
+ * any step undoes the steps before it, so frames, areas and metadata
+ * return to what they were (the tests prove it with counters; page tables
+ * stay, as in the kernel).
+ *
+ * An area being built is born uninitialised (VMD_UNINIT): no public call
+ * can claim it until it is complete, so a failure can always take it back.
+ * Every operation on an existing area claims it first (area_claim: look
+ * up and validate), then works on it with no lock held, then unclaims or
+ * retires it.
  */
-#include "core.h"
-#include "page_alloc.h"
-#include "pgtable.h"
-#include "slab.h"
-#include "vmap_area.h"
-#include "vmalloc_internal.h"
+#include "api/api.h"
+#include "area/area.h"
+#include "lib/slab.h"
+#include "page/page_alloc.h"
+#include "pgtable/pgtable.h"
 
 #define RET_IP	(__builtin_return_address(0))
 
@@ -58,9 +64,9 @@ static inline unsigned long area_pages(const struct vm_struct *vm)
 static struct vm_struct *get_area(unsigned long size, unsigned long align,
 				  unsigned long flags, unsigned long start,
 				  unsigned long end, gfp_t gfp,
-				  const void *caller, bool uninit)
+				  const void *caller, bool uninit, bool internal)
 {
-	struct va_request rq;
+	struct area_request rq;
 	struct vm_struct *vm;
 	int err;
 
@@ -96,13 +102,14 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 	rq.flags = flags;
 	rq.caller = caller;
 	rq.uninit = uninit;
+	rq.internal = internal;
 	if (rq.vstart >= rq.vend) {
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
 		       start, end, vm_plat->vmalloc_start, vm_plat->vmalloc_end);
 		return NULL;
 	}
-	vm = va_get(&rq, &err);
+	vm = area_alloc(&rq, &err);
 	if (!vm && err == -VM_ENOSPC && !(gfp & __GFP_NOWARN))
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
@@ -110,41 +117,71 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 }
 
 /*
- * Map @nr frames at the start of live area @vm. On failure nothing is
- * mapped, the range is flushed, and the tables the attempt added are in
- * @fresh for the caller to roll back.
+ * Map @nr frames at the start of area @vm, which the caller holds (it is
+ * uninitialised or claimed). On failure nothing is mapped and the range
+ * is flushed; page tables the attempt added stay.
  */
 static int map_area(struct vm_struct *vm, struct page *const *pages,
-		    unsigned long nr, pgprot_t prot, struct pt_fresh *fresh)
+		    unsigned long nr, pgprot_t prot)
 {
 	unsigned long start = (unsigned long)vm->addr;
-	int err = pt_map(start, pages, nr, pgprot_val(prot), fresh);
+	int err = pt_map(start, pages, nr, pgprot_val(prot));
 
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
 		return err;
 	}
-	va_mark(vm, VMD_MAPPED);
+	area_mark_mapped(vm);
 	vm_flush_cache_vmap(start, start + nr * PAGE_SIZE);
 	return 0;
 }
 
-/* Undo get_area() (and a failed map_area()) for an area nobody saw. */
-static void abort_area(struct vm_struct *vm, struct pt_fresh *fresh)
+/* Undo get_area() for an area still being built (nobody else saw it). */
+static void discard_area(struct vm_struct *vm)
 {
-	struct pt_fresh gone = PT_FRESH_INIT;
+	struct vm_struct *claimed;
 
-	va_abort(vm, fresh, &gone);
-	pt_free_unlinked(&gone);
+	if (area_claim((unsigned long)vm->addr, vm, AREA_CORE, &claimed)) {
+		vm_bug("vmalloc: an area being built at %p is gone", vm->addr);
+		return;
+	}
+	area_retire(vm, false);
 }
+
+static void retire_and_free(struct vm_struct *vm);
 
 static void free_page_array(struct page **pages, unsigned long nr,
 			    unsigned long flags)
 {
-	if (flags & VM_VPAGES)
-		vfree(pages);
-	else
+	struct vm_struct *array;
+
+	if (!(flags & VM_VPAGES)) {
 		vm_kfree(pages, nr * sizeof(struct page *));
+		return;
+	}
+	/* The array is an internal vmalloc area of its own. */
+	if (area_claim((unsigned long)pages, NULL, AREA_CORE, &array)) {
+		vm_bug("vmalloc: page array at %p is gone", (void *)pages);
+		return;
+	}
+	retire_and_free(array);
+}
+
+/*
+ * Retire claimed area @vm and free what it owned: its frames (each drops
+ * one reference: a frame that user space still maps stays allocated
+ * until that mapping is released) and its page array.
+ */
+static void retire_and_free(struct vm_struct *vm)
+{
+	struct page **pages = vm->pages;
+	unsigned long nr = vm->nr_pages, flags = vm->flags;
+
+	area_retire(vm, false);
+	if (pages) {
+		pa_free_bulk(pages, nr);
+		free_page_array(pages, nr, flags);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -154,8 +191,7 @@ static void free_page_array(struct page **pages, unsigned long nr,
 static void *vmalloc_range(unsigned long size, unsigned long align,
 			   unsigned long start, unsigned long end, gfp_t gfp,
 			   pgprot_t prot, unsigned long vm_flags, int node,
-			   const void *caller, struct pt_fresh *fresh);
-static bool live_area_locked(const struct vm_struct *vm);
+			   const void *caller, bool internal);
 
 /* Is the page array of an @nr-page area vmalloc()ed itself? */
 static bool vpages_needed(unsigned long nr)
@@ -165,14 +201,13 @@ static bool vpages_needed(unsigned long nr)
 }
 
 /*
- * Give live area @area its frames and map them; *@out is the page array,
- * which the caller stores in the area (how depends on who can see it). On
- * failure everything this function did is undone; the caller still owns
- * the (unmapped) area and the tables in @fresh, which also holds the
- * tables a vmalloc()ed page array added.
+ * Give area @area, which the caller holds (uninitialised or claimed), its
+ * frames and map them; *@out is the page array, which the caller stores
+ * in the area. On failure everything this function did is undone; the
+ * caller still holds the (unmapped) area.
  */
 static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
-			 int node, struct pt_fresh *fresh, struct page ***out)
+			 int node, struct page ***out)
 {
 	unsigned long nr = area_pages(area);
 	unsigned long array_size = nr * sizeof(struct page *);
@@ -185,9 +220,7 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 				      vm_plat->vmalloc_end,
 				      (gfp & ~__GFP_DMA32 & ~__GFP_DMA) |
 				      __GFP_ZERO | __GFP_NOWARN,
-				      PAGE_KERNEL, 0, node, area->caller, fresh);
-		if (pages)
-			va_mark(find_vm_area(pages), VMD_ARRAY);
+				      PAGE_KERNEL, 0, node, area->caller, true);
 	} else {
 		pages = vm_kmalloc(array_size);
 	}
@@ -195,7 +228,7 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 		return -VM_ENOMEM;
 	err = pa_alloc_bulk(node, gfp, nr, pages);
 	if (!err) {
-		err = map_area(area, pages, nr, prot, fresh);
+		err = map_area(area, pages, nr, prot);
 		if (err)
 			pa_free_bulk(pages, nr);
 	}
@@ -234,22 +267,19 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
 			   unsigned long vm_flags, int node,
 			   const void *caller)
 {
-	struct pt_fresh fresh = PT_FRESH_INIT;
-
 	return vmalloc_range(size, align, start, end, gfp_mask, prot, vm_flags,
-			     node, caller, &fresh);
+			     node, caller, false);
 }
 
 /*
- * __vmalloc_node_range() with the list of page tables the call adds: a
- * failure takes back the ones no other area needs. On success the tables
- * simply stay (the list is forgotten).
+ * __vmalloc_node_range(), also for the library's own page arrays
+ * (@internal: no public call will ever accept the area).
  */
 static void *vmalloc_range(unsigned long size, unsigned long align,
 			   unsigned long start, unsigned long end,
 			   gfp_t gfp_mask, pgprot_t prot,
 			   unsigned long vm_flags, int node,
-			   const void *caller, struct pt_fresh *fresh)
+			   const void *caller, bool internal)
 {
 	unsigned long real = PAGE_ALIGN(size);
 	struct vm_struct *area;
@@ -277,18 +307,18 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 	if (vpages_needed(real >> PAGE_SHIFT))
 		vm_flags |= VM_VPAGES;
 	area = get_area(real, align, VM_ALLOC | vm_flags, start, end, gfp_mask,
-			caller, true);
+			caller, true, internal);
 	if (!area)
 		return NULL;
-	err = populate_area(area, gfp_mask, prot, node, fresh, &pages);
+	err = populate_area(area, gfp_mask, prot, node, &pages);
 	if (!err) {
-		/* Unseen until va_ready(): plain stores. */
+		/* Unseen until area_ready(): plain stores. */
 		area->pages = pages;
 		area->nr_pages = (unsigned int)area_pages(area);
-		va_ready(area);
+		area_ready(area);
 	}
 	if (err) {
-		abort_area(area, fresh);
+		discard_area(area);
 		if (!(gfp_mask & __GFP_NOWARN))
 			vm_log(VM_LOG_WARNING,
 			       "vmalloc: allocation failure: %lu bytes (%d)",
@@ -315,47 +345,49 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
  * gone (freed, its descriptor too). An @area that is not a live, unmapped
  * VM_ALLOC area of this library is refused with a warning, a bad @prot or
  * @node with a log line, and @area is left as it was.
- * Context: may sleep; the caller must not map or free @area meanwhile.
+ * Context: may sleep. While the call runs the area is claimed: a vfree()
+ * of it from another thread is refused as a free of no area.
  */
 void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
 			  pgprot_t prot, int node)
 {
-	struct pt_fresh fresh = PT_FRESH_INIT;
+	struct vm_struct *claimed;
 	struct page **pages;
 	unsigned long nr;
-	bool usable;
 	int err;
 
 	if (!area || !vm_ensure_ready())
 		return NULL;
 	if (!prot_node_ok("__vmalloc_area", prot, node))
 		return NULL;
-	va_lock();
-	usable = live_area_locked(area) && (area->flags & VM_ALLOC) &&
-		 !(area->flags & VM_IOREMAP) && !area->pages &&
-		 !(va_flags(area) & VMD_MAPPED);
-	va_unlock();
-	if (!usable) {
+	if (area_claim((unsigned long)area->addr, area, AREA_REFUSE_FRAMES,
+		       &claimed)) {
+		vm_warn("__vmalloc_area: %p is not an unmapped VM_ALLOC area",
+			(void *)area);
+		return NULL;
+	}
+	if (!(area->flags & VM_ALLOC) || (area->flags & VM_IOREMAP) ||
+	    area_is_mapped(area)) {
+		area_unclaim(area);
 		vm_warn("__vmalloc_area: %p is not an unmapped VM_ALLOC area",
 			(void *)area);
 		return NULL;
 	}
 	nr = area_pages(area);
 	err = nr > pa_nr_frames() || nr > UINT_MAX ? -VM_ENOMEM :
-	      populate_area(area, gfp_mask, prot, node, &fresh, &pages);
+	      populate_area(area, gfp_mask, prot, node, &pages);
 	if (err) {
-		abort_area(area, &fresh);
+		area_retire(area, false);	/* as the seed: the area goes */
 		if (!(gfp_mask & __GFP_NOWARN))
 			vm_log(VM_LOG_WARNING,
 			       "__vmalloc_area: allocation failure: %lu pages (%d)",
 			       nr, err);
 		return NULL;
 	}
-	/* Walkers (vmallocinfo) read these under the area lock. */
-	va_lock();
+	/* Claimed: nobody reads these until the unclaim publishes them. */
 	area->pages = pages;
 	area->nr_pages = (unsigned int)nr;
-	va_unlock();
+	area_unclaim(area);
 	return area->addr;
 }
 
@@ -507,26 +539,16 @@ void *vmalloc_32_user(unsigned long size)
 /* Freeing                                                             */
 /* ------------------------------------------------------------------ */
 
-static bool owns_pages(const struct vm_struct *vm, const void *ctx)
-{
-	(void)ctx;
-	return vm->pages != NULL;
-}
-
-static bool not_this_area(const struct vm_struct *vm, const void *area)
-{
-	return vm != area;
-}
-
 /*
  * The seed's __vunmap. @who names the entry point for the log lines.
  * vunmap() refuses an area that owns frames (a vmalloc() area): that
- * would leak them; vfree() frees them.
+ * would leak them; vfree() frees them. The library's own areas (page
+ * arrays) are nobody else's to free.
  */
 static void release_area(const void *addr, bool vfree_pages, const char *who)
 {
-	struct vm_struct *vm, snap;
-	bool refused;
+	struct vm_struct *vm;
+	int err;
 
 	if (!addr || !vm_ensure_ready())
 		return;
@@ -534,22 +556,16 @@ static void release_area(const void *addr, bool vfree_pages, const char *who)
 		vm_warn("Trying to %s() bad address (%p)", who, addr);
 		return;
 	}
-	vm = va_take((unsigned long)addr, vfree_pages ? NULL : owns_pages, NULL,
-		     &refused, &snap);
-	if (!vm) {
-		if (refused)
-			vm_warn("Trying to vunmap() a vmalloc() area (%p): use vfree()",
-				addr);
-		else
-			vm_warn("Trying to %s() nonexistent vm area (%p)", who,
-				addr);
-		return;
-	}
-	/* The descriptor is gone; the snapshot says what it owned. */
-	if (vm->pages) {
-		pa_free_bulk(vm->pages, vm->nr_pages);
-		free_page_array(vm->pages, vm->nr_pages, vm->flags);
-	}
+	err = area_claim((unsigned long)addr, NULL,
+			 vfree_pages ? 0 : AREA_REFUSE_FRAMES, &vm);
+	if (err == -VM_EPERM)
+		vm_warn("Trying to vunmap() a vmalloc() area (%p): use vfree()",
+			addr);
+	else if (err)
+		vm_warn("Trying to %s() nonexistent vm area (%p)", who, addr);
+	else
+		retire_and_free(vm);
+	vm_log_flush();
 }
 
 /**
@@ -594,14 +610,14 @@ void vunmap(void *addr)
  * @prot: page protection for the mapping
  *
  * Return: the address, or NULL: for @count 0 or larger than the pool, a
- * NULL or foreign page in @pages, a bad @prot, or no room. Nothing is
- * left behind on failure.
+ * NULL or foreign page in @pages, a page that is not allocated (free, or
+ * never brought into use by the pool), a bad @prot, or no room. Nothing
+ * is left behind on failure.
  * Context: may sleep.
  */
 void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 	   pgprot_t prot)
 {
-	struct pt_fresh fresh = PT_FRESH_INIT;
 	struct vm_struct *area;
 	unsigned int i;
 
@@ -612,23 +628,27 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 		return NULL;
 	}
 	for (i = 0; i < count; i++) {
-		if (!pages[i] || !pa_valid_page(pages[i])) {
-			vm_log(VM_LOG_WARNING, "vmap: page %u is %s", i,
-			       pages[i] ? "not a page of the pool" : "NULL");
+		const char *bad = !pages[i] ? "NULL" :
+				  !pa_valid_page(pages[i]) ? "not a page of the pool" :
+				  !pa_page_allocated(pages[i]) ? "not allocated" : NULL;
+
+		if (bad) {
+			vm_log(VM_LOG_WARNING, "vmap: page %u is %s", i, bad);
 			return NULL;
 		}
 	}
 	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
 	area = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
 			vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
-			RET_IP, false);
+			RET_IP, true, false);
 	if (!area)
 		return NULL;
-	if (map_area(area, pages, count, prot, &fresh)) {
-		abort_area(area, &fresh);
+	if (map_area(area, pages, count, prot)) {
+		discard_area(area);
 		vm_log(VM_LOG_WARNING, "vmap: mapping %u pages failed", count);
 		return NULL;
 	}
+	area_ready(area);
 	return area->addr;
 }
 
@@ -658,7 +678,7 @@ struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
 	if (!vm_ensure_ready())
 		return NULL;
 	return get_area(size, align, flags, start, end, GFP_KERNEL, caller,
-			false);
+			false, false);
 }
 
 /**
@@ -689,7 +709,7 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 	if (!vm_ensure_ready())
 		return NULL;
 	return get_area(size, 1, flags, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, false);
+			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, false, false);
 }
 
 /**
@@ -708,26 +728,22 @@ struct vm_struct *get_vm_area_node(unsigned long size, unsigned long flags,
 	if (!vm_ensure_ready())
 		return NULL;
 	return get_area(size, 1, flags, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, gfp_mask, RET_IP, false);
+			vm_plat->vmalloc_end, gfp_mask, RET_IP, false, false);
 }
 
 /**
  * find_vm_area - find the live area containing an address
  * @addr: any address inside the area or its guard page
  *
- * Return: the descriptor, or NULL. It stays valid only while its owner
- * keeps the area. Context: takes the area lock briefly.
+ * Return: the descriptor, or NULL (also for the library's own areas, and
+ * for an area another call is changing right now). It stays valid only
+ * while its owner keeps the area. Context: takes the area lock briefly.
  */
 struct vm_struct *find_vm_area(const void *addr)
 {
-	struct vm_struct *vm;
-
 	if (!vm_ensure_ready())
 		return NULL;
-	va_lock();
-	vm = va_find_containing_locked((unsigned long)addr);
-	va_unlock();
-	return vm;
+	return area_find((unsigned long)addr, true);
 }
 
 /**
@@ -745,15 +761,14 @@ struct vm_struct *find_vm_area(const void *addr)
 struct vm_struct *remove_vm_area(void *addr)
 {
 	struct vm_struct *vm;
-	bool refused;
 
 	if (!addr || !vm_ensure_ready())
 		return NULL;
-	vm = va_take((unsigned long)addr, NULL, NULL, &refused, NULL);
-	if (!vm) {
+	if (area_claim((unsigned long)addr, NULL, 0, &vm)) {
 		vm_log(VM_LOG_WARNING, "remove_vm_area: no area at %p", addr);
 		return NULL;
 	}
+	area_retire(vm, true);
 	vm->size -= PAGE_SIZE;
 	return vm;
 }
@@ -768,28 +783,21 @@ struct vm_struct *remove_vm_area(void *addr)
  */
 void free_vm_area(struct vm_struct *area)
 {
-	struct vm_struct *vm, snap;
-	bool refused;
+	struct vm_struct *vm;
 
 	if (!area || !vm_ensure_ready())
 		return;
 	/* A live area: take it out (the seed's remove_vm_area + kfree). */
-	vm = va_take((unsigned long)area->addr, not_this_area, area, &refused,
-		     &snap);
-	if (vm)
+	if (!area_claim((unsigned long)area->addr, area, 0, &vm)) {
+		area_retire(vm, false);
 		return;
+	}
 	/* Removed before, or not ours at all (then not even read further). */
-	if (va_removed_desc(area)) {
-		va_put(area);
+	if (area_removed_desc(area)) {
+		area_put(area);
 		return;
 	}
 	vm_warn("free_vm_area: %p is not an area of this library", (void *)area);
-}
-
-/* Is @vm a live area? (va lock held) */
-static bool live_area_locked(const struct vm_struct *vm)
-{
-	return va_find_locked((unsigned long)vm->addr) == vm;
 }
 
 /**
@@ -799,54 +807,56 @@ static bool live_area_locked(const struct vm_struct *vm)
  * @pages: in: points at an array of (area->size - PAGE_SIZE) / PAGE_SIZE
  *	   pages; out: advanced past them on success (as the seed)
  *
- * All or nothing: a NULL page, a page from elsewhere, or a failure while
- * mapping leaves the area unmapped and *@pages unchanged.
+ * All or nothing: a NULL page, a page from elsewhere or not allocated, or
+ * a failure while mapping leaves the area unmapped and *@pages unchanged
+ * (page tables the attempt added stay, as in the kernel).
  *
- * Return: 0; -EINVAL (not a live area, bad @prot, foreign page), -EBUSY
- * (already mapped), -ENOMEM (a NULL page, as the seed, or no memory for
- * tables). Context: may sleep.
+ * Return: 0; -EINVAL (not a live area, bad @prot, foreign or free page),
+ * -EBUSY (already mapped), -ENOMEM (a NULL page, as the seed, or no memory
+ * for tables). Context: may sleep.
  */
 int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 {
-	struct pt_fresh fresh = PT_FRESH_INIT;
 	unsigned long nr, i, start;
-	bool live;
-	int err;
+	struct vm_struct *claimed;
+	int err = 0;
 
 	if (!vm_ensure_ready())
 		return -VM_ENODEV;
 	if (!area || !pages || !*pages || !prot_ok(prot))
 		return -VM_EINVAL;
-	va_lock();
-	live = live_area_locked(area);
-	va_unlock();
-	if (!live) {
+	if (area_claim((unsigned long)area->addr, area, 0, &claimed)) {
 		vm_log(VM_LOG_WARNING, "map_vm_area: %p is not a live area",
 		       (void *)area);
 		return -VM_EINVAL;
 	}
 	nr = area_pages(area);
 	start = (unsigned long)area->addr;
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr && !err; i++) {
 		struct page *p = (*pages)[i];
 
 		if (!p)
-			return -VM_ENOMEM;
-		if (!pa_valid_page(p))
-			return -VM_EINVAL;
-		if (pt_lookup(start + i * PAGE_SIZE))
-			return -VM_EBUSY;
+			err = -VM_ENOMEM;
+		else if (!pa_page_allocated(p))
+			err = -VM_EINVAL;
+		else if (pt_lookup(start + i * PAGE_SIZE))
+			err = -VM_EBUSY;
 	}
-	err = map_area(area, *pages, nr, prot, &fresh);
-	if (err) {
-		struct pt_fresh gone = PT_FRESH_INIT;
+	if (!err)
+		err = map_area(area, *pages, nr, prot);
+	area_unclaim(area);
+	if (!err)
+		*pages += nr;
+	return err;
+}
 
-		va_unlink_fresh(area, &fresh, &gone);
-		pt_free_unlinked(&gone);
-		return err;
-	}
-	*pages += nr;
-	return 0;
+/* Does the walked range hold a data page of an internal area? */
+static bool touches_internal(struct vm_struct *vm, void *arg)
+{
+	bool *found = arg;
+
+	*found = area_is_internal(vm);
+	return *found;
 }
 
 /**
@@ -855,12 +865,14 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
  * @size: page-aligned length
  *
  * Areas keep their address space; only the PTEs go (at once, with a TLB
- * flush, unlike vfree()'s lazy purge). A bad range logs one line and
- * changes nothing. Context: may sleep.
+ * flush, unlike vfree()'s lazy purge). A bad range, or one that touches
+ * the library's own areas (page arrays), logs one line and changes
+ * nothing. Context: may sleep.
  */
 void unmap_kernel_range(unsigned long addr, unsigned long size)
 {
 	unsigned long end = addr + size;
+	bool internal = false;
 
 	if (!vm_ensure_ready())
 		return;
@@ -868,6 +880,12 @@ void unmap_kernel_range(unsigned long addr, unsigned long size)
 	    addr < vm_plat->vmalloc_start || end > vm_plat->vmalloc_end) {
 		vm_warn("unmap_kernel_range: bad range 0x%lx + 0x%lx", addr,
 			size);
+		return;
+	}
+	area_walk(addr, end, touches_internal, &internal);
+	if (internal) {
+		vm_warn("unmap_kernel_range: 0x%lx + 0x%lx holds the library's own memory",
+			addr, size);
 		return;
 	}
 	vm_flush_cache_vunmap(addr, end);
@@ -883,25 +901,25 @@ void unmap_kernel_range(unsigned long addr, unsigned long size)
  * Reserves a VM_IOREMAP area and allocates every page table that maps it,
  * mapping nothing; then vmalloc_sync_all().
  *
- * Return: the descriptor, or NULL (nothing left behind). Context: may
- * sleep.
+ * Return: the descriptor, or NULL (nothing left behind but the page tables
+ * the attempt added, as in the kernel). Context: may sleep.
  */
 struct vm_struct *alloc_vm_area(size_t size)
 {
-	struct pt_fresh fresh = PT_FRESH_INIT;
 	struct vm_struct *area;
 
 	if (!vm_ensure_ready())
 		return NULL;
 	area = get_area(size, 1, VM_IOREMAP, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, false);
+			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, true, false);
 	if (!area)
 		return NULL;
-	if (pt_populate((unsigned long)area->addr, area->size, &fresh)) {
-		abort_area(area, &fresh);
+	if (pt_populate((unsigned long)area->addr, area->size)) {
+		discard_area(area);
 		vm_log(VM_LOG_WARNING, "alloc_vm_area: no memory for page tables");
 		return NULL;
 	}
+	area_ready(area);
 	vmalloc_sync_all();
 	return area;
 }
@@ -973,7 +991,7 @@ static void copy_area(char *buf, unsigned long addr, unsigned long n,
 		struct page *pg = NULL;
 
 		if (pte & _PAGE_PRESENT)
-			pg = pa_pfn_page((pte & PT_ADDR_MASK) >> PAGE_SHIFT);
+			pg = pa_pfn_page_present((pte & PT_ADDR_MASK) >> PAGE_SHIFT);
 		if (!write) {
 			if (pg)
 				vm_memcpy(buf, (char *)pa_page_address(pg) + off,
@@ -1012,7 +1030,7 @@ static bool vrw_area(struct vm_struct *vm, void *arg)
 		st->pos = start;
 	}
 	stop = vm_min(data_end, st->end);
-	if (vm->flags & VM_IOREMAP) {
+	if ((vm->flags & VM_IOREMAP) || (st->write && area_is_internal(vm))) {
 		if (!st->write)
 			vm_memset(st->buf + (st->pos - st->a), 0, stop - st->pos);
 	} else {
@@ -1027,7 +1045,8 @@ static bool vrw_area(struct vm_struct *vm, void *arg)
  * The seed's vread/vwrite walk, made safe: [addr, addr + count) is
  * clipped at the top of the address space; holes between areas and
  * guard pages read as zeros (vread) and are skipped (vwrite); VM_IOREMAP
- * areas are never touched (zeros / no write). The return value, as in
+ * areas are never touched (zeros / no write), the library's own areas
+ * never written. The return value, as in
  * the seed, counts the bytes up to the end of the last area the range
  * reaches, 0 if it reaches none.
  */
@@ -1045,9 +1064,7 @@ static long vrw(char *buf, char *addr, unsigned long count, bool write)
 	st.pos = st.a;
 	st.end = st.a + count;
 	st.write = write;
-	va_lock();
-	va_walk_locked(st.a, st.end, vrw_area, &st);
-	va_unlock();
+	area_walk(st.a, st.end, vrw_area, &st);
 	return (long)(st.pos - st.a);
 }
 
@@ -1085,18 +1102,32 @@ long vwrite(char *buf, char *addr, unsigned long count)
 /* User mappings                                                       */
 /* ------------------------------------------------------------------ */
 
+/* Drop the references remap_vmalloc_range() took on [kaddr, kaddr + len). */
+static void put_user_refs(unsigned long kaddr, unsigned long len)
+{
+	unsigned long off;
+
+	for (off = 0; off < len; off += PAGE_SIZE)
+		pa_put(vmalloc_to_page((void *)(kaddr + off)));
+}
+
 /**
  * remap_vmalloc_range - map a vmalloc_user() area into user space
  * @vma: the user range to cover, completely
  * @addr: start of a VM_USERMAP area
  * @pgoff: pages into the area where the mapping starts
  *
+ * Every frame mapped gets a reference (get_page), dropped when the user
+ * range is released (vm_user_range_release in hosted builds): a frame
+ * stays allocated while user space maps it, even after vfree(@addr).
+ *
  * Return: 0 (and VM_RESERVED set in @vma); -EINVAL for an unaligned or
  * unknown @addr, an area without VM_USERMAP, an empty or unaligned @vma,
- * or when @pgoff plus the vma's size passes the end of the area (computed
- * without overflow); -ENOSYS without platform support; or the platform's
- * error, with everything mapped so far unmapped again.
- * Context: may sleep.
+ * a vma the platform does not know (reserved before vmalloc_exit() or by
+ * a parent process), or when @pgoff plus the vma's size passes the end of
+ * the area (computed without overflow); -ENOSYS without platform support;
+ * or the platform's error, with everything mapped so far unmapped again.
+ * Context: may sleep. The area is claimed while the call runs.
  */
 int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 			unsigned long pgoff)
@@ -1112,25 +1143,20 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 	    ((unsigned long)addr & (PAGE_SIZE - 1)))
 		return -VM_EINVAL;
 	usize = vma->vm_end - vma->vm_start;
-	va_lock();
-	area = va_find_locked((unsigned long)addr);
-	if (!area || !(area->flags & VM_USERMAP)) {
-		va_unlock();
+	if (area_claim((unsigned long)addr, NULL, 0, &area))
 		return -VM_EINVAL;
-	}
 	area_bytes = area->size - PAGE_SIZE;
-	va_unlock();
-	if (pgoff > area_bytes >> PAGE_SHIFT ||
+	if (!(area->flags & VM_USERMAP) || pgoff > area_bytes >> PAGE_SHIFT ||
 	    usize > area_bytes - (pgoff << PAGE_SHIFT))
-		return -VM_EINVAL;
-	if (!vm_plat->user_map)
-		return -VM_ENOSYS;
+		err = -VM_EINVAL;
+	else if (!vm_plat->user_map)
+		err = -VM_ENOSYS;
 
 	uaddr = vma->vm_start;
 	kaddr = (unsigned long)addr + (pgoff << PAGE_SHIFT);
-	while (done < usize) {
+	while (!err && done < usize) {
 		unsigned long pfn = vmalloc_to_pfn((void *)(kaddr + done));
-		unsigned long run = PAGE_SIZE;
+		unsigned long run = PAGE_SIZE, off;
 
 		if (!pfn) {
 			err = -VM_EINVAL;
@@ -1140,17 +1166,23 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 		       vmalloc_to_pfn((void *)(kaddr + done + run)) ==
 		       pfn + (run >> PAGE_SHIFT))
 			run += PAGE_SIZE;
+		vm_assert_unlocked(0, "user_map");
 		err = vm_plat->user_map(vm_plat->ctx, vma, uaddr + done, pfn,
 					run >> PAGE_SHIFT);
 		if (err)
 			break;
+		/* Claimed: the frames cannot go away under us. */
+		for (off = 0; off < run; off += PAGE_SIZE)
+			pa_get(vmalloc_to_page((void *)(kaddr + done + off)));
 		done += run;
 	}
-	if (err) {
-		if (done)
-			vm_plat->user_unmap(vm_plat->ctx, vma, uaddr, done);
-		return err < 0 ? err : -VM_EINVAL;
+	if (err && done) {
+		vm_plat->user_unmap(vm_plat->ctx, vma, uaddr, done);
+		put_user_refs(kaddr, done);
 	}
+	area_unclaim(area);
+	if (err)
+		return err < 0 ? err : -VM_EINVAL;
 	vma->vm_flags |= VM_RESERVED;
 	return 0;
 }
@@ -1162,35 +1194,29 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 /* The first live area at or after the walk's start: not a page array. */
 static bool first_owner(struct vm_struct *vm, void *arg)
 {
-	struct vm_struct **out = arg;
+	unsigned long *addr = arg;
 
-	if (va_flags(vm) & VMD_ARRAY)
+	if (area_is_internal(vm))
 		return false;	/* goes with the area that owns it */
-	*out = vm;
+	*addr = (unsigned long)vm->addr;
 	return true;
 }
 
 long vm_areas_exit(void)
 {
-	unsigned long pos = vm_plat->vmalloc_start;
-	struct va_stats st;
+	unsigned long pos = vm_plat->vmalloc_start, addr;
+	struct area_stats st;
 	long left = 0;
 
 	for (;;) {
-		struct vm_struct *vm = NULL;
-		void *addr;
-
-		va_lock();
-		va_walk_locked(pos, vm_plat->vmalloc_end, first_owner, &vm);
-		addr = vm ? vm->addr : NULL;
-		if (vm)
-			pos = (unsigned long)vm->addr + vm->size;
-		va_unlock();
+		addr = 0;
+		area_walk(pos, vm_plat->vmalloc_end, first_owner, &addr);
 		if (!addr)
 			break;
+		pos = addr + PAGE_SIZE;
 		left++;
-		vfree(addr);
+		vfree((void *)addr);
 	}
-	va_get_stats(&st);
+	area_get_stats(&st);
 	return left + (long)st.areas;	/* removed, never freed */
 }

@@ -4,8 +4,12 @@
  * 64 bytes link it into the cache's chunk list, the rest is carved into
  * objects lazily, one object at a time as the free list runs dry, so a
  * cache that holds few objects touches little memory.
+ *
+ * Objects flow between three kinds of stock, in batches of MAG_BATCH:
+ * the cache's own free list (cache lock), a magazine per CPU (its lock),
+ * and the stocks of layers that keep objects under their own locks.
  */
-#include "slab.h"
+#include "lib/slab.h"
 
 #define KCACHE_CHUNK	(64UL * 1024)
 #define CHUNK_HEADER	64UL
@@ -36,13 +40,13 @@ void kcache_init(struct kcache *c, const char *name, size_t size)
 	vm_memset(c, 0, sizeof(*c));
 	c->name = name;
 	c->size = VM_ALIGN_UP(size, 16UL);
-	vm_lock_init(&c->lock, name);
+	vm_lock_init(&c->lock, name, VM_RANK_CACHE);
 	c->nmags = vm_ncpus();
 	c->mags = vm_plat->meta_alloc(vm_plat->ctx, c->nmags * sizeof(*c->mags));
 	if (!c->mags)
 		c->nmags = 0;	/* still works, through the cache's lock */
 	for (i = 0; i < c->nmags; i++)
-		vm_lock_init(&c->mags[i].lock, name);
+		vm_lock_init(&c->mags[i].lock, name, VM_RANK_MAG);
 	for (i = 0; i < ARRAY_SIZE(registry); i++) {
 		if (!registry[i]) {
 			registry[i] = c;
@@ -64,7 +68,7 @@ void kcache_destroy(struct kcache *c)
 		ch = next;
 	}
 	c->chunks = NULL;
-	c->free = NULL;
+	c->free.head = NULL;
 	for (i = 0; i < c->nmags; i++)
 		vm_lock_destroy(&c->mags[i].lock);
 	if (c->mags)
@@ -99,17 +103,34 @@ static void *carve_locked(struct kcache *c)
 	return obj;
 }
 
-/* One object from the cache itself (its lock held). */
-static void *take_locked(struct kcache *c)
+/* Move up to @n objects from the cache into @s. */
+static unsigned long from_cache(struct kcache *c, struct objstock *s,
+				unsigned long n)
 {
-	void *obj = c->free;
+	unsigned long moved = 0;
 
-	vm_lock_assert_held(&c->lock);
-	if (obj) {
-		c->free = *(void **)obj;
-		return obj;
+	vm_lock(&c->lock);
+	while (moved < n) {
+		void *o = objstock_pop(&c->free);
+
+		if (!o)
+			o = carve_locked(c);
+		if (!o)
+			break;
+		objstock_push(s, o);
+		moved++;
 	}
-	return carve_locked(c);
+	vm_unlock(&c->lock);
+	return moved;
+}
+
+/* Move the objects of @s beyond @keep into the cache. */
+static void to_cache(struct kcache *c, struct objstock *s, unsigned long keep)
+{
+	vm_lock(&c->lock);
+	while (s->n > keep)
+		objstock_push(&c->free, objstock_pop(s));
+	vm_unlock(&c->lock);
 }
 
 static struct kmag *my_mag(struct kcache *c)
@@ -117,51 +138,28 @@ static struct kmag *my_mag(struct kcache *c)
 	return c->nmags ? &c->mags[vm_this_cpu() % c->nmags] : NULL;
 }
 
-static void mag_count(struct kmag *m, long delta)
-{
-	__atomic_store_n(&m->live, m->live + delta, __ATOMIC_RELAXED);
-}
-
 void *kcache_alloc(struct kcache *c)
 {
+	struct objstock one = { NULL, 0 };
 	struct kmag *m;
 	void *obj;
-	unsigned int i;
 
 	if (vm_fault_should_fail(VM_FAULT_META))
 		return NULL;
 	m = my_mag(c);
 	if (!m) {
-		vm_lock(&c->lock);
-		obj = take_locked(c);
-		vm_unlock(&c->lock);
-		if (obj) {
+		obj = from_cache(c, &one, 1) ? objstock_pop(&one) : NULL;
+		if (obj)
 			vm_stat_add(&c->live, 1);
-			vm_memset(obj, 0, c->size);
-		}
-		return obj;
+	} else {
+		vm_lock(&m->lock);
+		if (!m->stock.head)
+			from_cache(c, &m->stock, MAG_BATCH);
+		obj = objstock_pop(&m->stock);
+		if (obj)
+			vm_counter_add_locked(&m->live, 1);
+		vm_unlock(&m->lock);
 	}
-	vm_lock(&m->lock);
-	if (!m->objs) {
-		vm_lock(&c->lock);
-		for (i = 0; i < MAG_BATCH; i++) {
-			void *o = take_locked(c);
-
-			if (!o)
-				break;
-			*(void **)o = m->objs;
-			m->objs = o;
-			m->n++;
-		}
-		vm_unlock(&c->lock);
-	}
-	obj = m->objs;
-	if (obj) {
-		m->objs = *(void **)obj;
-		m->n--;
-		mag_count(m, 1);
-	}
-	vm_unlock(&m->lock);
 	if (obj)
 		vm_memset(obj, 0, c->size);
 	return obj;
@@ -170,48 +168,89 @@ void *kcache_alloc(struct kcache *c)
 void kcache_free(struct kcache *c, void *obj)
 {
 	struct kmag *m;
-	unsigned int i;
 
 	if (!obj)
 		return;
 	m = my_mag(c);
 	if (!m) {
-		vm_lock(&c->lock);
-		*(void **)obj = c->free;
-		c->free = obj;
-		vm_unlock(&c->lock);
+		struct objstock one = { NULL, 0 };
+
+		objstock_push(&one, obj);
+		to_cache(c, &one, 0);
 		vm_stat_add(&c->live, -1);
 		return;
 	}
 	vm_lock(&m->lock);
-	*(void **)obj = m->objs;
-	m->objs = obj;
-	m->n++;
-	mag_count(m, -1);
-	if (m->n > MAG_MAX) {
-		vm_lock(&c->lock);
-		for (i = 0; i < MAG_BATCH; i++) {
-			void *o = m->objs;
+	objstock_push(&m->stock, obj);
+	vm_counter_add_locked(&m->live, -1);
+	if (m->stock.n > MAG_MAX)
+		to_cache(c, &m->stock, MAG_MAX - MAG_BATCH);
+	vm_unlock(&m->lock);
+}
 
-			m->objs = *(void **)o;
-			m->n--;
-			*(void **)o = c->free;
-			c->free = o;
+unsigned long kcache_stock_fill(struct kcache *c, struct objstock *s,
+				unsigned long n)
+{
+	struct kmag *m = my_mag(c);
+	unsigned long moved = 0;
+
+	while (moved < n && !vm_fault_should_fail(VM_FAULT_META)) {
+		void *o = NULL;
+
+		if (m) {
+			vm_lock(&m->lock);
+			if (!m->stock.head)
+				from_cache(c, &m->stock, MAG_BATCH);
+			o = objstock_pop(&m->stock);
+			if (o)
+				vm_counter_add_locked(&m->live, 1);
+			vm_unlock(&m->lock);
+		} else {
+			struct objstock one = { NULL, 0 };
+
+			if (from_cache(c, &one, 1)) {
+				o = objstock_pop(&one);
+				vm_stat_add(&c->live, 1);
+			}
 		}
-		vm_unlock(&c->lock);
+		if (!o)
+			break;
+		objstock_push(s, o);
+		moved++;
 	}
+	return moved;
+}
+
+void kcache_stock_put(struct kcache *c, struct objstock *s, unsigned long keep)
+{
+	struct kmag *m = my_mag(c);
+	long n = (long)(s->n > keep ? s->n - keep : 0);
+
+	if (!n)
+		return;
+	if (!m) {
+		to_cache(c, s, keep);
+		vm_stat_add(&c->live, -n);
+		return;
+	}
+	vm_lock(&m->lock);
+	while (s->n > keep)
+		objstock_push(&m->stock, objstock_pop(s));
+	vm_counter_add_locked(&m->live, -n);
+	if (m->stock.n > MAG_MAX)
+		to_cache(c, &m->stock, MAG_MAX - MAG_BATCH);
 	vm_unlock(&m->lock);
 }
 
 /* Objects handed out, over every magazine (and the lock-only path). */
 static unsigned long live_objects(const struct kcache *c)
 {
-	long sum = (long)vm_stat_read(&c->live);
+	unsigned long sum = vm_stat_read(&c->live);
 	unsigned int i;
 
 	for (i = 0; i < c->nmags; i++)
-		sum += __atomic_load_n(&c->mags[i].live, __ATOMIC_RELAXED);
-	return (unsigned long)sum;
+		sum += vm_counter_read(&c->mags[i].live);
+	return sum;
 }
 
 bool kcache_owns(struct kcache *c, const void *obj)

@@ -6,35 +6,63 @@
  * with their cache until vmalloc_core_exit(), so the common path is a
  * pop from a free list, never a call out to the platform.
  *
+ * One mechanism keeps objects close to where they are used: a stock
+ * (struct objstock), a short list of free objects under a lock its owner
+ * already holds. Each cache has one stock per CPU (a magazine, with a
+ * lock of its own); a layer that allocates objects under a lock of its own
+ * on a fast path (the per-CPU blocks' descriptors) keeps a stock under
+ * that lock and moves objects in and out of the cache in batches.
+ *
  * Every allocation asks the fault-injection point (VM_FAULT_META) first.
  *
- * Locking: each CPU has a magazine per cache with its own lock, and the
- * cache has a lock for its chunks and shared free list (order: magazine
- * -> cache). Both may be taken with any other core lock held, never the
+ * Locking: a magazine's lock (rank MAG) is taken before its cache's (rank
+ * CACHE). Both may be taken with any other core lock held, never the
  * other way round.
  */
 #ifndef VM_SLAB_H
 #define VM_SLAB_H
 
-#include "core.h"
+#include "base/core.h"
 
 /*
- * A CPU's magazine: a few free objects taken without the cache's lock.
- * live counts the objects handed out through it (net; may be negative
- * when they are freed on another CPU).
+ * A stock of free objects, linked through their first word. Its owner's
+ * lock protects it; n is read without the lock (statistics).
  */
+struct objstock {
+	void *head;
+	unsigned long n;
+};
+
+static inline void *objstock_pop(struct objstock *s)
+{
+	void *obj = s->head;
+
+	if (obj) {
+		s->head = *(void **)obj;
+		vm_counter_add_locked(&s->n, -1);
+	}
+	return obj;
+}
+
+static inline void objstock_push(struct objstock *s, void *obj)
+{
+	*(void **)obj = s->head;
+	s->head = obj;
+	vm_counter_add_locked(&s->n, 1);
+}
+
+/* A CPU's magazine of a cache. live: objects handed out through it, net. */
 struct kmag {
 	struct vm_lock lock;
-	void *objs;		/* linked through their first word */
-	unsigned int n;
-	long live;
+	struct objstock stock;
+	unsigned long live;
 } __attribute__((aligned(64)));
 
 struct kcache {
 	struct vm_lock lock;	/* free, chunks, total */
 	const char *name;
 	size_t size;		/* object size, a multiple of 16 */
-	void *free;		/* free objects, linked through their first word */
+	struct objstock free;	/* the cache's own free objects */
 	void *chunks;		/* chunks, linked through their first word */
 	unsigned long total;	/* objects carved so far */
 	struct kmag *mags;	/* one per CPU */
@@ -49,6 +77,16 @@ void *kcache_alloc(struct kcache *c);
 void kcache_free(struct kcache *c, void *obj);
 /* Is @obj the start of an object carved by @c? O(chunks): slow paths only. */
 bool kcache_owns(struct kcache *c, const void *obj);
+
+/*
+ * Move up to @n objects (not zeroed) from @c into the caller's stock @s,
+ * whose lock the caller holds; each asks the fault-injection point.
+ * Return how many moved. kcache_stock_put moves every object of @s
+ * beyond @keep back to @c.
+ */
+unsigned long kcache_stock_fill(struct kcache *c, struct objstock *s,
+				unsigned long n);
+void kcache_stock_put(struct kcache *c, struct objstock *s, unsigned long keep);
 
 /* slab_init first, before any kcache_init; slab_exit last. */
 int slab_init(void);

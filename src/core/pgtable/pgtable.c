@@ -15,15 +15,14 @@
  *     1     21          2 MiB       (PMD)
  *     0     12          4 KiB       (PTE)
  */
-#include "pgtable.h"
-#include "page_alloc.h"
+#include "pgtable/pgtable.h"
+#include "page/page_alloc.h"
 
 static struct {
 	uint64_t *pgd;
 	struct page *own_pgd;		/* NULL when the platform gave one */
-	struct vm_lock lock;		/* installs and unlinks of tables */
+	struct vm_lock lock;		/* installs of tables */
 	unsigned long nr_tables;	/* table frames, own PGD included */
-	unsigned long span_base;	/* vmalloc_start rounded to 512 GiB */
 } pt;
 
 static inline unsigned int level_shift(int level)
@@ -72,34 +71,28 @@ static inline unsigned int entry_index(unsigned long addr, int level)
 /* ------------------------------------------------------------------ */
 
 struct pt_walk {
-	/* Called for the entries [first, first + n) of one PTE table. */
+	/*
+	 * Called for the entries [first, first + n) of one PTE table, which
+	 * map [addr, addr + n pages). Leaf functions find their place from
+	 * @addr, never from a running cursor, so a table skipped by the walk
+	 * cannot shift what the next table gets.
+	 */
 	int (*leaf)(struct pt_walk *w, uint64_t *ptes, unsigned int first,
 		    unsigned int n, unsigned long addr);
 	bool alloc;			/* install missing tables */
-	struct pt_fresh *fresh;
-	struct page *const *pages;	/* pt_map: next frame to map */
+	bool need_tables;		/* a missing table is a bug */
+	unsigned long start;		/* the walk's first address */
+	struct page *const *pages;	/* pt_map: frame of each page */
 	uint64_t prot;
 	unsigned long count;		/* leaf-specific tally */
 };
 
-static void fresh_push(struct pt_fresh *f, struct page *pg, int level,
-		       unsigned long addr)
-{
-	unsigned long span = (addr - pt.span_base) >> level_shift(level + 1);
-
-	pg->priv = (uint32_t)level;
-	pg->prev = (uint32_t)span;
-	pg->next = f->head;
-	f->head = (uint32_t)(pa_page_pfn(pg) - vm_plat->base_pfn);
-	f->count++;
-}
-
 /*
- * Find the table below *e, installing a zeroed one if allowed. @level is
- * the level of the new table; @addr lies in its span.
+ * Find the table below *e, installing a zeroed one if allowed. Once an
+ * entry points at a table it never changes until pt_exit(), so the
+ * table may be used without the lock.
  */
-static uint64_t *get_table(uint64_t *e, int level, unsigned long addr,
-			   struct pt_walk *w)
+static uint64_t *get_table(uint64_t *e, struct pt_walk *w)
 {
 	uint64_t cur = entry_load(e);
 	struct page *pg;
@@ -116,8 +109,6 @@ static uint64_t *get_table(uint64_t *e, int level, unsigned long addr,
 		entry_store(e, ((uint64_t)pa_page_pfn(pg) << PAGE_SHIFT) |
 			       PT_TABLE_FLAGS);
 		vm_stat_add(&pt.nr_tables, 1);
-		if (w->fresh)
-			fresh_push(w->fresh, pg, level, addr);
 		t = pa_page_address(pg);
 		pg = NULL;
 	} else {
@@ -135,12 +126,16 @@ static int walk(uint64_t *table, int level, unsigned long addr,
 	do {
 		unsigned long next = entry_end(addr, end, level);
 		uint64_t *e = &table[entry_index(addr, level)];
-		uint64_t *child = get_table(e, level - 1, addr, w);
+		uint64_t *child = get_table(e, w);
 		int err;
 
 		if (!child) {
 			if (w->alloc)
 				return -VM_ENOMEM;
+			if (w->need_tables) {
+				vm_bug("page tables: no table for 0x%lx", addr);
+				return -VM_EFAULT;
+			}
 		} else if (level == 1) {
 			err = w->leaf(w, child, entry_index(addr, 0),
 				      (unsigned int)((next - addr) >> PAGE_SHIFT),
@@ -174,11 +169,11 @@ static int walk_range(unsigned long addr, unsigned long end, struct pt_walk *w)
 static int leaf_set(struct pt_walk *w, uint64_t *ptes, unsigned int first,
 		    unsigned int n, unsigned long addr)
 {
+	struct page *const *pages = w->pages + ((addr - w->start) >> PAGE_SHIFT);
 	unsigned int i;
 
-	(void)addr;
 	for (i = first; i < first + n; i++) {
-		uint64_t pfn = pa_page_pfn(*w->pages++);
+		uint64_t pfn = pa_page_pfn(*pages++);
 
 		VM_WARN_ON(__atomic_load_n(&ptes[i], __ATOMIC_RELAXED) != 0);
 		/*
@@ -220,10 +215,11 @@ static int leaf_none(struct pt_walk *w, uint64_t *ptes, unsigned int first,
 /* Operations                                                          */
 /* ------------------------------------------------------------------ */
 
-int pt_populate(unsigned long addr, unsigned long size, struct pt_fresh *fresh)
+int pt_populate(unsigned long addr, unsigned long size)
 {
-	struct pt_walk w = { .leaf = leaf_none, .alloc = true, .fresh = fresh };
+	struct pt_walk w = { .leaf = leaf_none, .alloc = true, .start = addr };
 
+	vm_assert_unlocked(0, "pt_populate");
 	return walk_range(addr, addr + size, &w);
 }
 
@@ -241,6 +237,7 @@ static int sync_runs(unsigned long addr, struct page *const *pages,
 {
 	unsigned long i = 0;
 
+	vm_assert_unlocked(0, "sync_map");
 	while (i < nr) {
 		unsigned long pfn = pa_page_pfn(pages[i]), run = 1;
 		int err;
@@ -259,9 +256,10 @@ static int sync_runs(unsigned long addr, struct page *const *pages,
 }
 
 int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
-	   uint64_t prot, struct pt_fresh *fresh)
+	   uint64_t prot)
 {
-	struct pt_walk w = { .leaf = leaf_set, .pages = pages,
+	struct pt_walk w = { .leaf = leaf_set, .need_tables = true,
+			     .start = addr, .pages = pages,
 			     .prot = prot & PT_PROT_MASK };
 	unsigned long end = addr + nr * PAGE_SIZE;
 	int err;
@@ -269,11 +267,15 @@ int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
 	if (!nr)
 		return 0;
 	/* Phase 1: every table, or nothing mapped at all. */
-	err = pt_populate(addr, nr * PAGE_SIZE, fresh);
+	err = pt_populate(addr, nr * PAGE_SIZE);
 	if (err)
 		return err;
-	/* Phase 2: cannot fail. */
-	walk_range(addr, end, &w);
+	/* Phase 2: cannot fail (tables, once linked, stay). */
+	err = walk_range(addr, end, &w);
+	if (err) {
+		pt_unmap_noflush(addr, nr);
+		return err;
+	}
 	/* Phase 3: the platform may still refuse. */
 	if (vm_plat->sync_map) {
 		err = sync_runs(addr, pages, nr, w.prot);
@@ -300,103 +302,12 @@ uint64_t pt_lookup(unsigned long addr)
 }
 
 /* ------------------------------------------------------------------ */
-/* Rolling back fresh tables                                           */
-/* ------------------------------------------------------------------ */
-
-static bool table_empty(const uint64_t *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < PT_ENTRIES; i++)
-		if (__atomic_load_n(&t[i], __ATOMIC_RELAXED))
-			return false;
-	return true;
-}
-
-/* The entry one level up that points at a table of @level covering addr. */
-static uint64_t *parent_entry(unsigned long addr, int level)
-{
-	uint64_t *t = pt.pgd;
-	int l;
-
-	for (l = 3; l > level + 1; l--) {
-		t = entry_table(entry_load(&t[entry_index(addr, l)]));
-		if (!t)
-			return NULL;
-	}
-	return &t[entry_index(addr, level + 1)];
-}
-
-void pt_unlink_fresh(struct pt_fresh *fresh,
-		     bool (*in_use)(const void *ctx, unsigned long start,
-				    unsigned long end),
-		     const void *ctx, struct pt_fresh *out)
-{
-	uint32_t idx = fresh->head, kept = PA_NONE, *tail = &kept;
-
-	fresh->head = PA_NONE;
-	while (idx != PA_NONE) {
-		struct page *pg = pa_pfn_page(vm_plat->base_pfn + idx);
-		uint32_t next = pg->next;
-		int level = (int)pg->priv;
-		unsigned long span = 1UL << level_shift(level + 1);
-		unsigned long start = pt.span_base + (unsigned long)pg->prev * span;
-		uint64_t *pe;
-		bool unlinked = false;
-
-		vm_lock(&pt.lock);
-		pe = parent_entry(start, level);
-		if (pe && entry_table(entry_load(pe)) == pa_page_address(pg) &&
-		    table_empty(pa_page_address(pg)) &&
-		    !in_use(ctx, start, start + span)) {
-			entry_store(pe, 0);
-			vm_stat_add(&pt.nr_tables, -1);
-			unlinked = true;
-		}
-		vm_unlock(&pt.lock);
-		if (unlinked) {
-			pg->next = out->head;
-			out->head = idx;
-			out->count++;
-			fresh->count--;
-		} else {
-			/* Still needed: keep it, in order, for a later try. */
-			pg->next = PA_NONE;
-			*tail = idx;
-			tail = &pg->next;
-		}
-		idx = next;
-	}
-	fresh->head = kept;
-}
-
-void pt_free_unlinked(struct pt_fresh *fresh)
-{
-	uint32_t idx = fresh->head;
-
-	while (idx != PA_NONE) {
-		struct page *pg = pa_pfn_page(vm_plat->base_pfn + idx);
-		unsigned long span = 1UL << level_shift((int)pg->priv + 1);
-		unsigned long start = pt.span_base + (unsigned long)pg->prev * span;
-
-		idx = pg->next;
-		/* The MMU may cache the unlinked table until this flush. */
-		vm_flush_tlb(vm_max(start, vm_plat->vmalloc_start),
-			     vm_min(start + span, vm_plat->vmalloc_end));
-		pa_free(pg, 0);
-	}
-	fresh->head = PA_NONE;
-	fresh->count = 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* Set-up, tear-down, sanity                                           */
 /* ------------------------------------------------------------------ */
 
 int pt_init(void)
 {
 	vm_memset(&pt, 0, sizeof(pt));
-	pt.span_base = VM_ALIGN_DOWN(vm_plat->vmalloc_start, 1UL << 39);
 	if (vm_plat->pgd) {
 		pt.pgd = vm_plat->pgd;
 	} else {
@@ -407,7 +318,7 @@ int pt_init(void)
 		pt.pgd = pa_page_address(pt.own_pgd);
 		pt.nr_tables = 1;
 	}
-	vm_lock_init(&pt.lock, "page-tables");
+	vm_lock_init(&pt.lock, "page-tables", VM_RANK_PT);
 	return 0;
 }
 

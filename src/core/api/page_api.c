@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's page-allocator API over the page layer.
+ */
+#include "api/api.h"
+#include "page/page_alloc.h"
+
+/**
+ * alloc_pages_node - allocate 2^@order physically contiguous frames
+ * @nid: preferred NUMA node, or -1 for node 0
+ * @gfp_mask: __GFP_ZERO, __GFP_DMA32, __GFP_THISNODE, __GFP_NOWARN, ...
+ * @order: 0 .. MAX_ORDER - 1
+ *
+ * Return: the first frame's page, with one reference, or NULL.
+ * Context: may sleep.
+ */
+struct page *alloc_pages_node(int nid, gfp_t gfp_mask, unsigned int order)
+{
+	if (!vm_ensure_ready())
+		return NULL;
+	if (nid >= (int)pa_nr_nodes() || nid < -1) {
+		vm_log(VM_LOG_WARNING, "alloc_pages_node: no node %d", nid);
+		return NULL;
+	}
+	return pa_alloc(nid, gfp_mask, order, VM_FAULT_PAGE);
+}
+
+/**
+ * alloc_pages - alloc_pages_node() on node 0
+ * @gfp_mask: allocation flags
+ * @order: 0 .. MAX_ORDER - 1
+ *
+ * Return: the page, or NULL. Context: may sleep.
+ */
+struct page *alloc_pages(gfp_t gfp_mask, unsigned int order)
+{
+	return alloc_pages_node(-1, gfp_mask, order);
+}
+
+/**
+ * __free_pages - drop the reference alloc_pages() gave
+ * @page: the first page of the block
+ * @order: the order it was allocated with
+ *
+ * The block goes back to the pool when no other reference (get_page(), a
+ * user mapping) is left. A page that is not an allocated block of @order,
+ * or whose count is already zero (a second free, even one racing with the
+ * first), is reported ("Bad page state") and left alone.
+ * Context: may sleep.
+ */
+void __free_pages(struct page *page, unsigned int order)
+{
+	if (!page || !vm_ensure_ready())
+		return;
+	pa_free(page, order);
+}
+
+/**
+ * get_page - take a reference on the block holding @page
+ * @page: any page of an allocated block
+ *
+ * The block stays allocated until every reference is dropped. A page that
+ * is not allocated is refused with a warning.
+ * Context: any; lock-free.
+ */
+void get_page(struct page *page)
+{
+	if (page && vm_ensure_ready())
+		pa_get(page);
+}
+
+/**
+ * put_page - drop a reference taken with get_page() (or the allocation's)
+ * @page: any page of an allocated block
+ *
+ * The last reference frees the block, with the order it was allocated
+ * with. A page with no reference left is reported and left alone.
+ * Context: may sleep.
+ */
+void put_page(struct page *page)
+{
+	if (page && vm_ensure_ready())
+		pa_put(page);
+}
+
+/**
+ * page_count - references held on the block containing @page
+ * @page: a page of the pool
+ *
+ * Return: the count, 0 for a free page or a pointer that is no page.
+ * Context: any; lock-free.
+ */
+int page_count(const struct page *page)
+{
+	if (!page || !vm_ensure_ready())
+		return 0;
+	return (int)pa_count(page);
+}
+
+/**
+ * page_address - the address at which the core reaches a frame
+ * @page: a page of the pool
+ *
+ * Return: its direct-map address, or NULL for a pointer that is no page.
+ * Context: any.
+ */
+void *page_address(const struct page *page)
+{
+	if (!page || !vm_ensure_ready() || !pa_valid_page(page))
+		return NULL;
+	return pa_page_address(page);
+}
+
+/**
+ * page_to_pfn - the frame number of @page
+ * @page: a page of the pool
+ *
+ * Return: the pfn, or 0 for a pointer that is no page.
+ */
+unsigned long page_to_pfn(const struct page *page)
+{
+	if (!page || !vm_ensure_ready() || !pa_valid_page(page))
+		return 0;
+	return pa_page_pfn(page);
+}
+
+/**
+ * pfn_to_page - the page of a frame number
+ * @pfn: a frame number
+ *
+ * Return: its page; NULL outside the pool and for a frame the pool has
+ * not brought into use yet (it grows lazily: such a frame has no memory
+ * behind it, so nothing may map it).
+ */
+struct page *pfn_to_page(unsigned long pfn)
+{
+	if (!vm_ensure_ready())
+		return NULL;
+	return pa_pfn_page_present(pfn);
+}
+
+/**
+ * page_to_nid - the NUMA node of @page
+ * @page: a page of the pool
+ *
+ * Return: the node, or -1 for a pointer that is no page.
+ */
+int page_to_nid(const struct page *page)
+{
+	if (!page || !vm_ensure_ready() || !pa_valid_page(page))
+		return -1;
+	return pa_page_nid(page);
+}
+
+/** nr_free_pages - free frames of every node (grown or not). */
+unsigned long nr_free_pages(void)
+{
+	return vm_ensure_ready() ? pa_nr_free(-1) : 0;
+}
+
+/** nr_free_pages_node - free frames of node @nid (0 for no such node). */
+unsigned long nr_free_pages_node(int nid)
+{
+	if (!vm_ensure_ready() || nid < 0 || nid >= (int)pa_nr_nodes())
+		return 0;
+	return pa_nr_free(nid);
+}
+
+/** num_physpages_total - frames in the pool. */
+unsigned long num_physpages_total(void)
+{
+	return vm_ensure_ready() ? pa_nr_frames() : 0;
+}
+
+/** num_online_nodes - NUMA nodes of the pool. */
+int num_online_nodes(void)
+{
+	return vm_ensure_ready() ? (int)pa_nr_nodes() : 0;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The /proc/vmallocinfo listing: one line per live area, in address order,
+ * in the kernel's format:
+ *
+ *   0x<start>-0x<end> <size> <caller> [pages=N] [phys=X] [ioremap]
+ *   [vmalloc] [vmap] [user] [vpages] [N<node>=<pages> ...]
+ *
+ * start-end covers the guard page, size counts it (as the kernel prints).
+ *
+ * The caller's name comes from the platform's symbolize hook, which may
+ * take foreign locks (dladdr takes the dynamic loader's), so it is never
+ * called with a core lock held: the areas are copied out under the lock a
+ * batch at a time (what each line needs), and named and formatted after
+ * the lock is dropped. A listing is therefore a sequence of consistent
+ * snapshots of consecutive parts of the range, as the kernel's is.
+ */
+#include "api/api.h"
+#include "area/area.h"
+#include "page/page_alloc.h"
+
+#define INFO_BATCH	32
+
+/* What one line needs, copied under the lock. */
+struct info_line {
+	unsigned long start, size, flags, phys;
+	const void *caller;
+	unsigned int nr_pages;
+	unsigned int nodes[VMALLOC_MAX_NODES];
+};
+
+struct collect {
+	struct info_line lines[INFO_BATCH];
+	unsigned int n;
+	unsigned long next;	/* where the next batch starts */
+};
+
+struct sink {
+	char *buf;
+	size_t len;
+	size_t pos;
+};
+
+static void emit(struct sink *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void emit(struct sink *s, const char *fmt, ...)
+{
+	__builtin_va_list ap;
+	size_t room = s->pos < s->len ? s->len - s->pos : 0;
+	char scratch[1];
+
+	__builtin_va_start(ap, fmt);
+	s->pos += vm_vsnprintf(room ? s->buf + s->pos : scratch,
+			       room ? room : 0, fmt, ap);
+	__builtin_va_end(ap);
+}
+
+/* Walk callback (lock held): copy one area's line, stop when full. */
+static bool collect_area(struct vm_struct *vm, void *arg)
+{
+	struct collect *c = arg;
+	struct info_line *l;
+	unsigned int i;
+
+	/* Its owner is still filling it in (as the kernel skips them). */
+	if (!area_is_ready(vm))
+		return false;
+	l = &c->lines[c->n++];
+	vm_memset(l, 0, sizeof(*l));
+	l->start = (unsigned long)vm->addr;
+	l->size = vm->size;
+	l->flags = vm->flags;
+	l->phys = vm->phys_addr;
+	l->caller = vm->caller;
+	l->nr_pages = vm->nr_pages;
+	if (pa_nr_nodes() > 1 && vm->pages)
+		for (i = 0; i < vm->nr_pages; i++)
+			l->nodes[pa_page_nid(vm->pages[i])]++;
+	c->next = l->start + l->size;
+	return c->n == INFO_BATCH;
+}
+
+/* Format one line, the caller named by the platform (no lock held). */
+static void emit_line(struct sink *s, const struct info_line *l)
+{
+	char name[128];
+	const char *sym = NULL;
+	unsigned int i;
+
+	emit(s, "0x%016lx-0x%016lx %7lu", l->start, l->start + l->size,
+	     l->size);
+	if (l->caller && vm_plat->symbolize) {
+		vm_assert_unlocked(0, "symbolize");
+		sym = vm_plat->symbolize(vm_plat->ctx, l->caller, name,
+					 sizeof(name));
+	}
+	if (sym)
+		emit(s, " %s", sym);
+	else
+		emit(s, " %p", l->caller);
+	if (l->nr_pages)
+		emit(s, " pages=%u", l->nr_pages);
+	if (l->phys)
+		emit(s, " phys=%lx", l->phys);
+	if (l->flags & VM_IOREMAP)
+		emit(s, " ioremap");
+	if (l->flags & VM_ALLOC)
+		emit(s, " vmalloc");
+	if (l->flags & VM_MAP)
+		emit(s, " vmap");
+	if (l->flags & VM_USERMAP)
+		emit(s, " user");
+	if (l->flags & VM_VPAGES)
+		emit(s, " vpages");
+	for (i = 0; i < VMALLOC_MAX_NODES; i++)
+		if (l->nodes[i])
+			emit(s, " N%u=%u", i, l->nodes[i]);
+	emit(s, "\n");
+}
+
+/**
+ * vmallocinfo - the /proc/vmallocinfo listing, written like snprintf()
+ * @buf: destination (may be NULL when @len is 0)
+ * @len: its size in bytes
+ *
+ * Return: the length of the whole listing, without the NUL; it was
+ * written completely when that is less than @len.
+ * Context: takes the area lock for each batch of INFO_BATCH areas, and
+ * calls the platform's symbolize hook with no lock held.
+ */
+size_t vmallocinfo(char *buf, size_t len)
+{
+	struct sink s = { buf, len, 0 };
+	struct collect c;
+	unsigned int i;
+
+	if (!vm_ensure_ready()) {
+		if (len)
+			buf[0] = '\0';
+		return 0;
+	}
+	c.next = vm_plat->vmalloc_start;
+	do {
+		c.n = 0;
+		area_walk(c.next, vm_plat->vmalloc_end, collect_area, &c);
+		for (i = 0; i < c.n; i++)
+			emit_line(&s, &c.lines[i]);
+	} while (c.n == INFO_BATCH && c.next < vm_plat->vmalloc_end);
+	if (len)
+		buf[s.pos < len ? s.pos : len - 1] = '\0';
+	return s.pos;
+}

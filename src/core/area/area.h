@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The area layer's interface for the API layer: the area registry
+ * (area_; registry.c) over the arena (arena.c) and the per-CPU blocks of
+ * the fast path (vmap_block.c).
+ *
+ *   registry.c    which parts of [vmalloc_start, vmalloc_end) belong to
+ *                 which vm_struct: the busy tree, descriptors, claims,
+ *                 the lazy list and purges
+ *   arena.c       free address space (lowest fit, alignment, windows)
+ *   vmap_block.c  small areas in per-CPU blocks of slots
+ *
+ * Every byte of the range is in exactly one of: a free block of the
+ * arena; a busy range of the registry (a live, claimed or dying area with
+ * its guard page, or a block of the fast path); the lazy list (freed
+ * areas whose PTEs are cleared but whose TLB entries may survive until
+ * the next purge); and inside a block each slot is free, used, dirty or
+ * being purged. area_check() verifies exactly this.
+ *
+ * An area's life: area_alloc() makes it LIVE (visible to lookups and
+ * walks; VMD_UNINIT until area_ready() if the request says so). To change
+ * or free it, a thread first claims it: area_claim() looks it up and
+ * validates it, and on success the area is CLAIMED: still covering its
+ * range, but invisible to lookups, walks and other claims, so the
+ * claimer may map it, unmap it, read its descriptor, and then either
+ * area_unclaim() it (LIVE again) or area_retire() it (gone; with @keep,
+ * the descriptor stays the caller's as REMOVED until area_put()).
+ * A claim costs one lock round trip, a retirement one more.
+ *
+ * Locking (the rank order of base/core.h):
+ *   purge (reg.purge_lock) -> area (reg.lock) -> block CPU -> block pool
+ *   -> (pt, slab, page allocator: see their files)
+ * No function of this layer returns holding a lock. Platform hooks
+ * (sync_unmap, the TLB flush) run with at most the purge lock held.
+ */
+#ifndef VM_AREA_H
+#define VM_AREA_H
+
+#include "area/desc.h"
+
+int area_init(unsigned long lazy_max_pages, bool fast_path);
+void area_exit(void);
+
+/*
+ * Reserve an area and its descriptor (LIVE, addr/size/flags/caller filled
+ * in). When the range is full and lazy areas are pending, purges once
+ * and retries. Return: the descriptor, or NULL with *err -ENOMEM (no
+ * metadata) or -ENOSPC (no room).
+ */
+struct vm_struct *area_alloc(const struct area_request *rq, int *err);
+
+/* The owner of a VMD_UNINIT area has filled pages/nr_pages: publish. */
+void area_ready(struct vm_struct *vm);
+bool area_is_ready(const struct vm_struct *vm);
+
+/*
+ * Claim the live area that starts exactly at @addr (see above and
+ * desc_check_claim() for @expect and @how). Return 0 with *out CLAIMED;
+ * -ENOENT: no claimable area starts there; -EPERM: one does, but @how
+ * refuses it.
+ */
+int area_claim(unsigned long addr, const struct vm_struct *expect,
+	       unsigned int how, struct vm_struct **out);
+/* Give a claimed area back, LIVE. */
+void area_unclaim(struct vm_struct *vm);
+/*
+ * Retire a claimed area: clear its PTEs if it was mapped (no flush: its
+ * range waits on the lazy list for the next purge), else free its range
+ * at once; free the descriptor, or with @keep hand it back REMOVED.
+ */
+void area_retire(struct vm_struct *vm, bool keep);
+
+/* Mark a claimed (or not yet ready) area as mapped: its range will need
+ * a TLB flush before reuse. */
+void area_mark_mapped(struct vm_struct *vm);
+bool area_is_mapped(const struct vm_struct *vm);
+bool area_is_internal(const struct vm_struct *vm);
+
+/* Free a REMOVED descriptor. */
+void area_put(struct vm_struct *vm);
+/* Is @p a REMOVED descriptor of ours? (slow: checks the cache's chunks) */
+bool area_removed_desc(const struct vm_struct *p);
+
+/*
+ * The live public area starting at (or, @containing, containing) @addr,
+ * or NULL. The descriptor stays valid only while its owner keeps it.
+ */
+struct vm_struct *area_find(unsigned long addr, bool containing);
+
+/*
+ * Call @fn on every live area (internal ones included, claimed ones not)
+ * whose range meets [from, to), in address order, until it returns true.
+ * @fn runs with the registry's lock held (and, for an area of the fast
+ * path, its block's lock): it may read the area and its memory, and must
+ * call nothing that takes a core lock or leaves the core.
+ */
+void area_walk(unsigned long from, unsigned long to,
+	       bool (*fn)(struct vm_struct *vm, void *arg), void *arg);
+
+/*
+ * Flush every lazy area and dirty slot now. @shrink also returns every
+ * block of the fast path that holds no live area (vm_unmap_aliases(), and
+ * an allocation that found no room); without it each CPU keeps one warm
+ * block per size class. Context: no core lock held.
+ */
+void area_purge(bool shrink);
+
+struct area_stats {
+	unsigned long areas;		/* live descriptors (and REMOVED) */
+	unsigned long busy;		/* live ranges */
+	unsigned long lazy_pages;
+	unsigned long lazy_max_pages;
+	unsigned long purges;
+	unsigned long purged_areas;
+	unsigned long blocks;
+	unsigned long meta_stock_bytes;	/* held in stock, not describing */
+};
+void area_get_stats(struct area_stats *st);
+
+/* The tiling of the range and every count. 0 or -EUCLEAN (logged). */
+int area_check(void);
+
+#endif /* VM_AREA_H */

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Area descriptors: the struct vm_struct behind every area the library
+ * hands out, as the block layer and the registry both make them.
+ */
+#ifndef VM_DESC_H
+#define VM_DESC_H
+
+#include "base/core.h"
+
+/*
+ * state says who owns the descriptor:
+ *  LIVE     the library: the area is registered, anyone may find it;
+ *  CLAIMED  the thread that claimed it (area_claim): still covering its
+ *           range, but no lookup or walk finds it and no other claim
+ *           can take it; the claimer unclaims or retires it;
+ *  REMOVED  the caller of remove_vm_area(), until free_vm_area();
+ *  FREE     nobody (in a stock or a cache).
+ * Invariant: while LIVE or CLAIMED, vm.addr and vm.size are its range
+ * (guard page included) in the registry or in a block, and owner points
+ * at what holds it there (its busy node, or its block).
+ */
+struct vm_desc {
+	struct vm_struct vm;
+	void *owner;
+	uint32_t state;
+	uint16_t flags;		/* VMD_*, atomic */
+	uint16_t cpu;		/* VMD_SLOT: the block's owner CPU */
+};
+
+#define VMD_LIVE	0x4556494cu
+#define VMD_CLAIMED	0x4d49414cu
+#define VMD_REMOVED	0x564d4552u
+#define VMD_FREE	0x45455246u
+
+#define VMD_MAPPED	0x1u	/* PTEs were set: flush before reuse */
+#define VMD_INTERNAL	0x2u	/* the library's own (a vmalloc()ed page
+				   array): refused by every public call */
+#define VMD_SLOT	0x4u	/* lives in a block of the fast path */
+#define VMD_UNINIT	0x8u	/* pages/nr_pages still being set up */
+
+static inline struct vm_desc *vm_desc_of(const struct vm_struct *vm)
+{
+	return container_of(vm, struct vm_desc, vm);
+}
+
+/* A request: validated and clipped by the caller. */
+struct area_request {
+	unsigned long size;	/* bytes, guard page included, page multiple */
+	unsigned long align;	/* a power of two >= PAGE_SIZE */
+	unsigned long vstart;	/* window, inside the managed range */
+	unsigned long vend;
+	unsigned long flags;	/* VM_* of the area */
+	const void *caller;
+	bool uninit;		/* born VMD_UNINIT: area_ready() publishes it */
+	bool internal;		/* the library's own: VMD_INTERNAL */
+};
+
+/* A descriptor for request @rq at @addr: LIVE, with @flags (VMD_*). */
+static inline void desc_fill(struct vm_desc *d, unsigned long addr,
+			     const struct area_request *rq, uint16_t flags,
+			     void *owner)
+{
+	d->vm.addr = (void *)addr;
+	d->vm.size = rq->size;
+	d->vm.flags = rq->flags;
+	d->vm.pages = NULL;
+	d->vm.nr_pages = 0;
+	d->vm.phys_addr = 0;
+	d->vm.caller = rq->caller;
+	d->owner = owner;
+	__atomic_store_n(&d->flags, (uint16_t)(flags |
+			 (rq->uninit ? VMD_UNINIT : 0) |
+			 (rq->internal ? VMD_INTERNAL : 0)), __ATOMIC_RELAXED);
+	d->state = VMD_LIVE;
+}
+
+/* Descriptor flags are read by walkers while the owner sets them. */
+static inline uint16_t desc_flags(const struct vm_desc *d)
+{
+	return __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
+}
+
+/*
+ * May @d be claimed? @expect (may be NULL) is the descriptor that must be
+ * there (free_vm_area); internal and uninitialised areas are the core's
+ * alone (AREA_CORE); AREA_REFUSE_FRAMES turns away an area that owns
+ * frames (vunmap of a vmalloc area). Return 0, -ENOENT (as if no area
+ * were there) or -EPERM (refused: the caller says why).
+ */
+#define AREA_CORE		0x1u
+#define AREA_REFUSE_FRAMES	0x2u
+
+static inline int desc_check_claim(const struct vm_desc *d,
+				   const struct vm_struct *expect,
+				   unsigned int how)
+{
+	if (expect && &d->vm != expect)
+		return -VM_ENOENT;
+	if (!(how & AREA_CORE) &&
+	    (desc_flags(d) & (VMD_INTERNAL | VMD_UNINIT)))
+		return -VM_ENOENT;
+	if ((how & AREA_REFUSE_FRAMES) && d->vm.pages)
+		return -VM_EPERM;
+	return 0;
+}
+
+#endif /* VM_DESC_H */

@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The area registry: busy ranges and their descriptors, claims, the lazy
+ * list and purges, over the arena (free space) and the per-CPU blocks.
+ *
+ * A busy range is a node the arena handed out (struct arena_node), with
+ * the registry's fields after it (struct vmap_area). It sits in the busy
+ * tree, by address, until it is retired: then it goes back to the arena
+ * at once if its area was never mapped, or onto the lazy list until the
+ * next purge has flushed its TLB entries.
+ *
+ * Claims: a claim marks a tree area dying (VA_DYING) or a slot claimed,
+ * under the lock that protects it, after checking that the area may be
+ * claimed; nothing else touches it until its claimer unclaims or retires
+ * it. So validation and the change it allows never race, and retirement
+ * is a plain step that cannot fail.
+ */
+#include "area/area.h"
+#include "area/arena.h"
+#include "area/vmap_block.h"
+#include "pgtable/pgtable.h"
+#include "lib/slab.h"
+
+#define FLUSH_RUNS_MAX	16	/* a purge flushes run by run up to this */
+#define DESC_STOCK_MAX	64
+#define DESC_STOCK_FILL	16
+#define NEW_BLOCK_TRIES	4	/* new blocks made before the tree serves */
+
+/* A busy range: the arena's node, then the registry's own fields. */
+struct vmap_area {
+	struct arena_node an;		/* an.rb links the busy tree */
+	union {
+		struct vm_desc *desc;		/* a tree area */
+		struct vm_block *block;		/* VA_BLOCK */
+		struct vmap_area *lazy_next;	/* on the lazy list */
+	};
+	unsigned long flags;
+};
+
+#define VA_BLOCK	0x1UL	/* the range of a fast-path block */
+#define VA_DYING	0x2UL	/* claimed: no lookup finds it, but it
+				   covers its range until it is retired */
+
+static struct {
+	struct vm_lock lock;		/* everything below but purge_lock */
+	struct vm_lock purge_lock;	/* one purge at a time */
+	struct arena arena;		/* free space (guarded by lock) */
+	struct rb_root busy;		/* busy ranges by address */
+	struct vmap_area *lazy;		/* retired, awaiting the next purge */
+	unsigned long lazy_pages;	/* lazy list + folded dirty slots (atomic) */
+	unsigned long lazy_max;
+	unsigned long areas;		/* live + removed descriptors */
+	unsigned long busy_count;	/* live tree areas */
+	unsigned long purges;
+	unsigned long purged_areas;
+	struct objstock descs;		/* descriptor stock */
+	struct kcache desc_cache;
+	unsigned long start, end;
+} reg;
+
+static inline struct vmap_area *to_va(const struct rb_node *n)
+{
+	return container_of(n, struct vmap_area, an.rb);
+}
+
+static inline unsigned long va_size(const struct vmap_area *v)
+{
+	return v->an.end - v->an.start;
+}
+
+/* Count @pages more lazy pages (or fewer); true when the purge is due. */
+static bool lazy_add(long pages)
+{
+	unsigned long now = __atomic_add_fetch(&reg.lazy_pages,
+					       (unsigned long)pages,
+					       __ATOMIC_RELAXED);
+
+	return pages > 0 && now > reg.lazy_max;
+}
+
+/* ------------------------------------------------------------------ */
+/* Descriptors                                                         */
+/* ------------------------------------------------------------------ */
+
+static bool desc_prepare_locked(void)
+{
+	vm_lock_assert_held(&reg.lock);
+	if (!reg.descs.head)
+		kcache_stock_fill(&reg.desc_cache, &reg.descs, 1);
+	return reg.descs.head != NULL;
+}
+
+/* A descriptor from the stock (desc_prepare_locked() made sure of one). */
+static struct vm_desc *desc_get_locked(void)
+{
+	vm_lock_assert_held(&reg.lock);
+	vm_counter_add_locked(&reg.areas, 1);
+	return objstock_pop(&reg.descs);
+}
+
+static void desc_put_locked(struct vm_desc *d)
+{
+	vm_lock_assert_held(&reg.lock);
+	d->state = VMD_FREE;
+	vm_counter_add_locked(&reg.areas, -1);
+	objstock_push(&reg.descs, d);
+	if (reg.descs.n > DESC_STOCK_MAX)
+		kcache_stock_put(&reg.desc_cache, &reg.descs,
+				 DESC_STOCK_MAX - DESC_STOCK_FILL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The busy tree (reg.lock held)                                       */
+/* ------------------------------------------------------------------ */
+
+static void busy_insert_locked(struct vmap_area *v)
+{
+	struct rb_node **link = &reg.busy.node, *parent = NULL;
+
+	vm_lock_assert_held(&reg.lock);
+	while (*link) {
+		parent = *link;
+		link = v->an.start < to_va(parent)->an.start ?
+		       &parent->left : &parent->right;
+	}
+	rb_link_node(&v->an.rb, parent, link);
+	rb_insert(&reg.busy, &v->an.rb, NULL);
+}
+
+static void busy_erase_locked(struct vmap_area *v)
+{
+	vm_lock_assert_held(&reg.lock);
+	rb_erase(&reg.busy, &v->an.rb, NULL);
+}
+
+/* The first busy range that ends after @addr. */
+static struct vmap_area *busy_first_after_locked(unsigned long addr)
+{
+	struct rb_node *n = reg.busy.node;
+	struct vmap_area *best = NULL;
+
+	vm_lock_assert_held(&reg.lock);
+	while (n) {
+		struct vmap_area *v = to_va(n);
+
+		if (v->an.end > addr) {
+			best = v;
+			n = n->left;
+		} else {
+			n = n->right;
+		}
+	}
+	return best;
+}
+
+static struct vmap_area *busy_next(struct vmap_area *v)
+{
+	struct rb_node *n = rb_next(&v->an.rb);
+
+	return n ? to_va(n) : NULL;
+}
+
+/* The busy range containing @addr. */
+static struct vmap_area *busy_containing_locked(unsigned long addr)
+{
+	struct vmap_area *v = busy_first_after_locked(addr);
+
+	return v && v->an.start <= addr ? v : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Allocation                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Make a block for @rq on this CPU and give it a range: 0, -ENOMEM, or
+ * -ENOSPC (no 2 MiB-aligned room: the tree serves the request).
+ */
+static int new_block(const struct area_request *rq)
+{
+	struct arena_node *n;
+	struct vmap_area *v;
+	struct vm_block *b;
+	unsigned long span;
+	int err;
+
+	b = vb_new(rq, &span);
+	if (!b)
+		return -VM_ENOMEM;
+	vm_lock(&reg.lock);
+	err = arena_prepare_locked(&reg.arena);
+	if (err)
+		goto fail;
+	n = arena_alloc_locked(&reg.arena, span, VB_ALIGN, reg.start, reg.end);
+	if (!n) {
+		err = -VM_ENOSPC;
+		goto fail;
+	}
+	v = container_of(n, struct vmap_area, an);
+	v->flags = VA_BLOCK;
+	v->block = b;
+	/* Under the lock: walkers see the block whole, or not at all. */
+	busy_insert_locked(v);
+	err = vb_publish(b, n->start);
+	if (err) {
+		busy_erase_locked(v);
+		arena_free_locked(&reg.arena, n);
+		goto fail;
+	}
+	vm_unlock(&reg.lock);
+	return 0;
+fail:
+	vm_unlock(&reg.lock);
+	vb_discard(b);
+	return err;
+}
+
+/* The fast path: a slot of this CPU's block of the request's class. */
+static struct vm_struct *block_alloc(const struct area_request *rq, int *err)
+{
+	struct vm_desc *d;
+	unsigned int tries;
+
+	for (tries = 0;; tries++) {
+		*err = vb_alloc(rq, &d);
+		if (!*err)
+			return &d->vm;
+		if (*err != -VM_ENOSPC || tries == NEW_BLOCK_TRIES)
+			return NULL;
+		*err = new_block(rq);
+		if (*err)
+			return NULL;
+	}
+}
+
+/* The tree: lowest fit, purging once when the range is full. */
+static struct vm_struct *tree_alloc(const struct area_request *rq, int *err)
+{
+	struct arena_node *n = NULL;
+	struct vmap_area *v;
+	struct vm_desc *d;
+	bool purged = false;
+
+	vm_lock(&reg.lock);
+	for (;;) {
+		if (arena_prepare_locked(&reg.arena) || !desc_prepare_locked()) {
+			vm_unlock(&reg.lock);
+			*err = -VM_ENOMEM;
+			return NULL;
+		}
+		n = arena_alloc_locked(&reg.arena, rq->size, rq->align,
+				       rq->vstart, rq->vend);
+		if (n || purged)
+			break;
+		vm_unlock(&reg.lock);
+		area_purge(true);
+		purged = true;
+		vm_lock(&reg.lock);
+	}
+	if (!n) {
+		vm_unlock(&reg.lock);
+		*err = -VM_ENOSPC;
+		return NULL;
+	}
+	v = container_of(n, struct vmap_area, an);
+	v->flags = 0;
+	d = desc_get_locked();
+	v->desc = d;
+	desc_fill(d, n->start, rq, 0, v);
+	busy_insert_locked(v);
+	vm_counter_add_locked(&reg.busy_count, 1);
+	vm_unlock(&reg.lock);
+	return &d->vm;
+}
+
+struct vm_struct *area_alloc(const struct area_request *rq, int *err)
+{
+	struct vm_struct *vm = NULL;
+
+	*err = -VM_ENOSPC;
+	if (vb_wants(rq))
+		vm = block_alloc(rq, err);
+	if (!vm && *err == -VM_ENOSPC)
+		vm = tree_alloc(rq, err);
+	if (VM_DEBUG >= 2)
+		area_check();
+	return vm;
+}
+
+/*
+ * A vmalloc area is visible in the registry before its owner has set
+ * pages and nr_pages: it carries VMD_UNINIT until then (the kernel's
+ * VM_UNINITIALIZED). The owner clears it with release semantics; a walker
+ * that reads those fields checks it with acquire semantics and skips the
+ * area while it is set.
+ */
+void area_ready(struct vm_struct *vm)
+{
+	__atomic_fetch_and(&vm_desc_of(vm)->flags, (uint16_t)~VMD_UNINIT,
+			   __ATOMIC_RELEASE);
+}
+
+bool area_is_ready(const struct vm_struct *vm)
+{
+	return !(__atomic_load_n(&vm_desc_of(vm)->flags, __ATOMIC_ACQUIRE) &
+		 VMD_UNINIT);
+}
+
+void area_mark_mapped(struct vm_struct *vm)
+{
+	__atomic_fetch_or(&vm_desc_of(vm)->flags, VMD_MAPPED, __ATOMIC_RELAXED);
+}
+
+bool area_is_mapped(const struct vm_struct *vm)
+{
+	return desc_flags(vm_desc_of(vm)) & VMD_MAPPED;
+}
+
+bool area_is_internal(const struct vm_struct *vm)
+{
+	return desc_flags(vm_desc_of(vm)) & VMD_INTERNAL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Claims and retirement                                               */
+/* ------------------------------------------------------------------ */
+
+static int claim_result(enum vb_claim r, struct vm_desc *d,
+			struct vm_struct **out)
+{
+	switch (r) {
+	case VB_CLAIMED:
+		*out = &d->vm;
+		return 0;
+	case VB_REFUSED:
+		return -VM_EPERM;
+	default:
+		return -VM_ENOENT;
+	}
+}
+
+int area_claim(unsigned long addr, const struct vm_struct *expect,
+	       unsigned int how, struct vm_struct **out)
+{
+	struct vm_block *b = vb_lookup(addr);
+	struct vmap_area *v;
+	struct vm_desc *d = NULL;
+	enum vb_claim r;
+	int err;
+
+	*out = NULL;
+	/* The directory's hint first: no registry lock for a slot. */
+	if (b) {
+		r = vb_claim(b, addr, expect, how, &d);
+		if (r != VB_ELSEWHERE)
+			return claim_result(r, d, out);
+	}
+	vm_lock(&reg.lock);
+	v = busy_containing_locked(addr);
+	if (v && (v->flags & VA_BLOCK)) {
+		/* Under the registry's lock the block cannot be reused. */
+		r = vb_claim(v->block, addr, expect, how, &d);
+		vm_unlock(&reg.lock);
+		return claim_result(r, d, out);
+	}
+	if (!v || v->an.start != addr || (v->flags & VA_DYING)) {
+		vm_unlock(&reg.lock);
+		return -VM_ENOENT;
+	}
+	d = v->desc;
+	err = desc_check_claim(d, expect, how);
+	if (!err) {
+		v->flags |= VA_DYING;
+		d->state = VMD_CLAIMED;
+		*out = &d->vm;
+	}
+	vm_unlock(&reg.lock);
+	return err;
+}
+
+void area_unclaim(struct vm_struct *vm)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+	struct vmap_area *v = d->owner;
+
+	if (desc_flags(d) & VMD_SLOT) {
+		vb_unclaim(d);
+		return;
+	}
+	vm_lock(&reg.lock);
+	v->flags &= ~VA_DYING;
+	d->state = VMD_LIVE;
+	vm_unlock(&reg.lock);
+}
+
+void area_retire(struct vm_struct *vm, bool keep)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+	unsigned long addr = (unsigned long)vm->addr;
+	unsigned long data_end = addr + vm->size - PAGE_SIZE;
+	bool mapped = desc_flags(d) & VMD_MAPPED, purge = false;
+
+	if (mapped) {
+		/* Claimed: nobody else maps, unmaps or reuses the range. */
+		vm_flush_cache_vunmap(addr, data_end);
+		pt_unmap_noflush(addr, (data_end - addr) >> PAGE_SHIFT);
+	}
+	if (desc_flags(d) & VMD_SLOT) {
+		purge = vb_retire(d, mapped, keep);
+	} else {
+		struct vmap_area *v = d->owner;
+
+		vm_lock(&reg.lock);
+		busy_erase_locked(v);
+		vm_counter_add_locked(&reg.busy_count, -1);
+		if (mapped) {
+			v->lazy_next = reg.lazy;
+			reg.lazy = v;
+			purge = lazy_add((long)(va_size(v) >> PAGE_SHIFT));
+		} else {
+			/* Never mapped: no PTE, no TLB entry; free at once. */
+			arena_free_locked(&reg.arena, &v->an);
+		}
+		if (keep)
+			d->state = VMD_REMOVED;
+		else
+			desc_put_locked(d);
+		vm_unlock(&reg.lock);
+	}
+	if (purge)
+		area_purge(false);
+	if (VM_DEBUG >= 2)
+		area_check();
+}
+
+void area_put(struct vm_struct *vm)
+{
+	vm_lock(&reg.lock);
+	desc_put_locked(vm_desc_of(vm));
+	vm_unlock(&reg.lock);
+}
+
+bool area_removed_desc(const struct vm_struct *p)
+{
+	return kcache_owns(&reg.desc_cache, p) &&
+	       vm_desc_of(p)->state == VMD_REMOVED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Purge                                                               */
+/* ------------------------------------------------------------------ */
+
+static struct vmap_area *merge_lists(struct vmap_area *a, struct vmap_area *b)
+{
+	struct vmap_area *head = NULL, **tail = &head;
+
+	while (a && b) {
+		if (a->an.start < b->an.start) {
+			*tail = a;
+			a = a->lazy_next;
+		} else {
+			*tail = b;
+			b = b->lazy_next;
+		}
+		tail = &(*tail)->lazy_next;
+	}
+	*tail = a ? a : b;
+	return head;
+}
+
+/*
+ * Sort a lazy list by address. Areas are often freed in address order,
+ * which the push-front list holds reversed: both orders take one pass.
+ * Anything else: bottom-up merge sort.
+ */
+static struct vmap_area *sort_by_start(struct vmap_area *l)
+{
+	struct vmap_area *bins[64] = { NULL }, *v, *rev = NULL, *res = NULL;
+	bool up = true, down = true;
+	unsigned int i;
+
+	for (v = l; v && v->lazy_next; v = v->lazy_next) {
+		up = up && v->an.start < v->lazy_next->an.start;
+		down = down && v->an.start > v->lazy_next->an.start;
+	}
+	if (up)
+		return l;
+	if (down) {
+		while (l) {
+			v = l;
+			l = l->lazy_next;
+			v->lazy_next = rev;
+			rev = v;
+		}
+		return rev;
+	}
+	while (l) {
+		v = l;
+		l = l->lazy_next;
+		v->lazy_next = NULL;
+		for (i = 0; bins[i]; i++) {
+			v = merge_lists(bins[i], v);
+			bins[i] = NULL;
+		}
+		bins[i] = v;
+	}
+	for (i = 0; i < ARRAY_SIZE(bins); i++)
+		if (bins[i])
+			res = merge_lists(bins[i], res);
+	return res;
+}
+
+/*
+ * The TLB flushes of one purge: each run on its own while there are
+ * few (so a kernel can use invlpg), else one span over all of them.
+ */
+struct flush_set {
+	unsigned long start[FLUSH_RUNS_MAX], end[FLUSH_RUNS_MAX];
+	unsigned int n;
+	unsigned long lo, hi;
+	bool spill;
+};
+
+static void flush_note(void *arg, unsigned long start, unsigned long end)
+{
+	struct flush_set *fs = arg;
+
+	if (fs->n < FLUSH_RUNS_MAX) {
+		fs->start[fs->n] = start;
+		fs->end[fs->n] = end;
+		fs->n++;
+	} else {
+		fs->spill = true;
+	}
+	fs->lo = vm_min(fs->lo, start);
+	fs->hi = vm_max(fs->hi, end);
+}
+
+static void flush_all(struct flush_set *fs)
+{
+	unsigned int i;
+
+	if (fs->spill) {
+		vm_flush_tlb(fs->lo, fs->hi);
+		return;
+	}
+	for (i = 0; i < fs->n; i++)
+		vm_flush_tlb(fs->start[i], fs->end[i]);
+}
+
+/*
+ * Unmap (sync_unmap) and note for the flush each run of adjacent lazy
+ * areas: one call per run. Return the pages; *count gets the areas.
+ */
+static unsigned long sync_runs(struct vmap_area *list, struct flush_set *fs,
+			       unsigned long *count)
+{
+	unsigned long pages = 0;
+	struct vmap_area *v = list;
+
+	*count = 0;
+	while (v) {
+		unsigned long start = v->an.start, end = v->an.end;
+
+		for (;;) {
+			pages += va_size(v) >> PAGE_SHIFT;
+			(*count)++;
+			end = v->an.end;
+			v = v->lazy_next;
+			if (!v || v->an.start != end)
+				break;
+		}
+		/*
+		 * Up to the last area's data: the guard pages in between are
+		 * covered, the trailing one is left alone (see sync_unmap).
+		 */
+		vm_sync_unmap(start, end - start - PAGE_SIZE);
+		flush_note(fs, start, end);
+	}
+	return pages;
+}
+
+void area_purge(bool shrink)
+{
+	struct flush_set fs = { .lo = ULONG_MAX };
+	struct vb_purge bp = { 0 };
+	struct vmap_area *list, *v, *next;
+	struct vm_block *b, *bnext;
+	unsigned long count = 0, pages = 0;
+
+	vm_lock(&reg.purge_lock);
+	vb_purge_collect(&bp, shrink);
+	vm_lock(&reg.lock);
+	list = reg.lazy;
+	reg.lazy = NULL;
+	vm_unlock(&reg.lock);
+	if (!list && !bp.blocks && !bp.empty) {
+		vm_unlock(&reg.purge_lock);
+		return;
+	}
+
+	/* The platform's hooks, with only the purge lock held. */
+	list = sort_by_start(list);
+	vm_log_defer_begin();
+	pages = sync_runs(list, &fs, &count);
+	vb_purge_sync(&bp, flush_note, &fs);
+	flush_all(&fs);
+	vm_log_defer_end();
+	vb_purge_finish(&bp);
+	lazy_add(-(long)(pages + bp.pages));
+
+	vm_lock(&reg.lock);
+	for (v = list; v; v = next) {
+		next = v->lazy_next;
+		arena_free_locked(&reg.arena, &v->an);
+	}
+	for (b = bp.empty; b; b = bnext) {
+		bnext = vb_next_empty(b);
+		v = busy_containing_locked(vb_start(b));
+		if (!v || !(v->flags & VA_BLOCK) || v->block != b) {
+			vm_bug("vmap_area: released block at 0x%lx not busy",
+			       vb_start(b));
+			continue;
+		}
+		busy_erase_locked(v);
+		vb_forget(b);
+		arena_free_locked(&reg.arena, &v->an);
+	}
+	vm_counter_add_locked(&reg.purges, 1);
+	vm_counter_add_locked(&reg.purged_areas, (long)(count + bp.slots));
+	vm_unlock(&reg.lock);
+	vm_unlock(&reg.purge_lock);
+	vm_log_flush();
+	if (VM_DEBUG >= 2)
+		area_check();
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups and walks                                                   */
+/* ------------------------------------------------------------------ */
+
+struct vm_struct *area_find(unsigned long addr, bool containing)
+{
+	struct vm_desc *d = NULL;
+	struct vmap_area *v;
+
+	vm_lock(&reg.lock);
+	v = busy_containing_locked(addr);
+	if (v && (v->flags & VA_BLOCK))
+		d = vb_find(v->block, addr, containing);
+	else if (v && !(v->flags & VA_DYING) &&
+		 (containing || v->an.start == addr))
+		d = v->desc;
+	if (d && desc_check_claim(d, NULL, 0))
+		d = NULL;	/* the core's own area */
+	vm_unlock(&reg.lock);
+	return d ? &d->vm : NULL;
+}
+
+void area_walk(unsigned long from, unsigned long to,
+	       bool (*fn)(struct vm_struct *vm, void *arg), void *arg)
+{
+	struct vmap_area *v;
+
+	vm_lock(&reg.lock);
+	for (v = busy_first_after_locked(from); v && v->an.start < to;
+	     v = busy_next(v)) {
+		if (v->flags & VA_BLOCK) {
+			if (vb_walk(v->block, from, to, fn, arg))
+				break;
+		} else if (!(v->flags & VA_DYING) && fn(&v->desc->vm, arg)) {
+			break;
+		}
+	}
+	vm_unlock(&reg.lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up, stats, sanity                                               */
+/* ------------------------------------------------------------------ */
+
+int area_init(unsigned long lazy_max_pages, bool fast_path)
+{
+	int err;
+
+	vm_memset(&reg, 0, sizeof(reg));
+	reg.start = vm_plat->vmalloc_start;
+	reg.end = vm_plat->vmalloc_end;
+	reg.lazy_max = lazy_max_pages;
+	vm_lock_init(&reg.lock, "vmap_area", VM_RANK_AREA);
+	vm_lock_init(&reg.purge_lock, "vmap_purge", VM_RANK_PURGE);
+	kcache_init(&reg.desc_cache, "vm_struct", sizeof(struct vm_desc));
+	err = arena_init(&reg.arena, "vmap_area", reg.start, reg.end,
+			 sizeof(struct vmap_area), &reg.lock);
+	if (err)
+		goto fail;
+	err = vb_init(fast_path, lazy_max_pages, &reg.desc_cache,
+		      &reg.lazy_pages);
+	if (err) {
+		arena_destroy(&reg.arena);
+		goto fail;
+	}
+	return 0;
+fail:
+	kcache_destroy(&reg.desc_cache);
+	vm_lock_destroy(&reg.lock);
+	vm_lock_destroy(&reg.purge_lock);
+	return err;
+}
+
+void area_exit(void)
+{
+	vb_exit();
+	arena_destroy(&reg.arena);
+	kcache_destroy(&reg.desc_cache);
+	vm_lock_destroy(&reg.lock);
+	vm_lock_destroy(&reg.purge_lock);
+	vm_memset(&reg, 0, sizeof(reg));
+}
+
+void area_get_stats(struct area_stats *st)
+{
+	struct vb_counts c;
+
+	vb_stats(&c);
+	st->areas = vm_counter_read(&reg.areas) + (unsigned long)c.areas;
+	st->busy = vm_counter_read(&reg.busy_count) + (unsigned long)c.busy;
+	st->lazy_pages = vm_stat_read(&reg.lazy_pages) + (unsigned long)c.lazy;
+	st->lazy_max_pages = reg.lazy_max;
+	st->blocks = c.blocks;
+	st->purges = vm_counter_read(&reg.purges);
+	st->purged_areas = vm_counter_read(&reg.purged_areas);
+	st->meta_stock_bytes = c.stock_bytes +
+			       arena_stock_bytes(&reg.arena) +
+			       vm_counter_read(&reg.descs.n) * reg.desc_cache.size;
+}
+
+/* Busy node @v, a tree area: does its descriptor agree? */
+static bool tree_area_ok(const struct vmap_area *v)
+{
+	const struct vm_desc *d = v->desc;
+	uint32_t want = v->flags & VA_DYING ? VMD_CLAIMED : VMD_LIVE;
+
+	return d && d->state == want && d->owner == v &&
+	       (unsigned long)d->vm.addr == v->an.start &&
+	       d->vm.size == va_size(v) && !(desc_flags(d) & VMD_SLOT);
+}
+
+static const char *check_locked(void)
+{
+	struct arena_node *f = arena_first_locked(&reg.arena);
+	struct rb_node *bn = rb_first(&reg.busy);
+	struct vmap_area *lz;
+	unsigned long pos = reg.start, lazy_pages = 0, busy = 0;
+	struct vb_counts c;
+	const char *why;
+
+	vm_lock_assert_held(&reg.lock);
+	why = arena_check_locked(&reg.arena);
+	if (why)
+		return why;
+	if (rb_check(&reg.busy) < 0)
+		return "busy tree: red-black invariant broken";
+	reg.lazy = sort_by_start(reg.lazy);	/* order does not matter */
+	lz = reg.lazy;
+	/* Free, busy and lazy ranges must tile the whole range. */
+	while (pos != reg.end) {
+		struct vmap_area *b = bn ? to_va(bn) : NULL;
+		unsigned long s, e;
+
+		if (f && f->start == pos) {
+			s = f->start;
+			e = f->end;
+			f = arena_next_locked(&reg.arena, f);
+		} else if (b && b->an.start == pos) {
+			s = b->an.start;
+			e = b->an.end;
+			if (b->flags & VA_BLOCK) {
+				unsigned long live = 0, dirty = 0;
+
+				why = vb_check_locked(b->block, s, e - s, &live,
+						      &dirty);
+				if (why)
+					return why;
+				busy += live;
+				lazy_pages += dirty;
+			} else {
+				busy++;
+				if (!tree_area_ok(b))
+					return "busy area and its vm_struct disagree";
+			}
+			bn = rb_next(bn);
+		} else if (lz && lz->an.start == pos) {
+			s = lz->an.start;
+			e = lz->an.end;
+			lazy_pages += (e - s) >> PAGE_SHIFT;
+			lz = lz->lazy_next;
+		} else {
+			break;
+		}
+		if (e <= s || !VM_IS_ALIGNED(s | e, PAGE_SIZE))
+			return "empty or unaligned range";
+		pos = e;
+	}
+	if (pos != reg.end || f || bn || lz)
+		return "ranges overlap or leave a hole";
+	vb_stats(&c);
+	if (lazy_pages != vm_stat_read(&reg.lazy_pages) + (unsigned long)c.lazy)
+		return "lazy page count wrong";
+	if (busy != vm_counter_read(&reg.busy_count) + (unsigned long)c.busy)
+		return "busy count wrong";
+	return NULL;
+}
+
+int area_check(void)
+{
+	const char *why;
+
+	/* Purge, registry and every block lock: nothing moves while we look. */
+	vm_lock(&reg.purge_lock);
+	vm_lock(&reg.lock);
+	vb_lock_all();
+	why = check_locked();
+	vb_unlock_all();
+	vm_unlock(&reg.lock);
+	vm_unlock(&reg.purge_lock);
+	if (why) {
+		vm_bug("vmap_area: %s", why);
+		return -VM_EUCLEAN;
+	}
+	return 0;
+}

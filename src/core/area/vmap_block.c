@@ -1,0 +1,840 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The small-area fast path: per-CPU blocks of fixed-size slots, after the
+ * kernel's vmap_block (which serves vm_map_ram).
+ *
+ * Requests of 1 to 4 pages with page alignment and the whole range as
+ * window are the bulk of vmalloc traffic. Each takes a slot of a block of
+ * its size class owned by the calling CPU: a block is one busy range of
+ * the registry, aligned to 2 MiB and at most 2 MiB long, cut into slots of
+ * (pages + 1) pages, the guard page included:
+ *
+ *   2 MiB aligned
+ *   | slot 0      | slot 1      | slot 2      |     | slot n-1    |
+ *   | data | gd   | data | gd   | data | gd   | ... | data | gd   |
+ *
+ * A slot is free, used (a live or claimed area), dirty (freed after being
+ * mapped: its TLB entries may live until the next purge, so it waits like
+ * an area on the lazy list) or purging (the running purge is flushing
+ * it). An allocation takes the lowest free slot of the first block on its
+ * CPU's partial list (blocks with a free slot, most recently refilled
+ * first), so the common case is one lock round trip and a bit scan. A
+ * free finds the block through a two-level directory indexed by the
+ * address's 2 MiB granule and takes its owner's lock.
+ *
+ * The directory is read without a lock, so what it gives is a hint: the
+ * block may be in the middle of being released and reused for another
+ * granule, CPU or size class. Blocks are never freed, only recycled, so a
+ * stale pointer is always a block; its identity (start, span, cpu,
+ * published) changes only while it is unpublished, and publishing and
+ * unpublishing happen under its owner's lock. A claim therefore locks the
+ * CPU the hint names and re-checks, under that lock, that the block is
+ * published, still that CPU's, and covers the address; only then does it
+ * read the slot (vb_claim).
+ *
+ * Locking: vb_cpu.lock (one per CPU, rank BLOCK) protects its blocks'
+ * bitmaps, slot pointers, lists and counts, and its descriptor stock. It
+ * is taken inside the registry's lock (walks, sanity, publication) or
+ * alone. vb.pool_lock (rank BLOCK_POOL) protects the blocks kept for
+ * reuse. Directory entries change with atomic compare-and-swap.
+ */
+#include "area/vmap_block.h"
+
+#define VB_CLASSES	4		/* 1 .. 4 pages of data */
+#define VB_SPAN_SHIFT	21		/* 2 MiB: alignment and maximum size */
+#define VB_SPAN_PAGES	(1UL << (VB_SPAN_SHIFT - PAGE_SHIFT))
+#define VB_MAX_SLOTS	256
+#define VB_WORDS	(VB_MAX_SLOTS / 64)
+#define VB_LEAF_SHIFT	9		/* 512 granules (1 GiB) per leaf */
+#define VB_LEAF		(1UL << VB_LEAF_SHIFT)
+#define VB_STOCK_BATCH	16		/* descriptors fetched at once */
+#define VB_STOCK_MAX	64		/* descriptors kept per CPU */
+
+_Static_assert(VB_ALIGN == 1UL << VB_SPAN_SHIFT, "VB_ALIGN is the span");
+
+struct vm_block {
+	/*
+	 * Identity: read without a lock through stale directory hints, so
+	 * always accessed atomically; changed only while unpublished.
+	 */
+	unsigned long start;		/* VA of slot 0, 2 MiB aligned */
+	unsigned long span;		/* nslots * stride */
+	unsigned int cpu;		/* the owner */
+	bool published;			/* in service (owner's lock) */
+	/* The rest: under the owner CPU's lock (or before publication). */
+	unsigned long stride;		/* bytes per slot, guard included */
+	uint32_t recip;			/* ceil(2^16 / stride in pages) */
+	struct vm_block *next;		/* partial list of its CPU; pool */
+	struct vm_block *prev;
+	struct vm_block *dirty_next;	/* its CPU's dirty list */
+	struct vm_block *purge_next;	/* a purge's batch or release list */
+	uint16_t cls, nslots, nr_used, nr_dirty, nr_purging;
+	uint16_t words;			/* bitmap words in use */
+	bool on_partial, on_dirty;
+	uint64_t tail;			/* valid bits of the last word */
+	uint64_t used[VB_WORDS];	/* a descriptor is there */
+	uint64_t claimed[VB_WORDS];	/* ... claimed by a thread */
+	uint64_t dirty[VB_WORDS];
+	uint64_t purging[VB_WORDS];
+	struct vm_desc *slot[VB_MAX_SLOTS];
+};
+
+/*
+ * One per CPU, on its own cache lines. The counters change under the
+ * lock and are summed by readers (vm_counter_*).
+ */
+struct vb_cpu {
+	struct vm_lock lock;
+	struct vm_block *partial[VB_CLASSES];
+	struct vm_block *dirty;		/* read without the lock as a hint */
+	struct objstock stock;		/* free descriptors */
+	unsigned long areas;		/* descriptors handed out here, net */
+	unsigned long busy;		/* used slots of this CPU's blocks */
+	unsigned long empty;		/* its published blocks with none used */
+	unsigned long lazy;		/* dirty pages not yet in the lazy count */
+} __attribute__((aligned(64)));
+
+/*
+ * Dirty pages are folded into the registry's lazy count in batches of up
+ * to 64 pages per CPU, and at most a quarter of the threshold across all
+ * CPUs: the purge comes at most that late.
+ */
+#define VB_LAZY_BATCH	64
+
+static struct {
+	bool enabled;
+	unsigned int ncpus;
+	struct vb_cpu *cpus;
+	size_t cpus_bytes;
+	struct vm_block ***dir;		/* leaves of VB_LEAF block pointers */
+	unsigned long dir_base;		/* first granule of the range */
+	unsigned long dir_len;		/* leaves */
+	unsigned long range_start, range_end;
+	struct kcache block_cache;
+	struct kcache *descs;		/* the registry's descriptor cache */
+	unsigned long *lazy_pages;	/* the registry's lazy count (atomic) */
+	unsigned long lazy_max;
+	struct vm_lock pool_lock;	/* pool, nr_pool */
+	struct vm_block *pool;		/* blocks for reuse */
+	unsigned long nr_pool;
+	unsigned long blocks;		/* published or being released */
+	unsigned long lazy_batch;	/* pages per fold */
+} vb;
+
+static inline unsigned long ld(const unsigned long *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long slot_start(const struct vm_block *b, unsigned int i)
+{
+	return b->start + i * b->stride;
+}
+
+/*
+ * The slot holding byte @off of the block, and whether @off is that
+ * slot's start. Offsets are below 2 MiB (512 pages), where multiplying
+ * by a rounded-up 2^16 / stride reciprocal divides exactly (the error is
+ * below 512 * 1 / 2^16 of a slot): no 64-bit division on the free path.
+ */
+static inline unsigned int slot_of(const struct vm_block *b, unsigned long off,
+				   bool *at_start)
+{
+	unsigned long pages = off >> PAGE_SHIFT;
+	unsigned int i = (unsigned int)((pages * b->recip) >> 16);
+
+	*at_start = !(off & (PAGE_SIZE - 1)) &&
+		    pages == i * (b->stride >> PAGE_SHIFT);
+	return i;
+}
+
+static inline bool bit_test(const uint64_t *map, unsigned int i)
+{
+	return map[i / 64] >> (i % 64) & 1;
+}
+
+static inline void bit_set(uint64_t *map, unsigned int i)
+{
+	map[i / 64] |= 1ULL << (i % 64);
+}
+
+static inline void bit_clear(uint64_t *map, unsigned int i)
+{
+	map[i / 64] &= ~(1ULL << (i % 64));
+}
+
+static inline bool block_full(const struct vm_block *b)
+{
+	return b->nr_used + b->nr_dirty + b->nr_purging == b->nslots;
+}
+
+static inline bool published(const struct vm_block *b)
+{
+	return __atomic_load_n(&b->published, __ATOMIC_RELAXED);
+}
+
+static inline void set_published(struct vm_block *b, bool on)
+{
+	__atomic_store_n(&b->published, on, __ATOMIC_RELAXED);
+}
+
+/* The lowest slot that is neither used, dirty nor purging. */
+static int first_free(const struct vm_block *b)
+{
+	unsigned int w;
+
+	for (w = 0; w < b->words; w++) {
+		uint64_t free = ~(b->used[w] | b->dirty[w] | b->purging[w]);
+
+		if (w + 1 == b->words)
+			free &= b->tail;
+		if (free)
+			return (int)(w * 64 + (unsigned int)__builtin_ctzll(free));
+	}
+	return -1;
+}
+
+static inline struct vb_cpu *cpu_of(const struct vm_block *b)
+{
+	return &vb.cpus[__atomic_load_n(&b->cpu, __ATOMIC_RELAXED)];
+}
+
+/* ------------------------------------------------------------------ */
+/* Lists (the CPU's lock held)                                         */
+/* ------------------------------------------------------------------ */
+
+static void partial_add(struct vb_cpu *pc, struct vm_block *b)
+{
+	if (b->on_partial)
+		return;
+	b->prev = NULL;
+	b->next = pc->partial[b->cls];
+	if (b->next)
+		b->next->prev = b;
+	pc->partial[b->cls] = b;
+	b->on_partial = true;
+}
+
+static void partial_del(struct vb_cpu *pc, struct vm_block *b)
+{
+	if (!b->on_partial)
+		return;
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		pc->partial[b->cls] = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+	b->next = b->prev = NULL;
+	b->on_partial = false;
+}
+
+/* Take an empty block out of service (the CPU's lock held). */
+static void unpublish_locked(struct vb_cpu *pc, struct vm_block *b,
+			     struct vb_purge *p)
+{
+	vm_lock_assert_held(&pc->lock);
+	partial_del(pc, b);
+	set_published(b, false);
+	vm_counter_add_locked(&pc->empty, -1);
+	b->purge_next = p->empty;
+	p->empty = b;
+}
+
+/* ------------------------------------------------------------------ */
+/* The directory                                                       */
+/* ------------------------------------------------------------------ */
+
+static struct vm_block **dir_slot(unsigned long addr, bool create)
+{
+	unsigned long g = (addr >> VB_SPAN_SHIFT) - vb.dir_base;
+	struct vm_block **leaf;
+
+	if (!vb.dir || (addr >> VB_SPAN_SHIFT) < vb.dir_base ||
+	    (g >> VB_LEAF_SHIFT) >= vb.dir_len)
+		return NULL;
+	leaf = __atomic_load_n(&vb.dir[g >> VB_LEAF_SHIFT], __ATOMIC_ACQUIRE);
+	if (!leaf && create) {
+		struct vm_block **fresh = vm_plat->meta_alloc(vm_plat->ctx,
+							      VB_LEAF * sizeof(*leaf));
+
+		if (!fresh)
+			return NULL;
+		if (__atomic_compare_exchange_n(&vb.dir[g >> VB_LEAF_SHIFT],
+						&leaf, fresh, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			leaf = fresh;
+		else		/* another publisher installed one first */
+			vm_plat->meta_free(vm_plat->ctx, fresh,
+					   VB_LEAF * sizeof(*leaf));
+	}
+	return leaf ? &leaf[g & (VB_LEAF - 1)] : NULL;
+}
+
+struct vm_block *vb_lookup(unsigned long addr)
+{
+	struct vm_block **e = dir_slot(addr, false);
+
+	return e ? __atomic_load_n(e, __ATOMIC_ACQUIRE) : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocks                                                              */
+/* ------------------------------------------------------------------ */
+
+bool vb_wants(const struct area_request *rq)
+{
+	unsigned long pages = rq->size >> PAGE_SHIFT;
+
+	return vb.enabled && pages >= 2 && pages <= VB_CLASSES + 1 &&
+	       rq->align == PAGE_SIZE && !(rq->flags & VM_IOREMAP) &&
+	       rq->vstart == vb.range_start && rq->vend == vb.range_end;
+}
+
+struct vm_block *vb_new(const struct area_request *rq, unsigned long *span)
+{
+	unsigned int cls = (unsigned int)(rq->size >> PAGE_SHIFT) - 2;
+	unsigned long pages = cls + 2;
+	unsigned int nslots = (unsigned int)vm_min(VB_SPAN_PAGES / pages,
+						   (unsigned long)VB_MAX_SLOTS);
+	struct vm_block *b;
+
+	vm_lock(&vb.pool_lock);
+	b = vb.pool;
+	if (b) {
+		vb.pool = b->next;
+		vm_counter_add_locked(&vb.nr_pool, -1);
+	}
+	vm_unlock(&vb.pool_lock);
+	if (!b)
+		b = kcache_alloc(&vb.block_cache);	/* zeroed */
+	if (!b)
+		return NULL;
+	/* The identity stays as it was until vb_publish. */
+	vm_memset(&b->stride, 0, sizeof(*b) - offsetof(struct vm_block, stride));
+	__atomic_store_n(&b->cpu, vm_this_cpu(), __ATOMIC_RELAXED);
+	b->cls = (uint16_t)cls;
+	b->nslots = (uint16_t)nslots;
+	b->stride = pages << PAGE_SHIFT;
+	b->recip = (uint32_t)((65536 + pages - 1) / pages);
+	b->words = (uint16_t)((nslots + 63) / 64);
+	b->tail = nslots % 64 ? (1ULL << (nslots % 64)) - 1 : ~0ULL;
+	*span = nslots * b->stride;
+	return b;
+}
+
+int vb_publish(struct vm_block *b, unsigned long start)
+{
+	struct vm_block **e = dir_slot(start, true);
+	struct vm_block *none = NULL;
+	struct vb_cpu *pc = cpu_of(b);
+
+	if (!e)
+		return -VM_ENOMEM;
+	__atomic_store_n(&b->start, start, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->span, (unsigned long)b->nslots * b->stride,
+			 __ATOMIC_RELAXED);
+	/* Release: a lookup that finds the entry sees the identity. */
+	if (!__atomic_compare_exchange_n(e, &none, b, false, __ATOMIC_RELEASE,
+					 __ATOMIC_RELAXED)) {
+		vm_bug("vmap_block: granule of 0x%lx already has a block", start);
+		return -VM_EEXIST;
+	}
+	vm_lock(&pc->lock);
+	set_published(b, true);
+	vm_counter_add_locked(&pc->empty, 1);
+	partial_add(pc, b);
+	vm_unlock(&pc->lock);
+	vm_stat_add(&vb.blocks, 1);
+	return 0;
+}
+
+void vb_discard(struct vm_block *b)
+{
+	vm_lock(&vb.pool_lock);
+	b->next = vb.pool;
+	vb.pool = b;
+	vm_counter_add_locked(&vb.nr_pool, 1);
+	vm_unlock(&vb.pool_lock);
+}
+
+void vb_forget(struct vm_block *b)
+{
+	struct vm_block **e = dir_slot(b->start, false);
+	struct vm_block *self = b;
+
+	if (!e || !__atomic_compare_exchange_n(e, &self, NULL, false,
+					       __ATOMIC_RELEASE,
+					       __ATOMIC_RELAXED))
+		vm_bug("vmap_block: block at 0x%lx not in the directory",
+		       b->start);
+	__atomic_store_n(&b->span, 0, __ATOMIC_RELAXED);
+	vm_stat_add(&vb.blocks, -1);
+	vb_discard(b);
+}
+
+unsigned long vb_start(const struct vm_block *b)
+{
+	return ld(&b->start);
+}
+
+unsigned long vb_span(const struct vm_block *b)
+{
+	return (unsigned long)b->nslots * b->stride;
+}
+
+/* ------------------------------------------------------------------ */
+/* Allocation, claim, retirement                                       */
+/* ------------------------------------------------------------------ */
+
+int vb_alloc(const struct area_request *rq, struct vm_desc **out)
+{
+	unsigned int cls = (unsigned int)(rq->size >> PAGE_SHIFT) - 2;
+	unsigned int cpu = vm_this_cpu();
+	struct vb_cpu *pc = &vb.cpus[cpu];
+	struct vm_block *b;
+	struct vm_desc *d;
+	int i;
+
+	vm_lock(&pc->lock);
+	if (!pc->stock.head &&
+	    !kcache_stock_fill(vb.descs, &pc->stock, VB_STOCK_BATCH)) {
+		vm_unlock(&pc->lock);
+		return -VM_ENOMEM;
+	}
+	b = pc->partial[cls];
+	if (!b) {
+		vm_unlock(&pc->lock);
+		return -VM_ENOSPC;
+	}
+	i = first_free(b);
+	d = objstock_pop(&pc->stock);
+	desc_fill(d, slot_start(b, (unsigned int)i), rq, VMD_SLOT, b);
+	d->cpu = (uint16_t)cpu;
+	bit_set(b->used, (unsigned int)i);
+	b->slot[i] = d;
+	if (!b->nr_used++)
+		vm_counter_add_locked(&pc->empty, -1);
+	if (block_full(b))
+		partial_del(pc, b);
+	vm_counter_add_locked(&pc->areas, 1);
+	vm_counter_add_locked(&pc->busy, 1);
+	vm_unlock(&pc->lock);
+	*out = d;
+	return 0;
+}
+
+enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
+		       const struct vm_struct *expect, unsigned int how,
+		       struct vm_desc **out)
+{
+	unsigned int cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED), i;
+	enum vb_claim res = VB_NONE;
+	struct vb_cpu *pc;
+	struct vm_desc *d;
+	bool at_start;
+	int err;
+
+	if (cpu >= vb.ncpus)
+		return VB_ELSEWHERE;
+	pc = &vb.cpus[cpu];
+	vm_lock(&pc->lock);
+	/* The hint may be stale: check it under the owner's lock. */
+	if (!published(b) || __atomic_load_n(&b->cpu, __ATOMIC_RELAXED) != cpu ||
+	    addr - b->start >= b->span) {
+		vm_unlock(&pc->lock);
+		return VB_ELSEWHERE;
+	}
+	i = slot_of(b, addr - b->start, &at_start);
+	d = b->slot[i];
+	if (at_start && d && !bit_test(b->claimed, i)) {
+		err = desc_check_claim(d, expect, how);
+		if (!err) {
+			bit_set(b->claimed, i);
+			d->state = VMD_CLAIMED;
+			*out = d;
+			res = VB_CLAIMED;
+		} else if (err == -VM_EPERM) {
+			res = VB_REFUSED;
+		}
+	}
+	vm_unlock(&pc->lock);
+	return res;
+}
+
+void vb_unclaim(struct vm_desc *d)
+{
+	struct vm_block *b = d->owner;
+	struct vb_cpu *pc = cpu_of(b);
+	unsigned int i;
+	bool at_start;
+
+	vm_lock(&pc->lock);
+	i = slot_of(b, (unsigned long)d->vm.addr - b->start, &at_start);
+	bit_clear(b->claimed, i);
+	d->state = VMD_LIVE;
+	vm_unlock(&pc->lock);
+}
+
+/* Fold this CPU's dirty pages into the lazy count (its lock held). */
+static bool fold_lazy_locked(struct vb_cpu *pc)
+{
+	unsigned long now;
+
+	vm_lock_assert_held(&pc->lock);
+	if (!pc->lazy)
+		return false;
+	/* Under the lock: the pages are always counted exactly once. */
+	now = __atomic_add_fetch(vb.lazy_pages, pc->lazy, __ATOMIC_RELAXED);
+	vm_counter_add_locked(&pc->lazy, -(long)pc->lazy);
+	return now > vb.lazy_max;
+}
+
+bool vb_retire(struct vm_desc *d, bool mapped, bool keep)
+{
+	struct vm_block *b = d->owner;
+	struct vb_cpu *pc = cpu_of(b);
+	bool purge = false;
+	unsigned int i;
+	bool was_full, at_start;
+
+	vm_lock(&pc->lock);
+	i = slot_of(b, (unsigned long)d->vm.addr - b->start, &at_start);
+	was_full = block_full(b);
+	bit_clear(b->used, i);
+	bit_clear(b->claimed, i);
+	b->slot[i] = NULL;
+	if (!--b->nr_used)
+		vm_counter_add_locked(&pc->empty, 1);
+	vm_counter_add_locked(&pc->busy, -1);
+	if (mapped) {
+		bit_set(b->dirty, i);
+		b->nr_dirty++;
+		if (!b->on_dirty) {
+			b->dirty_next = pc->dirty;
+			__atomic_store_n(&pc->dirty, b, __ATOMIC_RELAXED);
+			b->on_dirty = true;
+		}
+		vm_counter_add_locked(&pc->lazy, (long)(b->stride >> PAGE_SHIFT));
+		if (pc->lazy >= vb.lazy_batch)
+			purge = fold_lazy_locked(pc);
+	} else if (was_full) {
+		partial_add(pc, b);
+	}
+	if (keep) {
+		d->state = VMD_REMOVED;	/* the registry counts it out later */
+	} else {
+		d->state = VMD_FREE;
+		objstock_push(&pc->stock, d);
+		vm_counter_add_locked(&pc->areas, -1);
+		if (pc->stock.n > VB_STOCK_MAX)
+			kcache_stock_put(vb.descs, &pc->stock,
+					 VB_STOCK_MAX - VB_STOCK_BATCH);
+	}
+	vm_unlock(&pc->lock);
+	return purge;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walks and lookups (the registry's lock held)                        */
+/* ------------------------------------------------------------------ */
+
+struct vm_desc *vb_find(struct vm_block *b, unsigned long addr,
+			bool containing)
+{
+	struct vb_cpu *pc = cpu_of(b);
+	struct vm_desc *d = NULL;
+	unsigned int i;
+	bool at_start;
+
+	vm_lock(&pc->lock);
+	if (published(b) && addr - b->start < b->span) {
+		i = slot_of(b, addr - b->start, &at_start);
+		if (b->slot[i] && !bit_test(b->claimed, i) &&
+		    (containing || at_start))
+			d = b->slot[i];
+	}
+	vm_unlock(&pc->lock);
+	return d;
+}
+
+bool vb_walk(struct vm_block *b, unsigned long from, unsigned long to,
+	     bool (*fn)(struct vm_struct *vm, void *arg), void *arg)
+{
+	struct vb_cpu *pc = cpu_of(b);
+	bool stop = false;
+	unsigned int i;
+
+	vm_lock(&pc->lock);
+	for (i = 0; published(b) && i < b->nslots && !stop; i++) {
+		unsigned long s = slot_start(b, i);
+
+		if (s >= to)
+			break;
+		if (s + b->stride > from && b->slot[i] &&
+		    !bit_test(b->claimed, i))
+			stop = fn(&b->slot[i]->vm, arg);
+	}
+	vm_unlock(&pc->lock);
+	return stop;
+}
+
+/* ------------------------------------------------------------------ */
+/* Purge                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Take the CPU's empty blocks out of service for release. */
+static void collect_empty_locked(struct vb_cpu *pc, struct vb_purge *p)
+{
+	unsigned int cls;
+
+	vm_lock_assert_held(&pc->lock);
+	for (cls = 0; cls < VB_CLASSES; cls++) {
+		struct vm_block *b = pc->partial[cls], *next;
+
+		for (; b; b = next) {
+			next = b->next;
+			if (!b->nr_used && !b->nr_dirty && !b->nr_purging)
+				unpublish_locked(pc, b, p);
+		}
+	}
+}
+
+void vb_purge_collect(struct vb_purge *p, bool shrink)
+{
+	unsigned int c, w;
+
+	p->shrink = shrink;
+	for (c = 0; c < vb.ncpus; c++) {
+		struct vb_cpu *pc = &vb.cpus[c];
+		struct vm_block *b, *next;
+
+		if (!shrink && !__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED))
+			continue;	/* no dirty slot, so no uncounted page */
+		vm_lock(&pc->lock);
+		/* The pages this purge subtracts must all be counted first. */
+		fold_lazy_locked(pc);
+		if (shrink)
+			collect_empty_locked(pc, p);
+		for (b = pc->dirty; b; b = next) {
+			next = b->dirty_next;
+			for (w = 0; w < VB_WORDS; w++) {
+				b->purging[w] = b->dirty[w];
+				b->dirty[w] = 0;
+			}
+			b->nr_purging = b->nr_dirty;
+			b->nr_dirty = 0;
+			b->on_dirty = false;
+			b->dirty_next = NULL;
+			p->slots += b->nr_purging;
+			p->pages += b->nr_purging * (b->stride >> PAGE_SHIFT);
+			b->purge_next = p->blocks;
+			p->blocks = b;
+		}
+		__atomic_store_n(&pc->dirty, NULL, __ATOMIC_RELAXED);
+		vm_unlock(&pc->lock);
+	}
+}
+
+void vb_purge_sync(struct vb_purge *p,
+		   void (*flush)(void *arg, unsigned long start,
+				 unsigned long end), void *arg)
+{
+	struct vm_block *b;
+
+	/* Only this purge touches purging bits until vb_purge_finish. */
+	for (b = p->blocks; b; b = b->purge_next) {
+		unsigned int i = 0, j;
+
+		while (i < b->nslots) {
+			if (!bit_test(b->purging, i)) {
+				i++;
+				continue;
+			}
+			for (j = i; j < b->nslots && bit_test(b->purging, j); j++)
+				;
+			vm_sync_unmap(slot_start(b, i),
+				      (j - i) * b->stride - PAGE_SIZE);
+			flush(arg, slot_start(b, i), slot_start(b, j));
+			i = j;
+		}
+	}
+}
+
+void vb_purge_finish(struct vb_purge *p)
+{
+	struct vm_block *b, *next;
+	unsigned int w;
+
+	for (b = p->blocks; b; b = next) {
+		struct vb_cpu *pc = cpu_of(b);
+		bool was_full;
+
+		next = b->purge_next;
+		vm_lock(&pc->lock);
+		was_full = block_full(b);
+		for (w = 0; w < VB_WORDS; w++)
+			b->purging[w] = 0;
+		b->nr_purging = 0;
+		b->purge_next = NULL;
+		if (was_full && !block_full(b))
+			partial_add(pc, b);
+		/*
+		 * Empty: give it back, unless it is the warm block that serves
+		 * its class next (and this is no shrinking purge).
+		 */
+		if (!b->nr_used && !b->nr_dirty &&
+		    (p->shrink || pc->partial[b->cls] != b))
+			unpublish_locked(pc, b, p);
+		vm_unlock(&pc->lock);
+	}
+	p->blocks = NULL;
+}
+
+struct vm_block *vb_next_empty(struct vm_block *b)
+{
+	return b->purge_next;
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up, stats, sanity                                               */
+/* ------------------------------------------------------------------ */
+
+int vb_init(bool enabled, unsigned long lazy_max, struct kcache *descs,
+	    unsigned long *lazy_pages)
+{
+	unsigned long first, last;
+	unsigned int c;
+
+	vm_memset(&vb, 0, sizeof(vb));
+	vb.enabled = enabled;
+	vb.descs = descs;
+	vb.lazy_pages = lazy_pages;
+	vb.lazy_max = lazy_max;
+	vb.ncpus = vm_ncpus();
+	vb.range_start = vm_plat->vmalloc_start;
+	vb.range_end = vm_plat->vmalloc_end;
+	vb.lazy_batch = vm_max(1UL, vm_min((unsigned long)VB_LAZY_BATCH,
+					   lazy_max / 4 / vb.ncpus));
+	kcache_init(&vb.block_cache, "vmap_block", sizeof(struct vm_block));
+	vm_lock_init(&vb.pool_lock, "vmap_block_pool", VM_RANK_BLOCK_POOL);
+	vb.cpus_bytes = vb.ncpus * sizeof(struct vb_cpu);
+	vb.cpus = vm_plat->meta_alloc(vm_plat->ctx, vb.cpus_bytes);
+	first = vm_plat->vmalloc_start >> VB_SPAN_SHIFT;
+	last = (vm_plat->vmalloc_end - 1) >> VB_SPAN_SHIFT;
+	vb.dir_base = first;
+	vb.dir_len = ((last - first) >> VB_LEAF_SHIFT) + 1;
+	vb.dir = vm_plat->meta_alloc(vm_plat->ctx, vb.dir_len * sizeof(*vb.dir));
+	if (!vb.cpus || !vb.dir) {
+		vb_exit();
+		return -VM_ENOMEM;
+	}
+	for (c = 0; c < vb.ncpus; c++)
+		vm_lock_init(&vb.cpus[c].lock, "vmap_block_cpu", VM_RANK_BLOCK);
+	return 0;
+}
+
+void vb_exit(void)
+{
+	unsigned long l;
+	unsigned int c;
+
+	if (vb.dir) {
+		for (l = 0; l < vb.dir_len; l++)
+			if (vb.dir[l])
+				vm_plat->meta_free(vm_plat->ctx, vb.dir[l],
+						   VB_LEAF * sizeof(*vb.dir[l]));
+		vm_plat->meta_free(vm_plat->ctx, vb.dir,
+				   vb.dir_len * sizeof(*vb.dir));
+	}
+	if (vb.cpus) {
+		/* Stock descriptors go back with the registry's cache. */
+		for (c = 0; c < vb.ncpus; c++)
+			vm_lock_destroy(&vb.cpus[c].lock);
+		vm_plat->meta_free(vm_plat->ctx, vb.cpus, vb.cpus_bytes);
+	}
+	if (vb.ncpus)
+		vm_lock_destroy(&vb.pool_lock);
+	kcache_destroy(&vb.block_cache);
+	vm_memset(&vb, 0, sizeof(vb));
+}
+
+void vb_stats(struct vb_counts *c)
+{
+	unsigned long descs = 0, empty = 0;
+	unsigned int i;
+
+	vm_memset(c, 0, sizeof(*c));
+	for (i = 0; i < vb.ncpus; i++) {
+		struct vb_cpu *pc = &vb.cpus[i];
+
+		descs += vm_counter_read(&pc->stock.n);
+		empty += vm_counter_read(&pc->empty);
+		c->areas += (long)vm_counter_read(&pc->areas);
+		c->busy += (long)vm_counter_read(&pc->busy);
+		c->lazy += (long)vm_counter_read(&pc->lazy);
+	}
+	c->blocks = vm_stat_read(&vb.blocks);
+	/* Descriptors in stock and blocks that hold no live area. */
+	c->stock_bytes = descs * vb.descs->size +
+			 (vm_counter_read(&vb.nr_pool) + empty) *
+			 vb.block_cache.size;
+}
+
+void vb_lock_all(void)
+{
+	unsigned int c;
+
+	for (c = 0; c < vb.ncpus; c++)
+		vm_lock(&vb.cpus[c].lock);
+}
+
+void vb_unlock_all(void)
+{
+	unsigned int c;
+
+	for (c = vb.ncpus; c-- > 0;)
+		vm_unlock(&vb.cpus[c].lock);
+}
+
+const char *vb_check_locked(struct vm_block *b, unsigned long start,
+			    unsigned long size, unsigned long *live,
+			    unsigned long *dirty_pages)
+{
+	const char *why = NULL;
+	unsigned int i, used = 0, dirty = 0;
+
+	vm_lock_assert_held(&cpu_of(b)->lock);
+	if (!published(b) || b->start != start || b->span != size ||
+	    b->span != (unsigned long)b->nslots * b->stride ||
+	    b->start & (VB_ALIGN - 1) || vb_lookup(b->start) != b)
+		why = "block range or directory entry wrong";
+	for (i = 0; i < b->nslots && !why; i++) {
+		struct vm_desc *d = b->slot[i];
+		bool u = bit_test(b->used, i), dt = bit_test(b->dirty, i);
+
+		if ((u && dt) || bit_test(b->purging, i) || u != (d != NULL) ||
+		    (bit_test(b->claimed, i) && !u))
+			why = "slot states overlap";
+		else if (d && ((d->state != VMD_LIVE && d->state != VMD_CLAIMED) ||
+			       (d->state == VMD_CLAIMED) != bit_test(b->claimed, i) ||
+			       !(desc_flags(d) & VMD_SLOT) || d->owner != b ||
+			       d->cpu != b->cpu ||
+			       (unsigned long)d->vm.addr != slot_start(b, i) ||
+			       d->vm.size != b->stride))
+			why = "slot and its vm_struct disagree";
+		used += u;
+		dirty += dt;
+	}
+	if (!why && (used != b->nr_used || dirty != b->nr_dirty))
+		why = "block slot counts wrong";
+	if (!why && b->nr_purging)
+		why = "block slots left purging";
+	if (!why && b->on_partial == block_full(b))
+		why = b->on_partial ? "full block on the partial list" :
+				      "block with a free slot off the partial list";
+	*live = used;
+	*dirty_pages = dirty * (b->stride >> PAGE_SHIFT);
+	return why;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The small-area fast path (vb_): per-CPU blocks of fixed-size slots,
+ * after the kernel's vmap_block. The registry (registry.c) is its only
+ * user: it gives each block its range and asks blocks first for small
+ * requests, for addresses inside them, and at purge time. Blocks know
+ * nothing of the registry or the arena.
+ */
+#ifndef VM_VMAP_BLOCK_H
+#define VM_VMAP_BLOCK_H
+
+#include "area/desc.h"
+#include "lib/slab.h"
+
+struct vm_block;
+
+/*
+ * Set up with @descs, the registry's descriptor cache, and @lazy_pages,
+ * the registry's count of pages waiting for a purge (an atomic counter):
+ * dirty slots are folded into it under the block locks, in batches.
+ */
+int vb_init(bool enabled, unsigned long lazy_max, struct kcache *descs,
+	    unsigned long *lazy_pages);
+void vb_exit(void);
+
+/* Does the fast path serve @rq (1-4 pages, page aligned, whole range)? */
+bool vb_wants(const struct area_request *rq);
+
+/*
+ * Serve @rq from this CPU's blocks of its size class: 0 with *out (LIVE,
+ * VMD_SLOT), -ENOSPC when this CPU has no block of the class with a free
+ * slot (the caller makes one: vb_new, then vb_publish, then asks again),
+ * -ENOMEM without a descriptor.
+ */
+int vb_alloc(const struct area_request *rq, struct vm_desc **out);
+
+/*
+ * A new, unpublished block for @rq's class on this CPU. *span: the bytes
+ * of address space it needs, at 2 MiB alignment (VB_ALIGN). NULL with
+ * -ENOMEM.
+ */
+#define VB_ALIGN	(1UL << 21)
+struct vm_block *vb_new(const struct area_request *rq, unsigned long *span);
+
+/*
+ * Give block @b the range at @start: enter it in the directory and list
+ * it on its CPU, ready for vb_alloc(). Return 0, or -ENOMEM (no memory
+ * for the directory: nothing changed). vb_discard: a block that was
+ * never published, or was forgotten, goes back for reuse.
+ */
+int vb_publish(struct vm_block *b, unsigned long start);
+void vb_discard(struct vm_block *b);
+
+/* The block whose granule holds @addr, from the lock-free directory: a
+ * hint, which vb_claim() checks under the block's lock. NULL if none. */
+struct vm_block *vb_lookup(unsigned long addr);
+
+/*
+ * Claim the live slot area starting at @addr in block @b (see desc.h for
+ * @expect and @how). VB_ELSEWHERE: @b (a hint that went stale) does not
+ * cover @addr; VB_NONE: no live area starts there; VB_REFUSED: one does,
+ * but the claim is refused; VB_CLAIMED: *out is now CLAIMED.
+ */
+enum vb_claim { VB_ELSEWHERE, VB_NONE, VB_REFUSED, VB_CLAIMED };
+enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
+		       const struct vm_struct *expect, unsigned int how,
+		       struct vm_desc **out);
+/* Make a claimed slot area LIVE again. */
+void vb_unclaim(struct vm_desc *d);
+/*
+ * Retire a claimed slot area whose PTEs the caller cleared (if it was
+ * mapped: then the slot is dirty until a purge, else free at once). With
+ * @keep the descriptor becomes REMOVED and stays the caller's, else it
+ * is freed. Return: whether the lazy count passed the purge threshold.
+ */
+bool vb_retire(struct vm_desc *d, bool mapped, bool keep);
+
+/*
+ * With the registry's lock held (the block stays in its busy tree): the
+ * LIVE area of @b starting at (or, @containing, containing) @addr; and a
+ * walk of its LIVE areas meeting [from, to), calling @fn with the
+ * block's lock held (see area_walk()) until it returns true.
+ */
+struct vm_desc *vb_find(struct vm_block *b, unsigned long addr,
+			bool containing);
+bool vb_walk(struct vm_block *b, unsigned long from, unsigned long to,
+	     bool (*fn)(struct vm_struct *vm, void *arg), void *arg);
+
+/*
+ * A purge of the blocks, in three steps around the registry's own:
+ * collect every dirty slot (it becomes "purging"), sync_unmap each run of
+ * them (reporting ranges to @flush), then free them. Blocks left empty
+ * are unpublished (no lookup finds them) and listed in @empty for the
+ * registry to take back with vb_forget().
+ */
+struct vb_purge {
+	struct vm_block *blocks;	/* blocks with purging slots */
+	struct vm_block *empty;		/* unpublished, to release */
+	bool shrink;			/* release warm empty blocks too */
+	unsigned long slots;		/* slots purged */
+	unsigned long pages;		/* their pages */
+};
+void vb_purge_collect(struct vb_purge *p, bool shrink);
+void vb_purge_sync(struct vb_purge *p,
+		   void (*flush)(void *arg, unsigned long start,
+				 unsigned long end), void *arg);
+void vb_purge_finish(struct vb_purge *p);
+struct vm_block *vb_next_empty(struct vm_block *b);
+/* Its range (valid from vb_publish until vb_forget). */
+unsigned long vb_start(const struct vm_block *b);
+unsigned long vb_span(const struct vm_block *b);
+/* An unpublished block leaves the directory and goes back for reuse. */
+void vb_forget(struct vm_block *b);
+
+/* Every CPU's block lock, in order (only the sanity walk holds them all). */
+void vb_lock_all(void);
+void vb_unlock_all(void);
+/* Check block @b against its busy range (every block lock held). */
+const char *vb_check_locked(struct vm_block *b, unsigned long start,
+			    unsigned long size, unsigned long *live,
+			    unsigned long *dirty_pages);
+
+/* Sums of the per-CPU counters (approximate while calls run). */
+struct vb_counts {
+	long areas;			/* descriptors handed out, net */
+	long busy;			/* live (and claimed) slots */
+	long lazy;			/* dirty pages not in the lazy count yet */
+	unsigned long blocks;
+	unsigned long stock_bytes;	/* stock descriptors, empty blocks */
+};
+void vb_stats(struct vb_counts *c);
+
+#endif /* VM_VMAP_BLOCK_H */

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What buddy.c, pcp.c and page_alloc.c share. Nothing else includes it.
+ */
+#ifndef VM_PAGE_INTERNAL_H
+#define VM_PAGE_INTERNAL_H
+
+#include "page/page_alloc.h"
+
+/*
+ * Frame flags. A frame is in exactly one state:
+ *
+ *   free, inside a free block      0 (a frame never grown: 0 too)
+ *   free, head of a free block     PG_buddy | order [| PG_zero]
+ *   free, on a CPU list            PG_pcp [| PG_zero]
+ *   allocated, head of a block     PG_head | order         refcount >= 1
+ *   allocated, inside a block      PG_tail                 refcount 0
+ *   being released to the platform PG_offline | order      refcount 0
+ *
+ * PG_zero: every frame of the free block (or the single frame) reads as
+ * zero. Only the head of a free block is ever looked at by the buddy
+ * code, so interior frames need no state of their own.
+ */
+#define PG_buddy	0x01u
+#define PG_head		0x02u
+#define PG_tail		0x04u
+#define PG_zero		0x10u
+#define PG_pcp		0x20u
+#define PG_offline	0x40u
+#define PG_ORDER_SHIFT	8
+#define PG_ORDER_MASK	0xfu
+
+#define NR_ZONES	(2 * VMALLOC_MAX_NODES)
+#define ZONELIST_MAX	NR_ZONES
+
+struct free_area {
+	uint32_t head;		/* first block head, PA_NONE if empty */
+	unsigned long nr;	/* blocks on the list (read without the lock) */
+};
+
+/*
+ * A zone. Its lock protects the free lists, the counts and the flags of
+ * its free frames. Invariant (zone_check): the free lists hold exactly
+ * nr_free frames, nr_free_zero of them in PG_zero blocks, and no two free
+ * buddies of the same order (they always merge).
+ */
+struct zone {
+	struct vm_lock lock;
+	unsigned long start_pfn, end_pfn;	/* [start, end); may be empty */
+	unsigned long grown_pfn;		/* [start, grown) in the buddy */
+	uintptr_t growing;			/* the thread growing it, or 0 */
+	unsigned long nr_free;			/* frames in free blocks */
+	unsigned long nr_free_zero;		/* of which in PG_zero blocks */
+	unsigned long trim_skip;		/* trims to skip after a failed release */
+	unsigned int trim_backoff;		/* log2 of the next skip */
+	struct free_area area[MAX_ORDER];
+	int nid;
+	bool dma32;
+};
+
+/*
+ * A CPU's list of single free frames of one zone (pcp.c). The lock
+ * protects head and the frames' links and flags; count is read without it.
+ */
+struct pcp {
+	struct vm_lock lock;
+	uint32_t head;			/* frame index, linked through next */
+	unsigned long count;
+} __attribute__((aligned(64)));
+
+/* The page allocator's state (page_alloc.c owns it). */
+struct page_alloc {
+	struct page *memmap;
+	size_t memmap_bytes;
+	unsigned long base_pfn;
+	unsigned long nr_frames;
+	unsigned char *direct;
+	unsigned int nr_nodes;
+	unsigned long node_frames;
+	unsigned long reserve;		/* warm free frames kept */
+	unsigned long released;		/* frames released so far */
+	struct zone zones[VMALLOC_MAX_NODES][2];	/* [nid][0: DMA32, 1: NORMAL] */
+	struct pcp *pcp;		/* [cpu][zone] lists of single frames */
+	size_t pcp_bytes;
+	unsigned int ncpus;
+};
+extern struct page_alloc pa;
+
+static inline struct page *idx_page(unsigned long idx)
+{
+	return &pa.memmap[idx];
+}
+
+static inline unsigned long page_idx(const struct page *p)
+{
+	return (unsigned long)(p - pa.memmap);
+}
+
+static inline uint32_t pg_flags(const struct page *p)
+{
+	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
+}
+
+static inline void pg_set(struct page *p, uint32_t flags)
+{
+	__atomic_store_n(&p->flags, flags, __ATOMIC_RELAXED);
+}
+
+static inline unsigned int pg_order(const struct page *p)
+{
+	return (pg_flags(p) >> PG_ORDER_SHIFT) & PG_ORDER_MASK;
+}
+
+static inline void pg_set_ref(struct page *p, uint32_t count)
+{
+	__atomic_store_n(&p->refcount, count, __ATOMIC_RELAXED);
+}
+
+/* Frames handed out from a bulk take carry this bit: they read as zero. */
+#define ZERO_TAG	((uintptr_t)1)
+
+static inline struct page *untag(struct page *p)
+{
+	return (struct page *)((uintptr_t)p & ~ZERO_TAG);
+}
+
+/* ---- buddy.c ------------------------------------------------------ */
+
+void zone_init(struct zone *z, int nid, bool dma32, unsigned long start,
+	       unsigned long end);
+void zone_exit(struct zone *z);
+struct zone *pfn_zone(unsigned long pfn);
+
+/*
+ * Take one block of @order from @z, growing the zone if it must (with
+ * the zone unlocked: grow() is a call out), mark it allocated with
+ * refcount 1. Return its frame index or -1; *zero: it reads as zero.
+ */
+long zone_alloc_block(struct zone *z, unsigned int order, bool *zero);
+
+/*
+ * Fill out[got..n) with single frames of @z, each marked allocated
+ * (refcount 1) and tagged ZERO_TAG when it reads as zero; with
+ * @may_grow, grow the zone as needed (zone unlocked for it). Return the
+ * new count. zone_bulk_locked: the same without growth, zone lock held.
+ */
+unsigned long zone_bulk(struct zone *z, unsigned long got, unsigned long n,
+			struct page **out, bool may_grow);
+unsigned long zone_bulk_locked(struct zone *z, unsigned long got,
+			       unsigned long n, struct page **out);
+
+/*
+ * Grow @z by one chunk. Return 0 when it grew (or another thread grew it
+ * meanwhile: retry), -ENOMEM when it cannot (fully grown, grow() failed,
+ * or this thread is inside grow() already). No core lock held.
+ */
+int zone_grow(struct zone *z);
+
+/* Give a free block back (zone lock held; nr_free is accounted here). */
+void zone_free_block_locked(struct zone *z, unsigned long pfn,
+			    unsigned int order, bool zero);
+
+/* Release cold frames to the platform if more than the reserve is free. */
+void zone_maybe_trim(struct zone *z);
+
+/* Sanity of one zone's lists and counts (zone lock held). 0 or -1. */
+int zone_check_locked(struct zone *z);
+
+/* ---- pcp.c -------------------------------------------------------- */
+
+/* Only requests this small use the CPU lists. */
+#define PCP_MAX_REQ	4
+
+/*
+ * Take @n <= PCP_MAX_REQ single frames (tagged ZERO_TAG when zero) from
+ * this CPU's list of the first zone in @zl that can give them all,
+ * refilling and growing as needed. Return 0 or -ENOMEM (nothing taken).
+ */
+int pcp_alloc(struct zone **zl, int nz, unsigned long n, struct page **out);
+
+/*
+ * Put @n frames (already at refcount 0, checked) on this CPU's lists.
+ * Frames are pushed last first, so they come back out in this order.
+ */
+void pcp_free(struct page *const *frames, unsigned long n);
+
+/* Empty every CPU's list of @z into it. Return whether any frame moved. */
+bool pcp_drain_zone(struct zone *z);
+
+int pcp_init(void);
+void pcp_exit(void);
+unsigned long pcp_nr_free(const struct zone *z);
+int pcp_check(void);
+
+#endif /* VM_PAGE_INTERNAL_H */
