@@ -117,18 +117,18 @@ struct vm_platform {
 	uint64_t *pgd;
 
 	/*
-	 * sync_map - PTEs for [va, va + nr pages) were just set to frames
+	 * sync_map - PTEs for [addr, addr + nr pages) were just set to frames
 	 * pfn .. pfn + nr - 1 (consecutive) with the page-table entry bits
 	 * pte_flags (the _PAGE_* bits of the protection). Make them real.
 	 * Called once per run of consecutive frames. Return 0 or -errno;
 	 * on failure the core clears the range again and calls sync_unmap()
 	 * for every run that succeeded. OPTIONAL. Locks held: none.
 	 */
-	int (*sync_map)(void *ctx, unsigned long va, unsigned long pfn,
+	int (*sync_map)(void *ctx, unsigned long addr, unsigned long pfn,
 			unsigned long nr, uint64_t pte_flags);
 
 	/*
-	 * sync_unmap - the PTEs of [va, va + len) were cleared and the range
+	 * sync_unmap - the PTEs of [addr, addr + len) were cleared and the range
 	 * is about to be flushed from the TLB: drop whatever sync_map made.
 	 * For lazily freed areas this comes at purge time, once for each run
 	 * of adjacent freed areas: from the first area's start to the end of
@@ -137,7 +137,7 @@ struct vm_platform {
 	 * runs did. Must not fail (a platform that can fail here logs it).
 	 * OPTIONAL. Locks held: none, or the purge lock (lazily freed areas).
 	 */
-	void (*sync_unmap)(void *ctx, unsigned long va, unsigned long len);
+	void (*sync_unmap)(void *ctx, unsigned long addr, unsigned long len);
 
 	/*
 	 * Where the seed calls flush_cache_vmap/vunmap and

@@ -120,6 +120,11 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
  * Map @nr frames at the start of area @vm, which the caller holds (it is
  * uninitialised or claimed). On failure nothing is mapped and the range
  * is flushed; page tables the attempt added stay.
+ *
+ * A mapping that fails for lack of memory is tried once more after a
+ * purge, as the kernel retries an allocation: lazily freed areas hold
+ * resources until then (the host engine's mappings count against the
+ * process's vm.max_map_count).
  */
 static int map_area(struct vm_struct *vm, struct page *const *pages,
 		    unsigned long nr, pgprot_t prot)
@@ -127,6 +132,11 @@ static int map_area(struct vm_struct *vm, struct page *const *pages,
 	unsigned long start = (unsigned long)vm->addr;
 	int err = pt_map(start, pages, nr, pgprot_val(prot));
 
+	if (err) {
+		vm_flush_tlb(start, start + nr * PAGE_SIZE);
+		if (err == -VM_ENOMEM && area_purge(true))
+			err = pt_map(start, pages, nr, pgprot_val(prot));
+	}
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
 		return err;
@@ -1169,6 +1179,10 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 		vm_assert_unlocked(0, "user_map");
 		err = vm_plat->user_map(vm_plat->ctx, vma, uaddr + done, pfn,
 					run >> PAGE_SHIFT);
+		/* As map_area(): once more after a purge. */
+		if (err == -VM_ENOMEM && area_purge(true))
+			err = vm_plat->user_map(vm_plat->ctx, vma, uaddr + done,
+						pfn, run >> PAGE_SHIFT);
 		if (err)
 			break;
 		/* Claimed: the frames cannot go away under us. */

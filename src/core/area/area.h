@@ -101,9 +101,10 @@ void area_walk(unsigned long from, unsigned long to,
  * Flush every lazy area and dirty slot now. @shrink also returns every
  * block of the fast path that holds no live area (vm_unmap_aliases(), and
  * an allocation that found no room); without it each CPU keeps one warm
- * block per size class. Context: no core lock held.
+ * block per size class. Return: whether anything was given back (an
+ * allocation that failed is worth retrying). Context: no core lock held.
  */
-void area_purge(bool shrink);
+bool area_purge(bool shrink);
 
 struct area_stats {
 	unsigned long areas;		/* live descriptors (and REMOVED) */

@@ -580,7 +580,7 @@ static unsigned long sync_runs(struct vmap_area *list, struct flush_set *fs,
 	return pages;
 }
 
-void area_purge(bool shrink)
+bool area_purge(bool shrink)
 {
 	struct flush_set fs = { .lo = ULONG_MAX };
 	struct vb_purge bp = { 0 };
@@ -596,7 +596,7 @@ void area_purge(bool shrink)
 	vm_unlock(&reg.lock);
 	if (!list && !bp.blocks && !bp.empty) {
 		vm_unlock(&reg.purge_lock);
-		return;
+		return false;
 	}
 
 	/* The platform's hooks, with only the purge lock held. */
@@ -633,6 +633,7 @@ void area_purge(bool shrink)
 	vm_log_flush();
 	if (VM_DEBUG >= 2)
 		area_check();
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
