@@ -13,7 +13,8 @@
  *  LIVE     the library: the area is registered, anyone may find it;
  *  CLAIMED  the thread that claimed it (area_claim): still covering its
  *           range, but no lookup or walk finds it and no other claim
- *           can take it; the claimer unclaims or retires it;
+ *           can take it; the claimer unclaims or retires it (a slot
+ *           area's claim is a bit in its slot, and its state stays LIVE);
  *  REMOVED  the caller of remove_vm_area(), until free_vm_area();
  *  FREE     nobody (in a stock or a cache).
  * Invariant: while LIVE or CLAIMED, vm.addr and vm.size are its range
@@ -61,7 +62,8 @@ static inline void desc_fill(struct vm_desc *d, unsigned long addr,
 			     const struct area_request *rq, uint16_t flags,
 			     void *owner)
 {
-	d->vm.addr = (void *)addr;
+	/* Atomic: a lock-free claim may read a recycled descriptor's. */
+	__atomic_store_n(&d->vm.addr, (void *)addr, __ATOMIC_RELAXED);
 	d->vm.size = rq->size;
 	d->vm.flags = rq->flags;
 	d->vm.pages = NULL;
@@ -81,6 +83,12 @@ static inline uint16_t desc_flags(const struct vm_desc *d)
 	return __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
 }
 
+/* Acquire: a ready area's pages and nr_pages are visible (area_ready). */
+static inline uint16_t desc_flags_acquire(const struct vm_desc *d)
+{
+	return __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+}
+
 /*
  * May @d be claimed? @expect (may be NULL) is the descriptor that must be
  * there (free_vm_area); internal and uninitialised areas are the core's
@@ -98,7 +106,7 @@ static inline int desc_check_claim(const struct vm_desc *d,
 	if (expect && &d->vm != expect)
 		return -VM_ENOENT;
 	if (!(how & AREA_CORE) &&
-	    (desc_flags(d) & (VMD_INTERNAL | VMD_UNINIT)))
+	    (desc_flags_acquire(d) & (VMD_INTERNAL | VMD_UNINIT)))
 		return -VM_ENOENT;
 	if ((how & AREA_REFUSE_FRAMES) && d->vm.pages)
 		return -VM_EPERM;

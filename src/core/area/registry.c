@@ -56,6 +56,7 @@ static struct {
 	struct objstock descs;		/* descriptor stock */
 	struct kcache desc_cache;
 	unsigned long start, end;
+	bool fast_path;
 } reg;
 
 static inline struct vmap_area *to_va(const struct rb_node *n)
@@ -278,7 +279,7 @@ struct vm_struct *area_alloc(const struct area_request *rq, int *err)
 	struct vm_struct *vm = NULL;
 
 	*err = -VM_ENOSPC;
-	if (vb_wants(rq))
+	if (reg.fast_path && vb_wants(rq))
 		vm = block_alloc(rq, err);
 	if (!vm && *err == -VM_ENOSPC)
 		vm = tree_alloc(rq, err);
@@ -688,6 +689,7 @@ int area_init(unsigned long lazy_max_pages, bool fast_path)
 	reg.start = vm_plat->vmalloc_start;
 	reg.end = vm_plat->vmalloc_end;
 	reg.lazy_max = lazy_max_pages;
+	reg.fast_path = fast_path;
 	vm_lock_init(&reg.lock, "vmap_area", VM_RANK_AREA);
 	vm_lock_init(&reg.purge_lock, "vmap_purge", VM_RANK_PURGE);
 	kcache_init(&reg.desc_cache, "vm_struct", sizeof(struct vm_desc));
@@ -695,8 +697,7 @@ int area_init(unsigned long lazy_max_pages, bool fast_path)
 			 sizeof(struct vmap_area), &reg.lock);
 	if (err)
 		goto fail;
-	err = vb_init(fast_path, lazy_max_pages, &reg.desc_cache,
-		      &reg.lazy_pages);
+	err = vb_init(lazy_max_pages, &reg.desc_cache, &reg.lazy_pages);
 	if (err) {
 		arena_destroy(&reg.arena);
 		goto fail;

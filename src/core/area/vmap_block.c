@@ -25,12 +25,21 @@
  * The directory is read without a lock, so what it gives is a hint: the
  * block may be in the middle of being released and reused for another
  * granule, CPU or size class. Blocks are never freed, only recycled, so a
- * stale pointer is always a block; its identity (start, span, cpu,
- * published) changes only while it is unpublished, and publishing and
- * unpublishing happen under its owner's lock. A claim therefore locks the
- * CPU the hint names and re-checks, under that lock, that the block is
- * published, still that CPU's, and covers the address; only then does it
- * read the slot (vb_claim).
+ * stale pointer is always a block. Its identity (start, span, stride,
+ * cpu) changes only while it is out of service, between vb_forget() and
+ * vb_publish(), and a sequence count is odd for exactly that time.
+ *
+ * Claims. A slot holds its descriptor's address with the low bit set
+ * while the area is claimed. A free (vb_claim) first tries without any
+ * lock: an even, unchanged sequence count around its reads of the
+ * identity, the slot the address falls in, a descriptor there whose own
+ * address is the address freed (a descriptor's address is unique among
+ * live areas, whatever the hint), and a compare-and-swap that sets the
+ * claim bit. Anything else (a stale hint, a tree area in the tail of a
+ * block's granule, a bad address) takes the locked path: it locks the CPU
+ * the hint names and re-checks, under that lock, that the block is
+ * published, still that CPU's, and covers the address before it reads
+ * the slot.
  *
  * Locking: vb_cpu.lock (one per CPU, rank BLOCK) protects its blocks'
  * bitmaps, slot pointers, lists and counts, and its descriptor stock. It
@@ -51,19 +60,21 @@
 #define VB_STOCK_MAX	64		/* descriptors kept per CPU */
 
 _Static_assert(VB_ALIGN == 1UL << VB_SPAN_SHIFT, "VB_ALIGN is the span");
+_Static_assert(VB_MAX_PAGES == VB_CLASSES + 1, "a slot: data and guard");
 
 struct vm_block {
 	/*
 	 * Identity: read without a lock through stale directory hints, so
-	 * always accessed atomically; changed only while unpublished.
+	 * always accessed atomically; changed only while seq is odd.
 	 */
-	unsigned long start;		/* VA of slot 0, 2 MiB aligned */
-	unsigned long span;		/* nslots * stride */
+	unsigned int seq;		/* odd while out of service */
 	unsigned int cpu;		/* the owner */
-	bool published;			/* in service (owner's lock) */
-	/* The rest: under the owner CPU's lock (or before publication). */
+	unsigned long start;		/* address of slot 0, 2 MiB aligned */
+	unsigned long span;		/* nslots * stride */
 	unsigned long stride;		/* bytes per slot, guard included */
 	uint32_t recip;			/* ceil(2^16 / stride in pages) */
+	bool published;			/* in service (owner's lock) */
+	/* The rest: under the owner CPU's lock (or before publication). */
 	struct vm_block *next;		/* partial list of its CPU; pool */
 	struct vm_block *prev;
 	struct vm_block *dirty_next;	/* its CPU's dirty list */
@@ -73,11 +84,13 @@ struct vm_block {
 	bool on_partial, on_dirty;
 	uint64_t tail;			/* valid bits of the last word */
 	uint64_t used[VB_WORDS];	/* a descriptor is there */
-	uint64_t claimed[VB_WORDS];	/* ... claimed by a thread */
 	uint64_t dirty[VB_WORDS];
 	uint64_t purging[VB_WORDS];
-	struct vm_desc *slot[VB_MAX_SLOTS];
+	/* A descriptor's address | SLOT_CLAIMED, or 0 (atomic). */
+	uintptr_t slot[VB_MAX_SLOTS];
 };
+
+#define SLOT_CLAIMED	((uintptr_t)1)
 
 /*
  * One per CPU, on its own cache lines. The counters change under the
@@ -102,14 +115,12 @@ struct vb_cpu {
 #define VB_LAZY_BATCH	64
 
 static struct {
-	bool enabled;
 	unsigned int ncpus;
 	struct vb_cpu *cpus;
 	size_t cpus_bytes;
 	struct vm_block ***dir;		/* leaves of VB_LEAF block pointers */
 	unsigned long dir_base;		/* first granule of the range */
 	unsigned long dir_len;		/* leaves */
-	unsigned long range_start, range_end;
 	struct kcache block_cache;
 	struct kcache *descs;		/* the registry's descriptor cache */
 	unsigned long *lazy_pages;	/* the registry's lazy count (atomic) */
@@ -132,20 +143,51 @@ static inline unsigned long slot_start(const struct vm_block *b, unsigned int i)
 }
 
 /*
- * The slot holding byte @off of the block, and whether @off is that
- * slot's start. Offsets are below 2 MiB (512 pages), where multiplying
- * by a rounded-up 2^16 / stride reciprocal divides exactly (the error is
- * below 512 * 1 / 2^16 of a slot): no 64-bit division on the free path.
+ * The slot holding byte @off of a block with slots of @stride bytes, and
+ * whether @off is that slot's start. Offsets are below 2 MiB (512
+ * pages), where multiplying by a rounded-up 2^16 / stride reciprocal
+ * @recip divides exactly (the error is below 512 * 1 / 2^16 of a slot):
+ * no 64-bit division on the free path.
  */
+static inline unsigned int slot_index(unsigned long off, unsigned long stride,
+				      uint32_t recip, bool *at_start)
+{
+	unsigned long pages = off >> PAGE_SHIFT;
+	unsigned int i = (unsigned int)((pages * recip) >> 16);
+
+	*at_start = !(off & (PAGE_SIZE - 1)) &&
+		    pages == i * (stride >> PAGE_SHIFT);
+	return i;
+}
+
 static inline unsigned int slot_of(const struct vm_block *b, unsigned long off,
 				   bool *at_start)
 {
-	unsigned long pages = off >> PAGE_SHIFT;
-	unsigned int i = (unsigned int)((pages * b->recip) >> 16);
+	return slot_index(off, b->stride, b->recip, at_start);
+}
 
-	*at_start = !(off & (PAGE_SIZE - 1)) &&
-		    pages == i * (b->stride >> PAGE_SHIFT);
-	return i;
+static inline uintptr_t slot_load(const struct vm_block *b, unsigned int i)
+{
+	return __atomic_load_n(&b->slot[i], __ATOMIC_ACQUIRE);
+}
+
+static inline void slot_store(struct vm_block *b, unsigned int i, uintptr_t v)
+{
+	__atomic_store_n(&b->slot[i], v, __ATOMIC_RELEASE);
+}
+
+static inline struct vm_desc *slot_desc(uintptr_t v)
+{
+	return (struct vm_desc *)(v & ~SLOT_CLAIMED);
+}
+
+/* The live (unclaimed) descriptor in slot @i, or NULL. */
+static inline struct vm_desc *slot_live(const struct vm_block *b,
+					unsigned int i)
+{
+	uintptr_t v = slot_load(b, i);
+
+	return v & SLOT_CLAIMED ? NULL : slot_desc(v);
 }
 
 static inline bool bit_test(const uint64_t *map, unsigned int i)
@@ -283,15 +325,6 @@ struct vm_block *vb_lookup(unsigned long addr)
 /* Blocks                                                              */
 /* ------------------------------------------------------------------ */
 
-bool vb_wants(const struct area_request *rq)
-{
-	unsigned long pages = rq->size >> PAGE_SHIFT;
-
-	return vb.enabled && pages >= 2 && pages <= VB_CLASSES + 1 &&
-	       rq->align == PAGE_SIZE && !(rq->flags & VM_IOREMAP) &&
-	       rq->vstart == vb.range_start && rq->vend == vb.range_end;
-}
-
 struct vm_block *vb_new(const struct area_request *rq, unsigned long *span)
 {
 	unsigned int cls = (unsigned int)(rq->size >> PAGE_SHIFT) - 2;
@@ -307,17 +340,23 @@ struct vm_block *vb_new(const struct area_request *rq, unsigned long *span)
 		vm_counter_add_locked(&vb.nr_pool, -1);
 	}
 	vm_unlock(&vb.pool_lock);
-	if (!b)
+	if (!b) {
 		b = kcache_alloc(&vb.block_cache);	/* zeroed */
-	if (!b)
-		return NULL;
-	/* The identity stays as it was until vb_publish. */
-	vm_memset(&b->stride, 0, sizeof(*b) - offsetof(struct vm_block, stride));
+		if (!b)
+			return NULL;
+		__atomic_store_n(&b->seq, 1, __ATOMIC_RELAXED);
+	}
+	/*
+	 * Out of service (seq odd): stale hints may read the identity, so
+	 * it changes with atomic stores; the rest nobody reads.
+	 */
+	vm_memset(&b->next, 0, sizeof(*b) - offsetof(struct vm_block, next));
 	__atomic_store_n(&b->cpu, vm_this_cpu(), __ATOMIC_RELAXED);
+	__atomic_store_n(&b->stride, pages << PAGE_SHIFT, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->recip, (uint32_t)((65536 + pages - 1) / pages),
+			 __ATOMIC_RELAXED);
 	b->cls = (uint16_t)cls;
 	b->nslots = (uint16_t)nslots;
-	b->stride = pages << PAGE_SHIFT;
-	b->recip = (uint32_t)((65536 + pages - 1) / pages);
 	b->words = (uint16_t)((nslots + 63) / 64);
 	b->tail = nslots % 64 ? (1ULL << (nslots % 64)) - 1 : ~0ULL;
 	*span = nslots * b->stride;
@@ -342,6 +381,8 @@ int vb_publish(struct vm_block *b, unsigned long start)
 		return -VM_EEXIST;
 	}
 	vm_lock(&pc->lock);
+	/* Even: the identity is complete (release: readers see it). */
+	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELEASE);
 	set_published(b, true);
 	vm_counter_add_locked(&pc->empty, 1);
 	partial_add(pc, b);
@@ -364,6 +405,9 @@ void vb_forget(struct vm_block *b)
 	struct vm_block **e = dir_slot(b->start, false);
 	struct vm_block *self = b;
 
+	/* Odd before anything changes: lock-free claims stop trusting it. */
+	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	if (!e || !__atomic_compare_exchange_n(e, &self, NULL, false,
 					       __ATOMIC_RELEASE,
 					       __ATOMIC_RELAXED))
@@ -413,7 +457,7 @@ int vb_alloc(const struct area_request *rq, struct vm_desc **out)
 	desc_fill(d, slot_start(b, (unsigned int)i), rq, VMD_SLOT, b);
 	d->cpu = (uint16_t)cpu;
 	bit_set(b->used, (unsigned int)i);
-	b->slot[i] = d;
+	slot_store(b, (unsigned int)i, (uintptr_t)d);
 	if (!b->nr_used++)
 		vm_counter_add_locked(&pc->empty, -1);
 	if (block_full(b))
@@ -425,17 +469,70 @@ int vb_alloc(const struct area_request *rq, struct vm_desc **out)
 	return 0;
 }
 
+/*
+ * The lock-free claim of a slot (see the file comment). Return true with
+ * *res when it knows the answer, false when the locked path must decide.
+ */
+static bool claim_fast(struct vm_block *b, unsigned long addr,
+		       const struct vm_struct *expect, unsigned int how,
+		       enum vb_claim *res, struct vm_desc **out)
+{
+	unsigned int seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE), i;
+	unsigned long start, span, stride;
+	struct vm_desc *d;
+	uint32_t recip;
+	bool at_start;
+	uintptr_t v;
+	int err;
+
+	if (seq & 1)
+		return false;
+	start = ld(&b->start);
+	span = ld(&b->span);
+	stride = ld(&b->stride);
+	recip = __atomic_load_n(&b->recip, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&b->seq, __ATOMIC_RELAXED) != seq ||
+	    addr - start >= span)
+		return false;
+	i = slot_index(addr - start, stride, recip, &at_start);
+	if (!at_start || i >= VB_MAX_SLOTS)
+		return false;
+	v = slot_load(b, i);
+	d = slot_desc(v);
+	/* The descriptor at @addr, whatever happened to the block since. */
+	if (!d || (v & SLOT_CLAIMED) ||
+	    (unsigned long)__atomic_load_n(&d->vm.addr, __ATOMIC_RELAXED) != addr)
+		return false;
+	err = desc_check_claim(d, expect, how);
+	if (err) {
+		*res = err == -VM_EPERM ? VB_REFUSED : VB_NONE;
+		return true;
+	}
+	if (!__atomic_compare_exchange_n(&b->slot[i], &v, v | SLOT_CLAIMED,
+					 false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return false;
+	*out = d;
+	*res = VB_CLAIMED;
+	return true;
+}
+
 enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 		       const struct vm_struct *expect, unsigned int how,
 		       struct vm_desc **out)
 {
-	unsigned int cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED), i;
 	enum vb_claim res = VB_NONE;
+	unsigned int cpu, i;
 	struct vb_cpu *pc;
 	struct vm_desc *d;
 	bool at_start;
+	uintptr_t v;
 	int err;
 
+	if (claim_fast(b, addr, expect, how, &res, out))
+		return res;
+	cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
 	if (cpu >= vb.ncpus)
 		return VB_ELSEWHERE;
 	pc = &vb.cpus[cpu];
@@ -447,16 +544,20 @@ enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 		return VB_ELSEWHERE;
 	}
 	i = slot_of(b, addr - b->start, &at_start);
-	d = b->slot[i];
-	if (at_start && d && !bit_test(b->claimed, i)) {
+	v = slot_load(b, i);
+	d = slot_desc(v);
+	res = VB_NONE;
+	if (at_start && d && !(v & SLOT_CLAIMED)) {
 		err = desc_check_claim(d, expect, how);
-		if (!err) {
-			bit_set(b->claimed, i);
-			d->state = VMD_CLAIMED;
+		if (err == -VM_EPERM) {
+			res = VB_REFUSED;
+		} else if (!err && __atomic_compare_exchange_n(&b->slot[i], &v,
+							       v | SLOT_CLAIMED,
+							       false,
+							       __ATOMIC_ACQ_REL,
+							       __ATOMIC_RELAXED)) {
 			*out = d;
 			res = VB_CLAIMED;
-		} else if (err == -VM_EPERM) {
-			res = VB_REFUSED;
 		}
 	}
 	vm_unlock(&pc->lock);
@@ -466,15 +567,12 @@ enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 void vb_unclaim(struct vm_desc *d)
 {
 	struct vm_block *b = d->owner;
-	struct vb_cpu *pc = cpu_of(b);
 	unsigned int i;
 	bool at_start;
 
-	vm_lock(&pc->lock);
+	/* Only the claimer writes a claimed slot; its block stays put. */
 	i = slot_of(b, (unsigned long)d->vm.addr - b->start, &at_start);
-	bit_clear(b->claimed, i);
-	d->state = VMD_LIVE;
-	vm_unlock(&pc->lock);
+	slot_store(b, i, (uintptr_t)d);
 }
 
 /* Fold this CPU's dirty pages into the lazy count (its lock held). */
@@ -503,8 +601,7 @@ bool vb_retire(struct vm_desc *d, bool mapped, bool keep)
 	i = slot_of(b, (unsigned long)d->vm.addr - b->start, &at_start);
 	was_full = block_full(b);
 	bit_clear(b->used, i);
-	bit_clear(b->claimed, i);
-	b->slot[i] = NULL;
+	slot_store(b, i, 0);
 	if (!--b->nr_used)
 		vm_counter_add_locked(&pc->empty, 1);
 	vm_counter_add_locked(&pc->busy, -1);
@@ -551,9 +648,8 @@ struct vm_desc *vb_find(struct vm_block *b, unsigned long addr,
 	vm_lock(&pc->lock);
 	if (published(b) && addr - b->start < b->span) {
 		i = slot_of(b, addr - b->start, &at_start);
-		if (b->slot[i] && !bit_test(b->claimed, i) &&
-		    (containing || at_start))
-			d = b->slot[i];
+		if (containing || at_start)
+			d = slot_live(b, i);
 	}
 	vm_unlock(&pc->lock);
 	return d;
@@ -569,12 +665,13 @@ bool vb_walk(struct vm_block *b, unsigned long from, unsigned long to,
 	vm_lock(&pc->lock);
 	for (i = 0; published(b) && i < b->nslots && !stop; i++) {
 		unsigned long s = slot_start(b, i);
+		struct vm_desc *d;
 
 		if (s >= to)
 			break;
-		if (s + b->stride > from && b->slot[i] &&
-		    !bit_test(b->claimed, i))
-			stop = fn(&b->slot[i]->vm, arg);
+		d = slot_live(b, i);
+		if (s + b->stride > from && d)
+			stop = fn(&d->vm, arg);
 	}
 	vm_unlock(&pc->lock);
 	return stop;
@@ -701,20 +798,17 @@ struct vm_block *vb_next_empty(struct vm_block *b)
 /* Set-up, stats, sanity                                               */
 /* ------------------------------------------------------------------ */
 
-int vb_init(bool enabled, unsigned long lazy_max, struct kcache *descs,
+int vb_init(unsigned long lazy_max, struct kcache *descs,
 	    unsigned long *lazy_pages)
 {
 	unsigned long first, last;
 	unsigned int c;
 
 	vm_memset(&vb, 0, sizeof(vb));
-	vb.enabled = enabled;
 	vb.descs = descs;
 	vb.lazy_pages = lazy_pages;
 	vb.lazy_max = lazy_max;
 	vb.ncpus = vm_ncpus();
-	vb.range_start = vm_plat->vmalloc_start;
-	vb.range_end = vm_plat->vmalloc_end;
 	vb.lazy_batch = vm_max(1UL, vm_min((unsigned long)VB_LAZY_BATCH,
 					   lazy_max / 4 / vb.ncpus));
 	kcache_init(&vb.block_cache, "vmap_block", sizeof(struct vm_block));
@@ -811,14 +905,13 @@ const char *vb_check_locked(struct vm_block *b, unsigned long start,
 	    b->start & (VB_ALIGN - 1) || vb_lookup(b->start) != b)
 		why = "block range or directory entry wrong";
 	for (i = 0; i < b->nslots && !why; i++) {
-		struct vm_desc *d = b->slot[i];
+		struct vm_desc *d = slot_desc(slot_load(b, i));
 		bool u = bit_test(b->used, i), dt = bit_test(b->dirty, i);
 
-		if ((u && dt) || bit_test(b->purging, i) || u != (d != NULL) ||
-		    (bit_test(b->claimed, i) && !u))
+		/* Claims come and go without this lock: either is fine. */
+		if ((u && dt) || bit_test(b->purging, i) || u != (d != NULL))
 			why = "slot states overlap";
-		else if (d && ((d->state != VMD_LIVE && d->state != VMD_CLAIMED) ||
-			       (d->state == VMD_CLAIMED) != bit_test(b->claimed, i) ||
+		else if (d && (d->state != VMD_LIVE ||
 			       !(desc_flags(d) & VMD_SLOT) || d->owner != b ||
 			       d->cpu != b->cpu ||
 			       (unsigned long)d->vm.addr != slot_start(b, i) ||

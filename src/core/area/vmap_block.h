@@ -19,12 +19,22 @@ struct vm_block;
  * the registry's count of pages waiting for a purge (an atomic counter):
  * dirty slots are folded into it under the block locks, in batches.
  */
-int vb_init(bool enabled, unsigned long lazy_max, struct kcache *descs,
+int vb_init(unsigned long lazy_max, struct kcache *descs,
 	    unsigned long *lazy_pages);
 void vb_exit(void);
 
-/* Does the fast path serve @rq (1-4 pages, page aligned, whole range)? */
-bool vb_wants(const struct area_request *rq);
+/* Does the fast path serve @rq: 1-4 pages (and the guard page), page
+ * aligned, not ioremap, over the whole range? Inline: every request asks. */
+#define VB_MAX_PAGES	5
+static inline bool vb_wants(const struct area_request *rq)
+{
+	unsigned long pages = rq->size >> PAGE_SHIFT;
+
+	return pages >= 2 && pages <= VB_MAX_PAGES && rq->align == PAGE_SIZE &&
+	       !(rq->flags & VM_IOREMAP) &&
+	       rq->vstart == vm_plat->vmalloc_start &&
+	       rq->vend == vm_plat->vmalloc_end;
+}
 
 /*
  * Serve @rq from this CPU's blocks of its size class: 0 with *out (LIVE,
