@@ -793,15 +793,11 @@ struct vm_struct *remove_vm_area(void *addr)
  */
 void free_vm_area(struct vm_struct *area)
 {
-	struct vm_struct *vm;
-
 	if (!area || !vm_ensure_ready())
 		return;
 	/* A live area: take it out (the seed's remove_vm_area + kfree). */
-	if (!area_claim((unsigned long)area->addr, area, 0, &vm)) {
-		area_retire(vm, false);
+	if (!area_free((unsigned long)area->addr, area, 0))
 		return;
-	}
 	/* Removed before, or not ours at all (then not even read further). */
 	if (area_removed_desc(area)) {
 		area_put(area);

@@ -70,6 +70,14 @@ void area_unclaim(struct vm_struct *vm);
  */
 void area_retire(struct vm_struct *vm, bool keep);
 
+/*
+ * area_claim() and area_retire() at once, for a caller that needs nothing
+ * of the area once it is gone (free_vm_area): an area that was never
+ * mapped goes in one lock round trip. Return: as area_claim().
+ */
+int area_free(unsigned long addr, const struct vm_struct *expect,
+	      unsigned int how);
+
 /* Mark a claimed (or not yet ready) area as mapped: its range will need
  * a TLB flush before reuse. */
 void area_mark_mapped(struct vm_struct *vm);

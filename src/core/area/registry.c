@@ -177,7 +177,7 @@ static struct vmap_area *busy_containing_locked(unsigned long addr)
  * Make a block for @rq on this CPU and give it a range: 0, -ENOMEM, or
  * -ENOSPC (no 2 MiB-aligned room: the tree serves the request).
  */
-static int new_block(const struct area_request *rq)
+static __vm_slow int new_block(const struct area_request *rq)
 {
 	struct arena_node *n;
 	struct vmap_area *v;
@@ -235,7 +235,8 @@ static struct vm_struct *block_alloc(const struct area_request *rq, int *err)
 }
 
 /* The tree: lowest fit, purging once when the range is full. */
-static struct vm_struct *tree_alloc(const struct area_request *rq, int *err)
+static __attribute__((noinline))
+struct vm_struct *tree_alloc(const struct area_request *rq, int *err)
 {
 	struct arena_node *n = NULL;
 	struct vmap_area *v;
@@ -340,22 +341,20 @@ static int claim_result(enum vb_claim r, struct vm_desc *d,
 	}
 }
 
-int area_claim(unsigned long addr, const struct vm_struct *expect,
-	       unsigned int how, struct vm_struct **out)
+/*
+ * A claim the block directory could not settle: the busy tree decides.
+ * With @retire, a tree area that was never mapped is retired in the same
+ * hold of the lock (*out stays NULL; nothing of it is left to read).
+ */
+static __attribute__((noinline))
+int claim_tree(unsigned long addr, const struct vm_struct *expect,
+	       unsigned int how, bool retire, struct vm_struct **out)
 {
-	struct vm_block *b = vb_lookup(addr);
 	struct vmap_area *v;
 	struct vm_desc *d = NULL;
 	enum vb_claim r;
 	int err;
 
-	*out = NULL;
-	/* The directory's hint first: no registry lock for a slot. */
-	if (b) {
-		r = vb_claim(b, addr, expect, how, &d);
-		if (r != VB_ELSEWHERE)
-			return claim_result(r, d, out);
-	}
 	vm_lock(&reg.lock);
 	v = busy_containing_locked(addr);
 	if (v && (v->flags & VA_BLOCK)) {
@@ -370,12 +369,60 @@ int area_claim(unsigned long addr, const struct vm_struct *expect,
 	}
 	d = v->desc;
 	err = desc_check_claim(d, expect, how);
-	if (!err) {
+	if (!err && retire && !(desc_flags(d) & VMD_MAPPED)) {
+		/* Validated: retire at once (no PTE, no TLB entry). */
+		busy_erase_locked(v);
+		vm_counter_add_locked(&reg.busy_count, -1);
+		arena_free_locked(&reg.arena, &v->an);
+		desc_put_locked(d);
+	} else if (!err) {
 		v->flags |= VA_DYING;
 		d->state = VMD_CLAIMED;
 		*out = &d->vm;
 	}
 	vm_unlock(&reg.lock);
+	return err;
+}
+
+int area_claim(unsigned long addr, const struct vm_struct *expect,
+	       unsigned int how, struct vm_struct **out)
+{
+	struct vm_block *b = vb_lookup(addr);
+	struct vm_desc *d = NULL;
+	enum vb_claim r;
+
+	*out = NULL;
+	/* The directory's hint first: no registry lock for a slot. */
+	if (b) {
+		r = vb_claim(b, addr, expect, how, &d);
+		if (r != VB_ELSEWHERE)
+			return claim_result(r, d, out);
+	}
+	return claim_tree(addr, expect, how, false, out);
+}
+
+int area_free(unsigned long addr, const struct vm_struct *expect,
+	      unsigned int how)
+{
+	struct vm_block *b = vb_lookup(addr);
+	struct vm_struct *vm = NULL;
+	struct vm_desc *d = NULL;
+	int err;
+
+	if (b) {
+		enum vb_claim r = vb_claim(b, addr, expect, how, &d);
+
+		if (r != VB_ELSEWHERE) {
+			err = claim_result(r, d, &vm);
+			goto out;
+		}
+	}
+	err = claim_tree(addr, expect, how, true, &vm);
+	if (!err && !vm && VM_DEBUG >= 2)
+		area_check();
+out:
+	if (vm)
+		area_retire(vm, false);
 	return err;
 }
 
@@ -394,40 +441,48 @@ void area_unclaim(struct vm_struct *vm)
 	vm_unlock(&reg.lock);
 }
 
+/* Retire a tree area: lazy list or arena. Return: purge due. */
+static __attribute__((noinline))
+bool retire_tree(struct vm_desc *d, bool mapped, bool keep)
+{
+	struct vmap_area *v = d->owner;
+	bool purge = false;
+
+	vm_lock(&reg.lock);
+	busy_erase_locked(v);
+	vm_counter_add_locked(&reg.busy_count, -1);
+	if (mapped) {
+		v->lazy_next = reg.lazy;
+		reg.lazy = v;
+		purge = lazy_add((long)(va_size(v) >> PAGE_SHIFT));
+	} else {
+		/* Never mapped: no PTE, no TLB entry; free at once. */
+		arena_free_locked(&reg.arena, &v->an);
+	}
+	if (keep)
+		d->state = VMD_REMOVED;
+	else
+		desc_put_locked(d);
+	vm_unlock(&reg.lock);
+	return purge;
+}
+
 void area_retire(struct vm_struct *vm, bool keep)
 {
 	struct vm_desc *d = vm_desc_of(vm);
 	unsigned long addr = (unsigned long)vm->addr;
 	unsigned long data_end = addr + vm->size - PAGE_SIZE;
-	bool mapped = desc_flags(d) & VMD_MAPPED, purge = false;
+	bool mapped = desc_flags(d) & VMD_MAPPED, purge;
 
 	if (mapped) {
 		/* Claimed: nobody else maps, unmaps or reuses the range. */
 		vm_flush_cache_vunmap(addr, data_end);
 		pt_unmap_noflush(addr, (data_end - addr) >> PAGE_SHIFT);
 	}
-	if (desc_flags(d) & VMD_SLOT) {
+	if (desc_flags(d) & VMD_SLOT)
 		purge = vb_retire(d, mapped, keep);
-	} else {
-		struct vmap_area *v = d->owner;
-
-		vm_lock(&reg.lock);
-		busy_erase_locked(v);
-		vm_counter_add_locked(&reg.busy_count, -1);
-		if (mapped) {
-			v->lazy_next = reg.lazy;
-			reg.lazy = v;
-			purge = lazy_add((long)(va_size(v) >> PAGE_SHIFT));
-		} else {
-			/* Never mapped: no PTE, no TLB entry; free at once. */
-			arena_free_locked(&reg.arena, &v->an);
-		}
-		if (keep)
-			d->state = VMD_REMOVED;
-		else
-			desc_put_locked(d);
-		vm_unlock(&reg.lock);
-	}
+	else
+		purge = retire_tree(d, mapped, keep);
 	if (purge)
 		area_purge(false);
 	if (VM_DEBUG >= 2)

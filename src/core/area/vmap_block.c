@@ -287,7 +287,23 @@ static void unpublish_locked(struct vb_cpu *pc, struct vm_block *b,
 /* The directory                                                       */
 /* ------------------------------------------------------------------ */
 
-static struct vm_block **dir_slot(unsigned long addr, bool create)
+/* Install directory leaf @l (publishers race for it). */
+static __vm_slow struct vm_block **dir_new_leaf(unsigned long l)
+{
+	struct vm_block **leaf = NULL, **fresh;
+
+	fresh = vm_plat->meta_alloc(vm_plat->ctx, VB_LEAF * sizeof(*fresh));
+	if (!fresh)
+		return NULL;
+	if (__atomic_compare_exchange_n(&vb.dir[l], &leaf, fresh, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return fresh;
+	/* Another publisher installed one first. */
+	vm_plat->meta_free(vm_plat->ctx, fresh, VB_LEAF * sizeof(*fresh));
+	return leaf;
+}
+
+static inline struct vm_block **dir_slot(unsigned long addr, bool create)
 {
 	unsigned long g = (addr >> VB_SPAN_SHIFT) - vb.dir_base;
 	struct vm_block **leaf;
@@ -296,21 +312,8 @@ static struct vm_block **dir_slot(unsigned long addr, bool create)
 	    (g >> VB_LEAF_SHIFT) >= vb.dir_len)
 		return NULL;
 	leaf = __atomic_load_n(&vb.dir[g >> VB_LEAF_SHIFT], __ATOMIC_ACQUIRE);
-	if (!leaf && create) {
-		struct vm_block **fresh = vm_plat->meta_alloc(vm_plat->ctx,
-							      VB_LEAF * sizeof(*leaf));
-
-		if (!fresh)
-			return NULL;
-		if (__atomic_compare_exchange_n(&vb.dir[g >> VB_LEAF_SHIFT],
-						&leaf, fresh, false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			leaf = fresh;
-		else		/* another publisher installed one first */
-			vm_plat->meta_free(vm_plat->ctx, fresh,
-					   VB_LEAF * sizeof(*leaf));
-	}
+	if (!leaf && create)
+		leaf = dir_new_leaf(g >> VB_LEAF_SHIFT);
 	return leaf ? &leaf[g & (VB_LEAF - 1)] : NULL;
 }
 
@@ -518,11 +521,13 @@ static bool claim_fast(struct vm_block *b, unsigned long addr,
 	return true;
 }
 
-enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
-		       const struct vm_struct *expect, unsigned int how,
-		       struct vm_desc **out)
+/* The locked claim: a stale hint, a bad address, a refusal. */
+static __attribute__((noinline))
+enum vb_claim claim_locked(struct vm_block *b, unsigned long addr,
+			   const struct vm_struct *expect, unsigned int how,
+			   struct vm_desc **out)
 {
-	enum vb_claim res = VB_NONE;
+	enum vb_claim res;
 	unsigned int cpu, i;
 	struct vb_cpu *pc;
 	struct vm_desc *d;
@@ -530,8 +535,6 @@ enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 	uintptr_t v;
 	int err;
 
-	if (claim_fast(b, addr, expect, how, &res, out))
-		return res;
 	cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
 	if (cpu >= vb.ncpus)
 		return VB_ELSEWHERE;
@@ -562,6 +565,17 @@ enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 	}
 	vm_unlock(&pc->lock);
 	return res;
+}
+
+enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
+		       const struct vm_struct *expect, unsigned int how,
+		       struct vm_desc **out)
+{
+	enum vb_claim res;
+
+	if (claim_fast(b, addr, expect, how, &res, out))
+		return res;
+	return claim_locked(b, addr, expect, how, out);
 }
 
 void vb_unclaim(struct vm_desc *d)

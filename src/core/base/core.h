@@ -51,6 +51,8 @@ _Static_assert(sizeof(void *) == 8, "libvmalloc needs 64-bit pointers");
 #endif
 
 #define likely(x)	__builtin_expect(!!(x), 1)
+/* Keep a slow path out of its fast caller's frame (fewer saved registers). */
+#define __vm_slow	__attribute__((noinline, cold))
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define vm_min(a, b)	((a) < (b) ? (a) : (b))

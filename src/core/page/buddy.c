@@ -42,15 +42,6 @@ void zone_exit(struct zone *z)
 	vm_lock_destroy(&z->lock);
 }
 
-struct zone *pfn_zone(unsigned long pfn)
-{
-	unsigned long nid = (pfn - pa.base_pfn) / pa.node_frames;
-
-	if (nid >= pa.nr_nodes)
-		nid = pa.nr_nodes - 1;
-	return &pa.zones[nid][pfn < DMA32_PFN_LIMIT ? 0 : 1];
-}
-
 /* ------------------------------------------------------------------ */
 /* Free lists (zone lock held)                                         */
 /* ------------------------------------------------------------------ */

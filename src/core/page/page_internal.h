@@ -116,6 +116,18 @@ static inline void pg_set_ref(struct page *p, uint32_t count)
 	__atomic_store_n(&p->refcount, count, __ATOMIC_RELAXED);
 }
 
+/* The zone of frame @pfn (nodes split the pool evenly; the last takes
+ * the remainder). */
+static inline struct zone *pfn_zone(unsigned long pfn)
+{
+	unsigned long nid = pa.nr_nodes == 1 ? 0 :
+			    (pfn - pa.base_pfn) / pa.node_frames;
+
+	if (nid >= pa.nr_nodes)
+		nid = pa.nr_nodes - 1;
+	return &pa.zones[nid][pfn < DMA32_PFN_LIMIT ? 0 : 1];
+}
+
 /* Frames handed out from a bulk take carry this bit: they read as zero. */
 #define ZERO_TAG	((uintptr_t)1)
 
@@ -129,7 +141,6 @@ static inline struct page *untag(struct page *p)
 void zone_init(struct zone *z, int nid, bool dma32, unsigned long start,
 	       unsigned long end);
 void zone_exit(struct zone *z);
-struct zone *pfn_zone(unsigned long pfn);
 
 /*
  * Take one block of @order from @z, growing the zone if it must (with

@@ -34,7 +34,7 @@ static void push_locked(struct pcp *l, struct page *p, bool zero)
 }
 
 /* Pop the first frame, marked allocated (refcount 1). */
-static struct page *pop_locked(struct pcp *l, bool *zero)
+static inline struct page *pop_locked(struct pcp *l, bool *zero)
 {
 	struct page *p = idx_page(l->head);
 
