@@ -121,21 +121,24 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
  * uninitialised or claimed). On failure nothing is mapped and the range
  * is flushed; page tables the attempt added stay.
  *
- * A mapping that fails for lack of memory is tried once more after a
- * purge, as the kernel retries an allocation: lazily freed areas hold
- * resources until then (the host engine's mappings count against the
- * process's vm.max_map_count).
+ * A mapping the platform refuses for lack of memory is tried once more
+ * after a purge, as the kernel retries an allocation: lazily freed areas
+ * hold platform resources until then (the host engine's mappings count
+ * against the process's vm.max_map_count). A page table that cannot be
+ * allocated is not retried: lazily freed areas hold no frames.
  */
 static int map_area(struct vm_struct *vm, struct page *const *pages,
 		    unsigned long nr, pgprot_t prot)
 {
 	unsigned long start = (unsigned long)vm->addr;
-	int err = pt_map(start, pages, nr, pgprot_val(prot));
+	bool refused;
+	int err = pt_map(start, pages, nr, pgprot_val(prot), &refused);
 
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
-		if (err == -VM_ENOMEM && area_purge(true))
-			err = pt_map(start, pages, nr, pgprot_val(prot));
+		if (refused && err == -VM_ENOMEM && area_purge(true))
+			err = pt_map(start, pages, nr, pgprot_val(prot),
+				     &refused);
 	}
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
@@ -765,8 +768,9 @@ struct vm_struct *find_vm_area(const void *addr)
  * the returned descriptor, whose size no longer counts the guard page;
  * the caller frees the descriptor with free_vm_area().
  *
- * Return: the descriptor, or NULL (with a log line) for an address that
- * is not the start of a live area. Context: may sleep.
+ * Return: the descriptor, or NULL (with a warning) for an address that
+ * is not the start of a live area (or is the library's own). Context: may
+ * sleep.
  */
 struct vm_struct *remove_vm_area(void *addr)
 {
@@ -775,7 +779,7 @@ struct vm_struct *remove_vm_area(void *addr)
 	if (!addr || !vm_ensure_ready())
 		return NULL;
 	if (area_claim((unsigned long)addr, NULL, 0, &vm)) {
-		vm_log(VM_LOG_WARNING, "remove_vm_area: no area at %p", addr);
+		vm_warn("remove_vm_area: no area at %p", addr);
 		return NULL;
 	}
 	area_retire(vm, true);

@@ -256,7 +256,7 @@ static int sync_runs(unsigned long addr, struct page *const *pages,
 }
 
 int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
-	   uint64_t prot)
+	   uint64_t prot, bool *refused)
 {
 	struct pt_walk w = { .leaf = leaf_set, .need_tables = true,
 			     .start = addr, .pages = pages,
@@ -264,6 +264,7 @@ int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
 	unsigned long end = addr + nr * PAGE_SIZE;
 	int err;
 
+	*refused = false;
 	if (!nr)
 		return 0;
 	/* Phase 1: every table, or nothing mapped at all. */
@@ -279,8 +280,10 @@ int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
 	/* Phase 3: the platform may still refuse. */
 	if (vm_plat->sync_map) {
 		err = sync_runs(addr, pages, nr, w.prot);
-		if (err)
+		if (err) {
 			pt_unmap_noflush(addr, nr);
+			*refused = true;
+		}
 	}
 	return err;
 }

@@ -39,11 +39,12 @@ void pt_exit(void);
  * lack of memory), then the PTEs are set, then the platform's sync_map()
  * makes them real run by run. On failure every PTE of the range is clear
  * again and sync_unmap() has undone the runs that were made; the tables
- * stay. Return: 0, -ENOMEM, or the platform's error.
+ * stay. Return: 0, -ENOMEM (no frame for a table), or the platform's
+ * error, and then *@refused is true (the tables and PTEs were fine).
  * Context: no core lock held (sync_map is a call out).
  */
 int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
-	   uint64_t prot);
+	   uint64_t prot, bool *refused);
 
 /*
  * pt_unmap_noflush - clear the PTEs of [addr, addr + nr pages). No TLB

@@ -1,0 +1,1382 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hostile conditions: a host that refuses to take memory back, user
+ * mappings that outlive their area, threads that race a rollback or a
+ * double free, log hooks and library constructors that call back into the
+ * library, public calls aimed at the library's own areas, frames the pool
+ * never grew, fault injection configured before the first call, and block
+ * lookups racing block recycling.
+ *
+ * Each case asserts what the library must do; the comment above it says
+ * how to provoke the condition. Cases that can hang use a watchdog that
+ * fails them instead (alarm()).
+ */
+#include "harness.h"	/* first: it defines _GNU_SOURCE */
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#define MiB		(1UL << 20)
+#define GiB		(1UL << 30)
+#define GRANULE		(2 * MiB)	/* one page table, one block */
+
+static bool host_engine(void)
+{
+	return !strcmp(vt_engine(), "host");
+}
+
+#define REQUIRE_HOST()							\
+	do {								\
+		if (!host_engine())					\
+			SKIP("host engine only");			\
+	} while (0)
+
+#define REQUIRE_2_CPUS()						\
+	do {								\
+		if (sysconf(_SC_NPROCESSORS_ONLN) < 2)			\
+			SKIP("needs two CPUs");				\
+	} while (0)
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+/* A watchdog: a case that is still running after @sec seconds failed. */
+static char watchdog_msg[256];
+
+static void watchdog_fire(int sig)
+{
+	ssize_t r;
+
+	(void)sig;
+	r = write(1, watchdog_msg, strlen(watchdog_msg));
+	(void)r;
+	_exit(1);
+}
+
+static void watchdog(unsigned int sec, const char *what)
+{
+	struct sigaction sa;
+
+	snprintf(watchdog_msg, sizeof(watchdog_msg),
+		 "# %s: %s did not finish within %u s: deadlock\n",
+		 vt_current, what, sec);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog_fire;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(sec);
+}
+
+static void watchdog_off(void)
+{
+	alarm(0);
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof(set), &set), 0);
+	sched_yield();
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void spin_ns(uint64_t ns)
+{
+	uint64_t end = now_ns() + ns;
+
+	while (now_ns() < end)
+		;
+}
+
+/* Fill @size bytes of an area with @c (host: by pointer; soft: vwrite). */
+static void area_fill(void *p, unsigned long size, int c)
+{
+	char *buf;
+
+	if (host_engine()) {
+		memset(p, c, size);
+		return;
+	}
+	buf = malloc(size);
+	ASSERT_NONNULL(buf);
+	memset(buf, c, size);
+	ASSERT_EQ(vwrite(buf, p, size), (long)size);
+	free(buf);
+}
+
+/* Bytes of an area that are not zero (host: by pointer; soft: vread). */
+static unsigned long area_nonzero(void *p, unsigned long size)
+{
+	unsigned char *buf;
+	unsigned long i, n = 0;
+
+	if (host_engine()) {
+		buf = p;
+	} else {
+		buf = malloc(size);
+		ASSERT_NONNULL(buf);
+		ASSERT_EQ(vread((char *)buf, p, size), (long)size);
+	}
+	for (i = 0; i < size; i++)
+		n += buf[i] != 0;
+	if (!host_engine())
+		free(buf);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Zeroed memory when the engine cannot take frames back               */
+/* ------------------------------------------------------------------ */
+
+/* Make fallocate() fail with EPERM in this process (a seccomp filter). */
+static int refuse_fallocate(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fallocate, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { (unsigned short)ARRAY_LEN(f), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return -errno;
+	return 0;
+}
+
+#define ZSIZE	(16 * MiB)
+
+enum zeroing { Z_VZALLOC, Z_VMALLOC_USER, Z_VMALLOC_GFP_ZERO, Z_ALLOC_PAGES,
+	       Z_COUNT };
+static const char *const zname[Z_COUNT] = {
+	"vzalloc", "vmalloc_user", "__vmalloc(__GFP_ZERO)",
+	"alloc_pages(__GFP_ZERO)",
+};
+
+/*
+ * Dirty 16 MiB of frames, free them (with a reserve of one page they go
+ * back to the engine at once, and the engine refuses), then ask @z for
+ * 16 MiB of zeroed memory. Return the bytes that are not zero.
+ */
+static unsigned long dirty_release_and_zero(enum zeroing z)
+{
+	struct page *blk[ZSIZE / (PAGE_SIZE << (MAX_ORDER - 1))];
+	unsigned long bad = 0, i, chunk = PAGE_SIZE << (MAX_ORDER - 1);
+	void *p;
+
+	p = vmalloc(ZSIZE);
+	ASSERT_NONNULL(p);
+	area_fill(p, ZSIZE, 0xab);
+	vfree(p);
+	vm_unmap_aliases();
+	switch (z) {
+	case Z_VZALLOC:
+		p = vzalloc(ZSIZE);
+		break;
+	case Z_VMALLOC_USER:
+		p = vmalloc_user(ZSIZE);
+		break;
+	case Z_VMALLOC_GFP_ZERO:
+		p = __vmalloc(ZSIZE, GFP_KERNEL | __GFP_ZERO, PAGE_KERNEL);
+		break;
+	case Z_ALLOC_PAGES:
+		for (i = 0; i < ARRAY_LEN(blk); i++) {
+			unsigned char *a;
+			unsigned long k;
+
+			blk[i] = alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					     MAX_ORDER - 1);
+			ASSERT_NONNULL(blk[i]);
+			a = page_address(blk[i]);
+			for (k = 0; k < chunk; k++)
+				bad += a[k] != 0;
+		}
+		for (i = 0; i < ARRAY_LEN(blk); i++)
+			__free_pages(blk[i], MAX_ORDER - 1);
+		return bad;
+	default:
+		p = NULL;
+	}
+	ASSERT_NONNULL(p);
+	bad = area_nonzero(p, ZSIZE);
+	vfree(p);
+	return bad;
+}
+
+static void check_zeroing_after_refused_release(const char *how)
+{
+	struct vmalloc_stats st0, st1;
+	unsigned long bad[Z_COUNT];
+	int z, failed = 0;
+
+	ASSERT_EQ(vmalloc_get_stats(&st0), 0);
+	for (z = 0; z < Z_COUNT; z++)
+		bad[z] = dirty_release_and_zero((enum zeroing)z);
+	ASSERT_EQ(vmalloc_get_stats(&st1), 0);
+	printf("# %s: %lu frames went to the engine's release, %d log lines "
+	       "about it\n", how, st1.released_pages - st0.released_pages,
+	       vt_log_count("release"));
+	for (z = 0; z < Z_COUNT; z++) {
+		if (bad[z]) {
+			printf("# %s: %s returned %lu of %lu bytes not zero\n",
+			       how, zname[z], bad[z], ZSIZE);
+			failed++;
+		}
+	}
+	ASSERT_EQ(failed, 0);
+	ASSERT_SANE();
+}
+
+/*
+ * Host engine: a seccomp filter makes fallocate(PUNCH_HOLE) fail, so
+ * released frames keep their contents. Memory that must be zero still is.
+ */
+TEST(zeroed_allocations_read_zero_after_the_host_refused_a_hole_punch)
+{
+	struct vmalloc_config cfg = { .phys_mb = 64, .reserve_pages = 1,
+				      .quiet = true };
+	int fd, err;
+
+	REQUIRE_HOST();
+	err = refuse_fallocate();
+	if (err)
+		SKIP("cannot install a seccomp filter (%d)", err);
+	fd = memfd_create("probe", 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, 1 << 20), 0);
+	ASSERT_EQ(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			    4096), -1);
+	ASSERT_EQ(errno, EPERM);
+	close(fd);
+	vt_init_cfg(&cfg);
+	check_zeroing_after_refused_release("hole punch refused");
+}
+
+/*
+ * Soft engine: the pool is mlock()ed, so MADV_DONTNEED fails (EINVAL) and
+ * released frames keep their contents.
+ */
+TEST(zeroed_allocations_read_zero_after_madvise_failed_on_a_locked_pool)
+{
+	struct vmalloc_config cfg = { .phys_mb = 64, .reserve_pages = 1,
+				      .quiet = true };
+	unsigned long first;
+	void *pool;
+	size_t bytes;
+
+	if (host_engine())
+		SKIP("soft engine only");
+	vt_init_cfg(&cfg);
+	/* The pool starts at the first frame; lock all of it. */
+	for (first = 1; first < (1UL << 20) && !pfn_to_page(first); first++)
+		;
+	ASSERT_NONNULL(pfn_to_page(first));
+	ASSERT_NULL(pfn_to_page(first - 1));
+	pool = page_address(pfn_to_page(first));
+	bytes = num_physpages_total() * PAGE_SIZE;
+	/* The system call itself: sanitizers make mlock() a no-op. */
+	if (syscall(SYS_mlock, pool, bytes))
+		SKIP("mlock of the %zu-byte pool failed: %s", bytes,
+		     strerror(errno));
+	ASSERT_EQ(madvise(pool, PAGE_SIZE, MADV_DONTNEED), -1);
+	check_zeroing_after_refused_release("MADV_DONTNEED refused");
+	syscall(SYS_munlock, pool, bytes);
+}
+
+/* ------------------------------------------------------------------ */
+/* User mappings made by remap_vmalloc_range                           */
+/* ------------------------------------------------------------------ */
+
+#define UPAGES	8
+
+/* What a user range shows at page @i: host by pointer, soft by frame. */
+static unsigned char user_byte(const struct vm_area_struct *vma,
+			       unsigned long i, unsigned long off)
+{
+	unsigned long pfn;
+
+	if (host_engine())
+		return ((volatile unsigned char *)vma->vm_start)[i * PAGE_SIZE + off];
+	pfn = vm_user_range_pfn(vma, vma->vm_start + i * PAGE_SIZE);
+	ASSERT_NE(pfn, 0);
+	return ((unsigned char *)page_address(pfn_to_page(pfn)))[off];
+}
+
+/*
+ * vfree() of an area that is mapped into user space must not hand its
+ * frames to anyone else while the user mapping exists: they stay
+ * allocated until vm_user_range_release(), new areas never get them, and
+ * what the new owners write never shows through the old user mapping.
+ */
+TEST(user_mapping_keeps_its_frames_after_vfree_until_it_is_released)
+{
+	struct vm_area_struct vma;
+	unsigned long pfns[UPAGES], i, k, reused = 0, leaked = 0, held;
+	struct vt_snap s0, s1;
+	void *p, *fresh[1024];
+	int nfresh = 0;
+
+	vt_init(16, 1);
+	s0 = vt_snap();
+	p = vmalloc_user(UPAGES * PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	ASSERT_EQ(vm_user_range_reserve(&vma, UPAGES * PAGE_SIZE), 0);
+	ASSERT_EQ(remap_vmalloc_range(&vma, p, 0), 0);
+	for (i = 0; i < UPAGES; i++) {
+		pfns[i] = vm_user_range_pfn(&vma, vma.vm_start + i * PAGE_SIZE);
+		ASSERT_NE(pfns[i], 0);
+		ASSERT_EQ(pfns[i], vmalloc_to_pfn((char *)p + i * PAGE_SIZE));
+	}
+	area_fill(p, UPAGES * PAGE_SIZE, 0x5c);
+	ASSERT_EQ(user_byte(&vma, 0, 0), 0x5c);
+	vfree(p);
+	s1 = vt_snap();
+	held = s0.free_pages - s1.free_pages;
+
+	/* Take nearly every free frame: freed frames would be among them. */
+	while (nr_free_pages() > 128 && nfresh < (int)ARRAY_LEN(fresh)) {
+		void *q = vmalloc(32 * PAGE_SIZE);
+
+		if (!q)
+			break;
+		area_fill(q, 32 * PAGE_SIZE, 0x77);
+		for (k = 0; k < 32; k++) {
+			unsigned long pfn = vmalloc_to_pfn((char *)q + k * PAGE_SIZE);
+
+			for (i = 0; i < UPAGES; i++)
+				reused += pfn == pfns[i];
+		}
+		fresh[nfresh++] = q;
+	}
+	ASSERT_GT(nfresh, 8);
+	for (i = 0; i < UPAGES; i++)
+		leaked += user_byte(&vma, i, 17) != 0x5c;
+	printf("# after vfree: %lu frames still held (want >= %d), %lu of them "
+	       "handed to new areas, %lu user pages changed under the mapping\n",
+	       held, UPAGES, reused, leaked);
+	ASSERT_EQ(reused, 0);
+	ASSERT_EQ(leaked, 0);
+	ASSERT_GE(held, UPAGES);
+	for (i = 0; i < (unsigned long)nfresh; i++)
+		vfree(fresh[i]);
+	/* Soft engine: the range still records the same frames. */
+	for (i = 0; i < UPAGES; i++)
+		ASSERT_EQ(vm_user_range_pfn(&vma, vma.vm_start + i * PAGE_SIZE),
+			  pfns[i]);
+	vm_user_range_release(&vma);
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+}
+
+/* Is any page of [start, end) mapped from the engine's memory file? */
+static bool memfd_mapped(unsigned long start, unsigned long end)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	bool found = false;
+
+	ASSERT_NONNULL(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && s < end &&
+		    e > start && strstr(line, "memfd:libvmalloc"))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * A user range describes a mapping of one library instance. After
+ * vmalloc_exit() and a new vmalloc_init(), remap_vmalloc_range() must
+ * refuse it (and map nothing), and releasing it must not touch memory
+ * that the old instance freed.
+ */
+TEST(user_range_from_before_exit_is_refused_after_reinit)
+{
+	struct vm_area_struct vma;
+	bool mapped;
+	void *p;
+	int err;
+
+	vt_init(16, 1);
+	ASSERT_EQ(vm_user_range_reserve(&vma, 2 * PAGE_SIZE), 0);
+	ASSERT_EQ(vmalloc_exit(), 0);
+	vt_init(16, 1);
+	p = vmalloc_user(2 * PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	err = remap_vmalloc_range(&vma, p, 0);
+	mapped = host_engine() ? memfd_mapped(vma.vm_start, vma.vm_end) :
+				 vm_user_range_pfn(&vma, vma.vm_start) != 0;
+	printf("# remap into a range reserved before exit: %d, %smapped\n",
+	       err, mapped ? "" : "not ");
+	/* Released before the verdict, so a sanitizer sees the release too. */
+	vm_user_range_release(&vma);
+	vfree(p);
+	ASSERT_EQ(err, -EINVAL);
+	ASSERT_FALSE(mapped);
+	ASSERT_SANE();
+}
+
+/* Releasing a user range again, through a copy, must change nothing. */
+TEST(releasing_a_copy_of_a_released_user_range_is_harmless)
+{
+	struct vm_area_struct vma, copy, other, fill[7];
+	volatile unsigned char *k;
+	unsigned int i;
+
+	vt_init(16, 1);
+	/*
+	 * Ranges reserved and released first fill the C library's per-thread
+	 * cache of small chunks, so that the released range's record is the
+	 * next one calloc() hands out (glibc): the new range then gets both
+	 * the memory and the address of the released one.
+	 */
+	for (i = 0; i < ARRAY_LEN(fill); i++)
+		ASSERT_EQ(vm_user_range_reserve(&fill[i], 2 * PAGE_SIZE), 0);
+	for (i = 0; i < ARRAY_LEN(fill); i++)
+		vm_user_range_release(&fill[i]);
+	ASSERT_EQ(vm_user_range_reserve(&vma, 2 * PAGE_SIZE), 0);
+	copy = vma;
+	vm_user_range_release(&vma);
+	/* A new range may reuse the released one's memory and address. */
+	ASSERT_EQ(vm_user_range_reserve(&other, 2 * PAGE_SIZE), 0);
+	printf("# new range %s the released one's address, %s its record\n",
+	       other.vm_start == copy.vm_start ? "reuses" : "does not reuse",
+	       other.vm_mm == copy.vm_mm ? "and" : "not");
+	vm_user_range_release(&copy);
+	k = vmalloc_user(2 * PAGE_SIZE);
+	ASSERT_NONNULL(k);
+	ASSERT_EQ(remap_vmalloc_range(&other, (void *)k, 0), 0);
+	area_fill((void *)k, 2 * PAGE_SIZE, 0x42);
+	ASSERT_EQ(user_byte(&other, 1, 5), 0x42);
+	vm_user_range_release(&other);
+	vfree((void *)k);
+	ASSERT_SANE();
+}
+
+/*
+ * A forked child starts its own library instance: a user range the parent
+ * reserved is not one of the child's, so remap_vmalloc_range() into it
+ * must be refused.
+ */
+TEST(forked_child_cannot_remap_into_a_user_range_of_the_parent)
+{
+	struct vm_area_struct vma;
+	int status;
+	pid_t pid;
+
+	vt_init(16, 1);
+	ASSERT_EQ(vm_user_range_reserve(&vma, 2 * PAGE_SIZE), 0);
+	fflush(stdout);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		void *c = vmalloc_user(2 * PAGE_SIZE);
+		int err = c ? remap_vmalloc_range(&vma, c, 0) : -1000;
+
+		printf("# child: remap into the parent's range: %d\n", err);
+		fflush(stdout);
+		_exit(err == -EINVAL ? 0 : 1);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	vm_user_range_release(&vma);
+	ASSERT_SANE();
+}
+
+/* ------------------------------------------------------------------ */
+/* Two threads free the same page at the same moment                   */
+/* ------------------------------------------------------------------ */
+
+static struct {
+	struct page *volatile pg;
+	volatile unsigned long round;	/* the helper frees when it changes */
+	volatile unsigned long done;	/* the helper's last round */
+	volatile unsigned long delay;	/* spin iterations before its free */
+	int stop;
+} dbl;
+
+static void *double_free_helper(void *arg)
+{
+	unsigned long seen = 0, r, i;
+
+	(void)arg;
+	pin_cpu(1);
+	for (;;) {
+		while ((r = __atomic_load_n(&dbl.round, __ATOMIC_ACQUIRE)) == seen)
+			if (__atomic_load_n(&dbl.stop, __ATOMIC_ACQUIRE))
+				return NULL;
+		seen = r;
+		for (i = 0; i < dbl.delay; i++)
+			__asm__ volatile("" ::: "memory");
+		__free_page(dbl.pg);
+		__atomic_store_n(&dbl.done, r, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * Two threads on two CPUs call __free_page() on one page at once,
+ * thousands of times: exactly one free takes effect and the other is
+ * reported once ("Bad page state", one warning); the free count is exact
+ * after every round; the pool never hands out a frame twice.
+ */
+TEST(a_page_freed_by_two_threads_at_once_is_freed_exactly_once)
+{
+	unsigned long rounds = vt_long() ? 200000 : 20000, r, base, w0, i;
+	unsigned long nframes, got = 0, lo;
+	struct page **all;
+	unsigned char *seen;
+	pthread_t t;
+
+	REQUIRE_2_CPUS();
+	vt_init(16, 1);
+	vt_seed();
+	pin_cpu(0);
+	memset((void *)&dbl, 0, sizeof(dbl));
+	ASSERT_EQ(pthread_create(&t, NULL, double_free_helper, NULL), 0);
+	w0 = vt_warnings();
+	for (r = 1; r <= rounds; r++) {
+		unsigned long mine = vt_below(600), j;
+		struct page *pg;
+
+		base = nr_free_pages();
+		pg = alloc_page(GFP_KERNEL);
+		ASSERT_NONNULL(pg);
+		vt_log_clear();
+		dbl.pg = pg;
+		dbl.delay = vt_below(16);
+		__atomic_store_n(&dbl.round, r, __ATOMIC_RELEASE);
+		for (j = 0; j < mine; j++)
+			__asm__ volatile("" ::: "memory");
+		__free_page(pg);
+		while (__atomic_load_n(&dbl.done, __ATOMIC_ACQUIRE) != r)
+			;
+		if (nr_free_pages() != base ||
+		    vt_log_count("Bad page state") != 1) {
+			printf("# round %lu: free frames %lu (want %lu), "
+			       "\"Bad page state\" lines %d (want 1)\n",
+			       r, nr_free_pages(), base,
+			       vt_log_count("Bad page state"));
+			break;
+		}
+	}
+	if (r > rounds)
+		ASSERT_EQ(vt_warnings(), w0 + rounds);
+	__atomic_store_n(&dbl.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("# %lu of %lu rounds clean\n", r - 1, rounds);
+	ASSERT_EQ(r, rounds + 1);
+	ASSERT_SANE();
+	/* Every frame once: take them all and look for a duplicate. */
+	nframes = num_physpages_total();
+	all = calloc(nframes + 16, sizeof(*all));
+	seen = calloc(nframes, 1);
+	ASSERT_TRUE(all && seen);
+	while (got < nframes + 16 &&
+	       (all[got] = alloc_page(GFP_KERNEL | __GFP_NOWARN)) != NULL)
+		got++;
+	ASSERT_LE(got, nframes);
+	for (i = 0, lo = ULONG_MAX; i < got; i++)
+		lo = vm_min_ul(lo, page_to_pfn(all[i]));
+	for (i = 0; i < got; i++) {
+		unsigned long idx = page_to_pfn(all[i]) - lo;
+
+		ASSERT_LT(idx, nframes);
+		ASSERT_EQ(seen[idx], 0);
+		seen[idx] = 1;
+	}
+	for (i = 0; i < got; i++)
+		__free_page(all[i]);
+	free(all);
+	free(seen);
+	ASSERT_SANE();
+}
+
+/* ------------------------------------------------------------------ */
+/* Callbacks that call back into the library                           */
+/* ------------------------------------------------------------------ */
+
+static __thread int in_hook;
+static int hook_lines, hook_allocs;
+
+/* A log hook that allocates and frees, as a logging framework might. */
+static void allocating_hook(int level, const char *line)
+{
+	void *a, *b;
+
+	vt_log_hook(level, line);
+	if (in_hook)
+		return;
+	in_hook = 1;
+	__atomic_add_fetch(&hook_lines, 1, __ATOMIC_RELAXED);
+	a = vmalloc(PAGE_SIZE);		/* fast path, a CPU frame list */
+	b = vmalloc(16 * PAGE_SIZE);	/* tree path, the zone lock */
+	if (a && b)
+		__atomic_add_fetch(&hook_allocs, 1, __ATOMIC_RELAXED);
+	vfree(a);
+	vfree(b);
+	in_hook = 0;
+}
+
+static void hook_init(unsigned long phys_mb)
+{
+	vt_init(phys_mb, 1);
+	hook_lines = hook_allocs = 0;
+	vmalloc_set_log_hook(allocating_hook);
+}
+
+/*
+ * The library reports a bad free to a log hook that itself calls vmalloc
+ * and vfree: the hook must not run with a frame-list lock held (order 0:
+ * the CPU's list; a deadlock today).
+ */
+TEST(log_hook_may_allocate_while_a_double_free_of_a_page_is_reported)
+{
+	struct vt_snap s0;
+	unsigned long w0;
+	struct page *pg;
+
+	hook_init(16);
+	s0 = vt_snap();
+	/* A bad vfree is reported with no lock held: the hook runs fine. */
+	w0 = vt_warnings();
+	vfree((char *)VMALLOC_START + 123 * PAGE_SIZE);
+	ASSERT_EQ(vt_warnings(), w0 + 1);
+	ASSERT_EQ(hook_allocs, hook_lines);
+	ASSERT_GT(hook_allocs, 0);
+
+	pg = alloc_page(GFP_KERNEL);
+	ASSERT_NONNULL(pg);
+	__free_page(pg);
+	watchdog(3, "a second __free_page() with an allocating log hook");
+	__free_page(pg);
+	watchdog_off();
+	ASSERT_EQ(vt_warnings(), w0 + 2);
+	ASSERT_EQ(vt_log_count("Bad page state"), 1);
+	ASSERT_EQ(hook_allocs, hook_lines);
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+}
+
+/* The same for a block of order 2 (reported under the zone lock today). */
+TEST(log_hook_may_allocate_while_a_double_free_of_a_block_is_reported)
+{
+	struct vt_snap s0;
+	unsigned long w0;
+	struct page *pg;
+
+	hook_init(16);
+	s0 = vt_snap();
+	w0 = vt_warnings();
+	pg = alloc_pages(GFP_KERNEL, 2);
+	ASSERT_NONNULL(pg);
+	__free_pages(pg, 2);
+	watchdog(3, "a second __free_pages(order 2) with an allocating log hook");
+	__free_pages(pg, 2);
+	watchdog_off();
+	ASSERT_EQ(vt_warnings(), w0 + 1);
+	ASSERT_EQ(vt_log_count("Bad page state"), 1);
+	ASSERT_EQ(hook_allocs, hook_lines);
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+}
+
+/*
+ * Host engine: a failure to grow the memory file is logged from inside
+ * the allocator (under the zone lock today); the hook's own allocations
+ * must still work.
+ */
+TEST(log_hook_may_allocate_while_a_failed_pool_growth_is_reported)
+{
+	struct vt_snap s0;
+	void *p;
+
+	REQUIRE_HOST();
+	hook_init(256);
+	s0 = vt_snap();
+	/* The file grows in 64 MiB steps: 80 MiB needs a second step. */
+	vmalloc_fault_inject(VM_FAULT_HOST_GROW, 1, 0, 0);
+	watchdog(5, "vmalloc() whose pool growth fails, with an allocating log hook");
+	p = vmalloc(80 * MiB);
+	watchdog_off();
+	vmalloc_fault_inject(0, 0, 0, 0);
+	ASSERT_GT(vt_log_count("cannot grow"), 0);
+	ASSERT_EQ(hook_allocs, hook_lines);
+	vfree(p);
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+}
+
+/* vmallocinfo() against dlopen() of a library that allocates in its constructor. */
+static int info_stop;
+
+static void *info_loop(void *arg)
+{
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap);
+	unsigned long *n = arg;
+
+	while (!__atomic_load_n(&info_stop, __ATOMIC_ACQUIRE)) {
+		vmallocinfo(buf, cap);
+		(*n)++;
+	}
+	free(buf);
+	return NULL;
+}
+
+static void dso_path(char *out, size_t len)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	ASSERT_GT(n, 0);
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	ASSERT_NONNULL(slash);
+	*slash = '\0';
+	snprintf(out, len, "%s/hostile_dso.so", exe);
+}
+
+/*
+ * vmallocinfo() names each area's caller through the symbolize hook
+ * (dladdr: the loader's lock) while dlopen() runs a constructor that
+ * calls vmalloc (the loader's lock, then the library's): vmallocinfo must
+ * not hold the library's locks while it asks.
+ */
+TEST(vmallocinfo_does_not_deadlock_with_a_constructor_that_allocates)
+{
+	unsigned long infos = 0, loads = 0;
+	void *areas[600];
+	char path[4200];
+	pthread_t t;
+	uint64_t end;
+	int i;
+
+	dso_path(path, sizeof(path));
+	if (access(path, R_OK))
+		vt_fail(__FILE__, __LINE__, "%s is missing (make tests builds it)",
+			path);
+	vt_init(64, 1);
+	for (i = 0; i < (int)ARRAY_LEN(areas); i++) {
+		areas[i] = vmalloc((unsigned long)(1 + i % 7) * PAGE_SIZE);
+		ASSERT_NONNULL(areas[i]);
+	}
+	watchdog(4, "vmallocinfo() racing dlopen() of an allocating constructor");
+	ASSERT_EQ(pthread_create(&t, NULL, info_loop, &infos), 0);
+	end = now_ns() + 1500000000ULL;
+	while (now_ns() < end) {
+		void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		int *ok;
+
+		if (!h)
+			vt_fail(__FILE__, __LINE__, "dlopen: %s", dlerror());
+		ok = dlsym(h, "hostile_dso_constructed");
+		ASSERT_NONNULL(ok);
+		ASSERT_EQ(*ok, 1);
+		dlclose(h);
+		loads++;
+	}
+	__atomic_store_n(&info_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	watchdog_off();
+	printf("# %lu loads, %lu listings\n", loads, infos);
+	for (i = 0; i < (int)ARRAY_LEN(areas); i++)
+		vfree(areas[i]);
+	ASSERT_SANE();
+}
+
+/* ------------------------------------------------------------------ */
+/* The page array of a large area is the library's, not the caller's   */
+/* ------------------------------------------------------------------ */
+
+#define BIG_PAGES	1000	/* an 8000-byte page array: vmalloc()ed */
+
+struct big_area {
+	struct vt_snap s0;
+	unsigned long w0;
+	char *p;
+	struct page **pages;		/* the area's own array */
+	struct page **copy;		/* what it held */
+};
+
+static void big_area_make(struct big_area *b)
+{
+	struct vm_struct *vm;
+
+	vt_init(64, 1);
+	b->s0 = vt_snap();
+	b->p = vmalloc(BIG_PAGES * PAGE_SIZE);
+	ASSERT_NONNULL(b->p);
+	memset(b->p, 0x3c, BIG_PAGES * PAGE_SIZE);
+	vm = find_vm_area(b->p);
+	ASSERT_NONNULL(vm);
+	ASSERT_TRUE(vm->flags & VM_VPAGES);
+	b->pages = vm->pages;
+	b->copy = malloc(BIG_PAGES * sizeof(*b->copy));
+	ASSERT_NONNULL(b->copy);
+	memcpy(b->copy, b->pages, BIG_PAGES * sizeof(*b->copy));
+	b->w0 = vt_warnings();
+}
+
+/* The area is untouched; vfree() of it works and leaves nothing. */
+static void big_area_check_and_free(struct big_area *b)
+{
+	struct vm_struct *vm;
+	unsigned long i;
+
+	vm_unmap_aliases();
+	vm = find_vm_area(b->p);
+	ASSERT_NONNULL(vm);
+	ASSERT_TRUE(vm->pages == b->pages);
+	ASSERT_MEMEQ(vm->pages, b->copy, BIG_PAGES * sizeof(*b->copy));
+	for (i = 0; i < BIG_PAGES; i++)
+		ASSERT_TRUE(vmalloc_to_page(b->p + i * PAGE_SIZE) == b->copy[i]);
+	for (i = 0; i < BIG_PAGES * PAGE_SIZE; i += 1021)
+		ASSERT_EQ((unsigned char)b->p[i], 0x3c);
+	vfree(b->p);
+	free(b->copy);
+	ASSERT_SNAP_EQ(vt_snap(), b->s0);
+	ASSERT_SANE();
+}
+
+TEST(vfree_of_a_large_areas_page_array_is_refused)
+{
+	struct big_area b;
+
+	REQUIRE_HOST();
+	big_area_make(&b);
+	vfree(b.pages);
+	ASSERT_EQ(vt_warnings(), b.w0 + 1);
+	big_area_check_and_free(&b);
+}
+
+TEST(vunmap_of_a_large_areas_page_array_is_refused)
+{
+	struct big_area b;
+
+	REQUIRE_HOST();
+	big_area_make(&b);
+	vunmap(b.pages);
+	ASSERT_EQ(vt_warnings(), b.w0 + 1);
+	big_area_check_and_free(&b);
+}
+
+TEST(remove_vm_area_of_a_large_areas_page_array_is_refused)
+{
+	struct big_area b;
+	struct vm_struct *got;
+
+	REQUIRE_HOST();
+	big_area_make(&b);
+	got = remove_vm_area(b.pages);
+	printf("# remove_vm_area(page array) = %p\n", (void *)got);
+	ASSERT_NULL(got);
+	ASSERT_EQ(vt_warnings(), b.w0 + 1);
+	big_area_check_and_free(&b);
+}
+
+TEST(find_vm_area_does_not_return_a_large_areas_page_array)
+{
+	struct big_area b;
+
+	REQUIRE_HOST();
+	big_area_make(&b);
+	ASSERT_NULL(find_vm_area(b.pages));
+	ASSERT_NULL(find_vm_area((char *)b.pages + 3 * PAGE_SIZE));
+	big_area_check_and_free(&b);
+}
+
+TEST(free_vm_area_of_a_large_areas_page_array_changes_nothing)
+{
+	struct big_area b;
+	struct vm_struct *desc;
+
+	REQUIRE_HOST();
+	big_area_make(&b);
+	desc = find_vm_area(b.pages);
+	printf("# find_vm_area(page array) = %p\n", (void *)desc);
+	if (desc)
+		free_vm_area(desc);
+	big_area_check_and_free(&b);
+}
+
+TEST(vwrite_into_a_large_areas_page_array_writes_nothing)
+{
+	struct big_area b;
+	char junk[256];
+
+	REQUIRE_HOST();
+	big_area_make(&b);
+	memset(junk, 0xee, sizeof(junk));
+	vwrite(junk, (char *)b.pages, sizeof(junk));
+	ASSERT_MEMEQ(b.pages, b.copy, BIG_PAGES * sizeof(*b.copy));
+	big_area_check_and_free(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Frames the pool never grew                                          */
+/* ------------------------------------------------------------------ */
+
+/* The last frame of a 256 MiB pool, which a fresh instance never grew. */
+static unsigned long last_pfn(void)
+{
+	unsigned long first;
+
+	for (first = 1; first < (1UL << 20) && !pfn_to_page(first); first++)
+		;
+	ASSERT_NONNULL(pfn_to_page(first));
+	return first + num_physpages_total() - 1;
+}
+
+/*
+ * The pool grows lazily (host engine: the memory file is shorter than the
+ * pool). A frame it never handed out is no page yet: pfn_to_page() gives
+ * NULL, or at least vmap() refuses it.
+ */
+TEST(vmap_refuses_a_frame_the_pool_never_grew)
+{
+	struct page *pg;
+	void *v = NULL;
+
+	vt_init(256, 1);
+	pg = pfn_to_page(last_pfn());
+	if (pg)
+		v = vmap(&pg, 1, VM_MAP, PAGE_KERNEL);
+	printf("# pfn_to_page(last frame) = %p, vmap of it = %p\n", (void *)pg, v);
+	if (v)
+		vunmap(v);
+	ASSERT_NULL(v);
+	ASSERT_SANE();
+}
+
+/* Whatever vmap() accepted, vread() over it and around it never crashes. */
+TEST(vread_around_a_vmap_of_a_frame_the_pool_never_grew_does_not_crash)
+{
+	char buf[4 * PAGE_SIZE];
+	struct page *pg;
+	void *v = NULL;
+
+	vt_init(256, 1);
+	pg = pfn_to_page(last_pfn());
+	if (pg)
+		v = vmap(&pg, 1, VM_MAP, PAGE_KERNEL);
+	if (!v)
+		return;
+	ASSERT_EQ(vread(buf, (char *)v - PAGE_SIZE, sizeof(buf)),
+		  (long)(2 * PAGE_SIZE));
+	vunmap(v);
+	ASSERT_SANE();
+}
+
+/* ------------------------------------------------------------------ */
+/* Fault injection                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Configured before the first call of the process (no vmalloc_init: the
+ * first call initialises the library): injection is still in force.
+ */
+TEST(fault_injection_configured_before_the_first_call_stays_in_force)
+{
+	void *p;
+
+	setenv("VMALLOC_QUIET", "1", 1);
+	ASSERT_NULL(vmalloc_engine());	/* nothing initialised yet */
+	vmalloc_fault_inject(VM_FAULT_PAGE, 1, 0, 0);
+	p = vmalloc(PAGE_SIZE);
+	printf("# vmalloc = %p, attempts counted %lu\n", p,
+	       vmalloc_fault_attempts());
+	vfree(p);
+	ASSERT_NULL(p);
+	ASSERT_GE(vmalloc_fault_attempts(), 1);
+	vmalloc_fault_inject(0, 0, 0, 0);
+	p = vmalloc(PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	vfree(p);
+}
+
+static int fi_stop;
+
+static void *fi_worker(void *arg)
+{
+	unsigned long *ops = arg;
+
+	while (!__atomic_load_n(&fi_stop, __ATOMIC_ACQUIRE)) {
+		void *a = vmalloc(PAGE_SIZE), *b = vmalloc(6 * PAGE_SIZE);
+
+		vfree(a);
+		vfree(b);
+		(*ops)++;
+	}
+	return NULL;
+}
+
+/*
+ * Reconfiguring injection while other threads allocate is no data race
+ * (ThreadSanitizer checks it; the release build only checks the outcome).
+ */
+TEST(reconfiguring_fault_injection_while_threads_allocate_is_race_free)
+{
+	unsigned long ops[2] = { 0, 0 }, n = 0;
+	struct vt_snap s0;
+	pthread_t t[2];
+	uint64_t end;
+	int i;
+
+	vt_init(64, 1);
+	s0 = vt_snap();
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(pthread_create(&t[i], NULL, fi_worker, &ops[i]), 0);
+	end = now_ns() + 500000000ULL;
+	while (now_ns() < end) {
+		vmalloc_fault_inject(VM_FAULT_PAGE | VM_FAULT_META, 0,
+				     (unsigned int)(n % 3), n);
+		vmalloc_fault_inject(VM_FAULT_PT, 1000000, 0, 0);
+		n++;
+	}
+	vmalloc_fault_inject(0, 0, 0, 0);
+	__atomic_store_n(&fi_stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	printf("# %lu reconfigurations, %lu + %lu allocation rounds\n", n,
+	       ops[0], ops[1]);
+	ASSERT_GT(ops[0] + ops[1], 0);
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+}
+
+/* ------------------------------------------------------------------ */
+/* A failed mapping rolls back page tables a small area is mapping into */
+/* ------------------------------------------------------------------ */
+
+#define RB_EMPTY_BLOCKS	48	/* empty blocks the rollback walks past */
+#define RB_SLOTS	256	/* one-page slots per block */
+
+static struct {
+	volatile unsigned long round, done;
+	volatile uint64_t delay_ns;
+	int stop;
+	void *volatile area;
+	volatile int mapped;	/* every page mapped, data reads back */
+} rb;
+
+static void *rollback_helper(void *arg)
+{
+	unsigned long seen = 0, r;
+	char out[64], in[64];
+
+	(void)arg;
+	pin_cpu(1);
+	for (;;) {
+		void *p;
+		int ok = 1;
+
+		while ((r = __atomic_load_n(&rb.round, __ATOMIC_ACQUIRE)) == seen)
+			if (__atomic_load_n(&rb.stop, __ATOMIC_ACQUIRE))
+				return NULL;
+		seen = r;
+		spin_ns(rb.delay_ns);
+		p = vmalloc(PAGE_SIZE);
+		if (p) {
+			memset(out, (int)(r & 0x7f) + 1, sizeof(out));
+			memset(in, 0, sizeof(in));
+			ok = vmalloc_to_page(p) != NULL &&
+			     vwrite(out, p, sizeof(out)) == (long)sizeof(out) &&
+			     vread(in, p, sizeof(in)) == (long)sizeof(in) &&
+			     !memcmp(in, out, sizeof(in));
+		}
+		rb.area = p;
+		rb.mapped = ok;
+		__atomic_store_n(&rb.done, r, __ATOMIC_RELEASE);
+	}
+}
+
+/* A one-page tree area in @region whose page table cannot be allocated. */
+static uint64_t failing_tree_map(unsigned long region, void **out)
+{
+	uint64_t t0 = now_ns();
+
+	*out = __vmalloc_node_range(PAGE_SIZE, 1,
+				    region + (RB_EMPTY_BLOCKS + 1) * GRANULE,
+				    region + GiB, GFP_KERNEL | __GFP_NOWARN,
+				    PAGE_KERNEL, 0, -1, NULL);
+	return now_ns() - t0;
+}
+
+/*
+ * One thread maps a tree-path area whose page-table allocation fails after
+ * it installed the page directory of a fresh 1 GiB region (fault
+ * injection of VM_FAULT_PT); rolling back, it checks that no live area
+ * needs that directory (walking past many empty blocks) and unlinks it.
+ * Meanwhile a thread on the other CPU vmalloc()s one page into a block of
+ * the same region, whose mapping follows the directory that is linked at
+ * that moment. Every vmalloc that succeeds must map its page (data reads
+ * back), and the sanity walk must pass after every round. Each round uses
+ * a fresh region: address space below it is reserved by one filler area.
+ */
+TEST(small_areas_stay_mapped_while_another_thread_rolls_back_a_failed_mapping)
+{
+	struct vmalloc_config cfg = { .phys_mb = 64, .quiet = true };
+	unsigned long base, regions, r, rounds, nslots, i, failed_round = 0;
+	unsigned long helper_ok = 0, injected = 0;
+	struct vm_struct **slots;
+	uint64_t span = 0, calib = 0, t_start, end;
+	const char *why = NULL;
+	pthread_t t;
+	void *x;
+
+	REQUIRE_2_CPUS();
+	if (host_engine())
+		cfg.vmalloc_size_mb = 256 * 1024;	/* 256 regions */
+	vt_init_cfg(&cfg);
+	vt_seed();
+	pin_cpu(0);
+	base = (VMALLOC_START + GiB - 1) & ~(GiB - 1);
+	regions = (VMALLOC_END - base) / GiB;
+	rounds = vm_min_ul(regions - 1, vt_long() ? 2000 : 400);
+#if VM_DEBUG >= 2
+	/* A sanity walk after every call: one round takes seconds. */
+	rounds = 1;
+#endif
+	/* The upper tables of region 0's 512 GiB exist from here on. */
+	x = __vmalloc_node_range(PAGE_SIZE, 1, base, base + GiB, GFP_KERNEL,
+				 PAGE_KERNEL, 0, -1, NULL);
+	ASSERT_NONNULL(x);
+	vfree(x);
+	nslots = RB_EMPTY_BLOCKS * RB_SLOTS;
+	slots = malloc(nslots * sizeof(*slots));
+	ASSERT_NONNULL(slots);
+	memset((void *)&rb, 0, sizeof(rb));
+	ASSERT_EQ(pthread_create(&t, NULL, rollback_helper, NULL), 0);
+	t_start = now_ns();
+	end = t_start + (vt_long() ? 30 : 3) * 1000000000ULL;
+	for (r = 1; r <= rounds && now_ns() < end; r++) {
+		unsigned long region = base + r * GiB;
+		struct vm_struct *filler, *a;
+
+		filler = __get_vm_area(region - VMALLOC_START - PAGE_SIZE,
+				       VM_ALLOC, VMALLOC_START, region);
+		ASSERT_NONNULL(filler);
+		ASSERT_EQ((unsigned long)filler->addr, VMALLOC_START);
+		/* The helper CPU's block first, then empty blocks of this CPU. */
+		pin_cpu(1);
+		a = get_vm_area(PAGE_SIZE, VM_ALLOC);
+		pin_cpu(0);
+		ASSERT_NONNULL(a);
+		ASSERT_EQ((unsigned long)a->addr, region);
+		free_vm_area(a);
+		for (i = 0; i < nslots; i++)
+			ASSERT_NONNULL(slots[i] = get_vm_area(PAGE_SIZE, VM_ALLOC));
+		ASSERT_EQ((unsigned long)slots[0]->addr, region + GRANULE);
+		for (i = 0; i < nslots; i++)
+			free_vm_area(slots[i]);
+		for (i = 0; !span && i < 5; i++) {
+			/* How long a failing attempt takes, with nobody racing. */
+			uint64_t ns;
+
+			vmalloc_fault_inject(VM_FAULT_PT, 2, 0, 0);
+			ns = failing_tree_map(region, &x);
+			vmalloc_fault_inject(0, 0, 0, 0);
+			vfree(x);	/* NULL unless the tables stayed */
+			if (!calib || ns < calib)
+				calib = ns;
+			if (i == 4) {
+				span = calib;
+				printf("# a failing tree mapping takes %" PRIu64
+				       " ns\n", span);
+			}
+		}
+		rb.delay_ns = vt_below(span + span / 2);
+		vmalloc_fault_inject(VM_FAULT_PT, 2, 0, 0);
+		__atomic_store_n(&rb.round, r, __ATOMIC_RELEASE);
+		failing_tree_map(region, &x);
+		while (__atomic_load_n(&rb.done, __ATOMIC_ACQUIRE) != r)
+			;
+		vmalloc_fault_inject(0, 0, 0, 0);
+		if (x)
+			vfree(x);
+		else
+			injected++;
+		if (rb.area) {
+			helper_ok++;
+			if (!rb.mapped)
+				why = "a successful vmalloc() left its page unmapped";
+		}
+		vfree(rb.area);
+		free_vm_area(filler);
+		vm_unmap_aliases();
+		if (!why && vmalloc_check())
+			why = "the sanity walk failed";
+		if (why) {
+			failed_round = r;
+			break;
+		}
+	}
+	__atomic_store_n(&rb.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	free(slots);
+	printf("# %lu rounds in %" PRIu64 " ms, %lu failing tree mappings, "
+	       "%lu helper vmallocs\n", r - (failed_round ? 0 : 1),
+	       (now_ns() - t_start) / 1000000, injected, helper_ok);
+	if (why)
+		vt_fail(__FILE__, __LINE__, "round %lu (helper delay %" PRIu64
+			" ns): %s", failed_round, rb.delay_ns, why);
+	ASSERT_GT(injected, 0);
+	ASSERT_SANE();
+}
+
+/* ------------------------------------------------------------------ */
+/* Block lookups racing the recycling of blocks                        */
+/* ------------------------------------------------------------------ */
+
+static int tl_stop;
+static int tl_paused;		/* the freeing thread is held in the handler */
+static volatile uint64_t tl_pause_ns;
+
+/*
+ * Blocks of every size class, made and released. Between cycles the
+ * 510-page blocks stand empty but published (what a lookup finds); the
+ * next cycle starts as soon as the freeing thread is held in the handler,
+ * or after 20 us (so that the freeing thread is not starved of the area
+ * lock).
+ */
+static void *block_recycler(void *arg)
+{
+	unsigned long *cycles = arg;
+
+	pin_cpu(1);
+	while (!__atomic_load_n(&tl_stop, __ATOMIC_ACQUIRE)) {
+		/* 2- and 4-page classes: 510-page blocks, a 2-page tail. */
+		struct vm_struct *a = get_vm_area(2 * PAGE_SIZE, VM_ALLOC);
+		struct vm_struct *b = get_vm_area(4 * PAGE_SIZE, VM_ALLOC);
+		struct vm_struct *c, *d;
+		uint64_t idle;
+
+		free_vm_area(a);
+		free_vm_area(b);
+		idle = now_ns() + 20000;
+		while (!__atomic_load_n(&tl_paused, __ATOMIC_ACQUIRE) &&
+		       now_ns() < idle)
+			;
+		vm_unmap_aliases();
+		/* 1- and 3-page classes: blocks span the whole 2 MiB. */
+		c = get_vm_area(PAGE_SIZE, VM_ALLOC);
+		d = get_vm_area(3 * PAGE_SIZE, VM_ALLOC);
+		free_vm_area(c);
+		free_vm_area(d);
+		vm_unmap_aliases();
+		(*cycles)++;
+	}
+	return NULL;
+}
+
+/* Preemption on demand: the signalled thread stops for a while. */
+static void pause_handler(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&tl_paused, 1, __ATOMIC_RELEASE);
+	spin_ns(tl_pause_ns);
+	__atomic_store_n(&tl_paused, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * One-page tree areas placed in the 2-page tails of the granules that
+ * 510-page blocks use, allocated and freed while another CPU releases
+ * those blocks and reuses them for other granules and size classes. A
+ * timer interrupts the freeing thread every 40 us and holds it there for
+ * 10 us (time for the other CPU to recycle a block), so that a block can
+ * change between any two of its instructions. No free may be
+ * misattributed: no "nonexistent vm area" warning, nothing left behind.
+ */
+TEST(freeing_areas_in_block_tails_while_another_thread_recycles_blocks_is_never_misattributed)
+{
+	struct vmalloc_config cfg = { .phys_mb = 64, .quiet = true };
+	unsigned long cycles = 0, frees = 0, tails[2], w0;
+	struct itimerspec its;
+	struct sigevent sev;
+	struct sigaction sa;
+	struct vt_snap s0;
+	timer_t timer;
+	pthread_t t;
+	uint64_t end;
+	int k;
+
+	REQUIRE_2_CPUS();
+	vt_init_cfg(&cfg);
+	pin_cpu(0);
+	tails[0] = ((VMALLOC_START + GRANULE - 1) & ~(GRANULE - 1)) +
+		   510 * PAGE_SIZE;
+	tails[1] = tails[0] + GRANULE;
+	s0 = vt_snap();
+	w0 = vt_warnings();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pause_handler;
+	sa.sa_flags = SA_RESTART;
+	ASSERT_EQ(sigaction(SIGRTMIN, &sa, NULL), 0);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGRTMIN;
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	ASSERT_EQ(timer_create(CLOCK_MONOTONIC, &sev, &timer), 0);
+	tl_pause_ns = 10000;
+	its.it_value.tv_sec = 0;
+	its.it_value.tv_nsec = 40000;
+	its.it_interval = its.it_value;
+
+	ASSERT_EQ(pthread_create(&t, NULL, block_recycler, &cycles), 0);
+	ASSERT_EQ(timer_settime(timer, 0, &its, NULL), 0);
+	end = now_ns() + (vt_long() ? 60 : 4) * 1000000000ULL;
+	while (now_ns() < end && !vt_log_count("nonexistent")) {
+		for (k = 0; k < 2; k++) {
+			struct vm_struct *a = __get_vm_area(PAGE_SIZE, VM_ALLOC,
+						tails[k], tails[k] + 2 * PAGE_SIZE);
+
+			if (!a)
+				continue;	/* a 512-page block holds it now */
+			vfree(a->addr);
+			frees++;
+		}
+	}
+	memset(&its, 0, sizeof(its));
+	timer_settime(timer, 0, &its, NULL);
+	timer_delete(timer);
+	__atomic_store_n(&tl_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("# %lu tail frees, %lu recycling cycles, %lu warnings\n", frees,
+	       cycles, vt_warnings() - w0);
+	ASSERT_GT(frees, 0);
+	ASSERT_EQ(vt_warnings(), w0);
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+}
