@@ -1151,6 +1151,7 @@ TEST(small_areas_stay_mapped_while_another_thread_rolls_back_a_failed_mapping)
 	unsigned long helper_ok = 0, injected = 0;
 	struct vm_struct **slots;
 	uint64_t span = 0, calib = 0, t_start, end;
+	bool calibrating, x_stayed = false;
 	const char *why = NULL;
 	pthread_t t;
 	void *x;
@@ -1200,6 +1201,7 @@ TEST(small_areas_stay_mapped_while_another_thread_rolls_back_a_failed_mapping)
 		ASSERT_EQ((unsigned long)slots[0]->addr, region + GRANULE);
 		for (i = 0; i < nslots; i++)
 			free_vm_area(slots[i]);
+		calibrating = !span;
 		for (i = 0; !span && i < 5; i++) {
 			/* How long a failing attempt takes, with nobody racing. */
 			uint64_t ns;
@@ -1207,7 +1209,8 @@ TEST(small_areas_stay_mapped_while_another_thread_rolls_back_a_failed_mapping)
 			vmalloc_fault_inject(VM_FAULT_PT, 2, 0, 0);
 			ns = failing_tree_map(region, &x);
 			vmalloc_fault_inject(0, 0, 0, 0);
-			vfree(x);	/* NULL unless the tables stayed */
+			x_stayed |= x != NULL;	/* the tables stayed */
+			vfree(x);
 			if (!calib || ns < calib)
 				calib = ns;
 			if (i == 4) {
@@ -1217,7 +1220,13 @@ TEST(small_areas_stay_mapped_while_another_thread_rolls_back_a_failed_mapping)
 			}
 		}
 		rb.delay_ns = vt_below(span + span / 2);
-		vmalloc_fault_inject(VM_FAULT_PT, 2, 0, 0);
+		/*
+		 * The second table allocation fails: the region's directory
+		 * goes in, the page table does not. Where calibration left
+		 * the directory in place (page tables stay), the first fails.
+		 */
+		vmalloc_fault_inject(VM_FAULT_PT, calibrating && x_stayed ? 1 : 2,
+				     0, 0);
 		__atomic_store_n(&rb.round, r, __ATOMIC_RELEASE);
 		failing_tree_map(region, &x);
 		while (__atomic_load_n(&rb.done, __ATOMIC_ACQUIRE) != r)
@@ -1251,7 +1260,9 @@ TEST(small_areas_stay_mapped_while_another_thread_rolls_back_a_failed_mapping)
 	if (why)
 		vt_fail(__FILE__, __LINE__, "round %lu (helper delay %" PRIu64
 			" ns): %s", failed_round, rb.delay_ns, why);
-	ASSERT_GT(injected, 0);
+	/* One round (debug builds) is calibration only: nothing to race. */
+	if (rounds > 1)
+		ASSERT_GT(injected, 0);
 	ASSERT_SANE();
 }
 
