@@ -40,15 +40,20 @@ TEST(sizes_that_overflow_with_the_guard_page_or_alignment)
 TEST(vm_vpages_from_a_caller_is_refused)
 {
 	struct vt_snap s0;
+	struct page *pg;
 
 	vt_init(16, 1);
+	ASSERT_NONNULL(pg = alloc_page(GFP_KERNEL));
 	s0 = vt_snap();
 	ASSERT_NULL(__vmalloc_node_range(4 * PAGE_SIZE, 1, VMALLOC_START,
 					 VMALLOC_END, GFP_KERNEL, PAGE_KERNEL,
 					 VM_VPAGES, -1, NULL));
 	ASSERT_NULL(get_vm_area(PAGE_SIZE, VM_VPAGES | VM_ALLOC));
-	ASSERT_EQ(vt_log_count("unknown area flags 0x10"), 2);
+	/* Found by the threaded fuzzer: vmap() too. */
+	ASSERT_NULL(vmap(&pg, 1, VM_VPAGES | VM_MAP, PAGE_KERNEL));
+	ASSERT_EQ(vt_log_count("unknown area flags 0x10"), 3);
 	ASSERT_SNAP_EXACT(vt_snap(), s0);
+	__free_page(pg);
 }
 
 TEST(alignments_zero_non_power_of_two_and_huge)

@@ -54,17 +54,23 @@ static inline unsigned long area_pages(const struct vm_struct *vm)
 	return (vm->size - PAGE_SIZE) >> PAGE_SHIFT;
 }
 
+/* How get_area() makes the area. */
+#define GA_UNINIT	0x1u	/* being built: area_ready() publishes it */
+#define GA_INTERNAL	0x2u	/* the library's own (a page array) */
+#define GA_VPAGES	0x4u	/* VM_VPAGES allowed: vmalloc_range set it */
+
 /*
  * get_area - reserve [addr, addr + PAGE_ALIGN(size) + guard) inside
  * [start, end) clipped to the managed range, aligned to @align (a power of
- * two; VM_IOREMAP raises it to the size's order as the seed does).
+ * two; VM_IOREMAP raises it to the size's order as the seed does), made
+ * as @how (GA_*) says.
  * Return: the live descriptor; or NULL with one log line saying why (none
  * for size 0, as the seed).
  */
 static struct vm_struct *get_area(unsigned long size, unsigned long align,
 				  unsigned long flags, unsigned long start,
 				  unsigned long end, gfp_t gfp,
-				  const void *caller, bool uninit, bool internal)
+				  const void *caller, unsigned int how)
 {
 	struct area_request rq;
 	struct vm_struct *vm;
@@ -76,7 +82,7 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 		vm_log(VM_LOG_WARNING, "vmalloc: size %lu too large", size);
 		return NULL;
 	}
-	if (flags & ~(VM_PUBLIC_FLAGS | (uninit ? VM_VPAGES : 0))) {
+	if (flags & ~(VM_PUBLIC_FLAGS | (how & GA_VPAGES ? VM_VPAGES : 0))) {
 		vm_log(VM_LOG_WARNING, "vmalloc: unknown area flags 0x%lx",
 		       flags & ~VM_PUBLIC_FLAGS);
 		return NULL;
@@ -101,8 +107,8 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 	rq.vend = vm_min(end, vm_plat->vmalloc_end);
 	rq.flags = flags;
 	rq.caller = caller;
-	rq.uninit = uninit;
-	rq.internal = internal;
+	rq.uninit = how & GA_UNINIT;
+	rq.internal = how & GA_INTERNAL;
 	if (rq.vstart >= rq.vend) {
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
@@ -320,7 +326,8 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 	if (vpages_needed(real >> PAGE_SHIFT))
 		vm_flags |= VM_VPAGES;
 	area = get_area(real, align, VM_ALLOC | vm_flags, start, end, gfp_mask,
-			caller, true, internal);
+			caller, GA_UNINIT | GA_VPAGES |
+			(internal ? GA_INTERNAL : 0));
 	if (!area)
 		return NULL;
 	err = populate_area(area, gfp_mask, prot, node, &pages);
@@ -397,9 +404,7 @@ void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
 			       nr, err);
 		return NULL;
 	}
-	/* Claimed: nobody reads these until the unclaim publishes them. */
-	area->pages = pages;
-	area->nr_pages = (unsigned int)nr;
+	area_set_pages(area, pages, (unsigned int)nr);
 	area_unclaim(area);
 	return area->addr;
 }
@@ -653,7 +658,7 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
 	area = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
 			vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
-			RET_IP, true, false);
+			RET_IP, GA_UNINIT);
 	if (!area)
 		return NULL;
 	if (map_area(area, pages, count, prot)) {
@@ -690,8 +695,7 @@ struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
 {
 	if (!vm_ensure_ready())
 		return NULL;
-	return get_area(size, align, flags, start, end, GFP_KERNEL, caller,
-			false, false);
+	return get_area(size, align, flags, start, end, GFP_KERNEL, caller, 0);
 }
 
 /**
@@ -722,7 +726,7 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 	if (!vm_ensure_ready())
 		return NULL;
 	return get_area(size, 1, flags, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, false, false);
+			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, 0);
 }
 
 /**
@@ -741,7 +745,7 @@ struct vm_struct *get_vm_area_node(unsigned long size, unsigned long flags,
 	if (!vm_ensure_ready())
 		return NULL;
 	return get_area(size, 1, flags, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, gfp_mask, RET_IP, false, false);
+			vm_plat->vmalloc_end, gfp_mask, RET_IP, 0);
 }
 
 /**
@@ -921,7 +925,7 @@ struct vm_struct *alloc_vm_area(size_t size)
 	if (!vm_ensure_ready())
 		return NULL;
 	area = get_area(size, 1, VM_IOREMAP, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, true, false);
+			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, GA_UNINIT);
 	if (!area)
 		return NULL;
 	if (pt_populate((unsigned long)area->addr, area->size)) {

@@ -78,6 +78,13 @@ void area_retire(struct vm_struct *vm, bool keep);
 int area_free(unsigned long addr, const struct vm_struct *expect,
 	      unsigned int how);
 
+/*
+ * Give claimed area @vm its page array (__vmalloc_area): stored under the
+ * lock walkers of the area hold, so that none sees half of it.
+ */
+void area_set_pages(struct vm_struct *vm, struct page **pages,
+		    unsigned int nr);
+
 /* Mark a claimed (or not yet ready) area as mapped: its range will need
  * a TLB flush before reuse. */
 void area_mark_mapped(struct vm_struct *vm);

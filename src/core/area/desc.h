@@ -93,8 +93,10 @@ static inline uint16_t desc_flags_acquire(const struct vm_desc *d)
  * May @d be claimed? @expect (may be NULL) is the descriptor that must be
  * there (free_vm_area); internal and uninitialised areas are the core's
  * alone (AREA_CORE); AREA_REFUSE_FRAMES turns away an area that owns
- * frames (vunmap of a vmalloc area). Return 0, -ENOENT (as if no area
- * were there) or -EPERM (refused: the caller says why).
+ * frames (vunmap of a vmalloc area): its page array is read, so this test
+ * is made by the claimer, once nobody else can be writing it. Return 0,
+ * -ENOENT (as if no area were there) or -EPERM (refused: the caller says
+ * why).
  */
 #define AREA_CORE		0x1u
 #define AREA_REFUSE_FRAMES	0x2u

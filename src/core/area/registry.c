@@ -308,6 +308,21 @@ bool area_is_ready(const struct vm_struct *vm)
 		 VMD_UNINIT);
 }
 
+void area_set_pages(struct vm_struct *vm, struct page **pages,
+		    unsigned int nr)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+
+	if (desc_flags(d) & VMD_SLOT) {
+		/* A walker may hold the slot, found before it was claimed. */
+		vb_set_pages(d, pages, nr);
+		return;
+	}
+	/* A claimed tree area is dying to walkers: they never read it. */
+	vm->pages = pages;
+	vm->nr_pages = nr;
+}
+
 void area_mark_mapped(struct vm_struct *vm)
 {
 	__atomic_fetch_or(&vm_desc_of(vm)->flags, VMD_MAPPED, __ATOMIC_RELAXED);

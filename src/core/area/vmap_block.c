@@ -507,15 +507,21 @@ static bool claim_fast(struct vm_block *b, unsigned long addr,
 	if (!d || (v & SLOT_CLAIMED) ||
 	    (unsigned long)__atomic_load_n(&d->vm.addr, __ATOMIC_RELAXED) != addr)
 		return false;
-	err = desc_check_claim(d, expect, how);
-	if (err) {
-		*res = err == -VM_EPERM ? VB_REFUSED : VB_NONE;
+	if (desc_check_claim(d, expect, how & ~AREA_REFUSE_FRAMES)) {
+		*res = VB_NONE;
 		return true;
 	}
 	if (!__atomic_compare_exchange_n(&b->slot[i], &v, v | SLOT_CLAIMED,
 					 false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))
 		return false;
+	/* Ours now: its page array can be read without a race. */
+	err = desc_check_claim(d, expect, how);
+	if (err) {
+		slot_store(b, i, v);
+		*res = VB_REFUSED;
+		return true;
+	}
 	*out = d;
 	*res = VB_CLAIMED;
 	return true;
@@ -550,15 +556,17 @@ enum vb_claim claim_locked(struct vm_block *b, unsigned long addr,
 	v = slot_load(b, i);
 	d = slot_desc(v);
 	res = VB_NONE;
-	if (at_start && d && !(v & SLOT_CLAIMED)) {
+	if (at_start && d && !(v & SLOT_CLAIMED) &&
+	    !desc_check_claim(d, expect, how & ~AREA_REFUSE_FRAMES) &&
+	    __atomic_compare_exchange_n(&b->slot[i], &v, v | SLOT_CLAIMED,
+					false, __ATOMIC_ACQ_REL,
+					__ATOMIC_RELAXED)) {
+		/* Ours now: its page array can be read without a race. */
 		err = desc_check_claim(d, expect, how);
-		if (err == -VM_EPERM) {
+		if (err) {
+			slot_store(b, i, v);
 			res = VB_REFUSED;
-		} else if (!err && __atomic_compare_exchange_n(&b->slot[i], &v,
-							       v | SLOT_CLAIMED,
-							       false,
-							       __ATOMIC_ACQ_REL,
-							       __ATOMIC_RELAXED)) {
+		} else {
 			*out = d;
 			res = VB_CLAIMED;
 		}
@@ -587,6 +595,16 @@ void vb_unclaim(struct vm_desc *d)
 	/* Only the claimer writes a claimed slot; its block stays put. */
 	i = slot_of(b, (unsigned long)d->vm.addr - b->start, &at_start);
 	slot_store(b, i, (uintptr_t)d);
+}
+
+void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr)
+{
+	struct vb_cpu *pc = cpu_of(d->owner);
+
+	vm_lock(&pc->lock);
+	d->vm.pages = pages;
+	d->vm.nr_pages = nr;
+	vm_unlock(&pc->lock);
 }
 
 /* Fold this CPU's dirty pages into the lazy count (its lock held). */

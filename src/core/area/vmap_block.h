@@ -78,6 +78,12 @@ enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 /* Make a claimed slot area LIVE again. */
 void vb_unclaim(struct vm_desc *d);
 /*
+ * Set a claimed slot area's page array under its block's lock: a walk
+ * (which holds that lock) that found the slot before it was claimed
+ * reads the descriptor whole, before or after.
+ */
+void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr);
+/*
  * Retire a claimed slot area whose PTEs the caller cleared (if it was
  * mapped: then the slot is dirty until a purge, else free at once). With
  * @keep the descriptor becomes REMOVED and stays the caller's, else it
