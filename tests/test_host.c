@@ -326,7 +326,8 @@ TEST(host_injected_mmap_failure_leaves_nothing_behind)
 		vmalloc_fault_inject(VM_FAULT_HOST_MAP, 1, 0, 0);
 		ASSERT_NULL(vmalloc(k * 5 * PAGE_SIZE));
 		vmalloc_fault_inject(0, 0, 0, 0);
-		ASSERT_EQ(vt_log_count("host: mmap of"), 1);
+		/* ENOMEM: the first one of the instance says why, once. */
+		ASSERT_EQ(vt_log_count("host: mmap of"), k == 1);
 		/* The tables of the first try serve the next ones. */
 		ASSERT_SNAP_FAILED(vt_snap(), s0, 15 * PAGE_SIZE);
 		ASSERT_SANE();

@@ -27,17 +27,22 @@ struct hosted_engine {
 	unsigned long default_vmalloc_size_mb;
 	/*
 	 * Fill the engine's part of @plat (memory, range, MMU hooks, ctx).
-	 * Return 0 or -errno, with one log line on failure.
+	 * Return 0 or -errno, with one log line on failure that says what to
+	 * change.
 	 */
 	int (*setup)(const struct engine_config *cfg, struct vm_platform *plat);
-	/* Undo setup (the core has exited). */
+	/* Undo setup (the core has exited): unmap everything, free ctx. */
 	void (*teardown)(void *ctx);
-	/* User ranges for remap_vmalloc_range(). */
-	int (*user_reserve)(void *ctx, struct vm_area_struct *vma,
-			    unsigned long size);
-	void (*user_release)(void *ctx, struct vm_area_struct *vma);
-	unsigned long (*user_pfn)(void *ctx, const struct vm_area_struct *vma,
-				  unsigned long uaddr);
+	/*
+	 * In the child after fork(): the instance in @ctx is the parent's.
+	 * Make its memory unreachable here (an inherited pointer must fault
+	 * or find nothing, and must never reach this process's next
+	 * instance), drop its user ranges, free @ctx. Frames are not touched.
+	 */
+	void (*forget)(void *ctx);
+	/* User ranges: where a fresh one of @size bytes starts, and undoing it. */
+	int (*user_reserve)(void *ctx, unsigned long size, unsigned long *start);
+	void (*user_unreserve)(void *ctx, unsigned long start, unsigned long len);
 };
 
 extern const struct hosted_engine vm_soft_engine;
@@ -47,8 +52,14 @@ extern const struct hosted_engine vm_host_engine;
 void *hosted_map_zeroed(size_t size);
 void hosted_unmap(void *p, size_t size);
 
-/* Log one line through the core's hook or stderr (engines use this). */
+/*
+ * Log one line through the log hook or stderr (engines use this). Before
+ * the core is up (engine set-up), lines still reach the hook, or stderr.
+ */
 void hosted_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* "; the address-space limit (ulimit -v) is N MiB", or "" without one. */
+const char *hosted_as_limit_note(char *buf, size_t len);
 
 #endif /* VM_HOSTED_ENGINE_H */

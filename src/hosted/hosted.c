@@ -3,7 +3,7 @@
  * Hosted glue: vmalloc_init() and the zero-code default (configuration
  * from the environment), the platform hooks every hosted engine shares
  * (pthread locks, stderr logging, metadata from malloc/mmap, thread ids),
- * and the hosted-only API (vmallocinfo_print, user ranges).
+ * fork(), and the hosted-only API (vmallocinfo_print, user ranges).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -17,10 +17,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/rseq.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "uvma.h"
 
 /* The core's logger (so engine lines reach the log hook too). */
 void vm_log(int level, const char *fmt, ...)
@@ -35,6 +37,7 @@ static const struct hosted_engine *engine;	/* NULL when not initialised */
 static bool quiet;
 static struct vmalloc_config running_cfg;	/* what is running */
 static bool child_restart;			/* forked: start over with it */
+static int auto_err;		/* an automatic initialisation failed so */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /* ------------------------------------------------------------------ */
@@ -55,28 +58,155 @@ void hosted_unmap(void *p, size_t size)
 		munmap(p, size);
 }
 
+/*
+ * Metadata. Small blocks come from malloc, large ones (the frame array,
+ * the block directory) from mmap, so that they are reserved lazily.
+ *
+ * Every block is also noted in a table of live blocks, for two reasons:
+ *  - LeakSanitizer does not scan mmap()ed memory. A malloc()ed block that
+ *    only an mmap()ed one points to (a leaf of the block directory) would
+ *    be reported as leaked by a program that exits without
+ *    vmalloc_exit(); the table keeps every block reachable from here.
+ *    (Registering the mmap()ed blocks as LSan root regions would cover
+ *    that case too, but not the next one.)
+ *  - A child after fork() forgets its parent's instance (the core leaves
+ *    that metadata alone: it describes the parent's memory). The child's
+ *    copies of those blocks are its own, though: the table lets it free
+ *    them, instead of leaking them (and LeakSanitizer reporting them).
+ * Metadata blocks are few and large (slab chunks of 64 KiB, arrays), so
+ * the table costs one hash operation per block.
+ */
 #define META_MMAP_MIN	(256UL * 1024)
+
+struct meta_block {
+	void *p;			/* NULL: an empty slot */
+	size_t size;
+};
+
+static pthread_mutex_t meta_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct meta_block *meta_tab;	/* open addressing, linear probing */
+static size_t meta_cap, meta_live;	/* cap: 0 or a power of two */
+
+static size_t meta_slot(const void *p, size_t cap)
+{
+	return (size_t)(((uintptr_t)p >> 6) * 0x9e3779b97f4a7c15ULL >> 16) &
+	       (cap - 1);
+}
+
+/* meta_lock held. Return false when the table cannot grow. */
+static bool meta_note_locked(void *p, size_t size)
+{
+	size_t i;
+
+	if ((meta_live + 1) * 2 > meta_cap) {
+		size_t cap = meta_cap ? meta_cap * 2 : 256, j;
+		struct meta_block *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return false;
+		for (j = 0; j < meta_cap; j++) {
+			if (!meta_tab[j].p)
+				continue;
+			for (i = meta_slot(meta_tab[j].p, cap); t[i].p;
+			     i = (i + 1) & (cap - 1))
+				;
+			t[i] = meta_tab[j];
+		}
+		free(meta_tab);
+		meta_tab = t;
+		meta_cap = cap;
+	}
+	for (i = meta_slot(p, meta_cap); meta_tab[i].p; i = (i + 1) & (meta_cap - 1))
+		;
+	meta_tab[i].p = p;
+	meta_tab[i].size = size;
+	meta_live++;
+	return true;
+}
+
+/* meta_lock held: forget @p (backward-shift deletion keeps probes whole). */
+static void meta_forget_locked(const void *p)
+{
+	size_t i, j, k;
+
+	if (!meta_cap)
+		return;
+	for (i = meta_slot(p, meta_cap); meta_tab[i].p != p;
+	     i = (i + 1) & (meta_cap - 1))
+		if (!meta_tab[i].p)
+			return;
+	meta_tab[i].p = NULL;
+	meta_live--;
+	for (j = (i + 1) & (meta_cap - 1); meta_tab[j].p;
+	     j = (j + 1) & (meta_cap - 1)) {
+		k = meta_slot(meta_tab[j].p, meta_cap);
+		/* Move j back to i unless its home lies in (i, j]. */
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			meta_tab[i] = meta_tab[j];
+			meta_tab[j].p = NULL;
+			i = j;
+		}
+	}
+	if (!meta_live) {
+		free(meta_tab);
+		meta_tab = NULL;
+		meta_cap = 0;
+	}
+}
+
+static void meta_release(void *p, size_t size)
+{
+	if (size >= META_MMAP_MIN)
+		hosted_unmap(p, size);
+	else
+		free(p);
+}
 
 static void *meta_alloc(void *ctx, size_t size)
 {
 	void *p = NULL;
+	bool noted;
 
 	(void)ctx;
-	if (size >= META_MMAP_MIN)
-		return hosted_map_zeroed(size);
-	if (posix_memalign(&p, size >= PAGE_SIZE ? PAGE_SIZE : 64, size))
+	if (size >= META_MMAP_MIN) {
+		p = hosted_map_zeroed(size);
+		if (!p)
+			return NULL;
+	} else {
+		if (posix_memalign(&p, size >= PAGE_SIZE ? PAGE_SIZE : 64, size))
+			return NULL;
+		memset(p, 0, size);
+	}
+	pthread_mutex_lock(&meta_lock);
+	noted = meta_note_locked(p, size);
+	pthread_mutex_unlock(&meta_lock);
+	if (!noted) {
+		meta_release(p, size);
 		return NULL;
-	memset(p, 0, size);
+	}
 	return p;
 }
 
 static void meta_free(void *ctx, void *p, size_t size)
 {
 	(void)ctx;
-	if (size >= META_MMAP_MIN)
-		hosted_unmap(p, size);
-	else
-		free(p);
+	pthread_mutex_lock(&meta_lock);
+	meta_forget_locked(p);
+	pthread_mutex_unlock(&meta_lock);
+	meta_release(p, size);
+}
+
+/* In a forked child: free the copies of the forgotten instance's blocks. */
+static void meta_free_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < meta_cap; i++)
+		if (meta_tab[i].p)
+			meta_release(meta_tab[i].p, meta_tab[i].size);
+	free(meta_tab);
+	meta_tab = NULL;
+	meta_cap = meta_live = 0;
 }
 
 /*
@@ -160,6 +290,28 @@ static const char *symbolize(void *ctx, const void *addr, char *buf,
 	return buf;
 }
 
+/*
+ * A line from before the core is up (configuration, engine set-up): the
+ * core's logger would drop it for want of a platform when no hook is set,
+ * and a user who is told nothing cannot fix the environment. To the hook
+ * if there is one, else to stderr unless quiet.
+ */
+static void early_log(int level, const char *line)
+{
+	/*
+	 * The core has no call that reads the hook: swap it out and back.
+	 * Set-up runs under init_lock; only a vmalloc_set_log_hook() racing
+	 * with a failing set-up could lose its hook here.
+	 */
+	vmalloc_log_fn hook = vmalloc_set_log_hook(NULL);
+
+	vmalloc_set_log_hook(hook);
+	if (hook)
+		hook(level, line);
+	else
+		log_line(NULL, level, line);
+}
+
 void hosted_log(int level, const char *fmt, ...)
 {
 	char line[256];
@@ -168,48 +320,87 @@ void hosted_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	vm_log(level, "%s", line);
+	if (vmalloc_core_ready())
+		vm_log(level, "%s", line);
+	else
+		early_log(level, line);
+}
+
+const char *hosted_as_limit_note(char *buf, size_t len)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return "";
+	snprintf(buf, len, "; the address-space limit (ulimit -v) is %lu MiB",
+		 (unsigned long)(rl.rlim_cur >> 20));
+	return buf;
 }
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Configuration errors come before the core runs: stderr, unless quiet. */
+/* Configuration errors come before the core runs: see early_log(). */
 static void config_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 static void config_error(const char *fmt, ...)
 {
+	char line[256];
 	va_list ap;
 
-	if (quiet)
-		return;
-	fputs("libvmalloc: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	early_log(VM_LOG_ERR, line);
 }
 
-/* A whole number from the environment; *ok goes false on garbage. */
-static unsigned long env_number(const char *name, unsigned long dflt,
-				bool *ok)
+/* The largest values accepted (the core takes at most 2^32 - 2 frames). */
+#define MAX_PHYS_MB	((1UL << 24) - 1)
+#define MAX_SIZE_MB	(1UL << 26)
+
+/*
+ * One numeric setting: the struct vmalloc_config field when it is set
+ * (nonzero), else the environment variable, else @dflt. Checked against
+ * [min, max] at full width, before any narrowing. Return false (with one
+ * line naming the setting and the allowed range) when it is bad.
+ */
+static bool setting(const char *env, const char *field, unsigned long cfg_val,
+		    unsigned long dflt, unsigned long min, unsigned long max,
+		    unsigned long *out)
 {
-	const char *s = getenv(name);
+	const char *s;
 	char *end;
 	unsigned long v;
 
-	if (!s || !*s)
-		return dflt;
+	if (cfg_val) {
+		if (cfg_val < min || cfg_val > max) {
+			config_error("vmalloc_config.%s = %lu is out of range (%lu .. %lu)",
+				     field, cfg_val, min, max);
+			return false;
+		}
+		*out = cfg_val;
+		return true;
+	}
+	s = getenv(env);
+	if (!s || !*s) {
+		*out = dflt;
+		return true;
+	}
+	/* Digits only, as C writes them: no sign, no blanks (strtoul skips them). */
 	errno = 0;
 	v = strtoul(s, &end, 0);
-	if (errno || *end || s[0] == '-') {
-		config_error("%s=%s is not a number", name, s);
-		*ok = false;
-		return dflt;
+	if (s[0] < '0' || s[0] > '9' || *end) {
+		config_error("%s=%s is not a number (decimal or 0x hex)", env, s);
+		return false;
 	}
-	return v;
+	if (errno == ERANGE || v < min || v > max) {
+		config_error("%s=%s is out of range (%lu .. %lu)", env, s, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
 }
 
 static const struct hosted_engine *find_engine(const char *name)
@@ -239,29 +430,40 @@ static void fill_common(struct vm_platform *p)
 }
 
 /*
- * fork(): before the child runs, its copies of the engine's mappings are
- * unmapped (the engine's teardown), so the child can neither read, write
- * nor free the parent's vmalloc memory, and sees none of the parent's
- * later changes. Its copy of the library state describes memory it does
- * not have: it is forgotten (never freed: that memory is gone), and the
- * next call in the child starts a fresh instance with the parent's
- * configuration.
+ * fork(): before the child runs, the engine makes the parent's memory
+ * unreachable in it (engine->forget: a pointer the child inherited faults
+ * or finds nothing, and its next instance is placed elsewhere), so the
+ * child can neither read, write nor free the parent's vmalloc memory, and
+ * sees none of the parent's later changes. The child's copy of the library
+ * state describes memory it does not have: the core forgets it, its
+ * metadata blocks (the child's own copies) are freed, and the next call in
+ * the child starts a fresh instance with the parent's configuration.
+ *
+ * The locks of the tables the child frees are held across fork(), so the
+ * child's copies are whole.
  */
 static void atfork_prepare(void)
 {
 	pthread_mutex_lock(&init_lock);
+	uvma_fork_prepare();
+	pthread_mutex_lock(&meta_lock);
 }
 
 static void atfork_parent(void)
 {
+	pthread_mutex_unlock(&meta_lock);
+	uvma_fork_parent();
 	pthread_mutex_unlock(&init_lock);
 }
 
 static void atfork_child(void)
 {
+	pthread_mutex_unlock(&meta_lock);
+	uvma_fork_child();
 	if (engine) {
 		vmalloc_core_forget();
-		engine->teardown(platform.ctx);
+		engine->forget(platform.ctx);
+		meta_free_all();
 		engine = NULL;
 		child_restart = true;
 	}
@@ -273,6 +475,37 @@ static void register_atfork(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
+/* Every setting after defaults and the environment; false when one is bad. */
+static bool settings(const struct vmalloc_config *cfg,
+		     const struct hosted_engine *eng, struct engine_config *ec)
+{
+	unsigned long nodes, fast;
+	bool ok = true;
+
+	memset(ec, 0, sizeof(*ec));
+	ok &= setting("VMALLOC_PHYS_MB", "phys_mb", cfg->phys_mb, 1024, 1,
+		      MAX_PHYS_MB, &ec->phys_mb);
+	ok &= setting("VMALLOC_NODES", "nodes", cfg->nodes, 1, 1,
+		      VMALLOC_MAX_NODES, &nodes);
+	ok &= setting("VMALLOC_SIZE_MB", "vmalloc_size_mb", cfg->vmalloc_size_mb,
+		      eng->default_vmalloc_size_mb, 1, MAX_SIZE_MB,
+		      &ec->vmalloc_size_mb);
+	ok &= setting("VMALLOC_LAZY_PAGES", "lazy_max_pages",
+		      cfg->lazy_max_pages, 0, 0, ULONG_MAX, &ec->lazy_max_pages);
+	ok &= setting("VMALLOC_RESERVE_PAGES", "reserve_pages",
+		      cfg->reserve_pages, 0, 0, ULONG_MAX, &ec->reserve_pages);
+	ok &= setting("VMALLOC_FAST_PATH", "no_fast_path", 0, 1, 0, 1, &fast);
+	if (cfg->vmalloc_start & ~PAGE_MASK) {
+		config_error("vmalloc_config.vmalloc_start = 0x%lx is not page aligned",
+			     cfg->vmalloc_start);
+		ok = false;
+	}
+	ec->nodes = (unsigned int)nodes;	/* at most VMALLOC_MAX_NODES */
+	ec->vmalloc_start = cfg->vmalloc_start;
+	ec->no_fast_path = cfg->no_fast_path || !fast;
+	return ok;
+}
+
 /* init_lock held. */
 static int init_locked(const struct vmalloc_config *cfg)
 {
@@ -281,7 +514,6 @@ static int init_locked(const struct vmalloc_config *cfg)
 	struct engine_config ec;
 	struct vmalloc_tunables tun;
 	const char *name;
-	bool ok = true;
 	int err;
 
 	if (vmalloc_core_ready())
@@ -298,30 +530,8 @@ static int init_locked(const struct vmalloc_config *cfg)
 		config_error("unknown engine '%s' (soft, host)", name);
 		return -EINVAL;
 	}
-	memset(&ec, 0, sizeof(ec));
-	ec.phys_mb = cfg->phys_mb ? cfg->phys_mb :
-		     env_number("VMALLOC_PHYS_MB", 1024, &ok);
-	ec.nodes = cfg->nodes ? cfg->nodes :
-		   (unsigned int)env_number("VMALLOC_NODES", 1, &ok);
-	ec.vmalloc_size_mb = cfg->vmalloc_size_mb ? cfg->vmalloc_size_mb :
-			     env_number("VMALLOC_SIZE_MB",
-					eng->default_vmalloc_size_mb, &ok);
-	ec.vmalloc_start = cfg->vmalloc_start;
-	ec.lazy_max_pages = cfg->lazy_max_pages ? cfg->lazy_max_pages :
-			    env_number("VMALLOC_LAZY_PAGES", 0, &ok);
-	ec.reserve_pages = cfg->reserve_pages ? cfg->reserve_pages :
-			   env_number("VMALLOC_RESERVE_PAGES", 0, &ok);
-	ec.no_fast_path = cfg->no_fast_path ||
-			  !env_number("VMALLOC_FAST_PATH", 1, &ok);
-	if (!ok)
+	if (!settings(cfg, eng, &ec))
 		return -EINVAL;
-	if (!ec.phys_mb || ec.phys_mb > (1UL << 24) || !ec.nodes ||
-	    ec.nodes > VMALLOC_MAX_NODES || !ec.vmalloc_size_mb ||
-	    ec.vmalloc_size_mb > (1UL << 26)) {
-		config_error("bad configuration (phys %lu MiB, %u nodes, range %lu MiB)",
-			     ec.phys_mb, ec.nodes, ec.vmalloc_size_mb);
-		return -EINVAL;
-	}
 
 	memset(&platform, 0, sizeof(platform));
 	fill_common(&platform);
@@ -339,6 +549,7 @@ static int init_locked(const struct vmalloc_config *cfg)
 	engine = eng;
 	running_cfg = *cfg;
 	running_cfg.engine = eng->name;
+	auto_err = 0;
 	return 0;
 }
 
@@ -352,13 +563,25 @@ int vmalloc_init(const struct vmalloc_config *cfg)
 	return err;
 }
 
+/*
+ * The first API call without vmalloc_init(). A failure (a bad variable,
+ * no memory) is reported once and remembered: every later call would
+ * fail the same way, and a line per call helps nobody. vmalloc_init()
+ * tries again (and reports again); vmalloc_exit() forgets the failure.
+ */
 int vm_platform_autoinit(void)
 {
 	int err = 0;
 
 	pthread_mutex_lock(&init_lock);
-	if (!vmalloc_core_ready())
-		err = init_locked(child_restart ? &running_cfg : NULL);
+	if (!vmalloc_core_ready()) {
+		if (auto_err && !child_restart) {
+			err = auto_err;
+		} else {
+			err = init_locked(child_restart ? &running_cfg : NULL);
+			auto_err = err;
+		}
+	}
 	child_restart = false;
 	pthread_mutex_unlock(&init_lock);
 	return err;
@@ -375,6 +598,7 @@ long vmalloc_exit(void)
 		engine = NULL;
 	}
 	child_restart = false;
+	auto_err = 0;
 	pthread_mutex_unlock(&init_lock);
 	return left;
 }
@@ -415,17 +639,31 @@ long vmallocinfo_print(FILE *out)
 
 int vm_user_range_reserve(struct vm_area_struct *vma, unsigned long size)
 {
+	unsigned long start;
+	int err;
+
 	if (!vma || !size || (size & (PAGE_SIZE - 1)))
 		return -EINVAL;
 	if (vm_platform_autoinit() || !engine)
 		return -ENODEV;
-	return engine->user_reserve(platform.ctx, vma, size);
+	err = engine->user_reserve(platform.ctx, size, &start);
+	if (err)
+		return err;
+	err = uvma_create(vma, start, size);
+	if (err && engine->user_unreserve)
+		engine->user_unreserve(platform.ctx, start, size);
+	return err;
 }
 
+/*
+ * A vma that is not a live range of this instance (released already, a
+ * copy of one, from before vmalloc_exit() or from a parent process) is
+ * not found, and nothing happens.
+ */
 void vm_user_range_release(struct vm_area_struct *vma)
 {
-	if (vma && engine && vma->vm_mm)
-		engine->user_release(platform.ctx, vma);
+	if (vma && engine)
+		uvma_release(platform.ctx, vma, engine->user_unreserve);
 }
 
 unsigned long vm_user_range_pfn(const struct vm_area_struct *vma,
@@ -433,5 +671,5 @@ unsigned long vm_user_range_pfn(const struct vm_area_struct *vma,
 {
 	if (!vma || !engine || uaddr < vma->vm_start || uaddr >= vma->vm_end)
 		return 0;
-	return engine->user_pfn(platform.ctx, vma, uaddr & PAGE_MASK);
+	return uvma_pfn(vma, uaddr);
 }

@@ -22,13 +22,14 @@
  *
  * Each mapped run is one kernel VMA, and the reservation between runs is
  * split into more: vm.max_map_count (65530 by default) bounds the number of
- * live areas to about half that. A refused mmap becomes -ENOMEM with one
- * log line that names the limit.
+ * live areas to about half that. A refused mmap becomes -ENOMEM; the first
+ * one of an instance logs the limit and what to raise it to.
  *
- * fork(): the child's copy of every mapping of the engine (the direct map,
- * the reservation with everything mapped in it, the user ranges) is
- * unmapped by the hosted layer's fork handler before the child runs (see
- * hosted.c), so the child never sees the parent's vmalloc memory.
+ * fork(): in the child, before it runs (hosted.c's fork handler), the
+ * reservation and the user ranges are replaced by inaccessible mappings
+ * that stay, and the direct map is unmapped: the child never sees the
+ * parent's vmalloc memory, a pointer it inherited faults, and its own next
+ * instance is placed elsewhere by the kernel (the old range is still taken).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,12 +50,6 @@
 #define MPOL_BIND_MODE	2		/* <linux/mempolicy.h> MPOL_BIND */
 #define POPULATE_MIN	4		/* pages: prefault runs this long */
 
-/* A user range made by vm_user_range_reserve(). */
-struct user_range {
-	struct user_range *next;
-	unsigned long start, len;
-};
-
 struct host_ctx {
 	int fd;
 	unsigned char *direct;
@@ -64,8 +59,8 @@ struct host_ctx {
 	pthread_mutex_t grow_lock;	/* file_bytes and the ftruncate */
 	unsigned long file_bytes;
 	unsigned long syscalls;		/* atomic counter */
-	pthread_mutex_t user_lock;	/* users */
-	struct user_range *users;
+	bool map_limit_logged;		/* atomic: said once per instance */
+	bool release_logged;		/* atomic: said once per instance */
 };
 
 static void counted(struct host_ctx *c)
@@ -78,29 +73,80 @@ static unsigned long file_offset(unsigned long pfn)
 	return (pfn - HOST_BASE_PFN) << PAGE_SHIFT;
 }
 
-static long max_map_count(void)
-{
-	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
-	long v = -1;
+/*
+ * Reading /proc when a mapping was just refused: no stdio, which would
+ * malloc a buffer, and a malloc that needs a new mapping fails too (a
+ * sanitizer's allocator dies of it).
+ */
 
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
+/* A number from /proc, or -1. */
+static long proc_number(const char *path)
+{
+	char buf[32];
+	long v = -1;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		v = strtol(buf, NULL, 10);
 	}
+	close(fd);
 	return v;
 }
 
-static void log_map_failure(int err, const char *what, unsigned long va,
-			    unsigned long len)
+/* The process's mappings (lines of /proc/self/maps), or -1. */
+static long process_mappings(void)
 {
-	if (err == ENOMEM)
-		hosted_log(VM_LOG_ERR,
-			   "host: %s of %lu KiB at 0x%lx failed: %s (the process may have reached vm.max_map_count=%ld mappings)",
-			   what, len >> 10, va, strerror(err), max_map_count());
-	else
+	char buf[4096];
+	long lines = 0;
+	ssize_t n, i;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
+}
+
+/*
+ * A refused mmap. ENOMEM almost always means vm.max_map_count (or an
+ * address-space limit): every later mapping fails the same way until
+ * areas are freed, so say it once per instance, with what to raise and
+ * to what; the core reports each failed allocation anyway. Other errors
+ * are logged each time.
+ */
+static void log_map_failure(struct host_ctx *c, int err, const char *what,
+			    unsigned long va, unsigned long len)
+{
+	long limit, have;
+	char note[96];
+
+	if (err != ENOMEM) {
 		hosted_log(VM_LOG_ERR, "host: %s of %lu KiB at 0x%lx failed: %s",
 			   what, len >> 10, va, strerror(err));
+		return;
+	}
+	if (__atomic_exchange_n(&c->map_limit_logged, true, __ATOMIC_RELAXED))
+		return;
+	limit = proc_number("/proc/sys/vm/max_map_count");
+	have = process_mappings();
+	if (limit > 0 && have >= limit - 2)
+		hosted_log(VM_LOG_ERR,
+			   "host: %s of %lu KiB at 0x%lx failed: %s: the process has %ld mappings, vm.max_map_count=%ld (each live area takes about two); raise it, e.g. sysctl -w vm.max_map_count=%ld (reported once)",
+			   what, len >> 10, va, strerror(err), have, limit,
+			   2 * limit);
+	else
+		hosted_log(VM_LOG_ERR,
+			   "host: %s of %lu KiB at 0x%lx failed: %s (%ld mappings, vm.max_map_count=%ld%s) (reported once)",
+			   what, len >> 10, va, strerror(err), have, limit,
+			   hosted_as_limit_note(note, sizeof(note)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -154,8 +200,14 @@ static bool host_release(void *ctx, unsigned long pfn, unsigned long nr)
 			      (off_t)file_offset(pfn), (off_t)(nr << PAGE_SHIFT)))
 			err = errno;
 	}
-	if (err)
-		hosted_log(VM_LOG_WARNING, "host: cannot release %lu frames: %s",
+	/*
+	 * A refusal is lasting (a seccomp filter, the file system), so one
+	 * line per instance; the core zeroes such frames before reuse.
+	 */
+	if (err && !__atomic_exchange_n(&c->release_logged, true,
+					__ATOMIC_RELAXED))
+		hosted_log(VM_LOG_WARNING,
+			   "host: cannot release %lu frames to the OS (hole punch): %s; freed memory stays resident (reported once)",
 			   nr, strerror(err));
 	return !err;
 }
@@ -175,36 +227,30 @@ static int prot_of(uint64_t pte)
 	return prot;
 }
 
+/* mmap frames [pfn, pfn + nr) at @va. Return 0 or an errno; no log. */
 static int map_frames(struct host_ctx *c, unsigned long va, unsigned long pfn,
-		      unsigned long nr, int prot, const char *what)
+		      unsigned long nr, int prot)
 {
 	unsigned long len = nr << PAGE_SHIFT;
 	void *p;
-	int err;
 
-	if (vm_fault_should_fail(VM_FAULT_HOST_MAP)) {
-		err = ENOMEM;
-	} else {
+	if (vm_fault_should_fail(VM_FAULT_HOST_MAP))
+		return ENOMEM;
+	counted(c);
+	p = mmap((void *)va, len, prot, MAP_SHARED | MAP_FIXED |
+		 (prot & PROT_WRITE || nr < POPULATE_MIN ? 0 : MAP_POPULATE),
+		 c->fd, (off_t)file_offset(pfn));
+	if (p == MAP_FAILED)
+		return errno;
+	/*
+	 * The frames are resident: map them all now rather than one fault
+	 * per page. MAP_POPULATE would map a shared writable range
+	 * read-only (each first write would still fault). For a page or
+	 * two the extra call costs more than the faults.
+	 */
+	if ((prot & PROT_WRITE) && nr >= POPULATE_MIN) {
 		counted(c);
-		p = mmap((void *)va, len, prot, MAP_SHARED | MAP_FIXED |
-			 (prot & PROT_WRITE || nr < POPULATE_MIN ? 0 :
-			  MAP_POPULATE), c->fd,
-			 (off_t)file_offset(pfn));
-		err = p == MAP_FAILED ? errno : 0;
-		/*
-		 * The frames are resident: map them all now rather than one
-		 * fault per page. MAP_POPULATE would map a shared writable
-		 * range read-only (each first write would still fault). For
-		 * a page or two the extra call costs more than the faults.
-		 */
-		if (!err && (prot & PROT_WRITE) && nr >= POPULATE_MIN) {
-			counted(c);
-			madvise(p, len, MADV_POPULATE_WRITE);
-		}
-	}
-	if (err) {
-		log_map_failure(err, what, va, len);
-		return -err;
+		madvise(p, len, MADV_POPULATE_WRITE);
 	}
 	return 0;
 }
@@ -212,12 +258,19 @@ static int map_frames(struct host_ctx *c, unsigned long va, unsigned long pfn,
 static int host_sync_map(void *ctx, unsigned long va, unsigned long pfn,
 			 unsigned long nr, uint64_t pte_flags)
 {
-	return map_frames(ctx, va, pfn, nr, prot_of(pte_flags), "mmap");
+	int err = map_frames(ctx, va, pfn, nr, prot_of(pte_flags));
+
+	if (err)
+		log_map_failure(ctx, err, "mmap", va, nr << PAGE_SHIFT);
+	return -err;
 }
 
-/* Put the PROT_NONE reservation back over [va, va + len). */
-static void reserve_again(struct host_ctx *c, unsigned long va,
-			  unsigned long len)
+/*
+ * Put an inaccessible, reserve-nothing mapping over [va, va + len).
+ * Return 0 or an errno; no log.
+ */
+static int reserve_again(struct host_ctx *c, unsigned long va,
+			 unsigned long len)
 {
 	void *p;
 
@@ -244,113 +297,88 @@ static void reserve_again(struct host_ctx *c, unsigned long va,
 			errno = EEXIST;
 		}
 	}
-	if (p == MAP_FAILED)
-		log_map_failure(errno, "unmap", va, len);
+	return p == MAP_FAILED ? errno : 0;
 }
 
 static void host_sync_unmap(void *ctx, unsigned long va, unsigned long len)
 {
-	reserve_again(ctx, va, len);
+	int err = reserve_again(ctx, va, len);
+
+	if (err)
+		log_map_failure(ctx, err, "unmap", va, len);
 }
 
 /* ------------------------------------------------------------------ */
 /* User ranges                                                         */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The table of user ranges (uvma.c) calls these with its lock held: they
+ * note an error for the caller to log once the lock is let go.
+ */
+struct user_op {
+	struct host_ctx *c;
+	int err;
+};
+
+static int user_map_frames(void *ctx, unsigned long uaddr, unsigned long pfn,
+			   unsigned long nr, int prot)
+{
+	struct user_op *op = ctx;
+
+	op->err = map_frames(op->c, uaddr, pfn, nr, prot);
+	return -op->err;
+}
+
+static void user_unmap_frames(void *ctx, unsigned long uaddr,
+			      unsigned long len)
+{
+	struct user_op *op = ctx;
+
+	op->err = reserve_again(op->c, uaddr, len);
+}
+
 static int host_user_map(void *ctx, struct vm_area_struct *vma,
 			 unsigned long uaddr, unsigned long pfn,
 			 unsigned long nr)
 {
-	struct uvma *u = uvma_of(vma);
-	int prot = 0, err;
+	struct user_op op = { ctx, 0 };
+	int err = uvma_map(&op, vma, uaddr, pfn, nr, user_map_frames);
 
-	if (!u || !uvma_covers(u, uaddr, nr << PAGE_SHIFT))
-		return -EINVAL;
-	if (vma->vm_flags & VM_READ)
-		prot |= PROT_READ;
-	if (vma->vm_flags & VM_WRITE)
-		prot |= PROT_WRITE;
-	if (vma->vm_flags & VM_EXEC)
-		prot |= PROT_EXEC;
-	err = map_frames(ctx, uaddr, pfn, nr, prot, "user mmap");
-	if (!err)
-		uvma_set(u, uaddr, pfn, nr);
+	if (op.err)
+		log_map_failure(ctx, op.err, "user mmap", uaddr, nr << PAGE_SHIFT);
 	return err;
 }
 
 static void host_user_unmap(void *ctx, struct vm_area_struct *vma,
 			    unsigned long uaddr, unsigned long len)
 {
-	struct uvma *u = uvma_of(vma);
+	struct user_op op = { ctx, 0 };
 
-	if (!u || !uvma_covers(u, uaddr, len))
-		return;
-	reserve_again(ctx, uaddr, len);
-	uvma_clear(u, uaddr, len);
+	uvma_unmap(&op, vma, uaddr, len, user_unmap_frames);
+	if (op.err)
+		log_map_failure(ctx, op.err, "user unmap", uaddr, len);
 }
 
-static int host_user_reserve(void *ctx, struct vm_area_struct *vma,
-			     unsigned long size)
+static int host_user_reserve(void *ctx, unsigned long size,
+			     unsigned long *start)
 {
-	struct host_ctx *c = ctx;
-	struct user_range *r = malloc(sizeof(*r));
 	void *p;
-	int err;
 
-	if (!r)
-		return -ENOMEM;
-	counted(c);
+	counted(ctx);
 	p = mmap(NULL, size, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
-		free(r);
+	if (p == MAP_FAILED)
 		return -ENOMEM;
-	}
-	err = uvma_create(vma, (unsigned long)p, size);
-	if (err) {
-		munmap(p, size);
-		free(r);
-		return err;
-	}
-	r->start = (unsigned long)p;
-	r->len = size;
-	pthread_mutex_lock(&c->user_lock);
-	r->next = c->users;
-	c->users = r;
-	pthread_mutex_unlock(&c->user_lock);
+	*start = (unsigned long)p;
 	return 0;
 }
 
-static void host_user_release(void *ctx, struct vm_area_struct *vma)
+static void host_user_unreserve(void *ctx, unsigned long start,
+				unsigned long len)
 {
-	struct host_ctx *c = ctx;
-	struct user_range **pr, *r = NULL;
-
-	if (!uvma_of(vma))
-		return;
-	pthread_mutex_lock(&c->user_lock);
-	for (pr = &c->users; *pr; pr = &(*pr)->next) {
-		if ((*pr)->start == vma->vm_start) {
-			r = *pr;
-			*pr = r->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&c->user_lock);
-	if (r) {
-		munmap((void *)r->start, r->len);
-		free(r);
-	}
-	uvma_destroy(vma);
-}
-
-static unsigned long host_user_pfn(void *ctx, const struct vm_area_struct *vma,
-				   unsigned long uaddr)
-{
-	struct uvma *u = uvma_of(vma);
-
-	(void)ctx;
-	return u && uvma_covers(u, uaddr, PAGE_SIZE) ? uvma_pfn(u, uaddr) : 0;
+	counted(ctx);
+	munmap((void *)start, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -438,22 +466,18 @@ static void host_stats(void *ctx, struct vmalloc_stats *st)
 	st->host_syscalls = __atomic_load_n(&c->syscalls, __ATOMIC_RELAXED);
 }
 
-/*
- * Unmap everything (also in a child after fork(), where these are the
- * inherited copies of the parent's mappings) and free the context.
- */
+static void unmap_range(void *ctx, unsigned long start, unsigned long len)
+{
+	(void)ctx;
+	munmap((void *)start, len);
+}
+
+/* Unmap everything (the core has exited, or never came up) and free. */
 static void host_teardown(void *ctx)
 {
 	struct host_ctx *c = ctx;
 
-	while (c->users) {
-		struct user_range *r = c->users;
-
-		c->users = r->next;
-		munmap((void *)r->start, r->len);
-		free(r);
-	}
-	pthread_mutex_destroy(&c->user_lock);
+	uvma_drop_all(c, unmap_range);
 	if (c->vbase)
 		munmap(c->vbase - PAGE_SIZE, c->vsize + 2 * PAGE_SIZE);
 	if (c->direct)
@@ -464,16 +488,48 @@ static void host_teardown(void *ctx)
 	free(c);
 }
 
+/*
+ * Replace [start, start + len) with one inaccessible mapping that stays:
+ * a pointer into it faults, and the kernel places nothing new there.
+ */
+static void seal_range(void *ctx, unsigned long start, unsigned long len)
+{
+	if (reserve_again(ctx, start, len))
+		munmap((void *)start, len);	/* at least nothing is readable */
+}
+
+/*
+ * In a child after fork() (single-threaded, before it runs): the parent's
+ * vmalloc memory must become unreachable here. Unmapping it would let the
+ * kernel place the child's next instance (or anything else) at the same
+ * addresses, where a pointer the child inherited would silently find new
+ * data and vfree() would free a stranger's area: seal the range instead,
+ * sentinels included, and the user ranges. The direct map and the memory
+ * file go. The grow lock may be held by a thread that does not exist
+ * here: it is not destroyed, only freed with the context.
+ */
+static void host_forget(void *ctx)
+{
+	struct host_ctx *c = ctx;
+
+	uvma_drop_all(c, seal_range);
+	seal_range(c, (unsigned long)c->vbase - PAGE_SIZE,
+		   c->vsize + 2 * PAGE_SIZE);
+	munmap(c->direct, c->pool_bytes);
+	close(c->fd);
+	free(c);
+}
+
 static int host_setup(const struct engine_config *cfg, struct vm_platform *p)
 {
 	struct host_ctx *c = calloc(1, sizeof(*c));
+	char note[96];
 	void *m;
 
 	if (!c)
 		return -ENOMEM;
 	c->fd = -1;
 	pthread_mutex_init(&c->grow_lock, NULL);
-	pthread_mutex_init(&c->user_lock, NULL);
 	c->pool_bytes = cfg->phys_mb << 20;
 	c->vsize = cfg->vmalloc_size_mb << 20;
 	if (cfg->vmalloc_start) {
@@ -489,8 +545,10 @@ static int host_setup(const struct engine_config *cfg, struct vm_platform *p)
 	m = mmap(NULL, c->pool_bytes, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_NORESERVE, c->fd, 0);
 	if (m == MAP_FAILED) {
-		hosted_log(VM_LOG_ERR, "host: cannot map %lu MiB of pool: %s",
-			   cfg->phys_mb, strerror(errno));
+		hosted_log(VM_LOG_ERR,
+			   "host: cannot map the %lu MiB pool: %s%s: set VMALLOC_PHYS_MB lower",
+			   cfg->phys_mb, strerror(errno),
+			   hosted_as_limit_note(note, sizeof(note)));
 		goto fail;
 	}
 	c->direct = m;
@@ -505,8 +563,11 @@ static int host_setup(const struct engine_config *cfg, struct vm_platform *p)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED ||
 	    mprotect((char *)m + PAGE_SIZE, c->vsize, PROT_NONE)) {
-		hosted_log(VM_LOG_ERR, "host: cannot reserve a %lu MiB vmalloc range: %s",
-			   cfg->vmalloc_size_mb, strerror(errno));
+		hosted_log(VM_LOG_ERR,
+			   "host: cannot reserve a %lu MiB vmalloc range: %s%s: set VMALLOC_SIZE_MB lower (the range and the %lu MiB pool, VMALLOC_PHYS_MB, must both fit)",
+			   cfg->vmalloc_size_mb, strerror(errno),
+			   hosted_as_limit_note(note, sizeof(note)),
+			   cfg->phys_mb);
 		if (m != MAP_FAILED)
 			munmap(m, c->vsize + 2 * PAGE_SIZE);
 		goto fail;
@@ -547,7 +608,7 @@ const struct hosted_engine vm_host_engine = {
 	.default_vmalloc_size_mb = 64UL << 10,	/* 64 GiB */
 	.setup = host_setup,
 	.teardown = host_teardown,
+	.forget = host_forget,
 	.user_reserve = host_user_reserve,
-	.user_release = host_user_release,
-	.user_pfn = host_user_pfn,
+	.user_unreserve = host_user_unreserve,
 };
