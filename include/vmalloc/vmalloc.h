@@ -329,7 +329,9 @@ struct vmalloc_config {
 
 /*
  * Initialise the library. Without a call, the first API use initialises
- * the default engine from the environment, once, thread-safely.
+ * the default engine from the environment, once, thread-safely; when that
+ * fails, the failure is reported once and later automatic attempts return
+ * it silently, until vmalloc_init() (which tries again) or vmalloc_exit().
  * Return: 0; -EBUSY if already initialised; -EINVAL for a bad config;
  * -ENOMEM or the engine's error when set-up fails.
  */
@@ -350,12 +352,18 @@ const char *vmalloc_engine(void);
  * User address ranges for remap_vmalloc_range(): reserve @size bytes
  * (page aligned) of a fresh range in the calling process (host engine) or
  * in a simulated user address space (soft engine), and describe it in
- * @vma. Release it with vm_user_range_release().
- * Return: 0, -EINVAL, or -ENOMEM.
+ * @vma; vm_mm is a handle of the running instance, not a pointer.
+ * Release it with vm_user_range_release(), which unmaps it and drops the
+ * frame references remap_vmalloc_range() took. A vma that is not a live
+ * range of the running instance (released already, a copy of one,
+ * reserved before vmalloc_exit() or by a parent process) is refused by
+ * remap_vmalloc_range() (-EINVAL) and ignored by the calls below.
+ * Releasing a range must not race with a remap into it.
+ * Return: 0, -EINVAL, -ENOMEM, or -ENODEV without an instance.
  */
 int vm_user_range_reserve(struct vm_area_struct *vma, unsigned long size);
 void vm_user_range_release(struct vm_area_struct *vma);
-/* Soft engine: the frame a user address maps, or 0 (host: reads /proc). */
+/* The frame that user address @uaddr of @vma maps, or 0. */
 unsigned long vm_user_range_pfn(const struct vm_area_struct *vma,
 				unsigned long uaddr);
 
