@@ -287,6 +287,13 @@ int vm_platform_autoinit(void);
 bool vm_fault_should_fail(unsigned int site);
 
 /*
+ * For platforms that log before the core is up (configuration, set-up):
+ * the hook vmalloc_set_log_hook() installed, or NULL. Once the core is up,
+ * its own logger delivers to that hook or to the platform's log.
+ */
+vmalloc_log_fn vm_log_hook(void);
+
+/*
  * For platforms without a formatter: the core's small vsnprintf (%s %c %d
  * %i %u %x %p %%, the length modifiers l, ll, z, a width or '*', and the
  * '-' and '0' flags). Return: the length the whole output needs.

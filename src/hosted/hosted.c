@@ -298,14 +298,8 @@ static const char *symbolize(void *ctx, const void *addr, char *buf,
  */
 static void early_log(int level, const char *line)
 {
-	/*
-	 * The core has no call that reads the hook: swap it out and back.
-	 * Set-up runs under init_lock; only a vmalloc_set_log_hook() racing
-	 * with a failing set-up could lose its hook here.
-	 */
-	vmalloc_log_fn hook = vmalloc_set_log_hook(NULL);
+	vmalloc_log_fn hook = vm_log_hook();
 
-	vmalloc_set_log_hook(hook);
 	if (hook)
 		hook(level, line);
 	else

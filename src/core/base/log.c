@@ -196,3 +196,8 @@ vmalloc_log_fn vmalloc_set_log_hook(vmalloc_log_fn fn)
 {
 	return __atomic_exchange_n(&log_hook, fn, __ATOMIC_ACQ_REL);
 }
+
+vmalloc_log_fn vm_log_hook(void)
+{
+	return __atomic_load_n(&log_hook, __ATOMIC_ACQUIRE);
+}
