@@ -533,6 +533,35 @@ TEST(vwrite_into_a_large_areas_page_array_writes_nothing)
 	big_area_check_and_free(&b);
 }
 
+/*
+ * The calls that take a range or a descriptor: unmap_kernel_range() over
+ * the array, and a descriptor forged to name it (its address is in
+ * vmallocinfo) for map_vm_area() and __vmalloc_area().
+ */
+TEST(range_and_descriptor_calls_refuse_a_large_areas_page_array)
+{
+	struct vm_struct fake;
+	struct page *pg, **pp = &pg;
+	struct big_area b;
+
+	REQUIRE_HOST();
+	big_area_make(&b);
+	ASSERT_NONNULL(pg = alloc_page(GFP_KERNEL));
+	unmap_kernel_range((unsigned long)b.pages, PAGE_SIZE);
+	ASSERT_EQ(vt_warnings(), b.w0 + 1);
+	ASSERT_EQ(vt_log_count("holds the library's own memory"), 1);
+	memset(&fake, 0, sizeof(fake));
+	fake.addr = b.pages;
+	fake.size = 2 * PAGE_SIZE;
+	fake.flags = VM_ALLOC;
+	ASSERT_EQ(map_vm_area(&fake, PAGE_KERNEL, &pp), -EINVAL);
+	ASSERT_TRUE(pp == &pg);
+	ASSERT_NULL(__vmalloc_area(&fake, GFP_KERNEL, PAGE_KERNEL));
+	ASSERT_EQ(vt_warnings(), b.w0 + 2);
+	__free_page(pg);
+	big_area_check_and_free(&b);
+}
+
 /* ------------------------------------------------------------------ */
 /* Frames the pool never grew                                          */
 /* ------------------------------------------------------------------ */
