@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,12 +38,21 @@
 /* State of the running input                                          */
 /* ------------------------------------------------------------------ */
 
-static struct model M;
-static bool model_ready;
+/*
+ * One model per worker thread (a partition: the areas, driver pages,
+ * removed descriptors and lazy ranges that worker made). With one
+ * thread there is one partition, and M is the model of old. Everything
+ * the ops keep between calls is thread-local; what the workers share
+ * is in G (threaded mode, below).
+ */
+static struct model parts[FZ_MAX_THREADS];
+static bool part_ready[FZ_MAX_THREADS];
+static __thread struct model *Mp;
+#define M (*Mp)
 static const struct fz_options *O;
-static struct fz_result *R;
+static __thread struct fz_result *R;
 
-static struct {
+struct source {
 	const uint8_t *data;
 	size_t len, pos;
 	bool gen;
@@ -50,36 +60,61 @@ static struct {
 	uint8_t *rec;		/* generate: every byte handed out so far */
 	size_t rec_cap;
 	bool end;		/* replay: the bytes ran out */
-} S;
+};
+static __thread struct source *Sp;	/* this worker's (workers[tid].src) */
+#define S (*Sp)
 
-static unsigned long op_no;
-static char op_what[400];
-static size_t *op_starts;		/* byte offset where each op began */
+static __thread unsigned long op_no;
+static __thread char op_what[400];
+static size_t *op_starts;		/* byte offset where each op began (thread 0) */
 static size_t op_starts_cap;
 #define RECENT	8
-static char recent[RECENT][440];	/* "op N: " + op_what */
-static unsigned int recent_pos;
+static __thread char recent[RECENT][440];	/* "op N: " + op_what */
+static __thread unsigned int recent_pos;
 
 static bool is_host;
 static bool lax_node;		/* VMFUZZ_LAX_NODE: no node-locality check */
 static unsigned long START, END;
-static struct vmalloc_stats base, prev, cur;
-static bool fault_active;
+static struct vmalloc_stats base;
+static __thread struct vmalloc_stats prev, cur;
+static __thread bool fault_active;	/* this thread injects failures */
 
-/* The log hook's view. */
+/* The log hook's view (of the calls of this thread). */
 #define LOGRING	8
-static char logring[LOGRING][256];
-static unsigned int log_pos;
-static unsigned long err_lines, err_seen;
+static __thread char logring[LOGRING][256];
+static __thread unsigned int log_pos;
+static __thread unsigned long err_lines, err_seen;
 
-static unsigned char *rw_buf, *rw_exp;
+static __thread unsigned char *rw_buf, *rw_exp;
 
 /* The CPUs the process may run on; the driver pins itself to one. */
 static int cpus[CPU_SETSIZE];
 static int nr_cpus;
-static struct page *parr[PARR_MAX + 1];
+static __thread struct page *parr[PARR_MAX + 1];
 static unsigned char some_static[64];	/* a pointer that is no page */
 static const unsigned char zero_page[PAGE_SIZE];
+
+/* The input's configuration (byte 1): see start_library(). */
+static unsigned int nthreads = 1;	/* worker threads of this run */
+static bool v2;				/* the input uses the second op table */
+static __thread int tid;		/* this worker's number, 0 first */
+
+/*
+ * What the library is expected to do where it is being changed (see
+ * fuzz/README.md, "Semantic switches"): each switch is off for the
+ * library as it is, and VMFUZZ_SEM=name,name... turns it on.
+ */
+static struct {
+	bool keep_failed_tables;	/* a failed mapping keeps its tables */
+	bool hide_internal;		/* internal areas refused by every call */
+	bool strict_pages;		/* pfn_to_page of an ungrown frame is NULL,
+					   vmap refuses free pages */
+	bool concurrent_check;		/* vmalloc_check() while others run
+					   (its page-table walk takes no lock
+					   and miscounts tables being added) */
+	bool inject_anytime;		/* vmalloc_fault_inject() while others
+					   run (its settings are not atomic) */
+} sem;
 
 /* ------------------------------------------------------------------ */
 /* The byte source                                                     */
@@ -94,10 +129,14 @@ static uint64_t splitmix(uint64_t *s)
 	return x ^ (x >> 31);
 }
 
+static void hold_if_failing(void);
+
 static uint8_t u8(void)
 {
 	uint8_t b;
 
+	if (nthreads > 1)
+		hold_if_failing();
 	if (S.gen) {
 		b = (uint8_t)splitmix(&S.rng);
 		if (S.pos == S.rec_cap) {
@@ -162,11 +201,436 @@ static bool chance(unsigned int k)
 }
 
 /* ------------------------------------------------------------------ */
+/* Threaded mode: what the workers share                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Each worker owns a partition of the objects (its model, Mp) and
+ * checks its own calls on them exactly. G holds what the partitions
+ * cannot know alone, under G.lock:
+ *
+ *  reg      every live area (and removed descriptor) of every worker:
+ *           a new area must meet none of them, a hostile address must
+ *           not hit one (it would free another worker's area). A worker
+ *           marks an area dying before a call that may free it, so a
+ *           worker that gets the range back next does not see a clash.
+ *  owner    the worker that owns each frame: a new frame must be free.
+ *  hist     starts of areas any worker freed (other threads' stale
+ *           addresses).
+ *  res      frames and address space that calls in flight may take:
+ *           a call must succeed only if it fits beside all of them.
+ *
+ * Two reader-writer locks order calls whose expected result depends on
+ * what other workers do: "creators" is held shared by every call that
+ * can create an area or a mapping (vmalloc, vmap, get_vm_area,
+ * map_vm_area, __vmalloc_area) until the model knows the result, and
+ * exclusively by a hostile call on addresses that are not the worker's
+ * own (a free of a never-allocated or stale address, unmap_kernel_range,
+ * remap_vmalloc_range or vwrite over them): then no area appears while
+ * it runs, and the registry says exactly what is there. "data" is held
+ * shared while the driver writes its own frames directly, exclusively
+ * by a vread that may read other workers' frames (a racy read that
+ * would be no bug of the library's).
+ *
+ * Fault injection is process-global: a storm is announced in storm_seq
+ * (odd while injection is on), and any call that overlapped one may
+ * fail (fault_possible()). vmalloc_fault_inject() writes its settings
+ * with plain stores that allocations in other threads read, a data race
+ * in the library (fuzz/README.md): so the storm's thread turns injection
+ * on and off while no other worker is inside an op ("world" held
+ * exclusively; every op holds it shared), and the storm then runs
+ * concurrently with everything else. VMFUZZ_SEM=inject_anytime skips
+ * that and shows the race under ThreadSanitizer.
+ */
+#define REG_MAX		(FZ_MAX_THREADS * (MODEL_MAX_AREAS + MODEL_MAX_REMOVED + 8))
+#define HIST_MAX	64
+
+struct reg {
+	unsigned long start, size;	/* size 0: a removed descriptor */
+	struct vm_struct *vm;
+	unsigned long id;		/* the area's id in its owner's model */
+	int owner;
+	bool dying;			/* being freed: may be gone any time */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_rwlock_t creators, data;
+	pthread_rwlock_t world;		/* shared: an op; exclusive: (re)configuring
+					   fault injection */
+	struct reg reg[REG_MAX];
+	unsigned int nreg;
+	signed char *owner;		/* per frame: worker + 1, or 0 */
+	unsigned long base_pfn;
+	unsigned long hist[HIST_MAX];
+	unsigned int hist_pos;
+	unsigned long res_frames, res_pages, res_gaps;
+	unsigned long storm_seq;	/* atomic; odd: injection is on */
+	pthread_mutex_t storm;		/* one storm at a time */
+	/* the barrier */
+	pthread_mutex_t blk;
+	pthread_cond_t bcv;
+	int parties, arrived;
+	unsigned long gen;
+	bool quiet;			/* all workers wait: global checks */
+	/* failure reports */
+	pthread_mutex_t fail;
+	pthread_mutex_t wlock;		/* cur_op */
+	char cur_op[FZ_MAX_THREADS][440];
+	unsigned long purges;		/* the library's purges, followed */
+	unsigned long lazy_slack;	/* lazy pages the model may miss */
+	struct vmalloc_stats bprev;	/* the counters at the last barrier */
+	unsigned long barriers;
+	int failing;			/* atomic: a worker is reporting */
+} G = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.storm = PTHREAD_MUTEX_INITIALIZER,
+	.blk = PTHREAD_MUTEX_INITIALIZER,
+	.bcv = PTHREAD_COND_INITIALIZER,
+	.fail = PTHREAD_MUTEX_INITIALIZER,
+	.wlock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static __thread unsigned long op_seq0;	/* storm_seq when the op began */
+
+/* Another worker is reporting a divergence: wait for the end. */
+static void hold_if_failing(void)
+{
+	if (__atomic_load_n(&G.failing, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&G.fail);
+		pthread_mutex_unlock(&G.fail);
+	}
+}
+
+/* Several workers, and not all of them waiting at a barrier. */
+static bool concurrent(void)
+{
+	return nthreads > 1 && !G.quiet;
+}
+
+static unsigned long storm_seq(void)
+{
+	return __atomic_load_n(&G.storm_seq, __ATOMIC_SEQ_CST);
+}
+
+/* May the current op's calls have met an injected failure? */
+static bool fault_possible(void)
+{
+	return fault_active ||
+	       (nthreads > 1 && ((op_seq0 & 1) || storm_seq() != op_seq0));
+}
+
+static void lock(void)
+{
+	if (nthreads > 1)
+		pthread_mutex_lock(&G.lock);
+}
+
+static void unlock(void)
+{
+	if (nthreads > 1)
+		pthread_mutex_unlock(&G.lock);
+}
+
+/* Around a call that may create an area or a mapping. */
+static void creating(bool begin)
+{
+	if (!concurrent())
+		return;
+	if (begin)
+		pthread_rwlock_rdlock(&G.creators);
+	else
+		pthread_rwlock_unlock(&G.creators);
+}
+
+/* Around a hostile call on addresses others may own. */
+static void exclusive(bool begin)
+{
+	if (!concurrent())
+		return;
+	if (begin)
+		pthread_rwlock_wrlock(&G.creators);
+	else
+		pthread_rwlock_unlock(&G.creators);
+}
+
+/* Around the driver's own writes to frames (shared) or a wide vread. */
+static void data_lock(bool begin, bool excl)
+{
+	if (!concurrent())
+		return;
+	if (!begin)
+		pthread_rwlock_unlock(&G.data);
+	else if (excl)
+		pthread_rwlock_wrlock(&G.data);
+	else
+		pthread_rwlock_rdlock(&G.data);
+}
+
+static void fail_at(int line, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+#define FAIL(...)	fail_at(__LINE__, __VA_ARGS__)
+#define EXPECT(cond, ...)						\
+	do {								\
+		if (!(cond))						\
+			FAIL(__VA_ARGS__);				\
+	} while (0)
+
+/* This worker's registry entry of area @id (live), or -1 (G.lock held). */
+static int reg_find(unsigned long id)
+{
+	unsigned int k;
+
+	for (k = 0; k < G.nreg; k++)
+		if (G.reg[k].owner == tid && G.reg[k].id == id && G.reg[k].size)
+			return (int)k;
+	return -1;
+}
+
+/*
+ * A new area of this worker's (its model id @id): it must meet no live
+ * area of any worker (those being freed excepted: their range may come
+ * back at once), and its descriptor must be no other live area's or
+ * removed descriptor.
+ */
+static void reg_add(unsigned long start, unsigned long size, struct vm_struct *vm,
+		    unsigned long id)
+{
+	unsigned int k;
+
+	if (nthreads == 1)
+		return;
+	lock();
+	for (k = 0; k < G.nreg; k++) {
+		const struct reg *r = &G.reg[k];
+
+		if (r->size && !r->dying && start < r->start + r->size &&
+		    r->start < start + size) {
+			struct reg c = *r;
+
+			unlock();
+			FAIL("new area 0x%lx + 0x%lx overlaps area 0x%lx + 0x%lx of thread %d",
+			     start, size, c.start, c.size, c.owner);
+		}
+		if (vm && r->vm == vm && !r->dying) {
+			struct reg c = *r;
+
+			unlock();
+			FAIL("new area's descriptor %p is %s 0x%lx of thread %d",
+			     (void *)vm, c.size ? "live area" : "the removed descriptor of",
+			     c.start, c.owner);
+		}
+	}
+	if (G.nreg == REG_MAX)
+		abort();	/* the partitions are bounded: a driver bug */
+	G.reg[G.nreg++] = (struct reg){ start, size, vm, id, tid, false };
+	unlock();
+}
+
+/* Area @id of this worker's may be freed from now on (or not any more). */
+static void reg_dying(unsigned long id, bool dying)
+{
+	int k;
+
+	if (nthreads == 1)
+		return;
+	lock();
+	if ((k = reg_find(id)) >= 0)
+		G.reg[k].dying = dying;
+	unlock();
+}
+
+/* Area @id of this worker's is gone; its start goes to the history. */
+static void reg_gone(unsigned long id)
+{
+	int k;
+
+	if (nthreads == 1)
+		return;
+	lock();
+	if ((k = reg_find(id)) >= 0) {
+		G.hist[G.hist_pos++ % HIST_MAX] = G.reg[k].start;
+		G.reg[k] = G.reg[--G.nreg];
+	}
+	unlock();
+}
+
+/* This worker's removed descriptor @vm is about to be freed. */
+static void reg_gone_removed(const struct vm_struct *vm)
+{
+	unsigned int k;
+
+	if (nthreads == 1)
+		return;
+	lock();
+	for (k = 0; k < G.nreg; k++)
+		if (G.reg[k].owner == tid && G.reg[k].vm == vm && !G.reg[k].size) {
+			G.reg[k] = G.reg[--G.nreg];
+			break;
+		}
+	unlock();
+}
+
+/* Area @id became a removed descriptor (its range is free). */
+static void reg_removed(unsigned long id)
+{
+	int k;
+
+	if (nthreads == 1)
+		return;
+	lock();
+	if ((k = reg_find(id)) >= 0) {
+		G.hist[G.hist_pos++ % HIST_MAX] = G.reg[k].start;
+		G.reg[k].size = 0;
+		G.reg[k].dying = false;
+	}
+	unlock();
+}
+
+/*
+ * Does [start, start + len) meet an area or descriptor of another worker
+ * (or, with @array, a page array of any)? With "creators" held
+ * exclusively no new area can appear meanwhile.
+ */
+static bool reg_meets_other(unsigned long start, unsigned long len)
+{
+	unsigned long end = start + len < start ? ULONG_MAX : start + len;
+	unsigned int k;
+	bool hit = false;
+
+	if (nthreads == 1)
+		return false;
+	lock();
+	for (k = 0; k < G.nreg && !hit; k++) {
+		const struct reg *r = &G.reg[k];
+
+		hit = r->owner != tid && r->size &&
+		      start < r->start + r->size && r->start < end;
+	}
+	unlock();
+	return hit;
+}
+
+/* Is @x the start of a live (or dying) area of another worker? */
+static bool reg_start_other(unsigned long x)
+{
+	unsigned int k;
+	bool hit = false;
+
+	if (nthreads == 1)
+		return false;
+	lock();
+	for (k = 0; k < G.nreg && !hit; k++)
+		hit = G.reg[k].owner != tid && G.reg[k].size && G.reg[k].start == x;
+	unlock();
+	return hit;
+}
+
+/* A stale address of any worker, or 0. */
+static unsigned long reg_stale(unsigned long pick)
+{
+	unsigned long a = 0;
+
+	lock();
+	if (G.hist_pos)
+		a = G.hist[pick % (G.hist_pos < HIST_MAX ? G.hist_pos : HIST_MAX)];
+	unlock();
+	return a;
+}
+
+/* Frames: claim @pg for this worker; return the previous owner or -1. */
+static int frame_claim(const struct page *pg)
+{
+	unsigned long i = page_to_pfn(pg) - G.base_pfn;
+	int prev_owner = -1;
+
+	if (nthreads == 1)
+		return -1;
+	lock();
+	if (i < M.phys_pages) {
+		if (G.owner[i])
+			prev_owner = G.owner[i] - 1;
+		else
+			G.owner[i] = (signed char)(tid + 1);
+	}
+	unlock();
+	return prev_owner;
+}
+
+static void frame_release(const struct page *pg)
+{
+	unsigned long i = page_to_pfn(pg) - G.base_pfn;
+
+	if (nthreads == 1)
+		return;
+	lock();
+	if (i < M.phys_pages && G.owner[i] == tid + 1)
+		G.owner[i] = 0;
+	unlock();
+}
+
+/*
+ * Reservations of calls in flight. A call that may take @frames frames
+ * and @pages pages of address space reserves them; it must succeed if
+ * the frames that are free now, less every other reservation and a
+ * margin for the frames per-CPU lists hold back, cover it (and, for
+ * address space, if the range has room for it beside every area, every
+ * reservation and as many gaps as there are areas). Return what the
+ * model can promise: bit 0 frames, bit 1 address space.
+ */
+struct resv {
+	unsigned long frames, pages, gaps;
+	bool held;
+};
+
+static unsigned int reserve(struct resv *rv, unsigned long frames,
+			    unsigned long pages, unsigned long req_pages)
+{
+	unsigned long free_now, busy = 0, gaps, margin;
+	unsigned int ok = 0, k;
+
+	rv->frames = frames;
+	rv->pages = pages;
+	rv->gaps = pages ? 1 : 0;
+	rv->held = concurrent();
+	if (!rv->held)
+		return 0;
+	margin = (unsigned long)(nr_cpus < 2 ? 2 : nr_cpus) * 64 * M.nodes * 2;
+	lock();
+	free_now = nr_free_pages();
+	if (free_now >= frames + G.res_frames + margin)
+		ok |= 1;
+	for (k = 0; k < G.nreg; k++)
+		busy += G.reg[k].size >> PAGE_SHIFT;
+	gaps = G.nreg + G.res_gaps + 1;
+	busy += G.res_pages;
+	if (req_pages && busy < ((END - START) >> PAGE_SHIFT) &&
+	    ((END - START) >> PAGE_SHIFT) - busy > gaps * (req_pages - 1) + req_pages)
+		ok |= 2;
+	G.res_frames += rv->frames;
+	G.res_pages += rv->pages;
+	G.res_gaps += rv->gaps;
+	unlock();
+	return ok;
+}
+
+static void unreserve(struct resv *rv)
+{
+	if (!rv->held)
+		return;
+	lock();
+	G.res_frames -= rv->frames;
+	G.res_pages -= rv->pages;
+	G.res_gaps -= rv->gaps;
+	unlock();
+	rv->held = false;
+}
+
+/* ------------------------------------------------------------------ */
 /* Reporting                                                           */
 /* ------------------------------------------------------------------ */
 
-static unsigned int fault_sites;
-static unsigned long fault_nth;
+static __thread unsigned int fault_sites;
+static __thread unsigned long fault_nth;
 
 static void what(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void what(const char *fmt, ...)
@@ -184,64 +648,111 @@ static void what(const char *fmt, ...)
 			 fault_sites, fault_nth);
 	snprintf(recent[recent_pos++ % RECENT], sizeof(recent[0]), "op %lu: %s",
 		 op_no, op_what);
-	if (O->verbose)
+	if (nthreads > 1) {
+		pthread_mutex_lock(&G.wlock);
+		snprintf(G.cur_op[tid], sizeof(G.cur_op[0]), "op %lu: %s", op_no, op_what);
+		pthread_mutex_unlock(&G.wlock);
+		if (O->verbose)
+			printf("t%d op %lu: %s\n", tid, op_no, op_what);
+	} else if (O->verbose) {
 		printf("op %lu: %s\n", op_no, op_what);
+	}
 }
 
 static int cmp_start(const void *x, const void *y);
 static const char *kind_name(enum model_kind k);
 
-/* The model's view of the range, for a divergence report. */
-static void dump_model(void)
+/* One partition's view of the range, for a divergence report. */
+static void dump_part(const struct model *m, int t)
 {
-	static struct model_area *sorted[MODEL_MAX_AREAS];
+	static __thread const struct model_area *sorted[MODEL_MAX_AREAS];
 	unsigned int n = 0, k;
 	int i;
 
 	for (i = 0; i < MODEL_MAX_AREAS; i++)
-		if (M.areas[i].used)
-			sorted[n++] = &M.areas[i];
+		if (m->areas[i].used)
+			sorted[n++] = &m->areas[i];
 	qsort(sorted, n, sizeof(sorted[0]), cmp_start);
-	fprintf(stderr, "  model: range 0x%lx-0x%lx, %u areas, %u lazy ranges (%lu pages), %lu frames in use\n",
-		START, END, n, M.nr_lazy, M.lazy_pages, M.nr_frames);
+	if (t >= 0)
+		fprintf(stderr, "  model of thread %d:", t);
+	else
+		fprintf(stderr, "  model:");
+	fprintf(stderr, " range 0x%lx-0x%lx, %u areas, %u lazy ranges (%lu pages), %lu frames in use\n",
+		START, END, n, m->nr_lazy, m->lazy_pages, m->nr_frames);
 	for (k = 0; k < n && k < 64; k++)
 		fprintf(stderr, "    area #%lu %s 0x%lx-0x%lx (%lu pages + guard) flags 0x%lx\n",
 			sorted[k]->id, kind_name(sorted[k]->kind), sorted[k]->start,
 			sorted[k]->start + sorted[k]->size, sorted[k]->npages,
 			sorted[k]->flags);
-	for (k = 0; k < M.nr_lazy && k < 32; k++)
-		fprintf(stderr, "    lazy 0x%lx-0x%lx\n", M.lazy[k].start,
-			M.lazy[k].start + M.lazy[k].pages * PAGE_SIZE);
-	{
-		static char info[16384];
+	for (k = 0; k < m->nr_lazy && k < 32; k++)
+		fprintf(stderr, "    lazy 0x%lx-0x%lx\n", m->lazy[k].start,
+			m->lazy[k].start + m->lazy[k].pages * PAGE_SIZE);
+}
 
-		vmallocinfo(info, sizeof(info));
+/* The model's view of the range, for a divergence report. */
+static void dump_model(void)
+{
+	char *info = malloc(16384);
+	unsigned int t;
+
+	if (nthreads == 1) {
+		dump_part(&M, -1);
+	} else if (G.quiet) {
+		for (t = 0; t < nthreads; t++)
+			dump_part(&parts[t], (int)t);
+	} else {
+		/* The others keep running: only this thread's partition. */
+		dump_part(&M, tid);
+	}
+	if (info) {
+		vmallocinfo(info, 16384);
 		fprintf(stderr, "  the library's vmallocinfo:\n%s", info);
+		free(info);
 	}
 }
 
-static void __attribute__((noreturn, format(printf, 2, 3)))
-fail_at(int line, const char *fmt, ...)
+static void fail_at(int line, const char *fmt, ...)
 {
 	unsigned int i, n = recent_pos < RECENT ? recent_pos : RECENT;
 	va_list ap;
 
+	if (nthreads > 1) {
+		pthread_mutex_lock(&G.fail);	/* the first report only */
+		__atomic_store_n(&G.failing, 1, __ATOMIC_RELEASE);
+	}
 	fflush(stdout);
-	fprintf(stderr, "\nvmfuzz: DIVERGENCE on the %s engine at op %lu (driver.c:%d)\n",
-		O->engine, op_no, line);
+	if (nthreads > 1)
+		fprintf(stderr, "\nvmfuzz: DIVERGENCE on the %s engine in thread %d of %u at its op %lu (driver.c:%d)%s\n",
+			O->engine, tid, nthreads, op_no, line,
+			G.quiet ? ", at a barrier (all threads waiting)" : "");
+	else
+		fprintf(stderr, "\nvmfuzz: DIVERGENCE on the %s engine at op %lu (driver.c:%d)\n",
+			O->engine, op_no, line);
 	fprintf(stderr, "  call:     %s\n  problem:  ", op_what);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n  recent calls:\n");
+	fprintf(stderr, "\n  recent calls%s:\n", nthreads > 1 ? " of this thread" : "");
 	for (i = recent_pos - n; i < recent_pos; i++)
 		fprintf(stderr, "    %s\n", recent[i % RECENT]);
+	if (nthreads > 1) {
+		fprintf(stderr, "  the other threads' last calls (they may still be running):\n");
+		pthread_mutex_lock(&G.wlock);
+		for (i = 0; i < nthreads; i++)
+			if ((int)i != tid)
+				fprintf(stderr, "    thread %u: %s\n", i, G.cur_op[i]);
+		pthread_mutex_unlock(&G.wlock);
+	}
 	n = log_pos < LOGRING ? log_pos : LOGRING;
 	if (n)
-		fprintf(stderr, "  recent library log lines:\n");
+		fprintf(stderr, "  recent library log lines%s:\n",
+			nthreads > 1 ? " in this thread" : "");
 	for (i = log_pos - n; i < log_pos; i++)
 		fprintf(stderr, "    %s\n", logring[i % LOGRING]);
 	dump_model();
+	if (nthreads > 1)
+		fprintf(stderr, "  %u threads: the run does not repeat exactly; running it again usually finds the same problem if it is not a narrow race\n",
+			nthreads);
 	if (O->repeat)
 		fprintf(stderr, "  repeat with: %s\n", O->repeat);
 	fflush(stderr);
@@ -249,21 +760,18 @@ fail_at(int line, const char *fmt, ...)
 	abort();
 }
 
-#define FAIL(...)	fail_at(__LINE__, __VA_ARGS__)
-#define EXPECT(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			FAIL(__VA_ARGS__);				\
-	} while (0)
-
 static void log_hook(int level, const char *line)
 {
 	snprintf(logring[log_pos++ % LOGRING], sizeof(logring[0]), "<%d> %s",
 		 level, line);
 	if (level <= VM_LOG_ERR)
 		err_lines++;
-	if (O && O->verbose)
-		printf("  log <%d> %s\n", level, line);
+	if (O && O->verbose) {
+		if (nthreads > 1)
+			printf("  t%d log <%d> %s\n", tid, level, line);
+		else
+			printf("  log <%d> %s\n", level, line);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -272,6 +780,8 @@ static void log_hook(int level, const char *line)
 
 static void snap(void)
 {
+	if (concurrent())
+		return;		/* the counters are checked at barriers */
 	if (vmalloc_get_stats(&cur))
 		FAIL("vmalloc_get_stats failed");
 }
@@ -317,10 +827,83 @@ static unsigned long table_bound(void)
 	return n;
 }
 
+/* Page tables a range of @pages pages can need at most. */
+static unsigned long tables_for(unsigned long pages)
+{
+	return (pages >> 9) + 2 + (pages >> 18) + 2 + 2;
+}
+
 enum { CHANGED, SAME, FAILED };
 
 /* Set for one check: a lazily freed range now holds a node (meta). */
-static bool meta_may_change;
+static __thread bool meta_may_change;
+/* Set for a FAILED check: pages (guard included) the call asked for. */
+static __thread unsigned long failed_pages;
+
+/* The model's totals: this partition, or all of them in threaded mode. */
+struct totals {
+	unsigned long areas, removed, in_use, lazy, warnings;
+};
+
+static struct totals totals(void)
+{
+	struct totals t = { 0, 0, 0, 0, 0 };
+	unsigned int k;
+
+	for (k = 0; k < nthreads; k++) {
+		const struct model *m = nthreads == 1 ? &M : &parts[k];
+
+		t.areas += m->nr_areas;
+		t.removed += m->nr_removed;
+		t.in_use += model_frames_in_use(m);
+		t.lazy += m->lazy_pages;
+		t.warnings += m->warnings;
+	}
+	return t;
+}
+
+/*
+ * Threaded mode, all workers waiting: follow the purges any of them
+ * caused since the last look. Without one, the lazy pages are the sum
+ * of the partitions' (plus up to G.lazy_slack that failed calls may have
+ * left); after one, whatever is lazy now was freed after it, where is
+ * unknown.
+ */
+static void follow_lazy_threaded(void)
+{
+	unsigned long sum = totals().lazy;
+	unsigned int k;
+
+	if (cur.purges != G.purges) {
+		EXPECT(cur.lazy_pages <= sum + G.lazy_slack,
+		       "lazy_pages %lu after a purge, but only %lu (+%lu) were freed lazily",
+		       cur.lazy_pages, sum, G.lazy_slack);
+		for (k = 0; k < nthreads; k++) {
+			parts[k].nr_lazy = 0;
+			parts[k].lazy_pages = 0;
+		}
+		G.purges = cur.purges;
+		sum = 0;
+	} else {
+		EXPECT(cur.lazy_pages >= sum && cur.lazy_pages <= sum + G.lazy_slack,
+		       "lazy_pages %lu, model %lu (+%lu that failed calls may have left)",
+		       cur.lazy_pages, sum, G.lazy_slack);
+	}
+	if (cur.lazy_pages > sum) {
+		struct model *m = &parts[0];
+
+		if (m->nr_lazy == MODEL_MAX_LAZY)
+			m->nr_lazy--;
+		m->lazy[m->nr_lazy].start = 0;
+		m->lazy[m->nr_lazy++].pages = cur.lazy_pages - sum;
+		m->lazy_pages += cur.lazy_pages - sum;
+	}
+	G.lazy_slack = 0;
+	if (!M.fast)
+		EXPECT(cur.lazy_pages <= M.lazy_max,
+		       "lazy_pages %lu past the threshold %lu and no purge",
+		       cur.lazy_pages, M.lazy_max);
+}
 
 /*
  * After every op (cur holds the stats taken after its calls): the
@@ -332,9 +915,22 @@ static bool meta_may_change;
  */
 static void check_counts(int mode)
 {
-	unsigned long in_use = model_frames_in_use(&M);
+	struct totals t;
+	unsigned long in_use;
 
-	if (M.fast && cur.purges != M.purges) {
+	if (concurrent()) {
+		/* Only what this thread's calls show; the rest at barriers. */
+		if (!fault_possible())
+			EXPECT(err_lines == err_seen, "the library logged an error: %s",
+			       logring[(log_pos - 1) % LOGRING]);
+		err_seen = err_lines;
+		meta_may_change = false;
+		failed_pages = 0;
+		return;
+	}
+	if (nthreads > 1)
+		follow_lazy_threaded();
+	else if (M.fast && cur.purges != M.purges) {
 		/*
 		 * Fast path: dirty slots reach the threshold count in per-CPU
 		 * batches, so purges come when they come. Follow: whatever
@@ -351,16 +947,20 @@ static void check_counts(int mode)
 		}
 	}
 
-	EXPECT(cur.areas == M.nr_areas + M.nr_removed,
-	       "areas counter %lu, model %u live + %u removed",
-	       cur.areas, M.nr_areas, M.nr_removed);
-	EXPECT(cur.vmap_areas == M.nr_areas, "vmap_areas %lu, model %u live areas",
-	       cur.vmap_areas, M.nr_areas);
-	EXPECT(cur.purges == M.purges, "purges %lu, model %lu", cur.purges, M.purges);
-	EXPECT(cur.lazy_pages == M.lazy_pages, "lazy_pages %lu, model %lu",
-	       cur.lazy_pages, M.lazy_pages);
-	EXPECT(cur.warnings == M.warnings, "warnings %lu, model expects %lu",
-	       cur.warnings, M.warnings);
+	t = totals();
+	in_use = t.in_use;
+	EXPECT(cur.areas == t.areas + t.removed,
+	       "areas counter %lu, model %lu live + %lu removed",
+	       cur.areas, t.areas, t.removed);
+	EXPECT(cur.vmap_areas == t.areas, "vmap_areas %lu, model %lu live areas",
+	       cur.vmap_areas, t.areas);
+	if (nthreads == 1) {
+		EXPECT(cur.purges == M.purges, "purges %lu, model %lu", cur.purges, M.purges);
+		EXPECT(cur.lazy_pages == M.lazy_pages, "lazy_pages %lu, model %lu",
+		       cur.lazy_pages, M.lazy_pages);
+	}
+	EXPECT(cur.warnings == t.warnings, "warnings %lu, model expects %lu",
+	       cur.warnings, t.warnings);
 	EXPECT(cur.free_pages + cur.pt_pages == base.free_pages + base.pt_pages - in_use,
 	       "free %lu + tables %lu, model: %lu - %lu frames in use",
 	       cur.free_pages, cur.pt_pages, base.free_pages + base.pt_pages, in_use);
@@ -370,10 +970,16 @@ static void check_counts(int mode)
 		EXPECT(cur.pt_pages == prev.pt_pages,
 		       "refused call changed page tables %lu -> %lu",
 		       prev.pt_pages, cur.pt_pages);
-	if (mode == FAILED)
-		EXPECT(cur.pt_pages - prev.pt_pages <= table_bound(),
+	if (mode == FAILED) {
+		unsigned long bound = table_bound();
+
+		/* Semantic switch: a failed mapping keeps its tables. */
+		if (sem.keep_failed_tables)
+			bound += tables_for(failed_pages);
+		EXPECT(cur.pt_pages - prev.pt_pages <= bound,
 		       "failed call kept %lu new page tables, but live areas can use at most %lu",
-		       cur.pt_pages - prev.pt_pages, table_bound());
+		       cur.pt_pages - prev.pt_pages, bound);
+	}
 	/* (A failed fast-path call may leave an empty block until a purge.) */
 	if (mode != CHANGED && !meta_may_change && !(M.fast && mode == FAILED)) {
 		if (cur.purges == prev.purges)
@@ -386,6 +992,7 @@ static void check_counts(int mode)
 		       logring[(log_pos - 1) % LOGRING]);
 	err_seen = err_lines;
 	meta_may_change = false;
+	failed_pages = 0;
 	R->faults = cur.fault_injected;
 	R->purges = cur.purges;
 	prev = cur;
@@ -399,6 +1006,8 @@ static void check_counts(int mode)
  */
 static bool want_counts(void)
 {
+	if (concurrent())
+		return false;
 	return !is_host || fault_active || op_no % 8 == 0;
 }
 
@@ -407,6 +1016,8 @@ static unsigned long follow_purges(void)
 {
 	unsigned long d = cur.purges - prev.purges;
 
+	if (nthreads > 1)
+		return 0;	/* followed at barriers (follow_lazy_threaded) */
 	if (d) {
 		M.nr_lazy = 0;
 		M.lazy_pages = 0;
@@ -461,7 +1072,7 @@ static unsigned long pfn_of(const struct page *pg)
 /* A frame's owner, for messages. */
 static const char *owner_name(int owner)
 {
-	static char buf[64];
+	static __thread char buf[64];
 
 	if (owner >= 0)
 		snprintf(buf, sizeof(buf), "%s area #%lu",
@@ -729,6 +1340,12 @@ static unsigned long pick_addr(unsigned int kinds)
 		       below(range_pages() + 8) * PAGE_SIZE +
 		       (chance(64) ? below(PAGE_SIZE) : 0);
 	case 10:
+		if (nthreads > 1 && chance(128)) {
+			unsigned long st = reg_stale(u8());	/* any thread's */
+
+			if (st)
+				return st;
+		}
 		if (M.history_pos)
 			return M.history[below(min_ul(M.history_pos,
 						      MODEL_MAX_HISTORY))].addr;
@@ -800,7 +1417,25 @@ static const char *req_check(struct req *r)
  */
 static bool room(const struct req *r)
 {
+	if (nthreads > 1)
+		return false;	/* threaded: reserve() decides */
 	return !M.fast && model_fit_exists(&M, r->total, r->ealign, r->vs, r->ve, false);
+}
+
+/*
+ * Threaded: reserve frames and, for a request whose window is the whole
+ * range at page alignment with the fast path off, address space. Return
+ * whether the call must then succeed (it cannot if nothing was asked).
+ */
+static bool reserve_req(struct resv *rv, const struct req *r, unsigned long frames,
+			bool need_frames)
+{
+	unsigned long pages = r ? r->total >> PAGE_SHIFT : 0;
+	bool whole = r && !M.fast && r->ealign == PAGE_SIZE && r->vs == START &&
+		     r->ve == END;
+	unsigned int ok = reserve(rv, frames, pages, whole ? pages : 0);
+
+	return (!need_frames || (ok & 1)) && (!r || (whole && (ok & 2)));
 }
 
 /* Purge expectations of an accepted request (before the call). */
@@ -824,6 +1459,8 @@ static struct purge_exp purge_expect(const struct req *r, bool accepted,
 {
 	struct purge_exp p = { false, true };
 
+	if (nthreads > 1)
+		return (struct purge_exp){ false, false };	/* any thread purges */
 	if (!accepted)
 		return p;
 	if (M.fast) {
@@ -890,6 +1527,8 @@ static void check_desc(int i)
 	const struct vm_struct *vm = a->vm;
 	unsigned long p;
 
+	if (!vm)
+		return;	/* a hidden page array (semantic switch) */
 	EXPECT((unsigned long)vm->addr == a->start && vm->size == a->size &&
 	       vm->flags == a->flags,
 	       "%s area #%lu: descriptor says addr %p size 0x%lx flags 0x%lx, model 0x%lx 0x%lx 0x%lx",
@@ -1005,7 +1644,7 @@ static void check_placement(unsigned long addr, unsigned long total,
 		     who, addr, total, kind_name(M.areas[j].kind), M.areas[j].id,
 		     M.areas[j].start, M.areas[j].size);
 	}
-	if (!purged)
+	if (!purged && nthreads == 1)	/* threaded: any thread may purge */
 		EXPECT(!model_overlaps_lazy(&M, addr, total),
 		       "%s at 0x%lx + 0x%lx reuses a range freed lazily before any purge",
 		       who, addr, total);
@@ -1033,6 +1672,9 @@ static void adopt_frames(int i, struct page **pages, bool zero)
 			FAIL("%s area #%lu: frame pfn 0x%lx (pages[%lu]) already belongs to %s",
 			     kind_name(a->kind), a->id, pfn_of(pg), p,
 			     owner_name(prev_owner));
+		if ((prev_owner = frame_claim(pg)) >= 0)
+			FAIL("%s area #%lu: frame pfn 0x%lx (pages[%lu]) belongs to thread %d",
+			     kind_name(a->kind), a->id, pfn_of(pg), p, prev_owner);
 		if (zero && memcmp(data, zero_page, PAGE_SIZE)) {
 			unsigned long k;
 
@@ -1046,6 +1688,46 @@ static void adopt_frames(int i, struct page **pages, bool zero)
 	}
 }
 
+/*
+ * Semantic switch hide_internal: the page array of VMALLOC area @i is
+ * an area no public call shows; what the model knows of it comes from
+ * the owner's descriptor and the PTEs.
+ */
+static void adopt_hidden_array(int i, bool purged)
+{
+	struct model_area *a = &M.areas[i];
+	unsigned long bytes = a->npages * sizeof(struct page *), p;
+	unsigned long start = (unsigned long)a->vm->pages;
+	unsigned long np = PAGE_ALIGN(bytes) >> PAGE_SHIFT;
+	int c;
+
+	check_placement(start, (np + 1) * PAGE_SIZE, NULL, purged, "page array");
+	c = model_area_new(&M);
+	EXPECT(c >= 0, "model full (page array)");
+	a->child = c;
+	M.areas[c].kind = MODEL_ARRAY;
+	M.areas[c].parent = i;
+	M.areas[c].vm = NULL;
+	M.areas[c].start = start;
+	M.areas[c].size = (np + 1) * PAGE_SIZE;
+	M.areas[c].npages = np;
+	M.areas[c].flags = VM_ALLOC;
+	M.areas[c].ever_mapped = true;
+	reg_add(start, M.areas[c].size, NULL, M.areas[c].id);
+	{
+		struct page *pg[np];
+
+		for (p = 0; p < np; p++) {
+			pg[p] = vmalloc_to_page((void *)(start + p * PAGE_SIZE));
+			EXPECT(pg[p], "page array of area #%lu: page %lu unmapped", a->id, p);
+		}
+		adopt_frames(c, pg, false);
+	}
+	for (p = 0; p < np; p++)
+		M.areas[c].prot[p] = pgprot_val(PAGE_KERNEL);
+	check_ptes(c, true);
+}
+
 /* The page array of VMALLOC area @i was vmalloc()ed: adopt it too. */
 static void adopt_array(int i, bool purged)
 {
@@ -1054,6 +1736,13 @@ static void adopt_array(int i, bool purged)
 	unsigned long bytes = a->npages * sizeof(struct page *), p;
 	int c;
 
+	if (sem.hide_internal) {
+		/* Semantic switch: no public call sees the array. */
+		EXPECT(!avm, "VM_VPAGES area #%lu: find_vm_area finds its page array",
+		       a->id);
+		adopt_hidden_array(i, purged);
+		return;
+	}
 	EXPECT(avm, "VM_VPAGES area #%lu: its page array %p is in no area",
 	       a->id, (void *)a->vm->pages);
 	EXPECT(avm->addr == (void *)a->vm->pages && avm->flags == VM_ALLOC &&
@@ -1075,6 +1764,7 @@ static void adopt_array(int i, bool purged)
 	M.areas[c].npages = avm->nr_pages;
 	M.areas[c].flags = VM_ALLOC;
 	M.areas[c].ever_mapped = true;
+	reg_add(M.areas[c].start, M.areas[c].size, avm, M.areas[c].id);
 	adopt_frames(c, avm->pages, false);
 	for (p = 0; p < M.areas[c].npages; p++)
 		M.areas[c].prot[p] = pgprot_val(PAGE_KERNEL);
@@ -1118,6 +1808,7 @@ static int adopt(struct newarea *n)
 
 	i = model_area_new(&M);
 	EXPECT(i >= 0, "model full");
+	reg_add(addr, vm->size, vm, M.areas[i].id);
 	M.areas[i].kind = n->kind;
 	M.areas[i].vm = vm;
 	M.areas[i].start = addr;
@@ -1166,6 +1857,29 @@ static int adopt(struct newarea *n)
 /* Freeing in the model                                                */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Threaded: area @i (and its page array) is about to be freed: another
+ * worker may get its range, descriptor and frames from now on.
+ */
+static void pre_release(int i)
+{
+	const struct model_area *a = &M.areas[i];
+	unsigned long p;
+	int c = a->child;
+
+	if (nthreads == 1)
+		return;
+	reg_dying(a->id, true);
+	if (a->owned)
+		for (p = 0; p < a->npages; p++)
+			frame_release(a->owned[p]);
+	if (c >= 0) {
+		reg_dying(M.areas[c].id, true);
+		for (p = 0; p < M.areas[c].npages; p++)
+			frame_release(M.areas[c].owned[p]);
+	}
+}
+
 /* The library released area @i (vfree, vunmap, free_vm_area). */
 static void model_released(int i)
 {
@@ -1173,6 +1887,9 @@ static void model_released(int i)
 	unsigned long p, start = a->start, size = a->size;
 	int c = a->child;
 
+	reg_gone(a->id);
+	if (c >= 0)
+		reg_gone(M.areas[c].id);
 	model_history_add(&M, a->start, a->size, a->vm);
 	if (a->owned)
 		for (p = 0; p < a->npages; p++)
@@ -1188,7 +1905,10 @@ static void model_released(int i)
 		model_lazy_add(&M, ca->start, ca->size >> PAGE_SHIFT);
 		model_area_free(&M, c);
 	}
-	/* Gone at once: no lookup finds it, no PTE is left. */
+	/* Gone at once: no lookup finds it, no PTE is left. (Threaded:
+	 * another worker may have the range already; see the barriers.) */
+	if (concurrent())
+		return;
 	EXPECT(!find_vm_area((void *)start) && !find_vm_area((void *)(start + size - 1)),
 	       "freed area 0x%lx + 0x%lx is still found", start, size);
 	for (p = 0; p < size; p += max_ul(PAGE_SIZE, size / 8 & PAGE_MASK))
@@ -1205,7 +1925,10 @@ static bool model_full(void)
 	return M.nr_areas + 2 > MODEL_MAX_AREAS;
 }
 
-static void op_vmalloc(void)
+/* Threaded: what the current creating call reserved (reserve()). */
+static __thread struct resv rsv;
+
+static void op_vmalloc_1(void)
 {
 	static const char *const names[] = { "vmalloc", "vzalloc", "vmalloc_user",
 		"vmalloc_32", "vmalloc_32_user", "vmalloc_node", "vzalloc_node",
@@ -1269,11 +1992,21 @@ static void op_vmalloc(void)
 		refuse = req_check(&rq);
 	pe = purge_expect(&rq, !refuse, vpages);
 	reserves = !refuse;
-	if (!refuse && npages + arr > prev.free_pages)
+	if (!refuse && nthreads == 1 && npages + arr > prev.free_pages)
 		refuse = "more frames than are free";	/* after the reservation */
 	must_ok = !refuse && !fault_active && !vpages && !(gfp & __GFP_THISNODE) &&
 		  prev.free_pages >= npages + PT_SLACK(npages) &&
 		  room(&rq);
+	if (nthreads > 1) {
+		bool whole = !refuse && !M.fast && rq.ealign == PAGE_SIZE &&
+			     rq.vs == START && rq.ve == END;
+		unsigned int ok = reserve(&rsv,
+			refuse ? 0 : npages + arr + PT_SLACK(npages) + (vpages ? PT_SLACK(arr) : 0),
+			refuse ? 0 : (rq.total >> PAGE_SHIFT) + (vpages ? arr + 1 : 0),
+			whole ? rq.total >> PAGE_SHIFT : 0);
+
+		must_ok = !refuse && !vpages && !(gfp & __GFP_THISNODE) && ok == 3;
+	}
 
 	switch (v) {
 	case 0: p = vmalloc(size); break;
@@ -1294,15 +2027,23 @@ static void op_vmalloc(void)
 	d = follow_purges();
 	check_purges(&pe, d);
 	if (!p) {
-		EXPECT(!must_ok, "%s failed although %lu frames were free and the window had room",
-		       names[v], prev.free_pages);
-		if (vpages && cur.lazy_pages == M.lazy_pages + arr + 1) {
+		EXPECT(!must_ok || fault_possible(),
+		       "%s failed although %lu frames were free and the window had room",
+		       names[v], nthreads > 1 ? nr_free_pages() : prev.free_pages);
+		if (vpages && nthreads > 1) {
+			/* The page array may have been mapped, then freed lazily. */
+			lock();
+			G.lazy_slack += arr + 1;
+			unlock();
+			meta_may_change = true;
+		} else if (vpages && cur.lazy_pages == M.lazy_pages + arr + 1) {
 			/* The page array was vmalloc()ed, then freed lazily. */
 			M.lazy[M.nr_lazy].start = 0;
 			M.lazy[M.nr_lazy++].pages = arr + 1;
 			M.lazy_pages += arr + 1;
 			meta_may_change = true;
 		}
+		failed_pages = npages + 1 + (vpages ? arr + 1 : 0);
 		check_counts(reserves ? FAILED : SAME);
 		if (refuse)
 			R->refused++;
@@ -1328,7 +2069,7 @@ static void op_vmalloc(void)
 		 * skips this check (see fuzz/README.md).
 		 */
 		if (node >= 0 && (gfp & __GFP_THISNODE ||
-				  (!lax_node && prev.node_free_pages[node] >=
+				  (!lax_node && nthreads == 1 && prev.node_free_pages[node] >=
 				   npages + arr + PT_SLACK(npages))))
 			n.node = node;
 		if (gfp & (__GFP_DMA32 | __GFP_DMA))
@@ -1338,7 +2079,7 @@ static void op_vmalloc(void)
 	check_counts(CHANGED);
 }
 
-static void op_get_vm_area(void)
+static void op_get_vm_area_1(void)
 {
 	static const char *const names[] = { "get_vm_area", "get_vm_area_node",
 		"__get_vm_area", "__get_vm_area_caller", "alloc_vm_area" };
@@ -1372,6 +2113,9 @@ static void op_get_vm_area(void)
 	must_ok = !refuse && !fault_active &&
 		  room(&rq) &&
 		  (v != 4 || prev.free_pages >= PT_SLACK(rq.total >> PAGE_SHIFT));
+	if (nthreads > 1)
+		must_ok = !refuse && reserve_req(&rsv, &rq,
+			v == 4 ? PT_SLACK(rq.total >> PAGE_SHIFT) : 0, v == 4);
 
 	switch (v) {
 	case 0: vm = get_vm_area(rq.size, rq.flags); break;
@@ -1387,7 +2131,10 @@ static void op_get_vm_area(void)
 	d = follow_purges();
 	check_purges(&pe, d);
 	if (!vm) {
-		EXPECT(!must_ok, "%s failed although the window had room", names[v]);
+		EXPECT(!must_ok || fault_possible(), "%s failed although the window had room",
+		       names[v]);
+		if (!refuse)
+			failed_pages = rq.total >> PAGE_SHIFT;
 		check_counts(refuse ? SAME : FAILED);
 		if (refuse)
 			R->refused++;
@@ -1417,7 +2164,7 @@ static void op_get_vm_area(void)
  */
 static unsigned int fill_pages(unsigned int count)
 {
-	static struct page *frames[MODEL_MAX_BLOCKS * 4];
+	static __thread struct page *frames[MODEL_MAX_BLOCKS * 4];
 	unsigned int nf = driver_frames(frames, MODEL_MAX_BLOCKS * 4), i, n;
 	unsigned long first, stride;
 
@@ -1452,7 +2199,7 @@ static const char *spoil_pages(unsigned int count, unsigned int *at)
 
 static void op_page_alloc(void);
 
-static void op_vmap(void)
+static void op_vmap_1(void)
 {
 	static const unsigned long fl[] = { VM_MAP, VM_MAP, VM_MAP, VM_ALLOC,
 		VM_IOREMAP, VM_USERMAP | VM_MAP, 0, VM_VPAGES, 0x1000,
@@ -1503,13 +2250,17 @@ static void op_vmap(void)
 	pe = purge_expect(&rq, !refuse, false);
 	must_ok = !refuse && !fault_active && prev.free_pages >= PT_SLACK(count) &&
 		  room(&rq);
+	if (nthreads > 1)
+		must_ok = !refuse && reserve_req(&rsv, &rq, PT_SLACK(count), true);
 
 	v = vmap(pages, count, flags, prot);
 	snap();
 	d = follow_purges();
 	check_purges(&pe, d);
 	if (!v) {
-		EXPECT(!must_ok, "vmap failed although the range had room");
+		EXPECT(!must_ok || fault_possible(), "vmap failed although the range had room");
+		if (!refuse)
+			failed_pages = rq.total >> PAGE_SHIFT;
 		check_counts(refuse ? SAME : FAILED);
 		if (refuse)
 			R->refused++;
@@ -1577,6 +2328,8 @@ static void block_free(unsigned int b)
 
 	what("__free_pages(pfn 0x%lx, order %u)", pfn_of(M.blocks[b].head),
 	     M.blocks[b].order);
+	for (j = 0; j < (1UL << M.blocks[b].order); j++)
+		frame_release(pfn_to_page(pfn_of(M.blocks[b].head) + j));
 	__free_pages(M.blocks[b].head, M.blocks[b].order);
 	for (j = 0; j < (1UL << M.blocks[b].order); j++)
 		model_frame_del(&M, pfn_to_page(pfn_of(M.blocks[b].head) + j));
@@ -1584,7 +2337,10 @@ static void block_free(unsigned int b)
 	M.nr_blocks--;
 }
 
-static void op_page_alloc(void)
+static __thread struct resv prsv;	/* op_page_alloc's reservation */
+static __thread bool plain_alloc;	/* alloc_pages(), not alloc_pages_node() */
+
+static void op_page_alloc_1(void)
 {
 	unsigned int order = below(8) < 6 ? 0 : 1 + (unsigned int)below(2);
 	gfp_t gfp = GFP_KERNEL;
@@ -1608,20 +2364,32 @@ static void op_page_alloc(void)
 		;
 	if (b == MODEL_MAX_BLOCKS)
 		return;
-	what("alloc_pages_node(%d, 0x%x, order %u)", nid, gfp, order);
+	if (plain_alloc) {
+		nid = -1;
+		gfp &= ~__GFP_THISNODE;
+		what("alloc_pages(0x%x, order %u)", gfp, order);
+	} else {
+		what("alloc_pages_node(%d, 0x%x, order %u)", nid, gfp, order);
+	}
 	if (order >= MAX_ORDER)
 		refuse = "order too large";
 	else if (nid < -1 || nid >= (int)M.nodes)
 		refuse = "no such node";
-	else if ((1UL << order) > prev.free_pages)
+	else if (nthreads == 1 && (1UL << order) > prev.free_pages)
 		refuse = "more than is free";
 	must_ok = !refuse && !fault_active && !order &&
 		  prev.free_pages > 64 &&
 		  (!(gfp & __GFP_THISNODE) || prev.node_free_pages[nid] > 64);
-	pg = alloc_pages_node(nid, gfp, order);
+	if (nthreads > 1)
+		must_ok = !refuse && !order && !(gfp & __GFP_THISNODE) &&
+			  (reserve(&prsv, refuse ? 0 : 1UL << order, 0, 0) & 1);
+	if (plain_alloc)
+		pg = order ? alloc_pages(gfp, order) : alloc_page(gfp);
+	else
+		pg = alloc_pages_node(nid, gfp, order);
 	snap();
 	if (!pg) {
-		EXPECT(!must_ok, "alloc_pages_node failed with %lu frames free",
+		EXPECT(!must_ok || fault_possible(), "alloc_pages_node failed with %lu frames free",
 		       prev.free_pages);
 		check_counts(SAME);
 		if (refuse)
@@ -1648,6 +2416,9 @@ static void op_page_alloc(void)
 		if (!model_frame_add(&M, f, -1 - b, data, &prev_owner))
 			FAIL("new block: frame pfn 0x%lx already belongs to %s",
 			     pfn_of(f), owner_name(prev_owner));
+		if ((prev_owner = frame_claim(f)) >= 0)
+			FAIL("new block: frame pfn 0x%lx belongs to thread %d",
+			     pfn_of(f), prev_owner);
 		if (gfp & __GFP_ZERO)
 			EXPECT(!memcmp(data, zero_page, PAGE_SIZE),
 			       "__GFP_ZERO frame pfn 0x%lx is not zero", pfn_of(f));
@@ -1663,6 +2434,12 @@ static void op_page_alloc(void)
 	}
 	R->calls_ok++;
 	check_counts(CHANGED);
+}
+
+static void op_page_alloc(void)
+{
+	op_page_alloc_1();
+	unreserve(&prsv);
 }
 
 static void op_pages(void)
@@ -1698,8 +2475,10 @@ static void op_pages(void)
 		EXPECT(mf && data, "driver frame unknown");
 		EXPECT(!memcmp(data, mf->data, PAGE_SIZE),
 		       "driver frame pfn 0x%lx changed behind the driver's back", pfn_of(f));
+		data_lock(true, false);
 		for (j = 0; j < len; j++)
 			data[off + j] = (unsigned char)(v + j);
+		data_lock(false, false);
 		memcpy(mf->data + off, data + off, len);
 		return;
 	}
@@ -1749,6 +2528,7 @@ static void op_free(void)
 			struct model_removed *rm = &M.removed[0];
 
 			what("free_vm_area(removed %p)", (void *)rm->vm);
+			reg_gone_removed(rm->vm);
 			free_vm_area(rm->vm);
 			M.removed[0] = M.removed[--M.nr_removed];
 			snap();
@@ -1766,12 +2546,14 @@ static void op_free(void)
 		EXPECT((unsigned long)rm->vm->addr == rm->addr && rm->vm->size == rm->size,
 		       "removed descriptor changed: addr %p size 0x%lx, expected 0x%lx 0x%lx",
 		       rm->vm->addr, rm->vm->size, rm->addr, rm->size);
+		reg_gone_removed(rm->vm);
 		free_vm_area(rm->vm);
 		M.removed[k] = M.removed[--M.nr_removed];
 		snap();
 		check_counts(CHANGED);
 		return;
 	}
+	pre_release(i);
 	switch (m) {
 	case 0: case 4:
 		what("vfree(0x%lx) [%s area #%lu]", a->start, kind_name(a->kind), a->id);
@@ -1800,6 +2582,7 @@ static void op_free(void)
 		       vm->addr, vm->size, a->start, a->size - PAGE_SIZE);
 		M.removed[M.nr_removed++] = (struct model_removed){
 			vm, a->start, a->size - PAGE_SIZE, a->flags };
+		reg_removed(a->id);
 		break;
 	}
 	model_released(i);
@@ -1811,15 +2594,57 @@ static void op_free(void)
  * Frees the library must refuse (warn, change nothing) or ignore, or,
  * where the hostile address happens to be a live area's start, carry out.
  */
+static void op_free_hostile_1(unsigned int m, unsigned long x);
+
 static void op_free_hostile(void)
 {
 	unsigned int m = (unsigned int)below(6);
 	unsigned long x = chance(16) ? 0 : pick_addr(K_ANY);
+	bool excl = concurrent() && m < 3 && model_area_starting(&M, x) < 0;
+
+	/*
+	 * Threaded: a free of an address that is no area of this worker's
+	 * must find no other worker's area there either, and none may
+	 * appear meanwhile.
+	 */
+	if (excl) {
+		exclusive(true);
+		if (reg_start_other(x)) {
+			exclusive(false);
+			return;
+		}
+	}
+	op_free_hostile_1(m, x);
+	if (excl)
+		exclusive(false);
+}
+
+static void op_free_hostile_1(unsigned int m, unsigned long x)
+{
 	int i = model_area_starting(&M, x);
 	struct vm_struct fake, *vm;
 
-	if (i >= 0 && M.areas[i].kind == MODEL_ARRAY)
-		return;		/* the library's own page array: never */
+	if (i >= 0 && M.areas[i].kind == MODEL_ARRAY) {
+		if (!sem.hide_internal || m > 3)
+			return;	/* the library's own page array: never */
+		/* Semantic switch: refused by every public call. */
+		what("%s(0x%lx) [a page array of the library's]",
+		     m == 0 ? "vfree" : m == 1 ? "vunmap" : m == 2 ? "remove_vm_area" :
+		     "free_vm_area", x);
+		if (m == 0)
+			vfree((void *)x);
+		else if (m == 1)
+			vunmap((void *)x);
+		else if (m == 2)
+			EXPECT(!remove_vm_area((void *)x), "remove_vm_area of a page array");
+		else
+			free_vm_area(M.areas[i].vm);
+		M.warnings++;
+		R->refused++;
+		snap();
+		check_counts(SAME);
+		return;
+	}
 	switch (m) {
 	case 0: case 1:		/* vfree, vunmap */
 		what("%s(0x%lx)%s", m ? "vunmap" : "vfree", x,
@@ -1832,6 +2657,8 @@ static void op_free_hostile(void)
 			check_counts(SAME);
 			return;
 		}
+		if (i >= 0)
+			pre_release(i);
 		m ? vunmap((void *)x) : vfree((void *)x);
 		if (i >= 0) {
 			model_released(i);
@@ -1850,12 +2677,15 @@ static void op_free_hostile(void)
 			       M.nr_removed == MODEL_MAX_REMOVED))
 			return;		/* would leak the frames: never */
 		what("remove_vm_area(0x%lx)%s", x, i >= 0 ? " [a live area]" : "");
+		if (i >= 0)
+			pre_release(i);
 		vm = remove_vm_area((void *)x);
 		if (i >= 0) {
 			EXPECT(vm == M.areas[i].vm, "remove_vm_area gave %p, expected %p",
 			       (void *)vm, (void *)M.areas[i].vm);
 			M.removed[M.nr_removed++] = (struct model_removed){
 				vm, x, M.areas[i].size - PAGE_SIZE, M.areas[i].flags };
+			reg_removed(M.areas[i].id);
 			model_released(i);
 			snap();
 			check_counts(CHANGED);
@@ -1882,8 +2712,8 @@ static void op_free_hostile(void)
 		const struct model_history *h;
 		int live, rem;
 
-		if (!M.history_pos)
-			return;
+		if (!M.history_pos || nthreads > 1)
+			return;	/* threaded: another worker may reuse it meanwhile */
 		h = &M.history[below(min_ul(M.history_pos, MODEL_MAX_HISTORY))];
 		live = model_area_of_vm(&M, h->vm);
 		rem = model_removed_of_vm(&M, h->vm);
@@ -1913,7 +2743,7 @@ static void op_free_hostile(void)
 /* Ops: map_vm_area, unmap_kernel_range                                */
 /* ------------------------------------------------------------------ */
 
-static void op_map_vm_area(void)
+static void op_map_vm_area_1(void)
 {
 	int i = pick_area(chance(200) ? K_GVA : K_USER);
 	unsigned int r = (unsigned int)below(12), bad_at = 0;
@@ -1924,6 +2754,7 @@ static void op_map_vm_area(void)
 	int expect = 0, got;
 	unsigned long nr = 0, p;
 	struct model_area *a = NULL;
+	bool frames_ok;
 
 	if (i >= 0)
 		a = &M.areas[i];
@@ -1979,6 +2810,9 @@ static void op_map_vm_area(void)
 				expect = -EBUSY;
 		}
 	}
+	frames_ok = prev.free_pages >= PT_SLACK(nr);
+	if (nthreads > 1)
+		frames_ok = reserve(&rsv, expect ? 0 : PT_SLACK(nr), 0, 0) & 1;
 	got = map_vm_area(area, prot, pp);
 	snap();
 	if (expect) {
@@ -1989,10 +2823,11 @@ static void op_map_vm_area(void)
 		return;
 	}
 	if (got) {
-		EXPECT(got == -ENOMEM && (fault_active || prev.free_pages < PT_SLACK(nr)),
+		EXPECT(got == -ENOMEM && (fault_possible() || !frames_ok),
 		       "map_vm_area returned %d with %lu frames free", got, prev.free_pages);
 		EXPECT(cursor == parr, "failed map_vm_area moved the cursor");
 		R->calls_failed++;
+		failed_pages = nr + 1;
 		check_counts(FAILED);
 		return;
 	}
@@ -2010,9 +2845,34 @@ static void op_map_vm_area(void)
 	check_counts(CHANGED);
 }
 
+/* After unmap_kernel_range(addr, size) of a good range. */
+static void op_unmap_done(unsigned long addr, unsigned long size, unsigned long end)
+{
+	unsigned long p;
+	int k;
+
+	for (k = 0; k < MODEL_MAX_AREAS; k++) {
+		struct model_area *a = &M.areas[k];
+
+		if (!a->used || !a->map)
+			continue;
+		for (p = 0; p < a->npages; p++) {
+			unsigned long va = a->start + p * PAGE_SIZE;
+
+			if (va >= addr && va < end)
+				a->map[p] = NULL;
+		}
+	}
+	for (p = 0; p < size; p += max_ul(PAGE_SIZE, (size / 8) & PAGE_MASK))
+		EXPECT(!vmalloc_to_page((void *)(addr + p)),
+		       "0x%lx still mapped after unmap_kernel_range", addr + p);
+	R->calls_ok++;
+	check_counts(CHANGED);
+}
+
 static void op_unmap_range(void)
 {
-	unsigned long addr, size, end, p;
+	unsigned long addr, size, end;
 	unsigned int r = (unsigned int)below(10);
 	int i = pick_area(K_USER), k;
 	bool bad;
@@ -2045,6 +2905,25 @@ static void op_unmap_range(void)
 		if (M.areas[k].used && M.areas[k].kind == MODEL_ARRAY &&
 		    M.areas[k].start < end && addr < M.areas[k].start + M.areas[k].size)
 			return;
+	if (!bad && concurrent()) {
+		int j = model_area_at(&M, addr);
+
+		/* Not inside one area of this worker: others must have none
+		 * there, and get none while it runs. */
+		if (j < 0 || end > M.areas[j].start + M.areas[j].size) {
+			exclusive(true);
+			if (reg_meets_other(addr, size)) {
+				exclusive(false);
+				return;
+			}
+			what("unmap_kernel_range(0x%lx, 0x%lx) [no other thread's area there]",
+			     addr, size);
+			unmap_kernel_range(addr, size);
+			op_unmap_done(addr, size, end);
+			exclusive(false);
+			return;
+		}
+	}
 	what("unmap_kernel_range(0x%lx, 0x%lx)%s", addr, size, bad ? " [bad range]" : "");
 	unmap_kernel_range(addr, size);
 	snap();
@@ -2054,23 +2933,7 @@ static void op_unmap_range(void)
 		check_counts(SAME);
 		return;
 	}
-	for (k = 0; k < MODEL_MAX_AREAS; k++) {
-		struct model_area *a = &M.areas[k];
-
-		if (!a->used || !a->map)
-			continue;
-		for (p = 0; p < a->npages; p++) {
-			unsigned long va = a->start + p * PAGE_SIZE;
-
-			if (va >= addr && va < end)
-				a->map[p] = NULL;
-		}
-	}
-	for (p = 0; p < size; p += max_ul(PAGE_SIZE, (size / 8) & PAGE_MASK))
-		EXPECT(!vmalloc_to_page((void *)(addr + p)),
-		       "0x%lx still mapped after unmap_kernel_range", addr + p);
-	R->calls_ok++;
-	check_counts(CHANGED);
+	op_unmap_done(addr, size, end);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2095,18 +2958,90 @@ static unsigned long pick_count(unsigned long addr)
 	}
 }
 
-static void op_rw(bool write)
+static void op_rw_exact(bool write, unsigned long addr, unsigned long count,
+			unsigned long span, bool nullbuf);
+
+/*
+ * Threaded: a vread over other workers' areas. Their contents change
+ * under it, areas come and go: what it returns is bounded by this
+ * worker's areas it reaches and the count; the bytes of this worker's
+ * areas (and their guard pages) are exact, nothing past the return
+ * value is written.
+ */
+static void op_rw_weak(unsigned long addr, unsigned long count)
 {
-	unsigned long addr = pick_addr(K_ANY), count = pick_count(addr), span, k;
-	bool nullbuf = chance(4);
+	unsigned long lo, k;
 	long got;
 	int i;
+
+	if (addr + count < addr)
+		count = 0 - addr - 1;	/* the library clips there too */
+	count = min_ul(count, RW_MAX);
+	lo = model_rw_span(&M, addr, count);
+	what("vread(buf, 0x%lx, 0x%lx) [over other threads' areas; this thread's span %lu]",
+	     addr, count, lo);
+	memset(rw_buf, CANARY, count + RW_CANARY);
+	data_lock(true, true);
+	got = vread((char *)rw_buf, (char *)addr, count);
+	data_lock(false, true);
+	EXPECT(got >= (long)lo && (unsigned long)got <= count,
+	       "vread returned %ld: below this thread's areas (%lu) or past the count", got, lo);
+	for (k = (unsigned long)got; k < count + RW_CANARY && k < (unsigned long)got + RW_CANARY; k++)
+		EXPECT(rw_buf[k] == CANARY, "vread wrote byte %lu past its return value %ld", k, got);
+	model_read(&M, addr, (unsigned long)got, rw_exp);
+	for (i = 0; i < MODEL_MAX_AREAS; i++) {
+		const struct model_area *a = &M.areas[i];
+		unsigned long s, e;
+
+		if (!a->used)
+			continue;
+		s = max_ul(addr, a->start);
+		e = min_ul(addr + (unsigned long)got, a->start + a->size);
+		for (k = s; k < e; k++)
+			EXPECT(rw_buf[k - addr] == rw_exp[k - addr],
+			       "vread: byte at 0x%lx (%s area #%lu of this thread) is 0x%02x, model 0x%02x",
+			       k, kind_name(a->kind), a->id, rw_buf[k - addr], rw_exp[k - addr]);
+	}
+}
+
+static void op_rw(bool write)
+{
+	unsigned long addr = pick_addr(K_ANY), count = pick_count(addr), span;
+	bool nullbuf = chance(4);
 
 	span = model_rw_span(&M, addr, count);
 	if (span > RW_MAX) {
 		count = 1 + below(RW_MAX);
 		span = model_rw_span(&M, addr, count);
 	}
+	if (concurrent() && !nullbuf && count) {
+		unsigned long len = addr + count < addr ? 0 - addr : count;
+		int j = model_area_at(&M, addr);
+
+		/* Not inside one area of this worker's? */
+		if (j < 0 || len > M.areas[j].start + M.areas[j].size - addr) {
+			exclusive(true);
+			if (!reg_meets_other(addr, len)) {
+				op_rw_exact(write, addr, count, span, nullbuf);
+				exclusive(false);
+				return;
+			}
+			exclusive(false);
+			if (!write)
+				op_rw_weak(addr, count);
+			return;
+		}
+	}
+	op_rw_exact(write, addr, count, span, nullbuf);
+}
+
+static void op_rw_exact(bool write, unsigned long addr, unsigned long count,
+			unsigned long span, bool nullbuf)
+{
+	unsigned long k;
+	long got;
+	int i;
+
 	what("%s(%s, 0x%lx, 0x%lx) [model span %lu]", write ? "vwrite" : "vread",
 	     nullbuf ? "NULL" : "buf", addr, count, span);
 	if (nullbuf) {
@@ -2136,8 +3071,9 @@ static void op_rw(bool write)
 
 		for (k = 0; k < span; k++)
 			rw_buf[k] = (unsigned char)(seed ^ (k * 13) ^ (k >> 9));
-		/* Over the library's page arrays, write what is there. */
-		for (i = 0; i < MODEL_MAX_AREAS; i++) {
+		/* Over the library's page arrays, write what is there (with
+		 * the semantic switch: anything, it must not land). */
+		for (i = 0; i < MODEL_MAX_AREAS && !sem.hide_internal; i++) {
 			const struct model_area *a = &M.areas[i];
 			unsigned long lo, hi;
 
@@ -2172,7 +3108,7 @@ static void op_remap(void)
 	struct vm_area_struct vma, call;
 	unsigned long x, pages, pgoff, npages = 0, j;
 	int expect = 0, got, err;
-	bool late = false, alien;
+	bool late = false, alien, excl;
 	const struct model_area *a = NULL;
 
 	/* Prefer areas that may be mapped to user space. */
@@ -2239,8 +3175,20 @@ static void op_remap(void)
 			expect = -EINVAL;
 		late = !alien;
 	}
+	/* Threaded: no other worker's area there, none appearing. */
+	excl = concurrent() && k < 0;
+	if (excl) {
+		exclusive(true);
+		if (reg_start_other(x)) {
+			exclusive(false);
+			vm_user_range_release(&vma);
+			return;
+		}
+	}
 	got = remap_vmalloc_range(&call, (void *)x, pgoff);
-	EXPECT(got == expect || (fault_active && late && got < 0),
+	if (excl)
+		exclusive(false);
+	EXPECT(got == expect || (fault_possible() && late && got < 0),
 	       "remap_vmalloc_range returned %d, expected %d", got, expect);
 	if (!got) {
 		const struct model_area *t = &M.areas[k];
@@ -2285,6 +3233,18 @@ static void op_find(void)
 	struct page *pg = vmalloc_to_page((void *)x), *wpg = NULL;
 
 	what("find_vm_area/vmalloc_to_page/vmalloc_to_pfn(0x%lx)", x);
+	if (i < 0 && concurrent()) {
+		/* Another worker's area may be there: not one of this one's. */
+		EXPECT(!vm || (model_area_of_vm(&M, vm) < 0 && model_removed_of_vm(&M, vm) < 0),
+		       "find_vm_area(0x%lx) = %p, a descriptor of this thread's elsewhere",
+		       x, (void *)vm);
+		EXPECT(!pg || !model_frame(&M, pg),
+		       "vmalloc_to_page(0x%lx) = pfn 0x%lx, a frame of this thread's mapped elsewhere",
+		       x, pfn_of(pg));
+		return;
+	}
+	if (i >= 0 && M.areas[i].kind == MODEL_ARRAY && sem.hide_internal)
+		want = NULL;	/* semantic switch: internal areas are hidden */
 	EXPECT(vm == want, "find_vm_area(0x%lx) = %p, model %p (%s)", x, (void *)vm,
 	       (void *)want, i >= 0 ? kind_name(M.areas[i].kind) : "no area");
 	if (i >= 0) {
@@ -2339,9 +3299,383 @@ static void op_direct(void)
 	if ((a->prot[p] & _PAGE_RW) && chance(128)) {
 		uint8_t v = u8();
 
+		data_lock(true, false);
 		for (j = 0; j < len; j++)
 			va[off + j] = (unsigned char)(v + 3 * j);
+		data_lock(false, false);
 		memcpy(f->data + off, va + off, len);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Ops: __vmalloc_area, __vmalloc_area_node (second op table)          */
+/* ------------------------------------------------------------------ */
+
+/* May __vmalloc_area() populate area @i (a live, never mapped VM_ALLOC area)? */
+static bool populatable(int i)
+{
+	const struct model_area *a = &M.areas[i];
+
+	return a->kind == MODEL_GVA && (a->flags & VM_ALLOC) &&
+	       !(a->flags & VM_IOREMAP) && !a->ever_mapped;
+}
+
+static int pick_populatable(void)
+{
+	int k, n = 0;
+
+	for (k = 0; k < MODEL_MAX_AREAS; k++)
+		n += M.areas[k].used && populatable(k);
+	if (!n)
+		return -1;
+	n = (int)below((unsigned long)n);
+	for (k = 0; k < MODEL_MAX_AREAS; k++)
+		if (M.areas[k].used && populatable(k) && n-- == 0)
+			return k;
+	return -1;
+}
+
+/*
+ * get_vm_area(size, VM_ALLOC [| VM_USERMAP]) for __vmalloc_area: a new
+ * area of this worker's, or -1 when there is none (failure as allowed).
+ */
+static int new_alloc_area(void)
+{
+	struct req rq = { .align = 1, .start = START, .end = END };
+	unsigned int r = u8();
+	struct vm_struct *vm;
+	unsigned long pages;
+	bool must_ok;
+
+	if (r < 200)
+		pages = 1 + below(r < 120 ? 16 : 128);
+	else if (r < 240)
+		pages = 129 + below(700);	/* page array > 1 page: kmalloc'ed still */
+	else
+		pages = chance(128) ? prev.free_pages + 1 + below(64) : M.phys_pages + 1;
+	rq.size = pages * PAGE_SIZE - (chance(64) ? below(PAGE_SIZE) : 0);
+	rq.flags = VM_ALLOC | (chance(64) ? VM_USERMAP : 0);
+	if (req_check(&rq))
+		return -1;
+	what("get_vm_area(size 0x%lx, flags 0x%lx) for __vmalloc_area", rq.size, rq.flags);
+	must_ok = !fault_active && room(&rq);
+	if (nthreads > 1)
+		must_ok = reserve_req(&rsv, &rq, pages + PT_SLACK(pages), false);
+	vm = get_vm_area(rq.size, rq.flags);
+	snap();
+	follow_purges();
+	if (!vm) {
+		EXPECT(!must_ok || fault_possible(), "get_vm_area failed although the range had room");
+		failed_pages = rq.total >> PAGE_SHIFT;
+		check_counts(FAILED);
+		R->calls_failed++;
+		return -1;
+	}
+	{
+		struct newarea n = {
+			.kind = MODEL_GVA, .vm = vm, .rq = &rq, .flags = rq.flags,
+			.purged = true, .node = -1,
+		};
+		int i = adopt(&n);
+
+		check_counts(CHANGED);
+		return i;
+	}
+}
+
+static void op_vmalloc_area_1(void)
+{
+	unsigned int r = (unsigned int)below(16);
+	bool with_node = chance(128);
+	gfp_t gfp = chance(176) ? (GFP_KERNEL | __GFP_HIGHMEM |
+				   (chance(128) ? __GFP_ZERO : 0)) : pick_gfp();
+	pgprot_t prot = chance(216) ? (chance(200) ? PAGE_KERNEL : PAGE_KERNEL_RO) : pick_prot();
+	int node = with_node ? pick_node() : -1, i = -1;
+	struct vm_struct fake, *area = NULL;
+	const char *target;
+	bool usable = false, bad_args, must_ok = false;
+	unsigned long npages = 0, p;
+	void *ret;
+
+	switch (r) {
+	case 10:	/* a live area it must refuse: mapped, vmalloc, vmap, ... */
+		i = pick_area(K_ANY);
+		if (i >= 0 && (populatable(i) || !M.areas[i].vm))
+			i = -1;
+		target = "a live area that is no unmapped VM_ALLOC area";
+		break;
+	case 11:	/* a removed descriptor */
+		if (!M.nr_removed)
+			return;
+		area = M.removed[below(M.nr_removed)].vm;
+		target = "a removed descriptor";
+		break;
+	case 12:	/* a copy of a live area's descriptor */
+		i = pick_area(K_ANY);
+		memset(&fake, 0, sizeof(fake));
+		fake.addr = i >= 0 ? (void *)M.areas[i].start : (void *)START;
+		fake.size = i >= 0 ? M.areas[i].size : 2 * PAGE_SIZE;
+		fake.flags = VM_ALLOC;
+		area = &fake;
+		i = -1;
+		target = "a copy of a descriptor";
+		break;
+	case 13: {	/* a descriptor freed before (one thread only) */
+		const struct model_history *h;
+
+		if (!M.history_pos || nthreads > 1)
+			return;
+		h = &M.history[below(min_ul(M.history_pos, MODEL_MAX_HISTORY))];
+		if (model_area_of_vm(&M, h->vm) >= 0 || model_removed_of_vm(&M, h->vm) >= 0)
+			return;	/* reused since: not stale */
+		area = h->vm;
+		target = "a stale descriptor";
+		break;
+	}
+	case 14:
+		target = "NULL";
+		break;
+	default:	/* an unmapped VM_ALLOC area from get_vm_area */
+		i = chance(160) ? pick_populatable() : -1;
+		if (i < 0 && !model_full())
+			i = new_alloc_area();
+		if (i < 0)
+			return;
+		target = "an unmapped VM_ALLOC area";
+		usable = true;
+		break;
+	}
+	if (i >= 0) {
+		area = M.areas[i].vm;
+		npages = M.areas[i].npages;
+	}
+	if (r == 10 && i < 0)
+		return;
+	if (with_node)
+		what("__vmalloc_area_node(%s%s%s, gfp 0x%x, prot 0x%llx, node %d)",
+		     target, i >= 0 ? ": " : "", i >= 0 ? kind_name(M.areas[i].kind) : "",
+		     gfp, (unsigned long long)pgprot_val(prot), node);
+	else
+		what("__vmalloc_area(%s%s%s, gfp 0x%x, prot 0x%llx)",
+		     target, i >= 0 ? ": " : "", i >= 0 ? kind_name(M.areas[i].kind) : "",
+		     gfp, (unsigned long long)pgprot_val(prot));
+	if (i >= 0)
+		snprintf(op_what + strlen(op_what), sizeof(op_what) - strlen(op_what),
+			 " [area #%lu, %lu pages]", M.areas[i].id, npages);
+	bad_args = !prot_ok(prot) || node < -1 || node >= (int)M.nodes;
+	if (usable && !bad_args) {
+		must_ok = !fault_active && !(gfp & __GFP_THISNODE) && npages <= M.phys_pages &&
+			  prev.free_pages >= npages + PT_SLACK(npages);
+		if (nthreads > 1) {
+			unreserve(&rsv);	/* new_alloc_area's: the area is known now */
+			must_ok = !(gfp & __GFP_THISNODE) && npages <= M.phys_pages &&
+				  (reserve(&rsv, npages + PT_SLACK(npages), 0, 0) & 1);
+		}
+		/* The call frees the area if it fails: others may get it. */
+		reg_dying(M.areas[i].id, true);
+	}
+	ret = with_node ? __vmalloc_area_node(area, gfp, prot, node)
+			: __vmalloc_area(area, gfp, prot);
+	snap();
+	if (!area || bad_args || !usable) {
+		EXPECT(!ret, "__vmalloc_area on %s returned %p", target, ret);
+		if (area && !bad_args)
+			M.warnings++;
+		if (i >= 0) {
+			check_desc(i);
+			check_ptes(i, false);
+		}
+		R->refused++;
+		check_counts(SAME);
+		return;
+	}
+	if (!ret) {
+		unsigned long bound = table_bound();
+
+		/* As the seed: the area is gone, descriptor and all. */
+		EXPECT(!must_ok || fault_possible(),
+		       "__vmalloc_area of %lu pages failed with %lu frames free",
+		       npages, nthreads > 1 ? nr_free_pages() : prev.free_pages);
+		model_released(i);
+		if (!concurrent()) {
+			if (sem.keep_failed_tables)
+				bound += tables_for(npages + 1);
+			EXPECT(cur.pt_pages - prev.pt_pages <= bound,
+			       "failed __vmalloc_area kept %lu new page tables, live areas can use %lu",
+			       cur.pt_pages - prev.pt_pages, bound);
+		}
+		R->calls_failed++;
+		check_counts(CHANGED);
+		return;
+	}
+	reg_dying(M.areas[i].id, false);
+	EXPECT(ret == area->addr && (unsigned long)ret == M.areas[i].start,
+	       "__vmalloc_area returned %p, the area is at 0x%lx", ret, M.areas[i].start);
+	EXPECT(area->flags == M.areas[i].flags && area->size == M.areas[i].size,
+	       "__vmalloc_area changed the area: flags 0x%lx size 0x%lx, were 0x%lx 0x%lx",
+	       area->flags, area->size, M.areas[i].flags, M.areas[i].size);
+	EXPECT(area->pages && area->nr_pages == npages,
+	       "__vmalloc_area: pages %p nr_pages %u, expected %lu",
+	       (void *)area->pages, area->nr_pages, npages);
+	EXPECT(find_vm_area(ret) == area, "find_vm_area(%p) is not the populated area", ret);
+	M.areas[i].kind = MODEL_VMALLOC;
+	M.areas[i].ever_mapped = true;
+	adopt_frames(i, area->pages, gfp & __GFP_ZERO);
+	for (p = 0; p < npages; p++)
+		M.areas[i].prot[p] = pgprot_val(prot);
+	if (gfp & __GFP_THISNODE)
+		for (p = 0; p < npages; p++)
+			EXPECT(page_to_nid(area->pages[p]) == (node < 0 ? page_to_nid(area->pages[0]) : node),
+			       "__GFP_THISNODE: page %lu is on node %d", p,
+			       page_to_nid(area->pages[p]));
+	if (gfp & (__GFP_DMA32 | __GFP_DMA))
+		EXPECT(vmalloc_to_pfn(ret) < (1UL << 20), "DMA32 frame above 4 GiB");
+	check_desc(i);
+	check_ptes(i, true);
+	check_direct(i);
+	R->calls_ok++;
+	check_counts(CHANGED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ops: the rest of the API (second op table)                          */
+/* ------------------------------------------------------------------ */
+
+static void op_misc(void)
+{
+	unsigned int r = (unsigned int)below(8);
+
+	switch (r) {
+	case 0: {	/* translation of pages and pfns that are no frame of the pool */
+		unsigned long pfn = below(2), x;
+		struct page *pg;
+		int b = pick_block();
+
+		what("page_to_pfn/pfn_to_page/page_address/page_to_nid of no frame, pfn %lu; nr_free_pages_node(bad)",
+		     pfn);
+		EXPECT(!page_to_pfn(NULL) && !page_address(NULL) && page_to_nid(NULL) == -1,
+		       "NULL page: pfn %lu, address %p, nid %d", page_to_pfn(NULL),
+		       page_address(NULL), page_to_nid(NULL));
+		pg = (struct page *)(void *)some_static;
+		EXPECT(!page_to_pfn(pg) && !page_address(pg) && page_to_nid(pg) == -1,
+		       "a pointer that is no page: pfn %lu, address %p, nid %d",
+		       page_to_pfn(pg), page_address(pg), page_to_nid(pg));
+		EXPECT(!nr_free_pages_node(-1) && !nr_free_pages_node((int)M.nodes),
+		       "nr_free_pages_node of no node: %lu, %lu", nr_free_pages_node(-1),
+		       nr_free_pages_node((int)M.nodes));
+		EXPECT(!pfn_to_page(pfn) && !pfn_to_page(ULONG_MAX),
+		       "pfn_to_page(%lu) = %p", pfn, (void *)pfn_to_page(pfn));
+		if (b >= 0) {
+			pg = M.blocks[b].head;
+			x = page_to_pfn(pg);
+			EXPECT(pfn_to_page(x) == pg && page_address(pg) &&
+			       page_to_nid(pg) >= 0 && page_to_nid(pg) < (int)M.nodes,
+			       "a driver page: pfn %lu maps back to %p, nid %d", x,
+			       (void *)pfn_to_page(x), page_to_nid(pg));
+			/* Past the pool's last frame, before its first. */
+			for (x = page_to_pfn(pg); pfn_to_page(x + 1); x++)
+				;
+			EXPECT(!pfn_to_page(x + 1 + M.phys_pages), "pfn_to_page far past the pool");
+			for (x = page_to_pfn(pg); x > 1 && pfn_to_page(x - 1); x--)
+				;
+			EXPECT(page_to_pfn(pg) + 1 - x <= M.phys_pages,
+			       "pfn_to_page finds more frames than the pool has");
+		}
+		return;
+	}
+	case 1:		/* alloc_pages / alloc_page without a node */
+		plain_alloc = true;
+		op_page_alloc();
+		plain_alloc = false;
+		return;
+	case 2:
+		what("vmalloc_engine()");
+		EXPECT(vmalloc_engine() && !strcmp(vmalloc_engine(), O->engine),
+		       "vmalloc_engine() is '%s', running %s",
+		       vmalloc_engine() ? vmalloc_engine() : "(null)", O->engine);
+		return;
+	case 3: {	/* vmallocinfo_print against vmallocinfo */
+		char *mem = NULL, *buf;
+		size_t msize = 0, need;
+		FILE *f = open_memstream(&mem, &msize);
+		long n;
+
+		what("vmallocinfo_print(memstream)");
+		EXPECT(f, "open_memstream failed");
+		n = vmallocinfo_print(f);
+		fclose(f);
+		EXPECT(n >= 0 && (size_t)n == msize, "vmallocinfo_print returned %ld, wrote %zu",
+		       n, msize);
+		if (!concurrent()) {
+			need = vmallocinfo(NULL, 0);
+			buf = malloc(need + 1);
+			EXPECT(buf, "driver out of memory");
+			vmallocinfo(buf, need + 1);
+			EXPECT(need == msize && !memcmp(buf, mem, need),
+			       "vmallocinfo_print wrote %zu bytes, vmallocinfo %zu, or they differ",
+			       msize, need);
+			free(buf);
+		}
+		free(mem);
+		return;
+	}
+	case 4: {	/* vmalloc_init again: -EBUSY, nothing changes */
+		struct vmalloc_config cfg = { .engine = O->engine, .quiet = true };
+		int err;
+
+		what("vmalloc_init() while initialised");
+		err = vmalloc_init(chance(128) ? &cfg : NULL);
+		EXPECT(err == -EBUSY, "vmalloc_init while initialised returned %d", err);
+		EXPECT(VMALLOC_START == START && VMALLOC_END == END,
+		       "the range moved: 0x%lx-0x%lx", VMALLOC_START, VMALLOC_END);
+		snap();
+		check_counts(SAME);
+		return;
+	}
+	case 5: {	/* user ranges: bad sizes, a vma that is none */
+		struct vm_area_struct vma;
+		int err;
+
+		memset(&vma, 0, sizeof(vma));
+		what("vm_user_range_reserve(size 0 / unaligned / NULL), release and pfn of no range");
+		err = vm_user_range_reserve(&vma, 0);
+		EXPECT(err == -EINVAL, "vm_user_range_reserve(size 0) = %d", err);
+		err = vm_user_range_reserve(&vma, PAGE_SIZE + 1);
+		EXPECT(err == -EINVAL, "vm_user_range_reserve(unaligned) = %d", err);
+		err = vm_user_range_reserve(NULL, PAGE_SIZE);
+		EXPECT(err == -EINVAL, "vm_user_range_reserve(NULL) = %d", err);
+		vm_user_range_release(NULL);
+		vm_user_range_release(&vma);
+		EXPECT(!vm_user_range_pfn(NULL, 0) && !vm_user_range_pfn(&vma, 0),
+		       "vm_user_range_pfn of no range");
+		return;
+	}
+	case 6: {	/* the fault-injection counter */
+		unsigned long a;
+		struct page *pg;
+
+		if (nthreads > 1)
+			return;	/* process-global: see op_fault */
+		what("vmalloc_fault_inject(pages, nth ULONG_MAX) around alloc_page; vmalloc_fault_attempts()");
+		vmalloc_fault_inject(VM_FAULT_PAGE, ULONG_MAX, 0, 0);
+		EXPECT(vmalloc_fault_attempts() == 0, "attempts not reset by configuring");
+		pg = alloc_page(GFP_KERNEL);
+		a = vmalloc_fault_attempts();
+		if (pg)
+			__free_page(pg);
+		vmalloc_fault_inject(0, 0, 0, 0);
+		EXPECT(a >= 1, "alloc_page made %lu attempts", a);
+		EXPECT(vmalloc_fault_attempts() == 0, "attempts not reset by turning it off");
+		snap();
+		check_counts(SAME);
+		return;
+	}
+	default:
+		if (concurrent() && !sem.concurrent_check)
+			return;	/* see sem.concurrent_check */
+		what("vmalloc_check()");
+		EXPECT(!vmalloc_check(), "vmalloc_check() failed");
+		return;
 	}
 }
 
@@ -2357,29 +3691,95 @@ static int cmp_start(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
-static void check_vmallocinfo(struct model_area **sorted, unsigned int n)
+/* An area of some partition, for the checks over all of them. */
+struct owned_area {
+	const struct model_area *a;
+	struct model *m;
+};
+
+static int cmp_owned(const void *x, const void *y)
+{
+	const struct owned_area *a = x, *b = y;
+
+	return a->a->start < b->a->start ? -1 : a->a->start > b->a->start;
+}
+
+/* Does a live area of any partition (all: else this one) hold @addr? */
+static bool any_area_at(unsigned long addr, bool all)
+{
+	unsigned int t;
+
+	if (!all || nthreads == 1)
+		return model_area_at(&M, addr) >= 0;
+	for (t = 0; t < nthreads; t++)
+		if (model_area_at(&parts[t], addr) >= 0)
+			return true;
+	return false;
+}
+
+/*
+ * The listing against the model: with @exact, line for line (all areas
+ * of all partitions, in address order); otherwise (other threads are
+ * running) in order, without overlaps, and this worker's areas each on
+ * one line that says what the model says.
+ */
+static void check_vmallocinfo(const struct owned_area *sorted, unsigned int n, bool exact)
 {
 	size_t need = vmallocinfo(NULL, 0), got;
-	char *buf = malloc(need + 1), *line, *save = NULL;
-	unsigned int k = 0;
+	char *buf, *line, *save = NULL;
+	unsigned int k = 0, seen = 0;
+	unsigned long last_end = 0;
 
+	if (!exact)
+		need += 64 * 128;	/* room for areas that appear meanwhile */
+	buf = malloc(need + 1);
 	EXPECT(buf, "driver out of memory");
 	got = vmallocinfo(buf, need + 1);
-	EXPECT(got == need, "vmallocinfo length changed %zu -> %zu", need, got);
+	if (exact)
+		EXPECT(got == need, "vmallocinfo length changed %zu -> %zu", need, got);
+	else if (got > need)
+		buf[need] = 0;	/* truncated: check the complete lines */
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long s, e, size;
 
+		if (!exact && !save[0] && got > need)
+			break;	/* the last, cut line */
 		EXPECT(sscanf(line, "0x%lx-0x%lx %lu", &s, &e, &size) == 3,
 		       "vmallocinfo line '%s'", line);
+		if (!exact) {
+			EXPECT(s >= last_end && e > s && size == e - s,
+			       "vmallocinfo line '%s' overlaps the line before or is out of order",
+			       line);
+			last_end = e;
+			while (k < n && sorted[k].a->start < s)
+				k++;	/* must have been listed already */
+			if (k < n && sorted[k].a->start == s) {
+				EXPECT(e == s + sorted[k].a->size,
+				       "vmallocinfo line '%s', this thread's area #%lu 0x%lx + 0x%lx",
+				       line, sorted[k].a->id, sorted[k].a->start, sorted[k].a->size);
+				EXPECT(!!strstr(line, " ioremap") == !!(sorted[k].a->flags & VM_IOREMAP) &&
+				       !!strstr(line, " user") == !!(sorted[k].a->flags & VM_USERMAP),
+				       "vmallocinfo line '%s' vs flags 0x%lx", line, sorted[k].a->flags);
+				k++;
+				seen++;
+			}
+			continue;
+		}
 		EXPECT(k < n, "vmallocinfo lists more than the %u live areas", n);
-		EXPECT(s == sorted[k]->start && e == s + sorted[k]->size &&
-		       size == sorted[k]->size,
+		EXPECT(s == sorted[k].a->start && e == s + sorted[k].a->size &&
+		       size == sorted[k].a->size,
 		       "vmallocinfo line %u '%s', model 0x%lx + 0x%lx", k, line,
-		       sorted[k]->start, sorted[k]->size);
-		EXPECT(!!strstr(line, " ioremap") == !!(sorted[k]->flags & VM_IOREMAP) &&
-		       !!strstr(line, " user") == !!(sorted[k]->flags & VM_USERMAP),
-		       "vmallocinfo line '%s' vs flags 0x%lx", line, sorted[k]->flags);
+		       sorted[k].a->start, sorted[k].a->size);
+		EXPECT(!!strstr(line, " ioremap") == !!(sorted[k].a->flags & VM_IOREMAP) &&
+		       !!strstr(line, " user") == !!(sorted[k].a->flags & VM_USERMAP),
+		       "vmallocinfo line '%s' vs flags 0x%lx", line, sorted[k].a->flags);
 		k++;
+	}
+	if (!exact) {
+		EXPECT(got > need || seen == n,
+		       "vmallocinfo lists %u of this thread's %u areas", seen, n);
+		free(buf);
+		return;
 	}
 	EXPECT(k == n, "vmallocinfo lists %u areas, model %u", k, n);
 	/* snprintf() semantics: truncated, terminated, same length. */
@@ -2394,59 +3794,96 @@ static void check_vmallocinfo(struct model_area **sorted, unsigned int n)
 	free(buf);
 }
 
+/*
+ * Every area, descriptor, PTE and byte against the model, then the
+ * listing and the counters. Threaded, with the other workers running:
+ * only this worker's objects (and a listing that must show them).
+ */
 static void full_check(void)
 {
-	static struct model_area *sorted[MODEL_MAX_AREAS];
-	unsigned int n = 0, k;
+	static __thread struct owned_area sorted[FZ_MAX_THREADS * MODEL_MAX_AREAS];
+	struct model *own = Mp;
+	bool all = !concurrent();
+	unsigned int n = 0, k, t, nparts = nthreads == 1 ? 1 : nthreads;
 	int i, err;
 
 	R->full_checks++;
-	err = vmalloc_check();
-	EXPECT(!err, "vmalloc_check() = %d", err);
-	for (i = 0; i < MODEL_MAX_AREAS; i++)
-		if (M.areas[i].used)
-			sorted[n++] = &M.areas[i];
-	qsort(sorted, n, sizeof(sorted[0]), cmp_start);
-	for (k = 0; k < n; k++) {
-		const struct model_area *a = sorted[k];
-		int idx = (int)(a - M.areas);
+	if (all || sem.concurrent_check) {
+		err = vmalloc_check();
+		EXPECT(!err, "vmalloc_check() = %d", err);
+	}
+	for (t = 0; t < nparts; t++) {
+		struct model *m = nthreads == 1 ? own : &parts[t];
 
+		if (!all && m != own)
+			continue;
+		for (i = 0; i < MODEL_MAX_AREAS; i++)
+			if (m->areas[i].used)
+				sorted[n++] = (struct owned_area){ &m->areas[i], m };
+	}
+	qsort(sorted, n, sizeof(sorted[0]), cmp_owned);
+	for (k = 0; k < n; k++) {
+		const struct model_area *a = sorted[k].a;
+		int idx;
+		struct vm_struct *want;
+
+		Mp = sorted[k].m;
+		idx = (int)(a - M.areas);
+		want = a->kind == MODEL_ARRAY && sem.hide_internal ? NULL : a->vm;
 		EXPECT(a->start >= START && a->start + a->size <= END,
 		       "area #%lu 0x%lx + 0x%lx outside the range", a->id, a->start, a->size);
 		if (k + 1 < n)
-			EXPECT(a->start + a->size <= sorted[k + 1]->start,
-			       "areas #%lu and #%lu overlap", a->id, sorted[k + 1]->id);
-		EXPECT(find_vm_area((void *)a->start) == a->vm &&
-		       find_vm_area((void *)(a->start + a->size - 1)) == a->vm,
+			EXPECT(a->start + a->size <= sorted[k + 1].a->start,
+			       "areas #%lu and #%lu overlap", a->id, sorted[k + 1].a->id);
+		EXPECT(find_vm_area((void *)a->start) == want &&
+		       find_vm_area((void *)(a->start + a->size - 1)) == want,
 		       "find_vm_area does not find area #%lu at 0x%lx", a->id, a->start);
 		check_desc(idx);
 		check_ptes(idx, true);
 		check_contents(a->start, a->npages * PAGE_SIZE, "full check");
 		check_direct(idx);
 	}
-	for (k = 0; k < M.nr_removed; k++)
-		EXPECT((unsigned long)M.removed[k].vm->addr == M.removed[k].addr &&
-		       M.removed[k].vm->size == M.removed[k].size,
-		       "removed descriptor %u changed", k);
-	for (k = 0; k < M.nr_lazy; k++)
-		if (M.lazy[k].start)
-			EXPECT(!find_vm_area((void *)M.lazy[k].start) ||
-			       model_area_at(&M, M.lazy[k].start) >= 0,
-			       "lazily freed 0x%lx is found", M.lazy[k].start);
-	for (k = 0; k < MODEL_MAX_BLOCKS; k++) {
-		unsigned long j;
-
-		if (!M.blocks[k].used)
+	for (t = 0; t < nparts; t++) {
+		Mp = nthreads == 1 ? own : &parts[t];
+		if (!all && Mp != own)
 			continue;
-		for (j = 0; j < (1UL << M.blocks[k].order); j++) {
-			struct page *f = pfn_to_page(pfn_of(M.blocks[k].head) + j);
-			const struct model_frame *mf = model_frame(&M, f);
+		for (k = 0; k < M.nr_removed; k++)
+			EXPECT((unsigned long)M.removed[k].vm->addr == M.removed[k].addr &&
+			       M.removed[k].vm->size == M.removed[k].size,
+			       "removed descriptor %u changed", k);
+		/* Lazily freed: nothing there, unless a live area is (after a
+		 * purge). Threaded, another worker may take it meanwhile. */
+		for (k = 0; all && k < M.nr_lazy; k++) {
+			unsigned long st = M.lazy[k].start, p;
 
-			EXPECT(mf && !memcmp(page_address(f), mf->data, PAGE_SIZE),
-			       "driver frame pfn 0x%lx differs from the model", pfn_of(f));
+			if (!st)
+				continue;
+			EXPECT(!find_vm_area((void *)st) || any_area_at(st, all),
+			       "lazily freed 0x%lx is found", st);
+			for (p = 0; p < M.lazy[k].pages; p += max_ul(1, M.lazy[k].pages - 1))
+				EXPECT(!pt_lookup(st + p * PAGE_SIZE) ||
+				       any_area_at(st + p * PAGE_SIZE, all),
+				       "lazily freed 0x%lx: page %lu still has PTE 0x%llx", st, p,
+				       (unsigned long long)pt_lookup(st + p * PAGE_SIZE));
+		}
+		for (k = 0; k < MODEL_MAX_BLOCKS; k++) {
+			unsigned long j;
+
+			if (!M.blocks[k].used)
+				continue;
+			for (j = 0; j < (1UL << M.blocks[k].order); j++) {
+				struct page *f = pfn_to_page(pfn_of(M.blocks[k].head) + j);
+				const struct model_frame *mf = model_frame(&M, f);
+
+				EXPECT(mf && !memcmp(page_address(f), mf->data, PAGE_SIZE),
+				       "driver frame pfn 0x%lx differs from the model", pfn_of(f));
+			}
 		}
 	}
-	check_vmallocinfo(sorted, n);
+	Mp = own;
+	check_vmallocinfo(sorted, n, all);
+	if (!all)
+		return;
 	{
 		unsigned long sum = 0;
 		unsigned int nd;
@@ -2460,9 +3897,28 @@ static void full_check(void)
 		       "nr_free_pages %lu, per node %lu, stats %lu; %lu frames, %d nodes",
 		       nr_free_pages(), sum, cur.free_pages, num_physpages_total(),
 		       num_online_nodes());
-		check_counts(SAME);
+		check_counts(nthreads == 1 ? SAME : CHANGED);
 	}
 }
+
+/*
+ * Calls that create areas or mappings: threaded, they hold "creators"
+ * shared until the model knows what they made (see G), and their
+ * reservation until then.
+ */
+#define CREATOR(name)							\
+	static void name(void)						\
+	{								\
+		creating(true);						\
+		name##_1();						\
+		unreserve(&rsv);					\
+		creating(false);					\
+	}
+CREATOR(op_vmalloc)
+CREATOR(op_get_vm_area)
+CREATOR(op_vmap)
+CREATOR(op_map_vm_area)
+CREATOR(op_vmalloc_area)
 
 /* ------------------------------------------------------------------ */
 /* Fault injection                                                     */
@@ -2473,7 +3929,8 @@ static void op_vm_unmap_aliases(void)
 	what("vm_unmap_aliases()");
 	vmalloc_sync_all();
 	vm_unmap_aliases();
-	model_purge(&M);
+	if (nthreads == 1)
+		model_purge(&M);	/* threaded: followed at barriers */
 	snap();
 	check_counts(CHANGED);
 }
@@ -2508,7 +3965,8 @@ static void faulty_op(void)
 {
 	if (model_full())
 		return;
-	switch (below(7)) {
+	switch (below(v2 ? 8 : 7)) {
+	case 7: op_vmalloc_area(); break;
 	case 0: case 1: op_vmalloc(); break;
 	case 2: op_get_vm_area(); break;
 	case 3: op_vmap(); break;
@@ -2519,9 +3977,30 @@ static void faulty_op(void)
 }
 
 /*
+ * Threaded: configure fault injection with no other worker inside an op
+ * (see G: the library's settings are plain variables).
+ */
+static void inject(unsigned int sites, unsigned long nth, unsigned int permille,
+		   uint64_t seed)
+{
+	bool quiesce = nthreads > 1 && !G.quiet && !sem.inject_anytime;
+
+	if (quiesce) {
+		pthread_rwlock_unlock(&G.world);
+		pthread_rwlock_wrlock(&G.world);
+	}
+	vmalloc_fault_inject(sites, nth, permille, seed);
+	if (quiesce) {
+		pthread_rwlock_unlock(&G.world);
+		pthread_rwlock_rdlock(&G.world);
+	}
+}
+
+/*
  * Fault injection: fail the nth attempt at the chosen sites during one
  * op, or (a storm) fail attempts at random during a few ops. Every op
- * must then succeed, or fail with everything as it was.
+ * must then succeed, or fail with everything as it was (threaded: and
+ * every other worker's calls meanwhile too).
  */
 static void op_fault(void)
 {
@@ -2529,34 +4008,43 @@ static void op_fault(void)
 
 	if (!sites)
 		sites = VM_FAULT_ALL;
+	/* Threaded: one storm at a time, announced to every worker. */
+	if (nthreads > 1) {
+		if (pthread_mutex_trylock(&G.storm))
+			return;
+		__atomic_add_fetch(&G.storm_seq, 1, __ATOMIC_SEQ_CST);
+	}
 	fault_sites = sites;
 	if (chance(192)) {
 		fault_nth = 1 + below(6);
-		vmalloc_fault_inject(sites, fault_nth, 0, 0);
+		inject(sites, fault_nth, 0, 0);
 		fault_active = true;
 		faulty_op();
 	} else {
 		unsigned int permille = 50 + (unsigned int)below(450);
 
 		fault_nth = 0;
-		vmalloc_fault_inject(sites, 0, permille, u32());
+		inject(sites, 0, permille, u32());
 		fault_active = true;
 		for (n = 1 + (unsigned int)below(4); n; n--)
 			faulty_op();
 	}
-	vmalloc_fault_inject(0, 0, 0, 0);
+	inject(0, 0, 0, 0);
 	fault_active = false;
 	err_seen = err_lines;
+	if (nthreads > 1) {
+		__atomic_add_fetch(&G.storm_seq, 1, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&G.storm);
+	}
 }
 
 /* ------------------------------------------------------------------ */
 /* The op loop                                                         */
 /* ------------------------------------------------------------------ */
 
-static void one_op(void)
+/* The first format's op table: old inputs decode as they always did. */
+static void one_op_v1(unsigned int r)
 {
-	unsigned int r = u8();
-
 	if (model_full() && r < 120)
 		r = 140;	/* full: free instead */
 	if (r < 48)
@@ -2595,8 +4083,65 @@ static void one_op(void)
 		full_check();
 }
 
-/* Free everything the model holds, the calls chosen without input. */
-static void teardown(void)
+/* The second format's: __vmalloc_area and the rest of the API too. */
+static void one_op_v2(unsigned int r)
+{
+	if (model_full() && r < 110)
+		r = 130;	/* full: free instead */
+	if (r < 44)
+		op_vmalloc();
+	else if (r < 66)
+		op_get_vm_area();
+	else if (r < 84)
+		op_vmap();
+	else if (r < 110)
+		op_pages();
+	else if (r < 138)
+		op_free();
+	else if (r < 150)
+		op_free_hostile();
+	else if (r < 160)
+		op_map_vm_area();
+	else if (r < 168)
+		op_unmap_range();
+	else if (r < 180)
+		op_rw(false);
+	else if (r < 192)
+		op_rw(true);
+	else if (r < 200)
+		op_remap();
+	else if (r < 210)
+		op_find();
+	else if (r < 216)
+		op_direct();
+	else if (r < 218)
+		op_vm_unmap_aliases();
+	else if (r < 220)
+		op_migrate();
+	else if (r < 229)
+		op_fault();
+	else if (r < 244)
+		op_vmalloc_area();
+	else if (r < 254)
+		op_misc();
+	else
+		full_check();
+}
+
+static void one_op(void)
+{
+	unsigned int r = u8();
+
+	if (nthreads > 1)
+		op_seq0 = storm_seq();
+	if (v2)
+		one_op_v2(r);
+	else
+		one_op_v1(r);
+}
+
+/* Free everything partition M holds, the calls chosen without input. */
+static void teardown_part(void)
 {
 	unsigned int k = 0;
 	int i;
@@ -2623,12 +4168,18 @@ static void teardown(void)
 	}
 	while (M.nr_removed) {
 		what("teardown: free_vm_area(removed %p)", (void *)M.removed[0].vm);
+		reg_gone_removed(M.removed[0].vm);
 		free_vm_area(M.removed[0].vm);
 		M.removed[0] = M.removed[--M.nr_removed];
 	}
 	for (k = 0; k < MODEL_MAX_BLOCKS; k++)
 		if (M.blocks[k].used)
 			block_free(k);
+}
+
+/* After every partition's teardown: the library is back where it began. */
+static void teardown_end(void)
+{
 	op_vm_unmap_aliases();
 	what("teardown: everything back as it started");
 	EXPECT(cur.areas == 0 && cur.vmap_areas == 0 && cur.lazy_pages == 0,
@@ -2645,24 +4196,59 @@ static void teardown(void)
 	EXPECT(!vmalloc_check(), "vmalloc_check() failed after the teardown");
 }
 
-/* Decode the configuration byte and bring the library up. */
+/* Semantic switches from VMFUZZ_SEM (see the declaration of sem). */
+static void read_switches(void)
+{
+	const char *e = getenv("VMFUZZ_SEM");
+
+	memset(&sem, 0, sizeof(sem));
+	if (!e)
+		return;
+	sem.keep_failed_tables = strstr(e, "keep_failed_tables") != NULL;
+	sem.hide_internal = strstr(e, "hide_internal") != NULL;
+	sem.strict_pages = strstr(e, "strict_pages") != NULL;
+	sem.concurrent_check = strstr(e, "concurrent_check") != NULL;
+	sem.inject_anytime = strstr(e, "inject_anytime") != NULL;
+}
+
+/*
+ * Decode the configuration bytes and bring the library up.
+ *
+ * Byte 0: bits 0-1 nodes, 2-3 lazy threshold, 4 pool size, 5-6 where the
+ * soft engine's range lies, 7 range size. Byte 1: bit 0 fast path, bits
+ * 1-2 reserve; bit 7 set with bit 3 clear marks the second format
+ * (v2), in which bits 4-5 are the number of threads less one and bit 6
+ * shortens the period of the global checks (16 ops instead of 64).
+ */
+static unsigned int every_v2;
+
 static int start_library(void)
 {
 	static const unsigned long lazy[] = { 32, 128, 1024, 0 };
-	static const unsigned long reserve[] = { 0, 1, 64, 1024 };
-	unsigned int c = u8(), c2 = u8();
+	static const unsigned long reserve_tab[] = { 0, 1, 64, 1024 };
+	unsigned int c = u8(), c2 = u8(), t;
 	struct vmalloc_config cfg = {
 		.engine = O->engine,
 		.phys_mb = c & 0x10 ? 32 : 16,
 		.nodes = 1 + (c & 3) % 3,
 		.vmalloc_size_mb = c & 0x80 ? 16 : 64,
 		.lazy_max_pages = lazy[(c >> 2) & 3],
-		.no_fast_path = !(c2 & 1),
-		.reserve_pages = reserve[(c2 >> 1) & 3],	/* frames released early */
 		.quiet = true,
 	};
 	int err;
 
+	if (S.gen && O->threads) {
+		/* Generating with --threads: the second format, that many. */
+		c2 = (c2 & 0x47) | 0x80 | ((O->threads - 1) & 3) << 4;
+		S.rec[1] = (uint8_t)c2;
+	}
+	cfg.no_fast_path = !(c2 & 1);
+	cfg.reserve_pages = reserve_tab[(c2 >> 1) & 3];	/* frames released early */
+	v2 = (c2 & 0x88) == 0x80;
+	nthreads = v2 ? 1 + ((c2 >> 4) & 3) : 1;
+	if (O->threads)
+		nthreads = O->threads;
+	every_v2 = c2 & 0x40 ? 16 : 64;
 	is_host = !strcmp(O->engine, "host");
 	if (!is_host) {
 		unsigned long size = cfg.vmalloc_size_mb << 20;
@@ -2684,44 +4270,280 @@ static int start_library(void)
 	END = VMALLOC_END;
 	if (vmalloc_get_stats(&base))
 		return -1;
-	model_reset(&M);
-	M.range_start = START;
-	M.range_end = END;
-	M.phys_pages = base.phys_pages;
-	M.lazy_max = base.lazy_max_pages;
-	M.nodes = (unsigned int)base.nr_nodes;
-	M.vpages = is_host;
-	M.fast = !cfg.no_fast_path;
-	M.warnings = base.warnings;
-	M.purges = base.purges;
+	for (t = 0; t < nthreads; t++) {
+		struct model *m = &parts[t];
+
+		if (!part_ready[t]) {
+			if (model_init(m))
+				return -1;
+			part_ready[t] = true;
+		}
+		model_reset(m);
+		m->range_start = START;
+		m->range_end = END;
+		m->phys_pages = base.phys_pages;
+		m->lazy_max = base.lazy_max_pages;
+		m->nodes = (unsigned int)base.nr_nodes;
+		m->vpages = is_host;
+		m->fast = !cfg.no_fast_path;
+		m->follow = nthreads > 1;
+		m->arrays_fixed = sem.hide_internal;
+		m->warnings = t ? 0 : base.warnings;
+		m->purges = base.purges;
+	}
 	prev = cur = base;
 	err_lines = err_seen = 0;
 	if (O->verbose)
-		printf("config 0x%02x 0x%02x: %s engine, range 0x%lx-0x%lx, %lu frames, %u nodes, lazy max %lu, fast path %s, reserve %lu\n",
+		printf("config 0x%02x 0x%02x: %s engine, range 0x%lx-0x%lx, %lu frames, %u nodes, lazy max %lu, fast path %s, reserve %lu, format %d, %u thread%s\n",
 		       c, c2, O->engine, START, END, M.phys_pages, M.nodes, M.lazy_max,
-		       M.fast ? "on" : "off", cfg.reserve_pages);
+		       M.fast ? "on" : "off", cfg.reserve_pages, v2 ? 2 : 1, nthreads,
+		       nthreads > 1 ? "s" : "");
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads and barriers                                                */
+/* ------------------------------------------------------------------ */
+
+struct worker {
+	pthread_t th;
+	int id;
+	struct fz_result res;
+	struct source src;		/* handed back when the thread ends */
+	unsigned long max_ops;
+	unsigned int every;
+};
+
+static struct worker workers[FZ_MAX_THREADS];
+static uint8_t *assembled;		/* a generated threaded run, laid out */
+static size_t assembled_len;
+
+/*
+ * All workers are waiting: check everything against all partitions.
+ * Runs in the last thread to arrive, with its own partition restored
+ * afterwards.
+ */
+static void barrier_checks(void)
+{
+	struct model *own = Mp;
+	int own_tid = tid;
+
+	prev = cur = G.bprev;
+	G.barriers++;
+	what("barrier %lu: every partition, the listing and the counters", G.barriers);
+	full_check();
+	G.bprev = prev;
+	Mp = own;
+	tid = own_tid;
+}
+
+/*
+ * Wait at the barrier (@leaving: this worker is done and leaves the
+ * barrier for good). The last worker to arrive runs the global checks
+ * while the others wait.
+ */
+static void barrier(bool leaving)
+{
+	pthread_mutex_lock(&G.blk);
+	if (leaving)
+		G.parties--;
+	else
+		G.arrived++;
+	if (G.parties > 0 && G.arrived == G.parties) {
+		G.quiet = true;
+		pthread_mutex_unlock(&G.blk);
+		barrier_checks();
+		pthread_mutex_lock(&G.blk);
+		G.quiet = false;
+		G.arrived = 0;
+		G.gen++;
+		pthread_cond_broadcast(&G.bcv);
+	} else if (!leaving) {
+		unsigned long gen = G.gen;
+
+		while (gen == G.gen)
+			pthread_cond_wait(&G.bcv, &G.blk);
+	}
+	pthread_mutex_unlock(&G.blk);
+}
+
+/* One worker's ops (thread 0: the caller's thread). */
+static void run_ops(struct worker *w)
+{
+	while (!S.end && (!w->max_ops || op_no < w->max_ops) &&
+	       (S.gen || S.pos < S.len)) {
+		if (tid == 0) {
+			if (op_no == op_starts_cap) {
+				size_t cap = op_starts_cap ? 2 * op_starts_cap : 4096;
+				size_t *n = realloc(op_starts, cap * sizeof(*n));
+
+				if (!n)
+					abort();
+				op_starts = n;
+				op_starts_cap = cap;
+			}
+			op_starts[op_no] = S.pos;
+		}
+		op_no++;
+		if (nthreads > 1)
+			pthread_rwlock_rdlock(&G.world);
+		one_op();
+		if (nthreads > 1)
+			pthread_rwlock_unlock(&G.world);
+		if (op_no % w->every == 0) {
+			if (nthreads == 1) {
+				what("periodic full check");
+				full_check();
+			} else {
+				barrier(false);
+			}
+		}
+	}
+	R->ops = op_no;
+	if (nthreads > 1)
+		barrier(true);
+}
+
+static void thread_state(struct worker *w)
+{
+	tid = w->id;
+	Mp = &parts[w->id];
+	R = &w->res;
+	op_no = 0;
+	recent_pos = 0;
+	log_pos = 0;
+	fault_active = false;
+	err_lines = err_seen = 0;
+	prev = cur = base;
+	snprintf(op_what, sizeof(op_what), "start of thread %d", w->id);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	thread_state(w);
+	Sp = &w->src;
+	rw_buf = malloc(RW_MAX + RW_CANARY);
+	rw_exp = malloc(RW_MAX + RW_CANARY);
+	if (!rw_buf || !rw_exp)
+		abort();
+	if (nr_cpus)
+		pin_to(w->id % nr_cpus);
+	run_ops(w);
+	free(rw_buf);
+	free(rw_exp);
+	rw_buf = rw_exp = NULL;
+	return NULL;
+}
+
+/* Set up the shared state of a threaded run. */
+static int threads_begin(void)
+{
+	struct page *pg;
+	unsigned long q;
+	pthread_rwlockattr_t at;
+
+	memset(G.reg, 0, sizeof(G.reg));
+	G.nreg = 0;
+	G.hist_pos = 0;
+	G.res_frames = G.res_pages = G.res_gaps = 0;
+	G.parties = (int)nthreads;
+	G.arrived = 0;
+	G.quiet = false;
+	G.purges = base.purges;
+	G.lazy_slack = 0;
+	G.bprev = base;
+	G.barriers = 0;
+	G.failing = 0;
+	memset(G.cur_op, 0, sizeof(G.cur_op));
+	/* Frame owners by pfn: find the pool's first pfn. */
+	pg = alloc_page(GFP_KERNEL);
+	if (!pg)
+		return -1;
+	q = page_to_pfn(pg);
+	__free_page(pg);
+	while (q > 1 && pfn_to_page(q - 1))
+		q--;
+	G.base_pfn = q;
+	free(G.owner);
+	G.owner = calloc(base.phys_pages, 1);
+	if (!G.owner)
+		return -1;
+	pthread_rwlockattr_init(&at);
+	pthread_rwlockattr_setkind_np(&at, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&G.creators, &at);
+	pthread_rwlock_init(&G.data, &at);
+	pthread_rwlock_init(&G.world, &at);
+	pthread_rwlockattr_destroy(&at);
+	return 0;
+}
+
+static void threads_end(void)
+{
+	pthread_rwlock_destroy(&G.creators);
+	pthread_rwlock_destroy(&G.data);
+	pthread_rwlock_destroy(&G.world);
+	free(G.owner);
+	G.owner = NULL;
+}
+
+/* A generated threaded run as an input: config, then equal parts. */
+static void assemble(void)
+{
+	size_t longest = 0, len;
+	unsigned int t;
+	uint8_t *out;
+
+	for (t = 0; t < nthreads; t++) {
+		len = workers[t].src.pos - (t ? 0 : 2);
+		if (len > longest)
+			longest = len;
+	}
+	out = realloc(assembled, 2 + longest * nthreads);
+	if (!out)
+		return;
+	assembled = out;
+	assembled_len = 2 + longest * nthreads;
+	memcpy(out, workers[0].src.rec, 2);
+	for (t = 0; t < nthreads; t++) {
+		struct source *src = &workers[t].src;
+		const uint8_t *rec = src->rec + (t ? 0 : 2);
+		size_t have = src->pos - (t ? 0 : 2), k;
+		uint8_t *part = out + 2 + t * longest;
+
+		memcpy(part, rec, have);
+		/* The rest from the same generator: what it would have made. */
+		for (k = have; k < longest; k++)
+			part[k] = (uint8_t)splitmix(&src->rng);
+	}
 }
 
 int fz_run(const struct fz_options *o, const struct fz_input *in,
 	   struct fz_result *res)
 {
 	static struct fz_result dummy;
-	unsigned int every;
+	struct worker *w0 = &workers[0];
+	unsigned int t;
 	long left;
 
+	uint8_t *rec = w0->src.rec;
+	size_t rec_cap = w0->src.rec_cap;
+
 	O = o;
-	R = res ? res : &dummy;
-	memset(R, 0, sizeof(*R));
-	every = o->check_every ? o->check_every : 64;
-	if (!model_ready) {
-		if (model_init(&M))
-			return -1;
+	read_switches();
+	tid = 0;
+	Mp = &parts[0];
+	R = &w0->res;
+	memset(workers, 0, sizeof(workers));
+	w0->src.rec = rec;		/* the generator's buffer stays */
+	w0->src.rec_cap = rec_cap;
+	Sp = &w0->src;
+	if (!rw_buf) {
 		rw_buf = malloc(RW_MAX + RW_CANARY);
 		rw_exp = malloc(RW_MAX + RW_CANARY);
 		if (!rw_buf || !rw_exp)
 			return -1;
-		model_ready = true;
 	}
 	S.data = in->data;
 	S.len = in->len;
@@ -2733,6 +4555,8 @@ int fz_run(const struct fz_options *o, const struct fz_input *in,
 	recent_pos = 0;
 	log_pos = 0;
 	fault_active = false;
+	nthreads = 1;
+	assembled_len = 0;
 	snprintf(op_what, sizeof(op_what), "vmalloc_init");
 	if (!nr_cpus) {
 		cpu_set_t set;
@@ -2747,33 +4571,93 @@ int fz_run(const struct fz_options *o, const struct fz_input *in,
 	lax_node = getenv("VMFUZZ_LAX_NODE") != NULL;
 	if (start_library())
 		return -1;
-	while (!S.end && (!o->max_ops || op_no < o->max_ops) &&
-	       (S.gen || S.pos < S.len)) {
-		if (op_no == op_starts_cap) {
-			size_t cap = op_starts_cap ? 2 * op_starts_cap : 4096;
-			size_t *n = realloc(op_starts, cap * sizeof(*n));
+	thread_state(w0);
+	for (t = 0; t < nthreads; t++) {
+		struct worker *w = &workers[t];
 
-			if (!n)
+		w->id = (int)t;
+		w->every = o->check_every ? o->check_every : nthreads > 1 ? every_v2 : 64;
+		w->max_ops = o->max_ops ? (o->max_ops + nthreads - 1) / nthreads : 0;
+	}
+	if (nthreads > 1) {
+		if (threads_begin())
+			return -1;
+		/* The op bytes, cut into one part per thread. */
+		if (!S.gen) {
+			const uint8_t *data = S.data;
+			size_t len = S.len, at = S.pos, part = (len - at) / nthreads;
+
+			for (t = 0; t < nthreads; t++) {
+				struct source *src = &workers[t].src;
+
+				src->data = data + at + t * part;
+				src->len = t + 1 < nthreads ? part : len - at - t * part;
+				src->pos = 0;
+				src->end = false;
+				src->gen = false;
+			}
+		} else {
+			for (t = 1; t < nthreads; t++) {
+				workers[t].src = (struct source){ .gen = true };
+				workers[t].src.rng = in->seed ^ (0x9e3779b97f4a7c15ULL * (t + 1));
+				splitmix(&workers[t].src.rng);
+			}
+		}
+		for (t = 1; t < nthreads; t++)
+			if (pthread_create(&workers[t].th, NULL, worker_main, &workers[t])) {
+				fprintf(stderr, "vmfuzz: cannot start thread %u\n", t);
 				abort();
-			op_starts = n;
-			op_starts_cap = cap;
-		}
-		op_starts[op_no] = S.pos;
-		op_no++;
-		one_op();
-		if (op_no % every == 0) {
-			what("periodic full check");
-			full_check();
-		}
+			}
+	}
+	run_ops(w0);
+	for (t = 1; t < nthreads; t++)
+		pthread_join(workers[t].th, NULL);
+	if (nthreads > 1) {
+		/* One thread again: the checks over every partition. */
+		G.quiet = true;
+		prev = cur = G.bprev;
 	}
 	what("final full check");
 	full_check();
-	teardown();
-	R->ops = op_no;
-	R->bytes = S.pos;
+	for (t = 0; t < nthreads; t++) {
+		if (nthreads > 1) {
+			Mp = &parts[t];
+			tid = (int)t;
+		}
+		teardown_part();
+	}
+	Mp = &parts[0];
+	tid = 0;
+	teardown_end();
+	if (nthreads > 1 && S.gen)
+		assemble();
+	res = res ? res : &dummy;
+	memset(res, 0, sizeof(*res));
+	for (t = 0; t < nthreads; t++) {
+		const struct fz_result *r = &workers[t].res;
+
+		res->ops += r->ops;
+		res->calls_ok += r->calls_ok;
+		res->calls_failed += r->calls_failed;
+		res->refused += r->refused;
+		res->full_checks += r->full_checks;
+		res->bytes += workers[t].src.pos;
+	}
+	res->faults = cur.fault_injected;
+	res->purges = cur.purges;
+	res->threads = nthreads;
+	res->barriers = nthreads > 1 ? G.barriers : 0;
 	vmalloc_set_log_hook(NULL);
 	left = vmalloc_exit();
 	EXPECT(left == 0, "vmalloc_exit() found %ld areas left", left);
+	if (nthreads > 1) {
+		for (t = 1; t < nthreads; t++) {
+			free(workers[t].src.rec);
+			workers[t].src.rec = NULL;
+		}
+		threads_end();
+		G.quiet = false;
+	}
 	return 0;
 }
 
@@ -2785,28 +4669,43 @@ const char *fz_current(unsigned long *op)
 
 const size_t *fz_op_starts(unsigned long *n)
 {
-	*n = op_no;
+	*n = nthreads == 1 ? op_no : 0;
 	return op_starts;
 }
 
 const uint8_t *fz_generated(size_t *len)
 {
-	*len = S.gen ? S.pos : 0;
-	return S.gen ? S.rec : NULL;
+	const struct source *s0 = &workers[0].src;
+
+	if (nthreads > 1 && s0->gen) {
+		if (!assembled_len)
+			assemble();	/* a failure: the others wait (u8) */
+		*len = assembled_len;
+		return assembled_len ? assembled : NULL;
+	}
+	*len = s0->gen ? s0->pos : 0;
+	return s0->gen ? s0->rec : NULL;
 }
 
 void fz_shutdown(void)
 {
-	free(S.rec);
-	S.rec = NULL;
-	S.rec_cap = 0;
+	unsigned int t;
+
+	free(workers[0].src.rec);
+	workers[0].src.rec = NULL;
+	workers[0].src.rec_cap = 0;
 	free(op_starts);
 	op_starts = NULL;
 	op_starts_cap = 0;
-	if (model_ready)
-		model_destroy(&M);
+	free(assembled);
+	assembled = NULL;
+	assembled_len = 0;
+	for (t = 0; t < FZ_MAX_THREADS; t++)
+		if (part_ready[t]) {
+			model_destroy(&parts[t]);
+			part_ready[t] = false;
+		}
 	free(rw_buf);
 	free(rw_exp);
 	rw_buf = rw_exp = NULL;
-	model_ready = false;
 }

@@ -12,10 +12,17 @@
  * Input format: bytes 0 and 1 choose the configuration (nodes, lazy
  * purge threshold, pool and range size, where the soft engine puts the
  * range, whether the small-area fast path is on, how many free frames
- * are kept before frames go back to the OS); every following op is
- * one selector byte and its parameters. When the
- * bytes run out, the run ends: everything is freed and the library must
- * be back where it started.
+ * are kept before frames go back to the OS, and, in the second format,
+ * how many threads run); every following op is one selector byte and
+ * its parameters. With N threads the op bytes are cut into N equal
+ * parts, one per thread. When the bytes run out, the run ends:
+ * everything is freed and the library must be back where it started.
+ *
+ * With one thread a run is deterministic. With several, each thread
+ * works on its own objects (areas, pages, user ranges) with exact
+ * checks, hostile calls on shared state run concurrently, and the
+ * global checks run at barriers; which thread's call comes first is
+ * up to the scheduler, so a run does not repeat exactly.
  */
 #ifndef FUZZ_DRIVER_H
 #define FUZZ_DRIVER_H
@@ -24,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#define FZ_MAX_THREADS	4
 
 struct fz_input {
 	const uint8_t *data;	/* the bytes; NULL: generate them */
@@ -36,6 +45,8 @@ struct fz_options {
 	unsigned long max_ops;		/* stop after this many (0: input end) */
 	unsigned int check_every;	/* full check period (0: 64 ops) */
 	bool verbose;			/* print every call */
+	unsigned int threads;		/* 1-4: force this many threads (and
+					   the second format); 0: the input's */
 	const char *repeat;		/* how to repeat this run (printed) */
 	void (*on_fail)(void);		/* after a divergence; must not return */
 };
@@ -50,6 +61,8 @@ struct fz_result {
 	unsigned long faults;		/* failures injected */
 	unsigned long full_checks;
 	unsigned long purges;
+	unsigned int threads;		/* threads the run used */
+	unsigned long barriers;		/* threaded: global checks */
 };
 
 /*
@@ -63,14 +76,16 @@ int fz_run(const struct fz_options *o, const struct fz_input *in,
 
 /*
  * The bytes the generator handed out in the current (or last) run, so a
- * generated run can be saved and replayed. NULL when replaying.
+ * generated run can be saved and replayed (with several threads: the
+ * configuration, then each thread's bytes, all parts as long as the
+ * longest, as a threaded input is laid out). NULL when replaying.
  */
 const uint8_t *fz_generated(size_t *len);
 
 /* Where each op of the current run began in the input (op 1 first). */
 const size_t *fz_op_starts(unsigned long *n);
 
-/* The op running now and its number (for a watchdog's message). */
+/* The op running now and its number (for a watchdog's message; thread 0). */
 const char *fz_current(unsigned long *op);
 
 /* Release what fz_run keeps between runs (buffers, the model). */

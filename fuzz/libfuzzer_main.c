@@ -4,7 +4,10 @@
  * from a freshly initialised library. Environment: FUZZ_ENGINE=host to
  * fuzz the host engine (default soft: fastest), FUZZ_CHECK_EVERY=N for
  * the full-check period, FUZZ_VERBOSE=1 to print every call (with
- * -runs=1 on one input, to see what a crash input does).
+ * -runs=1 on one input, to see what a crash input does), FUZZ_THREADS=N
+ * to run every input with N worker threads (default: as the input's
+ * configuration byte says; an input in the second format may ask for
+ * up to 4, and then does not repeat exactly).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -34,12 +37,16 @@ static void on_fail(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *e = getenv("FUZZ_ENGINE"), *c = getenv("FUZZ_CHECK_EVERY");
+	const char *t = getenv("FUZZ_THREADS");
 
 	(void)argc;
 	(void)argv;
 	opts.engine = e && !strcmp(e, "host") ? "host" : "soft";
 	opts.check_every = c ? (unsigned int)strtoul(c, NULL, 0) : 0;
 	opts.verbose = getenv("FUZZ_VERBOSE") != NULL;
+	opts.threads = t ? (unsigned int)strtoul(t, NULL, 0) : 0;
+	if (opts.threads > FZ_MAX_THREADS)
+		opts.threads = FZ_MAX_THREADS;
 	opts.repeat = "the crash input with this binary, or with vmfuzz --replay";
 	opts.on_fail = on_fail;
 	atexit(report);

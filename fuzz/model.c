@@ -317,7 +317,7 @@ void model_lazy_add(struct model *m, unsigned long start, unsigned long pages)
 	m->lazy[m->nr_lazy].pages = pages;
 	m->nr_lazy++;
 	m->lazy_pages += pages;
-	if (m->lazy_pages > m->lazy_max && !m->fast)
+	if (m->lazy_pages > m->lazy_max && !m->fast && !m->follow)
 		model_purge(m);
 }
 
@@ -358,7 +358,7 @@ bool model_fit_exists(const struct model *m, unsigned long size,
 		      unsigned long align, unsigned long vs, unsigned long ve,
 		      bool lazy_busy)
 {
-	static struct span occ[MODEL_MAX_AREAS + MODEL_MAX_LAZY];
+	static __thread struct span occ[MODEL_MAX_AREAS + MODEL_MAX_LAZY];
 	unsigned long pos = vs;
 	unsigned int n = 0, i;
 
@@ -433,6 +433,8 @@ static const struct model_frame *backing(const struct model *m,
 	if (a->flags & VM_IOREMAP)
 		return NULL;
 	if (write && !(a->prot[pg] & _PAGE_RW))
+		return NULL;
+	if (write && m->arrays_fixed && a->kind == MODEL_ARRAY)
 		return NULL;
 	return model_frame((struct model *)m, a->map[pg]);
 }

@@ -102,6 +102,9 @@ struct model {
 	bool fast;			/* the small-area fast path is on: lazy
 					   pages are counted per CPU and purges
 					   come later than the threshold says */
+	bool follow;			/* threaded: never purge by itself, the
+					   driver follows the library's purges */
+	bool arrays_fixed;		/* vwrite does not write page arrays */
 
 	struct model_area areas[MODEL_MAX_AREAS];
 	unsigned int nr_areas;

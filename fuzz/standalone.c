@@ -3,20 +3,22 @@
  * vmfuzz: the model-based fuzzer as a plain program.
  *
  *   vmfuzz [--engine soft|host] [--seed N] [--ops N] [--run-ops N]
- *          [--check-every N] [--save FILE] [--verbose]
- *   vmfuzz [--engine soft|host] [--verbose] --replay FILE...
+ *          [--threads N] [--check-every N] [--save FILE] [--verbose]
+ *   vmfuzz [--engine soft|host] [--threads N] [--verbose] --replay FILE...
  *   vmfuzz [--engine soft|host] --minimize FILE
  *
  * Generate mode runs --ops operations in runs of at most --run-ops (each
  * run starts from a fresh library with its own configuration byte; run 0
- * uses seed N, run k a seed mixed from N and k, printed with a divergence). The seed is printed first; a divergence prints the
- * op, the call and the expectation, writes the bytes of the failing run
- * to vmfuzz-fail-<engine>-<seed>.bin (replayable here and by the
- * libFuzzer target), and exits with status 1. --save FILE writes the
- * bytes of the last run.
+ * uses seed N, run k a seed mixed from N and k, printed with a
+ * divergence). The seed is printed first; a divergence prints the op,
+ * the call and the expectation, writes the bytes of the failing run to
+ * vmfuzz-fail-<engine>-<seed>.bin (replayable here and by the libFuzzer
+ * target), and exits with status 1. --save FILE writes the bytes of the
+ * last run. Generated inputs use the second format (driver.h) with
+ * --threads worker threads (1 to 4; default 1: deterministic).
  *
  * Replay mode runs each FILE as one input, exactly as the libFuzzer
- * target does.
+ * target does (--threads N overrides the input's thread count).
  *
  * --minimize FILE shrinks an input that diverges to a smaller one that
  * diverges at the same check (the same line of driver.c), by deleting
@@ -46,8 +48,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: vmfuzz [--engine soft|host] [--seed N] [--ops N] [--run-ops N]\n"
-		"              [--check-every N] [--save FILE] [--verbose]\n"
-		"       vmfuzz [--engine soft|host] [--verbose] --replay FILE...\n"
+		"              [--threads N] [--check-every N] [--save FILE] [--verbose]\n"
+		"       vmfuzz [--engine soft|host] [--threads N] [--verbose] --replay FILE...\n"
 		"       vmfuzz [--engine soft|host] --minimize FILE\n");
 	exit(2);
 }
@@ -358,6 +360,7 @@ int main(int argc, char **argv)
 	const char *save = NULL, *env = getenv("VMALLOC_ENGINE");
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	int i, first_file = 0;
+	unsigned long threads = 0;
 	const char *shrink = NULL;
 	double t0;
 
@@ -387,6 +390,8 @@ int main(int argc, char **argv)
 			ops = number(a, argv[++i]);
 		else if (!strcmp(a, "--run-ops"))
 			run_ops = number(a, argv[++i]);
+		else if (!strcmp(a, "--threads"))
+			threads = number(a, argv[++i]);
 		else if (!strcmp(a, "--check-every"))
 			o.check_every = (unsigned int)number(a, argv[++i]);
 		else if (!strcmp(a, "--save"))
@@ -400,7 +405,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmfuzz: unknown engine '%s' (soft, host)\n", engine);
 		return 2;
 	}
+	if (threads > FZ_MAX_THREADS) {
+		fprintf(stderr, "vmfuzz: --threads wants 1 to %d\n", FZ_MAX_THREADS);
+		return 2;
+	}
 	o.engine = engine;
+	o.threads = (unsigned int)threads;
 	if (shrink) {
 		return minimize(&o, shrink);
 	}
@@ -415,14 +425,15 @@ int main(int argc, char **argv)
 			uint8_t *data = read_file(argv[i], &len);
 			struct fz_input in = { .data = data, .len = len };
 
-			snprintf(repeat, sizeof(repeat), "vmfuzz --engine %s --replay %s",
-				 engine, argv[i]);
+			snprintf(repeat, sizeof(repeat), "vmfuzz --engine %s%s%.0lu --replay %s",
+				 engine, threads ? " --threads " : "", threads, argv[i]);
 			alarm(RUN_TIMEOUT);
 			if (fz_run(&o, &in, &r))
 				return 1;
 			alarm(0);
-			printf("vmfuzz: %s engine: replayed %s: %lu ops, %lu bytes\n",
-			       engine, argv[i], r.ops, r.bytes);
+			printf("vmfuzz: %s engine: replayed %s: %lu ops, %lu bytes, %u thread%s\n",
+			       engine, argv[i], r.ops, r.bytes, r.threads,
+			       r.threads > 1 ? "s" : "");
 			total.ops += r.ops;
 			free(data);
 		}
@@ -432,8 +443,11 @@ int main(int argc, char **argv)
 
 	if (!run_ops)
 		run_ops = ops;
-	printf("vmfuzz: %s engine, seed %" PRIu64 " (--seed %" PRIu64 " to repeat), %lu ops\n",
-	       engine, seed, seed, ops);
+	if (!o.threads)
+		o.threads = 1;
+	printf("vmfuzz: %s engine, seed %" PRIu64 " (--seed %" PRIu64 " to repeat), %lu ops, %u thread%s%s\n",
+	       engine, seed, seed, ops, o.threads, o.threads > 1 ? "s" : "",
+	       o.threads > 1 ? " (not deterministic: the seed fixes each thread's ops, not their interleaving)" : "");
 	while (done < ops) {
 		unsigned long n = ops - done < run_ops ? ops - done : run_ops;
 		struct fz_input in;
@@ -442,8 +456,9 @@ int main(int argc, char **argv)
 		in = (struct fz_input){ .seed = run_seed };
 		o.max_ops = n;
 		snprintf(repeat, sizeof(repeat),
-			 "vmfuzz --engine %s --seed %" PRIu64 " --ops %lu --run-ops %lu%s",
-			 engine, run_seed, n, n, o.check_every ? " (and the same --check-every)" : "");
+			 "vmfuzz --engine %s --seed %" PRIu64 " --ops %lu --run-ops %lu --threads %u%s",
+			 engine, run_seed, n, n, o.threads,
+			 o.check_every ? " (and the same --check-every)" : "");
 		alarm(RUN_TIMEOUT);
 		if (fz_run(&o, &in, &r))
 			return 1;
@@ -457,6 +472,7 @@ int main(int argc, char **argv)
 		total.faults += r.faults;
 		total.full_checks += r.full_checks;
 		total.purges += r.purges;
+		total.barriers += r.barriers;
 	}
 	if (save) {
 		size_t len;
@@ -467,12 +483,13 @@ int main(int argc, char **argv)
 	{
 		double dt = now() - t0;
 
-		printf("vmfuzz: %s engine: %lu runs, %lu ops in %.2f s (%.0f ops/s): "
+		printf("vmfuzz: %s engine, %u thread%s: %lu runs, %lu ops in %.2f s (%.0f ops/s): "
 		       "%lu calls succeeded, %lu failed as allowed, %lu refused as required, "
-		       "%lu faults injected, %lu purges, %lu full checks; no divergence\n",
-		       engine, runs, total.ops, dt, dt > 0 ? total.ops / dt : 0.0,
+		       "%lu faults injected, %lu purges, %lu full checks, %lu barriers; no divergence\n",
+		       engine, o.threads, o.threads > 1 ? "s" : "", runs, total.ops, dt,
+		       dt > 0 ? total.ops / dt : 0.0,
 		       total.calls_ok, total.calls_failed, total.refused, total.faults,
-		       total.purges, total.full_checks);
+		       total.purges, total.full_checks, total.barriers);
 	}
 	fz_shutdown();
 	return 0;

@@ -4,7 +4,13 @@
 #                      links $(BUILD)/libvmalloc.a)
 #   make fuzz-check    for `make test`: FUZZ_OPS_SOFT generated ops on the
 #                      soft engine, FUZZ_OPS_HOST on the host engine (each
-#                      with a fresh seed, printed), then fuzz-regress
+#                      with a fresh seed, printed), one thread; then
+#                      FUZZ_OPS_SOFT_MT and FUZZ_OPS_HOST_MT ops with
+#                      FUZZ_THREADS worker threads on one library; then
+#                      fuzz-regress
+#   make fuzz-tsan     the threaded fuzzer under ThreadSanitizer (clang,
+#                      BUILD=build/tsan): FUZZ_TSAN_OPS ops per engine with
+#                      FUZZ_THREADS threads
 #   make fuzz-regress  replay every file in fuzz/regress/ on both engines
 #                      (each file a past divergence or crash, see
 #                      fuzz/README.md); lists every one that fails
@@ -16,8 +22,10 @@
 #                      $(BUILD)/fuzz/vmfuzz --replay fuzz/crash-...
 #   make fuzz-libfuzzer  build only: $(BUILD)/fuzz-clang/vmfuzz-libfuzzer
 #
-# Variables: FUZZ_OPS_SOFT, FUZZ_OPS_HOST (ops for fuzz-check: about 20 s
-# each on a 2-core machine), FUZZ_SEED (empty: a fresh seed, printed),
+# Variables: FUZZ_OPS_SOFT, FUZZ_OPS_HOST (single-threaded ops for
+# fuzz-check), FUZZ_OPS_SOFT_MT, FUZZ_OPS_HOST_MT (threaded ops; by
+# default a third of the single-threaded counts), FUZZ_THREADS (3),
+# FUZZ_SEED (empty: a fresh seed, printed),
 # FUZZ_SECONDS (60), FUZZ_ENGINE (soft or host, for `make fuzz`),
 # FUZZ_ARGS (more libFuzzer flags), FUZZ_VM_DEBUG (VM_DEBUG of the
 # libFuzzer build's library, 1), FUZZ_CC (clang).
@@ -25,8 +33,12 @@
 # Under another BUILD with sanitizer flags (EXTRA_CFLAGS, EXTRA_LDFLAGS)
 # vmfuzz is built with them too, against that build's library.
 
-FUZZ_OPS_SOFT ?= 160000
-FUZZ_OPS_HOST ?= 45000
+FUZZ_OPS_SOFT ?= 120000
+FUZZ_OPS_HOST ?= 36000
+FUZZ_OPS_SOFT_MT ?= $(shell echo $$(( $(FUZZ_OPS_SOFT) / 3 )))
+FUZZ_OPS_HOST_MT ?= $(shell echo $$(( $(FUZZ_OPS_HOST) / 3 )))
+FUZZ_THREADS  ?= 3
+FUZZ_TSAN_OPS ?= 30000
 FUZZ_SEED     ?=
 FUZZ_SECONDS  ?= 60
 FUZZ_ENGINE   ?= soft
@@ -39,7 +51,7 @@ FUZZ_DRIVER_OBJ := $(FUZZ_DRIVER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/fuzz/sta
 FUZZ_HDRS       := $(wildcard fuzz/*.h) $(HEADERS) src/core/pgtable/pgtable.h
 VMFUZZ          := $(BUILD)/fuzz/vmfuzz
 
-.PHONY: fuzz-driver fuzz-check fuzz-regress fuzz fuzz-libfuzzer
+.PHONY: fuzz-driver fuzz-check fuzz-regress fuzz fuzz-libfuzzer fuzz-tsan
 
 fuzz-driver: $(VMFUZZ)
 
@@ -56,7 +68,20 @@ $(VMFUZZ): $(FUZZ_DRIVER_OBJ) $(BUILD)/libvmalloc.a
 fuzz-check: $(VMFUZZ)
 	$(VMFUZZ) --engine soft --ops $(FUZZ_OPS_SOFT) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 	$(VMFUZZ) --engine host --ops $(FUZZ_OPS_HOST) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	$(VMFUZZ) --engine soft --ops $(FUZZ_OPS_SOFT_MT) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	$(VMFUZZ) --engine host --ops $(FUZZ_OPS_HOST_MT) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 	@$(MAKE) -s --no-print-directory fuzz-regress
+
+# The threaded fuzzer under ThreadSanitizer: its own build of the library
+# and vmfuzz with clang (needs clang's runtime: libclang-rt-14-dev).
+FUZZ_TSAN_FLAGS := -fsanitize=thread
+fuzz-tsan:
+	$(MAKE) -s --no-print-directory BUILD=build/tsan CC=clang OPT=-O1 \
+	  EXTRA_CFLAGS="$(FUZZ_TSAN_FLAGS)" EXTRA_LDFLAGS="$(FUZZ_TSAN_FLAGS)" fuzz-driver
+	TSAN_OPTIONS=halt_on_error=1 build/tsan/fuzz/vmfuzz --engine soft \
+	  --ops $(FUZZ_TSAN_OPS) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	TSAN_OPTIONS=halt_on_error=1 build/tsan/fuzz/vmfuzz --engine host \
+	  --ops $(FUZZ_TSAN_OPS) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 FUZZ_REGRESS := $(sort $(wildcard fuzz/regress/*.bin))
 
