@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vmalloc/vmalloc.h"
 #include "pgtable/pgtable.h"	/* pt_lookup, PT_PROT_MASK, PT_ADDR_MASK */
@@ -94,27 +95,44 @@ static __thread struct page *parr[PARR_MAX + 1];
 static unsigned char some_static[64];	/* a pointer that is no page */
 static const unsigned char zero_page[PAGE_SIZE];
 
+/* A user range reserved from a library instance before this run's. */
+static struct vm_area_struct stale_vma;
+static bool have_stale;
+
 /* The input's configuration (byte 1): see start_library(). */
 static unsigned int nthreads = 1;	/* worker threads of this run */
 static bool v2;				/* the input uses the second op table */
 static __thread int tid;		/* this worker's number, 0 first */
 
 /*
- * What the library is expected to do where it is being changed (see
- * fuzz/README.md, "Semantic switches"): each switch is off for the
- * library as it is, and VMFUZZ_SEM=name,name... turns it on.
+ * Switches (fuzz/README.md, "Switches"). sem: what the model expects
+ * where the library has changed: all on for the library as it is now,
+ * VMFUZZ_SEM=-name turns one off (for a library from before the change);
+ * VMFUZZ_SEM=name turns on the two that are off by default. known: open
+ * library bugs the model tolerates, so that the default runs pass on the
+ * library as it is; VMFUZZ_STRICT=1 expects the documented behaviour
+ * instead (each has a reproduction in regress/open-*.bin).
  */
 static struct {
 	bool keep_failed_tables;	/* a failed mapping keeps its tables */
 	bool hide_internal;		/* internal areas refused by every call */
 	bool strict_pages;		/* pfn_to_page of an ungrown frame is NULL,
-					   vmap refuses free pages */
-	bool concurrent_check;		/* vmalloc_check() while others run
-					   (its page-table walk takes no lock
-					   and miscounts tables being added) */
-	bool inject_anytime;		/* vmalloc_fault_inject() while others
-					   run (its settings are not atomic) */
+					   vmap refuses pages not allocated */
+	bool refcounts;			/* remap_vmalloc_range() holds a frame
+					   reference per user page */
+	bool concurrent_check;		/* (off) vmalloc_check() while others
+					   run: see README, bug 1 */
+	bool quiet_inject;		/* (off) configure fault injection with
+					   the other workers held between ops */
 } sem;
+
+static struct {
+	bool vmap_vpages;		/* vmap() accepts VM_VPAGES */
+	bool release_keeps_refs;	/* vm_user_range_release() drops none
+					   of remap's references */
+	bool stale_vma;			/* remap into a vma from before
+					   vmalloc_exit() succeeds */
+} known;
 
 /* ------------------------------------------------------------------ */
 /* The byte source                                                     */
@@ -234,13 +252,11 @@ static bool chance(unsigned int k)
  *
  * Fault injection is process-global: a storm is announced in storm_seq
  * (odd while injection is on), and any call that overlapped one may
- * fail (fault_possible()). vmalloc_fault_inject() writes its settings
- * with plain stores that allocations in other threads read, a data race
- * in the library (fuzz/README.md): so the storm's thread turns injection
- * on and off while no other worker is inside an op ("world" held
- * exclusively; every op holds it shared), and the storm then runs
- * concurrently with everything else. VMFUZZ_SEM=inject_anytime skips
- * that and shows the race under ThreadSanitizer.
+ * fail (fault_possible()). With VMFUZZ_SEM=quiet_inject the storm's
+ * thread turns injection on and off while no other worker is inside an
+ * op ("world" held exclusively; every op holds it shared): before
+ * 6b195bc, vmalloc_fault_inject() wrote its settings with plain stores
+ * that allocations in other threads read (a data race TSan showed).
  */
 #define REG_MAX		(FZ_MAX_THREADS * (MODEL_MAX_AREAS + MODEL_MAX_REMOVED + 8))
 #define HIST_MAX	64
@@ -282,7 +298,20 @@ static struct {
 	struct vmalloc_stats bprev;	/* the counters at the last barrier */
 	unsigned long barriers;
 	int failing;			/* atomic: a worker is reporting */
+	/* a racing double free offered to another worker (op_duel) */
+	pthread_mutex_t dlock;
+	pthread_cond_t dcv;
+	int dstate;			/* atomic: 0 none, 1 offered, 2 taken,
+					   3 partner done */
+	int dkind;			/* 0 vfree(daddr), 1 __free_pages(dpg) */
+	unsigned long daddr;
+	struct page *dpg;
+	unsigned int dorder;
+	int dgo;			/* atomic: both are about to call */
+	unsigned long duels, duels_raced;
 } G = {
+	.dlock = PTHREAD_MUTEX_INITIALIZER,
+	.dcv = PTHREAD_COND_INITIALIZER,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.storm = PTHREAD_MUTEX_INITIALIZER,
 	.blk = PTHREAD_MUTEX_INITIALIZER,
@@ -1454,8 +1483,13 @@ static bool lazy_known(void)
 	return true;
 }
 
+/*
+ * @need: frames the call may take (its frames and page tables). A mapping
+ * that fails for lack of memory purges and tries once more: then a purge
+ * is no surprise when memory may run short (or failures are injected).
+ */
 static struct purge_exp purge_expect(const struct req *r, bool accepted,
-				     bool second_alloc)
+				     bool second_alloc, unsigned long need)
 {
 	struct purge_exp p = { false, true };
 
@@ -1467,7 +1501,7 @@ static struct purge_exp purge_expect(const struct req *r, bool accepted,
 		p.never = false;	/* blocks hold space the model cannot see */
 		return p;
 	}
-	p.never = !second_alloc &&
+	p.never = !second_alloc && !fault_active && prev.free_pages >= need + 64 &&
 		  model_fit_exists(&M, r->total, r->ealign, r->vs, r->ve, true);
 	p.must = !fault_active && M.nr_lazy && lazy_known() &&
 		 !model_fit_exists(&M, r->total, r->ealign, r->vs, r->ve, true);
@@ -1861,6 +1895,28 @@ static int adopt(struct newarea *n)
  * Threaded: area @i (and its page array) is about to be freed: another
  * worker may get its range, descriptor and frames from now on.
  */
+/* The model's count of the block holding @pg (0: not in the model). */
+static unsigned int head_refs(const struct page *pg)
+{
+	const struct model_frame *f = model_frame(&M, pg);
+
+	f = f ? model_frame(&M, f->head) : NULL;
+	return f ? f->refs : 0;
+}
+
+/* Threaded: @pg's block is about to lose a reference; the last? Then its
+ * frames are free for other workers from now on. */
+static void release_if_last(const struct page *pg)
+{
+	const struct model_frame *f = model_frame(&M, pg), *h;
+	unsigned long k, pfn;
+
+	if (nthreads == 1 || !f || !(h = model_frame(&M, f->head)) || h->refs != 1)
+		return;
+	for (k = 0, pfn = pfn_of(h->pg); k < (1UL << h->order); k++)
+		frame_release(pfn_to_page(pfn + k));
+}
+
 static void pre_release(int i)
 {
 	const struct model_area *a = &M.areas[i];
@@ -1872,7 +1928,7 @@ static void pre_release(int i)
 	reg_dying(a->id, true);
 	if (a->owned)
 		for (p = 0; p < a->npages; p++)
-			frame_release(a->owned[p]);
+			release_if_last(a->owned[p]);
 	if (c >= 0) {
 		reg_dying(M.areas[c].id, true);
 		for (p = 0; p < M.areas[c].npages; p++)
@@ -1891,9 +1947,10 @@ static void model_released(int i)
 	if (c >= 0)
 		reg_gone(M.areas[c].id);
 	model_history_add(&M, a->start, a->size, a->vm);
+	/* Frames user space still maps stay allocated (orphans). */
 	if (a->owned)
 		for (p = 0; p < a->npages; p++)
-			model_frame_del(&M, a->owned[p]);
+			model_frame_put(&M, a->owned[p], true);
 	if (a->ever_mapped)
 		model_lazy_add(&M, a->start, a->size >> PAGE_SHIFT);
 	model_area_free(&M, i);
@@ -1901,7 +1958,7 @@ static void model_released(int i)
 		struct model_area *ca = &M.areas[c];
 
 		for (p = 0; p < ca->npages; p++)
-			model_frame_del(&M, ca->owned[p]);
+			model_frame_put(&M, ca->owned[p], true);
 		model_lazy_add(&M, ca->start, ca->size >> PAGE_SHIFT);
 		model_area_free(&M, c);
 	}
@@ -1990,7 +2047,7 @@ static void op_vmalloc_1(void)
 		refuse = "bad protection or node";
 	else
 		refuse = req_check(&rq);
-	pe = purge_expect(&rq, !refuse, vpages);
+	pe = purge_expect(&rq, !refuse, vpages, npages + arr + PT_SLACK(npages));
 	reserves = !refuse;
 	if (!refuse && nthreads == 1 && npages + arr > prev.free_pages)
 		refuse = "more frames than are free";	/* after the reservation */
@@ -2109,7 +2166,8 @@ static void op_get_vm_area_1(void)
 	what("%s(size 0x%lx, flags 0x%lx) align 0x%lx window 0x%lx-0x%lx node %d",
 	     names[v], rq.size, rq.flags, rq.align, rq.start, rq.end, node);
 	refuse = req_check(&rq);
-	pe = purge_expect(&rq, !refuse, false);
+	pe = purge_expect(&rq, !refuse, false,
+			  v == 4 && !refuse ? PT_SLACK(rq.total >> PAGE_SHIFT) : 0);
 	must_ok = !refuse && !fault_active &&
 		  room(&rq) &&
 		  (v != 4 || prev.free_pages >= PT_SLACK(rq.total >> PAGE_SHIFT));
@@ -2184,7 +2242,20 @@ static unsigned int fill_pages(unsigned int count)
 static const char *spoil_pages(unsigned int count, unsigned int *at)
 {
 	*at = (unsigned int)below(count);
-	switch (below(3)) {
+	switch (below(v2 ? 4 : 3)) {
+	case 3: {
+		/* A page that is not allocated: one the driver freed (one
+		 * thread only: another would get it meanwhile). */
+		struct page *pg = M.freed_pos && nthreads == 1 ?
+			M.freed_heads[below(min_ul(M.freed_pos, 16))] : NULL;
+
+		if (pg && sem.strict_pages && !page_count(pg)) {
+			parr[*at] = pg;
+			return "a free page";
+		}
+		parr[*at] = (struct page *)(void *)some_static;
+		return "foreign";
+	}
 	case 0:
 		parr[*at] = NULL;
 		return "NULL";
@@ -2197,7 +2268,7 @@ static const char *spoil_pages(unsigned int count, unsigned int *at)
 	}
 }
 
-static void op_page_alloc(void);
+static void op_page_alloc_in(void);
 
 static void op_vmap_1(void)
 {
@@ -2225,7 +2296,7 @@ static void op_vmap_1(void)
 	else
 		count = chance(128) ? UINT_MAX : (unsigned int)M.phys_pages + 1;
 	if (!fill_pages(min_ul(count, PARR_MAX))) {
-		op_page_alloc();
+		op_page_alloc_in();
 		return;
 	}
 	if (count && count <= PARR_MAX && chance(32))
@@ -2245,9 +2316,13 @@ static void op_vmap_1(void)
 		refuse = "bad arguments";
 	else if (spoiled)
 		refuse = "bad page entry";
-	else
+	else {
+		/* Open bug (known.vmap_vpages): vmap() lets VM_VPAGES through. */
+		rq.flags = known.vmap_vpages ? flags & ~VM_VPAGES : flags;
 		refuse = req_check(&rq);
-	pe = purge_expect(&rq, !refuse, false);
+		rq.flags = flags;
+	}
+	pe = purge_expect(&rq, !refuse, false, PT_SLACK(count));
 	must_ok = !refuse && !fault_active && prev.free_pages >= PT_SLACK(count) &&
 		  room(&rq);
 	if (nthreads > 1)
@@ -2321,20 +2396,48 @@ static int pick_block(void)
 	return -1;
 }
 
+/*
+ * The driver drops one of its references on block @b: __free_pages()
+ * of the head, or (@put) put_page() of page @k of it. The last of all
+ * references frees the block; the driver's last leaves it to user
+ * space (orphans) if that still maps it.
+ */
+static void block_put(unsigned int b, bool put, unsigned long k)
+{
+	struct model_block *bl = &M.blocks[b];
+	struct page *head = bl->head, *pg = pfn_to_page(pfn_of(head) + k);
+
+	if (put)
+		what("put_page(pfn 0x%lx) [block pfn 0x%lx order %u, driver refs %u, count %u]",
+		     pfn_of(pg), pfn_of(head), bl->order, bl->drefs, head_refs(head));
+	else
+		what("__free_pages(pfn 0x%lx, order %u) [driver refs %u, count %u]",
+		     pfn_of(head), bl->order, bl->drefs, head_refs(head));
+	release_if_last(head);
+	if (put)
+		put_page(pg);
+	else
+		__free_pages(head, bl->order);
+	bl->drefs--;
+	if (model_frame_put(&M, head, !bl->drefs)) {
+		M.freed_heads[M.freed_pos % 16] = head;
+		M.freed_orders[M.freed_pos++ % 16] = bl->order;
+	}
+	if (!bl->drefs) {
+		bl->used = false;
+		M.nr_blocks--;
+	}
+	if (bl->used || !concurrent())	/* else another worker may have it */
+		EXPECT(page_count(head) == (int)head_refs(head),
+		       "page_count(pfn 0x%lx) = %d, model %u", pfn_of(head),
+		       page_count(head), head_refs(head));
+}
+
 /* Give the driver's block @b back to the page allocator and the model. */
 static void block_free(unsigned int b)
 {
-	unsigned long j;
-
-	what("__free_pages(pfn 0x%lx, order %u)", pfn_of(M.blocks[b].head),
-	     M.blocks[b].order);
-	for (j = 0; j < (1UL << M.blocks[b].order); j++)
-		frame_release(pfn_to_page(pfn_of(M.blocks[b].head) + j));
-	__free_pages(M.blocks[b].head, M.blocks[b].order);
-	for (j = 0; j < (1UL << M.blocks[b].order); j++)
-		model_frame_del(&M, pfn_to_page(pfn_of(M.blocks[b].head) + j));
-	M.blocks[b].used = false;
-	M.nr_blocks--;
+	while (M.blocks[b].used)
+		block_put(b, false, 0);
 }
 
 static __thread struct resv prsv;	/* op_page_alloc's reservation */
@@ -2404,7 +2507,7 @@ static void op_page_alloc_1(void)
 	if (gfp & __GFP_THISNODE)
 		EXPECT(page_to_nid(pg) == nid, "__GFP_THISNODE page on node %d, not %d",
 		       page_to_nid(pg), nid);
-	M.blocks[b] = (struct model_block){ true, pg, order };
+	M.blocks[b] = (struct model_block){ true, pg, order, 1 };
 	M.nr_blocks++;
 	for (j = 0; j < (1UL << order); j++) {
 		struct page *f = pfn_to_page(pfn_of(pg) + j);
@@ -2419,6 +2522,8 @@ static void op_page_alloc_1(void)
 		if ((prev_owner = frame_claim(f)) >= 0)
 			FAIL("new block: frame pfn 0x%lx belongs to thread %d",
 			     pfn_of(f), prev_owner);
+		model_frame(&M, f)->head = pg;
+		model_frame(&M, f)->order = order;
 		if (gfp & __GFP_ZERO)
 			EXPECT(!memcmp(data, zero_page, PAGE_SIZE),
 			       "__GFP_ZERO frame pfn 0x%lx is not zero", pfn_of(f));
@@ -2436,10 +2541,137 @@ static void op_page_alloc_1(void)
 	check_counts(CHANGED);
 }
 
-static void op_page_alloc(void)
+/* Inside a creating call: "creators" is held already. */
+static void op_page_alloc_in(void)
 {
 	op_page_alloc_1();
 	unreserve(&prsv);
+}
+
+/* Threaded: a creator too, so that a worker holding "creators"
+ * exclusively knows that no frame gets allocated meanwhile. */
+static void op_page_alloc(void)
+{
+	creating(true);
+	op_page_alloc_in();
+	creating(false);
+}
+
+/*
+ * Reference counts of the driver's blocks (second format): get_page and
+ * put_page of any page of a block, __free_pages with references left,
+ * page_count; and the refusals, each one warning: a pointer that is no
+ * page, and get_page, put_page, __free_pages of a block freed before.
+ */
+static void op_refs(void)
+{
+	unsigned int r = (unsigned int)below(8);
+	int b = pick_block();
+	struct model_block *bl;
+	struct page *pg;
+	unsigned long k;
+
+	switch (r) {
+	case 0: case 1:
+		if (b < 0) {
+			op_page_alloc();
+			return;
+		}
+		bl = &M.blocks[b];
+		k = below(1UL << bl->order);
+		pg = pfn_to_page(pfn_of(bl->head) + k);
+		what("get_page(pfn 0x%lx) [block pfn 0x%lx order %u, count %u]", pfn_of(pg),
+		     pfn_of(bl->head), bl->order, head_refs(bl->head));
+		get_page(pg);
+		bl->drefs++;
+		model_frame(&M, bl->head)->refs++;
+		EXPECT(page_count(pg) == (int)head_refs(pg) &&
+		       page_count(bl->head) == (int)head_refs(pg),
+		       "after get_page: page_count %d (head %d), model %u", page_count(pg),
+		       page_count(bl->head), head_refs(pg));
+		snap();
+		check_counts(SAME);
+		return;
+	case 2: case 3:
+		if (b < 0)
+			return;
+		bl = &M.blocks[b];
+		if (bl->drefs == 1 && block_mapped((unsigned int)b)) {
+			what("(block %d is mapped: no put)", b);
+			return;
+		}
+		k = below(1UL << bl->order);
+		block_put((unsigned int)b, r == 2, k);
+		snap();
+		check_counts(CHANGED);
+		return;
+	case 4: {
+		int i = pick_area(K_VMALLOC | K_VMAP | K_GVA);
+		const struct model_area *a;
+
+		if (i < 0 || !M.areas[i].map)
+			return;
+		a = &M.areas[i];
+		k = below(a->npages);
+		pg = a->map[k];
+		if (!pg)
+			return;
+		what("page_count(pfn 0x%lx) [%s area #%lu page %lu]", pfn_of(pg),
+		     kind_name(a->kind), a->id, k);
+		EXPECT(page_count(pg) == (int)head_refs(pg), "page_count(pfn 0x%lx) = %d, model %u",
+		       pfn_of(pg), page_count(pg), head_refs(pg));
+		return;
+	}
+	case 5:
+		what("get_page, put_page, page_count of NULL and of a pointer that is no page");
+		get_page(NULL);
+		put_page(NULL);
+		get_page((struct page *)(void *)some_static);
+		put_page((struct page *)(void *)some_static);
+		M.warnings += 2;
+		EXPECT(!page_count(NULL) && !page_count((struct page *)(void *)some_static),
+		       "page_count of no page is not 0");
+		R->refused++;
+		snap();
+		check_counts(SAME);
+		return;
+	default: {
+		unsigned int v = (unsigned int)below(3), order;
+		bool excl = concurrent();
+
+		if (!M.freed_pos)
+			return;
+		k = below(min_ul(M.freed_pos, 16));
+		pg = M.freed_heads[k];
+		order = M.freed_orders[k];
+		/* Free now, and (threaded) no frame is allocated meanwhile. */
+		if (excl)
+			exclusive(true);
+		if (page_count(pg)) {
+			if (excl)
+				exclusive(false);
+			return;	/* in use again */
+		}
+		what("%s(pfn 0x%lx%s) [a block freed before]",
+		     v == 0 ? "get_page" : v == 1 ? "put_page" : "__free_pages", pfn_of(pg),
+		     v == 2 ? (order ? ", its order" : ", order 0") : "");
+		if (v == 0)
+			get_page(pg);
+		else if (v == 1)
+			put_page(pg);
+		else
+			__free_pages(pg, order);
+		EXPECT(!page_count(pg), "a free page has count %d after %s", page_count(pg),
+		       v == 0 ? "get_page" : "a second free");
+		if (excl)
+			exclusive(false);
+		M.warnings++;
+		R->refused++;
+		snap();
+		check_counts(SAME);
+		return;
+	}
+	}
 }
 
 static void op_pages(void)
@@ -2509,6 +2741,171 @@ static void op_pages(void)
 		snap();
 		check_counts(SAME);
 	}
+}
+
+/*
+ * A racing double free (second format). The worker frees one of its
+ * objects, a vmalloc/vmap/get_vm_area area (vfree) or a block with no
+ * other reference (__free_pages), and offers the same free to another
+ * worker, which takes it between its ops: both call at once. Exactly
+ * one call must free; the other must warn ("nonexistent vm area", "Bad
+ * page state") and change nothing. While it runs this worker holds
+ * "creators" exclusively and page allocations are creators too: nothing
+ * can take the freed range or frames for the second call to hit. With
+ * one thread, or when no partner comes within a few milliseconds, the
+ * worker makes the second call itself.
+ */
+static void duel_call(int kind, unsigned long addr, struct page *pg, unsigned int order)
+{
+	if (kind == 0)
+		vfree((void *)addr);
+	else
+		__free_pages(pg, order);
+}
+
+/* Between ops: take an offered duel, if any. */
+static void duel_take(void)
+{
+	int kind;
+	unsigned long addr;
+	struct page *pg;
+	unsigned int order;
+
+	if (__atomic_load_n(&G.dstate, __ATOMIC_ACQUIRE) != 1)
+		return;
+	pthread_mutex_lock(&G.dlock);
+	if (G.dstate != 1) {
+		pthread_mutex_unlock(&G.dlock);
+		return;
+	}
+	__atomic_store_n(&G.dstate, 2, __ATOMIC_RELEASE);
+	kind = G.dkind;
+	addr = G.daddr;
+	pg = G.dpg;
+	order = G.dorder;
+	pthread_cond_broadcast(&G.dcv);
+	pthread_mutex_unlock(&G.dlock);
+	__atomic_add_fetch(&G.dgo, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&G.dgo, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();
+	duel_call(kind, addr, pg, order);
+	pthread_mutex_lock(&G.dlock);
+	__atomic_store_n(&G.dstate, 3, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&G.dcv);
+	pthread_mutex_unlock(&G.dlock);
+}
+
+/* Offer the free, make it, and the second one: return whether it raced. */
+static bool duel(int kind, unsigned long addr, struct page *pg, unsigned int order)
+{
+	bool partner = false;
+
+	if (nthreads > 1 && concurrent()) {
+		struct timespec until;
+
+		pthread_mutex_lock(&G.dlock);
+		if (!G.dstate) {
+			G.dkind = kind;
+			G.daddr = addr;
+			G.dpg = pg;
+			G.dorder = order;
+			__atomic_store_n(&G.dgo, 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&G.dstate, 1, __ATOMIC_RELEASE);
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 20 * 1000 * 1000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			while (G.dstate == 1 &&
+			       !pthread_cond_timedwait(&G.dcv, &G.dlock, &until))
+				;
+			if (G.dstate == 1)
+				__atomic_store_n(&G.dstate, 0, __ATOMIC_RELEASE);
+			else
+				partner = true;
+		}
+		pthread_mutex_unlock(&G.dlock);
+	}
+	if (partner) {
+		__atomic_add_fetch(&G.dgo, 1, __ATOMIC_ACQ_REL);
+		while (__atomic_load_n(&G.dgo, __ATOMIC_ACQUIRE) < 2)
+			sched_yield();
+	}
+	duel_call(kind, addr, pg, order);
+	if (partner) {
+		pthread_mutex_lock(&G.dlock);
+		while (G.dstate != 3)
+			pthread_cond_wait(&G.dcv, &G.dlock);
+		__atomic_store_n(&G.dstate, 0, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&G.dlock);
+	} else {
+		duel_call(kind, addr, pg, order);
+	}
+	return partner;
+}
+
+static void op_free(void);
+
+static void op_duel(void)
+{
+	bool excl = concurrent(), raced;
+	int i = pick_area(K_USER), b = pick_block();
+
+	if (chance(128) || b < 0) {
+		struct model_area *a;
+
+		if (i < 0) {
+			op_free();
+			return;
+		}
+		a = &M.areas[i];
+		if (a->kind != MODEL_VMALLOC && a->kind != MODEL_VMAP && a->kind != MODEL_GVA)
+			return;
+		if (excl)
+			exclusive(true);
+		what("vfree(0x%lx) twice at once [%s area #%lu]", a->start, kind_name(a->kind),
+		     a->id);
+		pre_release(i);
+		raced = duel(0, a->start, NULL, 0);
+		/* Nobody can have made an area there meanwhile. */
+		EXPECT(!find_vm_area((void *)a->start),
+		       "after two vfree()s, find_vm_area(0x%lx) finds an area", a->start);
+		if (excl)
+			exclusive(false);
+		model_released(i);
+	} else {
+		struct model_block *bl = &M.blocks[b];
+		struct page *head = bl->head;
+
+		if (bl->drefs != 1 || head_refs(head) != 1 || block_mapped((unsigned int)b))
+			return;	/* a second free would drop someone's reference */
+		if (excl)
+			exclusive(true);
+		what("__free_pages(pfn 0x%lx, order %u) twice at once", pfn_of(head), bl->order);
+		release_if_last(head);
+		raced = duel(1, 0, head, bl->order);
+		bl->drefs = 0;
+		model_frame_put(&M, head, true);
+		M.freed_heads[M.freed_pos % 16] = head;
+		M.freed_orders[M.freed_pos++ % 16] = bl->order;
+		bl->used = false;
+		M.nr_blocks--;
+		EXPECT(!page_count(head), "after two frees, page_count(pfn 0x%lx) = %d",
+		       pfn_of(head), page_count(head));
+		if (excl)
+			exclusive(false);
+	}
+	if (raced) {
+		lock();
+		G.duels_raced++;
+		unlock();
+		snprintf(op_what + strlen(op_what), sizeof(op_what) - strlen(op_what),
+			 " [raced with another thread]");
+	}
+	M.warnings++;	/* one of the two calls */
+	snap();
+	check_counts(CHANGED);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2637,8 +3034,14 @@ static void op_free_hostile_1(unsigned int m, unsigned long x)
 			vunmap((void *)x);
 		else if (m == 2)
 			EXPECT(!remove_vm_area((void *)x), "remove_vm_area of a page array");
-		else
-			free_vm_area(M.areas[i].vm);
+		else {
+			/* Its descriptor is the library's: a copy of it. */
+			memset(&fake, 0, sizeof(fake));
+			fake.addr = (void *)x;
+			fake.size = M.areas[i].size;
+			fake.flags = VM_ALLOC;
+			free_vm_area(&fake);
+		}
 		M.warnings++;
 		R->refused++;
 		snap();
@@ -2783,7 +3186,7 @@ static void op_map_vm_area_1(void)
 	if (a)
 		nr = a->npages;
 	if (!fill_pages((unsigned int)max_ul(nr, 1))) {
-		op_page_alloc();
+		op_page_alloc_in();
 		return;
 	}
 	if (r == 3 && nr)
@@ -2815,6 +3218,7 @@ static void op_map_vm_area_1(void)
 		frames_ok = reserve(&rsv, expect ? 0 : PT_SLACK(nr), 0, 0) & 1;
 	got = map_vm_area(area, prot, pp);
 	snap();
+	follow_purges();	/* a mapping short of memory purges, retries */
 	if (expect) {
 		EXPECT(got == expect, "map_vm_area returned %d, expected %d", got, expect);
 		EXPECT(cursor == parr || !cursor, "failed map_vm_area moved the cursor");
@@ -3101,6 +3505,44 @@ static void op_rw_exact(bool write, unsigned long addr, unsigned long count,
 /* Ops: remap_vmalloc_range                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Release user range @vma, which maps @pages[0..n): each frame loses
+ * the reference the mapping held (open bug known.release_keeps_refs: it
+ * does not), a frame whose area is gone is freed with its last.
+ */
+static void urange_release(struct vm_area_struct *vma, struct page **pages,
+			   unsigned long n)
+{
+	bool drops = sem.refcounts && !known.release_keeps_refs;
+	unsigned long j;
+
+	/* Threaded: frames this release frees are free for others at once. */
+	for (j = 0; j < n && drops && nthreads > 1; j++) {
+		const struct model_frame *f = model_frame(&M, pages[j]), *h;
+		unsigned long i, same = 0, pfn;
+
+		h = f ? model_frame(&M, f->head) : NULL;
+		if (!h)
+			continue;
+		for (i = 0; i < n; i++) {
+			const struct model_frame *g = model_frame(&M, pages[i]);
+
+			if (g && g->head == h->pg) {
+				if (i < j)
+					break;	/* counted at its first page */
+				same++;
+			}
+		}
+		if (i < n || h->refs != same)
+			continue;
+		for (i = 0, pfn = pfn_of(h->pg); i < (1UL << h->order); i++)
+			frame_release(pfn_to_page(pfn + i));
+	}
+	vm_user_range_release(vma);
+	for (j = 0; j < n && drops; j++)
+		model_frame_put(&M, pages[j], false);
+}
+
 static void op_remap(void)
 {
 	int i = -1, k;
@@ -3110,6 +3552,8 @@ static void op_remap(void)
 	int expect = 0, got, err;
 	bool late = false, alien, excl;
 	const struct model_area *a = NULL;
+	struct page *mapped[MODEL_URANGE_PAGES];
+	unsigned long nmapped = 0;
 
 	/* Prefer areas that may be mapped to user space. */
 	if (chance(200)) {
@@ -3206,18 +3650,107 @@ static void op_remap(void)
 				EXPECT(!memcmp((void *)(call.vm_start + j * PAGE_SIZE), f->data,
 					       PAGE_SIZE),
 				       "user page %lu: contents differ from the model", j);
+			mapped[j] = t->map[pgoff + j];
 		}
+		nmapped = pages;
+		/* Each user page holds a reference on its frame. */
+		for (j = 0; j < pages && sem.refcounts; j++) {
+			struct model_frame *h = model_frame(&M, model_frame(&M, mapped[j])->head);
+
+			h->refs++;
+		}
+		for (j = 0; j < pages; j++)
+			EXPECT(page_count(mapped[j]) == (int)head_refs(mapped[j]),
+			       "after remap: page_count(pfn 0x%lx) = %d, model %u",
+			       pfn_of(mapped[j]), page_count(mapped[j]), head_refs(mapped[j]));
 		R->calls_ok++;
+		/* Keep the user range for a while (second format). */
+		if (v2 && chance(96)) {
+			for (k = 0; k < MODEL_MAX_URANGES && M.uranges[k].used; k++)
+				;
+			if (k < MODEL_MAX_URANGES) {
+				struct model_urange *u = &M.uranges[k];
+
+				u->used = true;
+				u->vma = vma;
+				u->npages = pages;
+				memcpy(u->pages, mapped, pages * sizeof(mapped[0]));
+				snprintf(op_what + strlen(op_what),
+					 sizeof(op_what) - strlen(op_what),
+					 " [user range kept]");
+				snap();
+				follow_purges();
+				check_counts(CHANGED);
+				return;
+			}
+		}
 	} else {
 		for (j = 0; j < pages; j++)
 			EXPECT(!vm_user_range_pfn(&vma, vma.vm_start + j * PAGE_SIZE),
 			       "failed remap left user page %lu mapped", j);
 		R->refused++;
 	}
-	vm_user_range_release(&vma);
+	urange_release(&vma, mapped, nmapped);
 	if (want_counts()) {
 		snap();
+		follow_purges();	/* user_map short of memory purges */
 		check_counts(SAME);
+	}
+}
+
+/* User range k of this worker: the frames it maps, their counts and
+ * (host) their contents through it. */
+static void check_urange(const struct model_urange *u)
+{
+	unsigned long j;
+
+	for (j = 0; j < u->npages; j++) {
+		unsigned long ua = u->vma.vm_start + j * PAGE_SIZE;
+		unsigned long upfn = vm_user_range_pfn(&u->vma, ua);
+		const struct model_frame *f = model_frame(&M, u->pages[j]);
+
+		EXPECT(upfn == pfn_of(u->pages[j]),
+		       "user range 0x%lx page %lu maps pfn 0x%lx, model 0x%lx",
+		       u->vma.vm_start, j, upfn, pfn_of(u->pages[j]));
+		EXPECT(f, "user range 0x%lx page %lu: frame pfn 0x%lx left the model",
+		       u->vma.vm_start, j, pfn_of(u->pages[j]));
+		EXPECT(page_count(u->pages[j]) == (int)head_refs(u->pages[j]),
+		       "user range 0x%lx page %lu: page_count(pfn 0x%lx) = %d, model %u",
+		       u->vma.vm_start, j, pfn_of(u->pages[j]), page_count(u->pages[j]),
+		       head_refs(u->pages[j]));
+		if (is_host)
+			EXPECT(!memcmp((void *)ua, f->data, PAGE_SIZE),
+			       "user range 0x%lx page %lu (pfn 0x%lx%s): contents differ from the model",
+			       u->vma.vm_start, j, pfn_of(u->pages[j]),
+			       f->owner == MODEL_ORPHAN ? ", its area freed" : "");
+	}
+}
+
+/* Check a kept user range, and sometimes release it (second format). */
+static void op_urange(void)
+{
+	int k, n = 0;
+	struct model_urange *u = NULL;
+
+	for (k = 0; k < MODEL_MAX_URANGES; k++)
+		n += M.uranges[k].used;
+	if (!n) {
+		op_remap();
+		return;
+	}
+	n = (int)below((unsigned long)n);
+	for (k = 0; k < MODEL_MAX_URANGES; k++)
+		if (M.uranges[k].used && n-- == 0)
+			u = &M.uranges[k];
+	what("user range 0x%lx (%lu pages): check%s", u->vma.vm_start, u->npages,
+	     "");
+	check_urange(u);
+	if (chance(128)) {
+		what("vm_user_range_release(0x%lx, %lu pages)", u->vma.vm_start, u->npages);
+		urange_release(&u->vma, u->pages, u->npages);
+		u->used = false;
+		snap();
+		check_counts(CHANGED);
 	}
 }
 
@@ -3477,6 +4010,7 @@ static void op_vmalloc_area_1(void)
 	ret = with_node ? __vmalloc_area_node(area, gfp, prot, node)
 			: __vmalloc_area(area, gfp, prot);
 	snap();
+	follow_purges();	/* a mapping short of memory purges, retries */
 	if (!area || bad_args || !usable) {
 		EXPECT(!ret, "__vmalloc_area on %s returned %p", target, ret);
 		if (area && !bad_args)
@@ -3543,9 +4077,29 @@ static void op_vmalloc_area_1(void)
 
 static void op_misc(void)
 {
-	unsigned int r = (unsigned int)below(8);
+	unsigned int r = (unsigned int)below(9);
 
 	switch (r) {
+	case 8: {	/* remap into a user range of an instance that is gone */
+		int i, err;
+
+		if (!have_stale || known.stale_vma || is_host)
+			return;
+		for (i = 0; i < MODEL_MAX_AREAS; i++)
+			if (M.areas[i].used && (M.areas[i].flags & VM_USERMAP) &&
+			    M.areas[i].npages >= 4)
+				break;
+		if (i == MODEL_MAX_AREAS)
+			return;
+		what("remap_vmalloc_range(a vma reserved before vmalloc_exit(), %s area #%lu)",
+		     kind_name(M.areas[i].kind), M.areas[i].id);
+		err = remap_vmalloc_range(&stale_vma, (void *)M.areas[i].start, 0);
+		EXPECT(err == -EINVAL, "remap into a vma of a gone instance returned %d", err);
+		R->refused++;
+		snap();
+		check_counts(SAME);
+		return;
+	}
 	case 0: {	/* translation of pages and pfns that are no frame of the pool */
 		unsigned long pfn = below(2), x;
 		struct page *pg;
@@ -3805,6 +4359,7 @@ static void full_check(void)
 	struct model *own = Mp;
 	bool all = !concurrent();
 	unsigned int n = 0, k, t, nparts = nthreads == 1 ? 1 : nthreads;
+	unsigned long p;
 	int i, err;
 
 	R->full_checks++;
@@ -3842,11 +4397,19 @@ static void full_check(void)
 		check_ptes(idx, true);
 		check_contents(a->start, a->npages * PAGE_SIZE, "full check");
 		check_direct(idx);
+		for (p = 0; a->map && p < a->npages; p++)
+			EXPECT(!a->map[p] || page_count(a->map[p]) == (int)head_refs(a->map[p]),
+			       "%s area #%lu page %lu: page_count(pfn 0x%lx) = %d, model %u",
+			       kind_name(a->kind), a->id, p, pfn_of(a->map[p]),
+			       page_count(a->map[p]), head_refs(a->map[p]));
 	}
 	for (t = 0; t < nparts; t++) {
 		Mp = nthreads == 1 ? own : &parts[t];
 		if (!all && Mp != own)
 			continue;
+		for (k = 0; k < MODEL_MAX_URANGES; k++)
+			if (M.uranges[k].used)
+				check_urange(&M.uranges[k]);
 		for (k = 0; k < M.nr_removed; k++)
 			EXPECT((unsigned long)M.removed[k].vm->addr == M.removed[k].addr &&
 			       M.removed[k].vm->size == M.removed[k].size,
@@ -3854,7 +4417,7 @@ static void full_check(void)
 		/* Lazily freed: nothing there, unless a live area is (after a
 		 * purge). Threaded, another worker may take it meanwhile. */
 		for (k = 0; all && k < M.nr_lazy; k++) {
-			unsigned long st = M.lazy[k].start, p;
+			unsigned long st = M.lazy[k].start;
 
 			if (!st)
 				continue;
@@ -3983,7 +4546,7 @@ static void faulty_op(void)
 static void inject(unsigned int sites, unsigned long nth, unsigned int permille,
 		   uint64_t seed)
 {
-	bool quiesce = nthreads > 1 && !G.quiet && !sem.inject_anytime;
+	bool quiesce = nthreads > 1 && !G.quiet && sem.quiet_inject;
 
 	if (quiesce) {
 		pthread_rwlock_unlock(&G.world);
@@ -4120,10 +4683,16 @@ static void one_op_v2(unsigned int r)
 		op_migrate();
 	else if (r < 229)
 		op_fault();
-	else if (r < 244)
+	else if (r < 241)
 		op_vmalloc_area();
-	else if (r < 254)
+	else if (r < 246)
 		op_misc();
+	else if (r < 250)
+		op_refs();
+	else if (r < 251)
+		op_duel();
+	else if (r < 255)
+		op_urange();
 	else
 		full_check();
 }
@@ -4145,6 +4714,21 @@ static void teardown_part(void)
 {
 	unsigned int k = 0;
 	int i;
+
+	for (k = 0; k < MODEL_MAX_URANGES; k++) {
+		struct model_urange *u = &M.uranges[k];
+
+		if (!u->used)
+			continue;
+		what("teardown: vm_user_range_release(0x%lx, %lu pages)", u->vma.vm_start,
+		     u->npages);
+		check_urange(u);
+		urange_release(&u->vma, u->pages, u->npages);
+		u->used = false;
+		snap();
+		check_counts(CHANGED);
+	}
+	k = 0;
 
 	for (i = 0; i < MODEL_MAX_AREAS; i++) {
 		struct model_area *a = &M.areas[i];
@@ -4185,9 +4769,13 @@ static void teardown_end(void)
 	EXPECT(cur.areas == 0 && cur.vmap_areas == 0 && cur.lazy_pages == 0,
 	       "left: %lu areas, %lu ranges, %lu lazy pages", cur.areas, cur.vmap_areas,
 	       cur.lazy_pages);
-	EXPECT(cur.free_pages + cur.pt_pages == base.free_pages + base.pt_pages,
-	       "frames leaked: free %lu + tables %lu, at start %lu + %lu",
-	       cur.free_pages, cur.pt_pages, base.free_pages, base.pt_pages);
+	/* Open bug known.release_keeps_refs: frames user space mapped once
+	 * are never freed; the model keeps them (orphans) and expects them. */
+	EXPECT(!totals().in_use || known.release_keeps_refs,
+	       "the model still holds %lu frames", totals().in_use);
+	EXPECT(cur.free_pages + cur.pt_pages == base.free_pages + base.pt_pages - totals().in_use,
+	       "frames leaked: free %lu + tables %lu, at start %lu + %lu (%lu expected leaked)",
+	       cur.free_pages, cur.pt_pages, base.free_pages, base.pt_pages, totals().in_use);
 	EXPECT(cur.meta_bytes == base.meta_bytes, "metadata leaked: %lu bytes, at start %lu",
 	       cur.meta_bytes, base.meta_bytes);
 	EXPECT(cur.host_mappings == base.host_mappings,
@@ -4196,19 +4784,36 @@ static void teardown_end(void)
 	EXPECT(!vmalloc_check(), "vmalloc_check() failed after the teardown");
 }
 
-/* Semantic switches from VMFUZZ_SEM (see the declaration of sem). */
+/* VMFUZZ_SEM, VMFUZZ_STRICT (see the declaration of sem). */
+static bool sem_word(const char *e, const char *name, bool dflt)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = e; p && (p = strstr(p, name)); p += n) {
+		bool minus = p > e && p[-1] == '-';
+
+		if ((p[n] == 0 || p[n] == ',') &&
+		    (p == e || p[-1] == ',' || (minus && (p - 1 == e || p[-2] == ','))))
+			return !minus;
+	}
+	return dflt;
+}
+
 static void read_switches(void)
 {
-	const char *e = getenv("VMFUZZ_SEM");
+	const char *e = getenv("VMFUZZ_SEM"), *st = getenv("VMFUZZ_STRICT");
+	bool strict = st && *st && strcmp(st, "0");
 
-	memset(&sem, 0, sizeof(sem));
-	if (!e)
-		return;
-	sem.keep_failed_tables = strstr(e, "keep_failed_tables") != NULL;
-	sem.hide_internal = strstr(e, "hide_internal") != NULL;
-	sem.strict_pages = strstr(e, "strict_pages") != NULL;
-	sem.concurrent_check = strstr(e, "concurrent_check") != NULL;
-	sem.inject_anytime = strstr(e, "inject_anytime") != NULL;
+	sem.keep_failed_tables = sem_word(e, "keep_failed_tables", true);
+	sem.hide_internal = sem_word(e, "hide_internal", true);
+	sem.strict_pages = sem_word(e, "strict_pages", true);
+	sem.refcounts = sem_word(e, "refcounts", true);
+	sem.concurrent_check = sem_word(e, "concurrent_check", false);
+	sem.quiet_inject = sem_word(e, "quiet_inject", false);
+	known.vmap_vpages = !strict;
+	known.release_keeps_refs = !strict && sem.refcounts;
+	known.stale_vma = !strict;
 }
 
 /*
@@ -4260,6 +4865,19 @@ static int start_library(void)
 		}
 	}
 	vmalloc_exit();
+	/*
+	 * A user range from an instance that is gone: remap_vmalloc_range
+	 * must refuse it (-EINVAL). Soft engine only: while the open bug
+	 * known.stale_vma lasts, the host engine would mmap over whatever
+	 * the process now has at that address.
+	 */
+	if (v2 && !is_host && !known.stale_vma &&
+	    !vmalloc_init(&cfg)) {
+		if (have_stale)
+			vm_user_range_release(&stale_vma);
+		have_stale = !vm_user_range_reserve(&stale_vma, 4 * PAGE_SIZE);
+		vmalloc_exit();
+	}
 	err = vmalloc_init(&cfg);
 	if (err) {
 		fprintf(stderr, "vmfuzz: vmalloc_init(engine %s) failed: %d\n", O->engine, err);
@@ -4385,8 +5003,10 @@ static void run_ops(struct worker *w)
 			op_starts[op_no] = S.pos;
 		}
 		op_no++;
-		if (nthreads > 1)
+		if (nthreads > 1) {
+			duel_take();
 			pthread_rwlock_rdlock(&G.world);
+		}
 		one_op();
 		if (nthreads > 1)
 			pthread_rwlock_unlock(&G.world);
@@ -4456,6 +5076,8 @@ static int threads_begin(void)
 	G.bprev = base;
 	G.barriers = 0;
 	G.failing = 0;
+	G.dstate = 0;
+	G.duels = G.duels_raced = 0;
 	memset(G.cur_op, 0, sizeof(G.cur_op));
 	/* Frame owners by pfn: find the pool's first pfn. */
 	pg = alloc_page(GFP_KERNEL);
@@ -4647,6 +5269,7 @@ int fz_run(const struct fz_options *o, const struct fz_input *in,
 	res->purges = cur.purges;
 	res->threads = nthreads;
 	res->barriers = nthreads > 1 ? G.barriers : 0;
+	res->races = nthreads > 1 ? G.duels_raced : 0;
 	vmalloc_set_log_hook(NULL);
 	left = vmalloc_exit();
 	EXPECT(left == 0, "vmalloc_exit() found %ld areas left", left);

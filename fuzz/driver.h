@@ -63,6 +63,7 @@ struct fz_result {
 	unsigned long purges;
 	unsigned int threads;		/* threads the run used */
 	unsigned long barriers;		/* threaded: global checks */
+	unsigned long races;		/* threaded: double frees that raced */
 };
 
 /*

@@ -77,8 +77,40 @@ struct model_frame *model_frame_add(struct model *m, struct page *pg,
 		memset(f->data, 0, PAGE_SIZE);
 	f->pg = pg;
 	f->owner = owner;
+	f->head = pg;
+	f->refs = 1;
+	f->order = 0;
 	m->nr_frames++;
 	return f;
+}
+
+bool model_frame_put(struct model *m, struct page *pg, bool orphan)
+{
+	struct model_frame *f = model_frame(m, pg), *h;
+	struct page *head;
+	unsigned long k, pfn, nr;
+
+	if (!f)
+		return true;
+	head = f->head;
+	h = model_frame(m, head);
+	if (!h)
+		return true;
+	nr = 1UL << h->order;
+	if (h->refs > 1) {
+		h->refs--;
+		if (orphan)
+			for (k = 0, pfn = page_to_pfn(head); k < nr; k++) {
+				struct model_frame *t = model_frame(m, pfn_to_page(pfn + k));
+
+				if (t)
+					t->owner = MODEL_ORPHAN;
+			}
+		return false;
+	}
+	for (k = 0, pfn = page_to_pfn(head); k < nr; k++)
+		model_frame_del(m, nr == 1 ? head : pfn_to_page(pfn + k));
+	return true;
 }
 
 void model_frame_del(struct model *m, struct page *pg)

@@ -24,6 +24,7 @@
 #ifndef FUZZ_MODEL_H
 #define FUZZ_MODEL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +80,8 @@ struct model_block {			/* alloc_pages() by the driver */
 	bool used;
 	struct page *head;
 	unsigned int order;
+	unsigned int drefs;		/* references the driver holds: the
+					   allocation's and get_page()s */
 };
 
 struct model_history {			/* a freed area */
@@ -87,10 +90,30 @@ struct model_history {			/* a freed area */
 	struct vm_struct *vm;
 };
 
+/* A frame's owner when no area or block of the driver has it any more:
+ * user space still maps it (references taken by remap_vmalloc_range). */
+#define MODEL_ORPHAN	INT_MIN
+
 struct model_frame {
 	struct page *pg;		/* NULL: empty slot */
-	int owner;			/* area index, or -1 - block index */
+	int owner;			/* area index, -1 - block index, or
+					   MODEL_ORPHAN */
 	unsigned char *data;		/* PAGE_SIZE bytes */
+	struct page *head;		/* the block's first page (itself for a
+					   vmalloc frame) */
+	unsigned int refs;		/* head only: the library's count */
+	unsigned int order;		/* head only: the block's order */
+};
+
+/* A user range that remap_vmalloc_range() filled and the driver keeps. */
+#define MODEL_MAX_URANGES	8
+#define MODEL_URANGE_PAGES	24
+
+struct model_urange {
+	bool used;
+	struct vm_area_struct vma;
+	unsigned long npages;
+	struct page *pages[MODEL_URANGE_PAGES];	/* what each user page maps */
 };
 
 struct model {
@@ -124,6 +147,11 @@ struct model {
 	struct model_history history[MODEL_MAX_HISTORY];
 	unsigned int history_pos;
 
+	struct model_urange uranges[MODEL_MAX_URANGES];
+	struct page *freed_heads[16];	/* blocks the driver freed (double frees) */
+	unsigned int freed_orders[16];
+	unsigned int freed_pos;
+
 	struct model_frame *frames;	/* MODEL_HASH_SLOTS */
 	unsigned long nr_frames;	/* frames owned: vmalloc + driver */
 	unsigned char *store;		/* MODEL_MAX_FRAMES shadow pages */
@@ -149,6 +177,12 @@ struct model_frame *model_frame_add(struct model *m, struct page *pg,
 				    int owner, const void *data,
 				    int *prev_owner);
 void model_frame_del(struct model *m, struct page *pg);
+/*
+ * Drop one reference on the block that holds @pg. At zero the block's
+ * frames leave the model (return true); otherwise they stay, orphans
+ * with @orphan.
+ */
+bool model_frame_put(struct model *m, struct page *pg, bool orphan);
 
 /* ---- areas ---- */
 int model_area_new(struct model *m);	/* a free slot, or -1 */

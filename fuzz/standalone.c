@@ -473,6 +473,7 @@ int main(int argc, char **argv)
 		total.full_checks += r.full_checks;
 		total.purges += r.purges;
 		total.barriers += r.barriers;
+		total.races += r.races;
 	}
 	if (save) {
 		size_t len;
@@ -485,11 +486,11 @@ int main(int argc, char **argv)
 
 		printf("vmfuzz: %s engine, %u thread%s: %lu runs, %lu ops in %.2f s (%.0f ops/s): "
 		       "%lu calls succeeded, %lu failed as allowed, %lu refused as required, "
-		       "%lu faults injected, %lu purges, %lu full checks, %lu barriers; no divergence\n",
+		       "%lu faults injected, %lu purges, %lu full checks, %lu barriers, %lu racing double frees; no divergence\n",
 		       engine, o.threads, o.threads > 1 ? "s" : "", runs, total.ops, dt,
 		       dt > 0 ? total.ops / dt : 0.0,
 		       total.calls_ok, total.calls_failed, total.refused, total.faults,
-		       total.purges, total.full_checks, total.barriers);
+		       total.purges, total.full_checks, total.barriers, total.races);
 	}
 	fz_shutdown();
 	return 0;

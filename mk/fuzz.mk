@@ -9,8 +9,9 @@
 #                      FUZZ_THREADS worker threads on one library; then
 #                      fuzz-regress
 #   make fuzz-tsan     the threaded fuzzer under ThreadSanitizer (clang,
-#                      BUILD=build/tsan): FUZZ_TSAN_OPS ops per engine with
-#                      FUZZ_THREADS threads
+#                      BUILD=build/tsan): FUZZ_TSAN_OPS ops on the soft
+#                      engine, FUZZ_TSAN_HOST_OPS on the host engine, with
+#                      FUZZ_THREADS threads (suppressions: fuzz/tsan.supp)
 #   make fuzz-regress  replay every file in fuzz/regress/ on both engines
 #                      (each file a past divergence or crash, see
 #                      fuzz/README.md); lists every one that fails
@@ -24,7 +25,7 @@
 #
 # Variables: FUZZ_OPS_SOFT, FUZZ_OPS_HOST (single-threaded ops for
 # fuzz-check), FUZZ_OPS_SOFT_MT, FUZZ_OPS_HOST_MT (threaded ops; by
-# default a third of the single-threaded counts), FUZZ_THREADS (3),
+# default half the single-threaded counts), FUZZ_THREADS (3),
 # FUZZ_SEED (empty: a fresh seed, printed),
 # FUZZ_SECONDS (60), FUZZ_ENGINE (soft or host, for `make fuzz`),
 # FUZZ_ARGS (more libFuzzer flags), FUZZ_VM_DEBUG (VM_DEBUG of the
@@ -34,11 +35,12 @@
 # vmfuzz is built with them too, against that build's library.
 
 FUZZ_OPS_SOFT ?= 120000
-FUZZ_OPS_HOST ?= 36000
-FUZZ_OPS_SOFT_MT ?= $(shell echo $$(( $(FUZZ_OPS_SOFT) / 3 )))
-FUZZ_OPS_HOST_MT ?= $(shell echo $$(( $(FUZZ_OPS_HOST) / 3 )))
+FUZZ_OPS_HOST ?= 30000
+FUZZ_OPS_SOFT_MT ?= $(shell echo $$(( $(FUZZ_OPS_SOFT) / 2 )))
+FUZZ_OPS_HOST_MT ?= $(shell echo $$(( $(FUZZ_OPS_HOST) / 2 )))
 FUZZ_THREADS  ?= 3
-FUZZ_TSAN_OPS ?= 30000
+FUZZ_TSAN_OPS ?= 20000
+FUZZ_TSAN_HOST_OPS ?= 10000
 FUZZ_SEED     ?=
 FUZZ_SECONDS  ?= 60
 FUZZ_ENGINE   ?= soft
@@ -74,18 +76,27 @@ fuzz-check: $(VMFUZZ)
 
 # The threaded fuzzer under ThreadSanitizer: its own build of the library
 # and vmfuzz with clang (needs clang's runtime: libclang-rt-14-dev).
+# FUZZ_TSAN_SUPP: suppressions of the open library races the fuzzer
+# found (empty: none, to see them).
 FUZZ_TSAN_FLAGS := -fsanitize=thread
+FUZZ_TSAN_SUPP  ?= $(CURDIR)/fuzz/tsan.supp
+FUZZ_TSAN_ENV    = TSAN_OPTIONS="halt_on_error=1 $(if $(FUZZ_TSAN_SUPP),suppressions=$(FUZZ_TSAN_SUPP))"
 fuzz-tsan:
 	$(MAKE) -s --no-print-directory BUILD=build/tsan CC=clang OPT=-O1 \
 	  EXTRA_CFLAGS="$(FUZZ_TSAN_FLAGS)" EXTRA_LDFLAGS="$(FUZZ_TSAN_FLAGS)" fuzz-driver
-	TSAN_OPTIONS=halt_on_error=1 build/tsan/fuzz/vmfuzz --engine soft \
+	$(FUZZ_TSAN_ENV) build/tsan/fuzz/vmfuzz --engine soft \
 	  --ops $(FUZZ_TSAN_OPS) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
-	TSAN_OPTIONS=halt_on_error=1 build/tsan/fuzz/vmfuzz --engine host \
-	  --ops $(FUZZ_TSAN_OPS) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	$(FUZZ_TSAN_ENV) build/tsan/fuzz/vmfuzz --engine host \
+	  --ops $(FUZZ_TSAN_HOST_OPS) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 FUZZ_REGRESS := $(sort $(wildcard fuzz/regress/*.bin))
+FUZZ_OPEN    := $(filter fuzz/regress/open-%,$(FUZZ_REGRESS))
 
-# Each case in its own process, so one failure hides no other.
+# Each case in its own process, so one failure hides no other. Every
+# file must pass on both engines as the model stands (open-*.bin: with
+# the open bug tolerated); an open-*.bin must also still diverge on the
+# soft engine with VMFUZZ_STRICT=1, else its bug looks fixed (a notice,
+# not a failure: rename the file and drop the tolerance).
 fuzz-regress: $(VMFUZZ)
 	@failed=0; \
 	for f in $(FUZZ_REGRESS); do \
@@ -97,7 +108,14 @@ fuzz-regress: $(VMFUZZ)
 	    fi; \
 	  done; \
 	done; \
-	echo "fuzz-regress: $(words $(FUZZ_REGRESS)) cases on the soft and host engines, $$failed failed"; \
+	for f in $(FUZZ_OPEN); do \
+	  if VMFUZZ_STRICT=1 $(VMFUZZ) --engine soft --replay $$f >/dev/null 2>$(BUILD)/fuzz/regress.err; then \
+	    echo "fuzz-regress: NOTE $$f passes with VMFUZZ_STRICT=1: its bug looks fixed (fuzz/regress/README.md)"; \
+	  else \
+	    echo "fuzz-regress: open $$f: $$(grep -m1 'problem:' $(BUILD)/fuzz/regress.err | sed 's/^ *problem: *//')"; \
+	  fi; \
+	done; \
+	echo "fuzz-regress: $(words $(FUZZ_REGRESS)) cases on the soft and host engines, $$failed failed; $(words $(FUZZ_OPEN)) open"; \
 	[ $$failed -eq 0 ]
 
 # libFuzzer: the library's own sources, compiled again with clang and
