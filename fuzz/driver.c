@@ -95,6 +95,9 @@ static __thread struct page *parr[PARR_MAX + 1];
 static unsigned char some_static[64];	/* a pointer that is no page */
 static const unsigned char zero_page[PAGE_SIZE];
 
+/* Frames may go back to the OS (the reserve is below the pool). */
+static bool trims;
+
 /* A user range reserved from a library instance before this run's. */
 static struct vm_area_struct stale_vma;
 static bool have_stale;
@@ -626,7 +629,10 @@ static unsigned int reserve(struct resv *rv, unsigned long frames,
 	margin = (unsigned long)(nr_cpus < 2 ? 2 : nr_cpus) * 64 * M.nodes * 2;
 	lock();
 	free_now = nr_free_pages();
-	if (free_now >= frames + G.res_frames + margin)
+	/* While another worker's free hands warm 4 MiB blocks back to the
+	 * OS they are not free (nor allocatable): with a reserve small
+	 * enough for that to happen, no promise about frames. */
+	if (free_now >= frames + G.res_frames + margin && !trims)
 		ok |= 1;
 	for (k = 0; k < G.nreg; k++)
 		busy += G.reg[k].size >> PAGE_SHIFT;
@@ -4849,6 +4855,8 @@ static int start_library(void)
 	}
 	cfg.no_fast_path = !(c2 & 1);
 	cfg.reserve_pages = reserve_tab[(c2 >> 1) & 3];	/* frames released early */
+	trims = (cfg.reserve_pages ? cfg.reserve_pages : 8192) + 1024 <=
+		(cfg.phys_mb << 20) / PAGE_SIZE;
 	v2 = (c2 & 0x88) == 0x80;
 	nthreads = v2 ? 1 + ((c2 >> 4) & 3) : 1;
 	if (O->threads)
