@@ -1491,8 +1491,9 @@ static bool lazy_known(void)
 
 /*
  * @need: frames the call may take (its frames and page tables). A mapping
- * that fails for lack of memory purges and tries once more: then a purge
- * is no surprise when memory may run short (or failures are injected).
+ * the platform refuses for lack of memory purges and tries once more
+ * (since 20ac8f9 only a platform refusal, not a page table that cannot be
+ * allocated): a purge is no surprise under fault injection.
  */
 static struct purge_exp purge_expect(const struct req *r, bool accepted,
 				     bool second_alloc, unsigned long need)
@@ -1507,7 +1508,8 @@ static struct purge_exp purge_expect(const struct req *r, bool accepted,
 		p.never = false;	/* blocks hold space the model cannot see */
 		return p;
 	}
-	p.never = !second_alloc && !fault_active && prev.free_pages >= need + 64 &&
+	(void)need;
+	p.never = !second_alloc && !fault_active &&
 		  model_fit_exists(&M, r->total, r->ealign, r->vs, r->ve, true);
 	p.must = !fault_active && M.nr_lazy && lazy_known() &&
 		 !model_fit_exists(&M, r->total, r->ealign, r->vs, r->ve, true);
@@ -3101,6 +3103,8 @@ static void op_free_hostile_1(unsigned int m, unsigned long x)
 			return;
 		}
 		EXPECT(!vm, "remove_vm_area(0x%lx) gave %p for no area", x, (void *)vm);
+		if (x)
+			M.warnings++;	/* since 20ac8f9 (a log line before) */
 		R->refused++;
 		snap();
 		check_counts(SAME);
@@ -3284,7 +3288,7 @@ static void op_unmap_range(void)
 {
 	unsigned long addr, size, end;
 	unsigned int r = (unsigned int)below(10);
-	int i = pick_area(K_USER), k;
+	int i = pick_area(v2 && chance(24) ? K_ANY : K_USER), k;
 	bool bad;
 
 	if (r < 5 && i >= 0) {
@@ -3310,11 +3314,25 @@ static void op_unmap_range(void)
 	end = addr + size;
 	bad = !size || end < addr || ((addr | size) & (PAGE_SIZE - 1)) ||
 	      addr < START || end > END;
-	/* Never the library's own page arrays. */
+	/* The library's own page arrays: refused (hide_internal), else never. */
 	for (k = 0; !bad && k < MODEL_MAX_AREAS; k++)
 		if (M.areas[k].used && M.areas[k].kind == MODEL_ARRAY &&
-		    M.areas[k].start < end && addr < M.areas[k].start + M.areas[k].size)
+		    M.areas[k].start < end && addr < M.areas[k].start + M.areas[k].size) {
+			if (!sem.hide_internal)
+				return;
+			what("unmap_kernel_range(0x%lx, 0x%lx) [holds a page array of the library's]",
+			     addr, size);
+			unmap_kernel_range(addr, size);
+			M.warnings++;
+			R->refused++;
+			for (k = 0; k < MODEL_MAX_AREAS; k++)
+				if (M.areas[k].used && M.areas[k].start < end &&
+				    addr < M.areas[k].start + M.areas[k].size)
+					check_ptes(k, false);
+			snap();
+			check_counts(SAME);
 			return;
+		}
 	if (!bad && concurrent()) {
 		int j = model_area_at(&M, addr);
 
