@@ -85,6 +85,7 @@ static __thread bool fault_active;	/* this thread injects failures */
 static __thread char logring[LOGRING][256];
 static __thread unsigned int log_pos;
 static __thread unsigned long err_lines, err_seen;
+static __thread char last_err[256];	/* the last error line */
 
 static __thread unsigned char *rw_buf, *rw_exp;
 
@@ -130,7 +131,6 @@ static struct {
 } sem;
 
 static struct {
-	bool vmap_vpages;		/* vmap() accepts VM_VPAGES */
 	bool release_keeps_refs;	/* vm_user_range_release() drops none
 					   of remap's references */
 	bool stale_vma;			/* remap into a vma from before
@@ -799,8 +799,10 @@ static void log_hook(int level, const char *line)
 {
 	snprintf(logring[log_pos++ % LOGRING], sizeof(logring[0]), "<%d> %s",
 		 level, line);
-	if (level <= VM_LOG_ERR)
+	if (level <= VM_LOG_ERR) {
 		err_lines++;
+		snprintf(last_err, sizeof(last_err), "%s", line);
+	}
 	if (O && O->verbose) {
 		if (nthreads > 1)
 			printf("  t%d log <%d> %s\n", tid, level, line);
@@ -957,7 +959,7 @@ static void check_counts(int mode)
 		/* Only what this thread's calls show; the rest at barriers. */
 		if (!fault_possible())
 			EXPECT(err_lines == err_seen, "the library logged an error: %s",
-			       logring[(log_pos - 1) % LOGRING]);
+			       last_err);
 		err_seen = err_lines;
 		meta_may_change = false;
 		failed_pages = 0;
@@ -1024,7 +1026,7 @@ static void check_counts(int mode)
 	}
 	if (!fault_active)
 		EXPECT(err_lines == err_seen, "the library logged an error: %s",
-		       logring[(log_pos - 1) % LOGRING]);
+		       last_err);
 	err_seen = err_lines;
 	meta_may_change = false;
 	failed_pages = 0;
@@ -2324,12 +2326,8 @@ static void op_vmap_1(void)
 		refuse = "bad arguments";
 	else if (spoiled)
 		refuse = "bad page entry";
-	else {
-		/* Open bug (known.vmap_vpages): vmap() lets VM_VPAGES through. */
-		rq.flags = known.vmap_vpages ? flags & ~VM_VPAGES : flags;
+	else
 		refuse = req_check(&rq);
-		rq.flags = flags;
-	}
 	pe = purge_expect(&rq, !refuse, false, PT_SLACK(count));
 	must_ok = !refuse && !fault_active && prev.free_pages >= PT_SLACK(count) &&
 		  room(&rq);
@@ -4731,6 +4729,14 @@ static void one_op(void)
 		one_op_v2(r);
 	else
 		one_op_v1(r);
+	/* Threaded: error lines of this op's calls, whether or not the op
+	 * looked at the counters (fault_possible() is this op's). */
+	if (concurrent()) {
+		if (!fault_possible())
+			EXPECT(err_lines == err_seen, "the library logged an error: %s",
+			       last_err);
+		err_seen = err_lines;
+	}
 }
 
 /* Free everything partition M holds, the calls chosen without input. */
@@ -4835,7 +4841,6 @@ static void read_switches(void)
 	sem.refcounts = sem_word(e, "refcounts", true);
 	sem.concurrent_check = sem_word(e, "concurrent_check", false);
 	sem.quiet_inject = sem_word(e, "quiet_inject", false);
-	known.vmap_vpages = !strict;
 	known.release_keeps_refs = !strict && sem.refcounts;
 	known.stale_vma = !strict;
 }
