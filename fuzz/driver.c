@@ -112,10 +112,10 @@ static __thread int tid;		/* this worker's number, 0 first */
  * Switches (fuzz/README.md, "Switches"). sem: what the model expects
  * where the library has changed: all on for the library as it is now,
  * VMFUZZ_SEM=-name turns one off (for a library from before the change);
- * VMFUZZ_SEM=name turns on the two that are off by default. known: open
- * library bugs the model tolerates, so that the default runs pass on the
- * library as it is; VMFUZZ_STRICT=1 expects the documented behaviour
- * instead (each has a reproduction in regress/open-*.bin).
+ * VMFUZZ_SEM=name turns on the two that are off by default. (An open
+ * library bug the default runs should tolerate until it is fixed gets a
+ * switch here, off under VMFUZZ_STRICT=1, and a reproduction in
+ * regress/open-*.bin: see fuzz/README.md. None is open now.)
  */
 static struct {
 	bool keep_failed_tables;	/* a failed mapping keeps its tables */
@@ -130,12 +130,6 @@ static struct {
 					   the other workers held between ops */
 } sem;
 
-static struct {
-	bool release_keeps_refs;	/* vm_user_range_release() drops none
-					   of remap's references */
-	bool stale_vma;			/* remap into a vma from before
-					   vmalloc_exit() succeeds */
-} known;
 
 /* ------------------------------------------------------------------ */
 /* The byte source                                                     */
@@ -3529,13 +3523,13 @@ static void op_rw_exact(bool write, unsigned long addr, unsigned long count,
 
 /*
  * Release user range @vma, which maps @pages[0..n): each frame loses
- * the reference the mapping held (open bug known.release_keeps_refs: it
- * does not), a frame whose area is gone is freed with its last.
+ * the reference the mapping held, a frame whose area is gone is freed
+ * with its last.
  */
 static void urange_release(struct vm_area_struct *vma, struct page **pages,
 			   unsigned long n)
 {
-	bool drops = sem.refcounts && !known.release_keeps_refs;
+	bool drops = sem.refcounts;
 	unsigned long j;
 
 	/* Threaded: frames this release frees are free for others at once. */
@@ -3748,6 +3742,78 @@ static void check_urange(const struct model_urange *u)
 	}
 }
 
+/*
+ * A second remap_vmalloc_range() into kept user range @u, from one of
+ * this worker's VM_USERMAP areas: each page then maps the new frame, the
+ * frame it mapped before loses that page's reference (an orphan's last
+ * frees it). Threaded: only when no frame can be freed so (another
+ * worker could get it before the model knows).
+ */
+static void urange_again(struct model_urange *u)
+{
+	struct page *now[MODEL_URANGE_PAGES];
+	unsigned long j, pgoff = 0;
+	int i, k, err;
+
+	for (i = 0; i < MODEL_MAX_AREAS; i++) {
+		const struct model_area *a = &M.areas[i];
+
+		if (!a->used || !(a->flags & VM_USERMAP) || a->npages < u->npages || !a->map)
+			continue;
+		for (j = 0; j < u->npages && a->map[j]; j++)
+			;
+		if (j == u->npages)
+			break;
+	}
+	if (i == MODEL_MAX_AREAS)
+		return;
+	for (j = 0; nthreads > 1 && j < u->npages; j++) {
+		const struct model_frame *f = model_frame(&M, u->pages[j]);
+
+		if (f && f->owner == MODEL_ORPHAN && head_refs(u->pages[j]) <= u->npages)
+			return;
+	}
+	what("remap_vmalloc_range(kept user range 0x%lx of %lu pages, again, %s area #%lu)",
+	     u->vma.vm_start, u->npages, kind_name(M.areas[i].kind), M.areas[i].id);
+	err = remap_vmalloc_range(&u->vma, (void *)M.areas[i].start, pgoff);
+	EXPECT(!err || fault_possible(), "a second remap into a kept range returned %d", err);
+	for (j = 0; j < u->npages; j++) {
+		unsigned long pfn = vm_user_range_pfn(&u->vma, u->vma.vm_start + j * PAGE_SIZE);
+
+		now[j] = pfn ? pfn_to_page(pfn) : NULL;
+		if (!err)
+			EXPECT(now[j] == M.areas[i].map[j],
+			       "after a second remap, user page %lu maps pfn 0x%lx, model 0x%lx",
+			       j, pfn, pfn_of(M.areas[i].map[j]));
+		else
+			EXPECT(!now[j] || now[j] == u->pages[j],
+			       "after a failed second remap, user page %lu maps pfn 0x%lx (was 0x%lx)",
+			       j, pfn, pfn_of(u->pages[j]));
+	}
+	/* New references first: a frame mapped both before and after. */
+	for (j = 0; j < u->npages; j++)
+		if (now[j] && now[j] != u->pages[j])
+			model_frame(&M, model_frame(&M, now[j])->head)->refs++;
+	for (j = 0; j < u->npages; j++)
+		if (now[j] != u->pages[j])
+			model_frame_put(&M, u->pages[j], false);
+	if (err) {
+		/* Pages the failed remap left unmapped hold nothing: release
+		 * the range with the frames it still maps. */
+		for (j = 0, k = 0; j < u->npages; j++)
+			if (now[j])
+				now[k++] = now[j];
+		urange_release(&u->vma, now, (unsigned long)k);
+		u->used = false;
+	} else {
+		for (j = 0; j < u->npages; j++)
+			u->pages[j] = now[j];
+		check_urange(u);
+	}
+	snap();
+	check_counts(CHANGED);
+}
+
 /* Check a kept user range, and sometimes release it (second format). */
 static void op_urange(void)
 {
@@ -3767,6 +3833,10 @@ static void op_urange(void)
 	what("user range 0x%lx (%lu pages): check%s", u->vma.vm_start, u->npages,
 	     "");
 	check_urange(u);
+	if (chance(64)) {
+		urange_again(u);
+		return;
+	}
 	if (chance(128)) {
 		what("vm_user_range_release(0x%lx, %lu pages)", u->vma.vm_start, u->npages);
 		urange_release(&u->vma, u->pages, u->npages);
@@ -4102,21 +4172,38 @@ static void op_misc(void)
 	unsigned int r = (unsigned int)below(9);
 
 	switch (r) {
-	case 8: {	/* remap into a user range of an instance that is gone */
+	case 8: {	/* remap into a user range that is gone */
+		struct vm_area_struct v;
+		bool stale = have_stale && !is_host && chance(128);
 		int i, err;
 
-		if (!have_stale || known.stale_vma || is_host)
-			return;
 		for (i = 0; i < MODEL_MAX_AREAS; i++)
 			if (M.areas[i].used && (M.areas[i].flags & VM_USERMAP) &&
 			    M.areas[i].npages >= 4)
 				break;
 		if (i == MODEL_MAX_AREAS)
 			return;
-		what("remap_vmalloc_range(a vma reserved before vmalloc_exit(), %s area #%lu)",
-		     kind_name(M.areas[i].kind), M.areas[i].id);
-		err = remap_vmalloc_range(&stale_vma, (void *)M.areas[i].start, 0);
-		EXPECT(err == -EINVAL, "remap into a vma of a gone instance returned %d", err);
+		if (stale) {
+			/* Reserved before vmalloc_exit() (start_library). */
+			v = stale_vma;
+			what("remap_vmalloc_range(a vma reserved before vmalloc_exit(), %s area #%lu)",
+			     kind_name(M.areas[i].kind), M.areas[i].id);
+		} else {
+			err = vm_user_range_reserve(&v, 4 * PAGE_SIZE);
+			if (err) {
+				EXPECT(fault_possible(), "vm_user_range_reserve(4 pages) failed: %d",
+				       err);
+				return;
+			}
+			vm_user_range_release(&v);
+			what("remap_vmalloc_range(a vma released before, %s area #%lu)",
+			     kind_name(M.areas[i].kind), M.areas[i].id);
+		}
+		err = remap_vmalloc_range(&v, (void *)M.areas[i].start, 0);
+		EXPECT(err == -EINVAL, "remap into a vma that is no live range returned %d", err);
+		EXPECT(!vm_user_range_pfn(&v, v.vm_start), "a range that is gone maps pfn 0x%lx",
+		       vm_user_range_pfn(&v, v.vm_start));
+		vm_user_range_release(&v);	/* ignored */
 		R->refused++;
 		snap();
 		check_counts(SAME);
@@ -4799,10 +4886,7 @@ static void teardown_end(void)
 	EXPECT(cur.areas == 0 && cur.vmap_areas == 0 && cur.lazy_pages == 0,
 	       "left: %lu areas, %lu ranges, %lu lazy pages", cur.areas, cur.vmap_areas,
 	       cur.lazy_pages);
-	/* Open bug known.release_keeps_refs: frames user space mapped once
-	 * are never freed; the model keeps them (orphans) and expects them. */
-	EXPECT(!totals().in_use || known.release_keeps_refs,
-	       "the model still holds %lu frames", totals().in_use);
+	EXPECT(!totals().in_use, "the model still holds %lu frames", totals().in_use);
 	EXPECT(cur.free_pages + cur.pt_pages == base.free_pages + base.pt_pages - totals().in_use,
 	       "frames leaked: free %lu + tables %lu, at start %lu + %lu (%lu expected leaked)",
 	       cur.free_pages, cur.pt_pages, base.free_pages, base.pt_pages, totals().in_use);
@@ -4830,10 +4914,14 @@ static bool sem_word(const char *e, const char *name, bool dflt)
 	return dflt;
 }
 
+/* VMFUZZ_STRICT=1: no tolerance of open bugs (none is open now). */
+static bool strict_mode;
+
 static void read_switches(void)
 {
 	const char *e = getenv("VMFUZZ_SEM"), *st = getenv("VMFUZZ_STRICT");
-	bool strict = st && *st && strcmp(st, "0");
+
+	strict_mode = st && *st && strcmp(st, "0");
 
 	sem.keep_failed_tables = sem_word(e, "keep_failed_tables", true);
 	sem.hide_internal = sem_word(e, "hide_internal", true);
@@ -4841,8 +4929,6 @@ static void read_switches(void)
 	sem.refcounts = sem_word(e, "refcounts", true);
 	sem.concurrent_check = sem_word(e, "concurrent_check", false);
 	sem.quiet_inject = sem_word(e, "quiet_inject", false);
-	known.release_keeps_refs = !strict && sem.refcounts;
-	known.stale_vma = !strict;
 }
 
 /*
@@ -4898,12 +4984,11 @@ static int start_library(void)
 	vmalloc_exit();
 	/*
 	 * A user range from an instance that is gone: remap_vmalloc_range
-	 * must refuse it (-EINVAL). Soft engine only: while the open bug
-	 * known.stale_vma lasts, the host engine would mmap over whatever
-	 * the process now has at that address.
+	 * must refuse it (-EINVAL). Soft engine only: were the library to
+	 * take it (as before 7e5fb1c), the host engine would mmap over
+	 * whatever the process now has at that address.
 	 */
-	if (v2 && !is_host && !known.stale_vma &&
-	    !vmalloc_init(&cfg)) {
+	if (v2 && !is_host && !vmalloc_init(&cfg)) {
 		if (have_stale)
 			vm_user_range_release(&stale_vma);
 		have_stale = !vm_user_range_reserve(&stale_vma, 4 * PAGE_SIZE);
