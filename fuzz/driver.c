@@ -124,8 +124,7 @@ static struct {
 					   vmap refuses pages not allocated */
 	bool refcounts;			/* remap_vmalloc_range() holds a frame
 					   reference per user page */
-	bool concurrent_check;		/* (off) vmalloc_check() while others
-					   run: see README, bug 1 */
+	bool concurrent_check;		/* vmalloc_check() while others run */
 	bool quiet_inject;		/* (off) configure fault injection with
 					   the other workers held between ops */
 } sem;
@@ -4927,7 +4926,7 @@ static void read_switches(void)
 	sem.hide_internal = sem_word(e, "hide_internal", true);
 	sem.strict_pages = sem_word(e, "strict_pages", true);
 	sem.refcounts = sem_word(e, "refcounts", true);
-	sem.concurrent_check = sem_word(e, "concurrent_check", false);
+	sem.concurrent_check = sem_word(e, "concurrent_check", true);
 	sem.quiet_inject = sem_word(e, "quiet_inject", false);
 }
 

@@ -394,12 +394,18 @@ static long check_tables(const uint64_t *t, int level, unsigned long addr,
 
 int pt_check(void)
 {
-	long n = check_tables(pt.pgd, 3, vm_plat->vmalloc_start,
-			      vm_plat->vmalloc_end);
+	unsigned long counted;
+	long n;
 
-	if (n < 0 || (unsigned long)n + (pt.own_pgd ? 1 : 0) != pt_nr_tables()) {
+	/* Installs happen under the lock: the walk and the count agree. */
+	vm_lock(&pt.lock);
+	n = check_tables(pt.pgd, 3, vm_plat->vmalloc_start,
+			 vm_plat->vmalloc_end);
+	counted = pt_nr_tables();
+	vm_unlock(&pt.lock);
+	if (n < 0 || (unsigned long)n + (pt.own_pgd ? 1 : 0) != counted) {
 		vm_bug("page tables: malformed or miscounted (%ld tables, %lu counted)",
-		       n, pt_nr_tables());
+		       n, counted);
 		return -VM_EUCLEAN;
 	}
 	return 0;
