@@ -277,6 +277,7 @@ static struct {
 	unsigned long hist[HIST_MAX];
 	unsigned int hist_pos;
 	unsigned long res_frames, res_pages, res_gaps;
+	unsigned long greedy_gen;	/* calls that reserved without a promise */
 	unsigned long storm_seq;	/* atomic; odd: injection is on */
 	pthread_mutex_t storm;		/* one storm at a time */
 	/* the barrier */
@@ -339,10 +340,13 @@ static unsigned long storm_seq(void)
 }
 
 /* May the current op's calls have met an injected failure? */
+static bool promise_broken(void);
+
 static bool fault_possible(void)
 {
 	return fault_active ||
-	       (nthreads > 1 && ((op_seq0 & 1) || storm_seq() != op_seq0));
+	       (nthreads > 1 && ((op_seq0 & 1) || storm_seq() != op_seq0)) ||
+	       promise_broken();
 }
 
 static void lock(void)
@@ -604,8 +608,25 @@ static void frame_release(const struct page *pg)
  */
 struct resv {
 	unsigned long frames, pages, gaps;
+	unsigned long gen;		/* greedy_gen when this one reserved */
 	bool held;
 };
+
+/*
+ * The reservation of this worker's call in flight (NULL: none). A call
+ * promised to succeed may still fail when another call reserved after
+ * it without a promise of its own: such a call runs anyway (its failure
+ * path is what it tests) and may take, for a while, the frames or the
+ * address space the promise counted on (a bulk allocation takes frames
+ * before it knows it cannot get them all). fault_possible() says so.
+ */
+static __thread const struct resv *cur_resv;
+
+static bool promise_broken(void)
+{
+	return cur_resv && cur_resv->held &&
+	       __atomic_load_n(&G.greedy_gen, __ATOMIC_ACQUIRE) != cur_resv->gen;
+}
 
 static unsigned int reserve(struct resv *rv, unsigned long frames,
 			    unsigned long pages, unsigned long req_pages)
@@ -637,6 +658,10 @@ static unsigned int reserve(struct resv *rv, unsigned long frames,
 	G.res_frames += rv->frames;
 	G.res_pages += rv->pages;
 	G.res_gaps += rv->gaps;
+	if ((frames && !(ok & 1)) || (pages && !(ok & 2)))
+		__atomic_add_fetch(&G.greedy_gen, 1, __ATOMIC_RELEASE);
+	rv->gen = G.greedy_gen;
+	cur_resv = rv;
 	unlock();
 	return ok;
 }
@@ -651,6 +676,8 @@ static void unreserve(struct resv *rv)
 	G.res_gaps -= rv->gaps;
 	unlock();
 	rv->held = false;
+	if (cur_resv == rv)
+		cur_resv = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -5183,6 +5210,7 @@ static int threads_begin(void)
 	G.nreg = 0;
 	G.hist_pos = 0;
 	G.res_frames = G.res_pages = G.res_gaps = 0;
+	G.greedy_gen = 0;
 	G.parties = (int)nthreads;
 	G.arrived = 0;
 	G.quiet = false;
