@@ -217,21 +217,22 @@ fail:
 }
 
 /* The fast path: a slot of this CPU's block of the request's class. */
-static struct vm_struct *block_alloc(const struct area_request *rq, int *err)
+/* The fast path found no free slot on this CPU: make blocks, try again. */
+static __vm_slow
+struct vm_struct *block_alloc_slow(const struct area_request *rq, int *err)
 {
 	struct vm_desc *d;
 	unsigned int tries;
 
-	for (tries = 0;; tries++) {
-		*err = vb_alloc(rq, &d);
-		if (!*err)
-			return &d->vm;
-		if (*err != -VM_ENOSPC || tries == NEW_BLOCK_TRIES)
-			return NULL;
+	for (tries = 0; *err == -VM_ENOSPC && tries < NEW_BLOCK_TRIES; tries++) {
 		*err = new_block(rq);
 		if (*err)
 			return NULL;
+		*err = vb_alloc(rq, &d);
+		if (!*err)
+			return &d->vm;
 	}
+	return NULL;
 }
 
 /* The tree: lowest fit, purging once when the range is full. */
@@ -278,10 +279,15 @@ struct vm_struct *tree_alloc(const struct area_request *rq, int *err)
 struct vm_struct *area_alloc(const struct area_request *rq, int *err)
 {
 	struct vm_struct *vm = NULL;
+	struct vm_desc *d;
 
 	*err = -VM_ENOSPC;
-	if (reg.fast_path && vb_wants(rq))
-		vm = block_alloc(rq, err);
+	if (reg.fast_path && vb_wants(rq)) {
+		*err = vb_alloc(rq, &d);
+		if (likely(!*err) && VM_DEBUG < 2)
+			return &d->vm;
+		vm = *err ? block_alloc_slow(rq, err) : &d->vm;
+	}
 	if (!vm && *err == -VM_ENOSPC)
 		vm = tree_alloc(rq, err);
 	if (VM_DEBUG >= 2)
@@ -341,6 +347,54 @@ bool area_is_internal(const struct vm_struct *vm)
 /* ------------------------------------------------------------------ */
 /* Claims and retirement                                               */
 /* ------------------------------------------------------------------ */
+
+/* Retire a tree area: lazy list or arena. Return: purge due. */
+static __attribute__((noinline))
+bool retire_tree(struct vm_desc *d, bool mapped, bool keep)
+{
+	struct vmap_area *v = d->owner;
+	bool purge = false;
+
+	vm_lock(&reg.lock);
+	busy_erase_locked(v);
+	vm_counter_add_locked(&reg.busy_count, -1);
+	if (mapped) {
+		v->lazy_next = reg.lazy;
+		reg.lazy = v;
+		purge = lazy_add((long)(va_size(v) >> PAGE_SHIFT));
+	} else {
+		/* Never mapped: no PTE, no TLB entry; free at once. */
+		arena_free_locked(&reg.arena, &v->an);
+	}
+	if (keep)
+		d->state = VMD_REMOVED;
+	else
+		desc_put_locked(d);
+	vm_unlock(&reg.lock);
+	return purge;
+}
+
+/* Clear a claimed area's PTEs (no flush): nobody else maps, unmaps or
+ * reuses its range meanwhile. */
+static void unmap_claimed(const struct vm_struct *vm)
+{
+	unsigned long addr = (unsigned long)vm->addr;
+	unsigned long data_end = addr + vm->size - PAGE_SIZE;
+
+	vm_flush_cache_vunmap(addr, data_end);
+	pt_unmap_noflush(addr, (data_end - addr) >> PAGE_SHIFT);
+}
+
+/* Retire a claimed slot area. */
+static inline void retire_slot(struct vm_desc *d, bool keep)
+{
+	bool mapped = desc_flags(d) & VMD_MAPPED;
+
+	if (mapped)
+		unmap_claimed(&d->vm);
+	if (vb_retire(d, mapped, keep))
+		area_purge(false);
+}
 
 static int claim_result(enum vb_claim r, struct vm_desc *d,
 			struct vm_struct **out)
@@ -427,6 +481,10 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 	if (b) {
 		enum vb_claim r = vb_claim(b, addr, expect, how, &d);
 
+		if (r == VB_CLAIMED && VM_DEBUG < 2) {
+			retire_slot(d, false);
+			return 0;
+		}
 		if (r != VB_ELSEWHERE) {
 			err = claim_result(r, d, &vm);
 			goto out;
@@ -456,50 +514,19 @@ void area_unclaim(struct vm_struct *vm)
 	vm_unlock(&reg.lock);
 }
 
-/* Retire a tree area: lazy list or arena. Return: purge due. */
-static __attribute__((noinline))
-bool retire_tree(struct vm_desc *d, bool mapped, bool keep)
-{
-	struct vmap_area *v = d->owner;
-	bool purge = false;
-
-	vm_lock(&reg.lock);
-	busy_erase_locked(v);
-	vm_counter_add_locked(&reg.busy_count, -1);
-	if (mapped) {
-		v->lazy_next = reg.lazy;
-		reg.lazy = v;
-		purge = lazy_add((long)(va_size(v) >> PAGE_SHIFT));
-	} else {
-		/* Never mapped: no PTE, no TLB entry; free at once. */
-		arena_free_locked(&reg.arena, &v->an);
-	}
-	if (keep)
-		d->state = VMD_REMOVED;
-	else
-		desc_put_locked(d);
-	vm_unlock(&reg.lock);
-	return purge;
-}
-
 void area_retire(struct vm_struct *vm, bool keep)
 {
 	struct vm_desc *d = vm_desc_of(vm);
-	unsigned long addr = (unsigned long)vm->addr;
-	unsigned long data_end = addr + vm->size - PAGE_SIZE;
-	bool mapped = desc_flags(d) & VMD_MAPPED, purge;
+	bool mapped = desc_flags(d) & VMD_MAPPED;
 
-	if (mapped) {
-		/* Claimed: nobody else maps, unmaps or reuses the range. */
-		vm_flush_cache_vunmap(addr, data_end);
-		pt_unmap_noflush(addr, (data_end - addr) >> PAGE_SHIFT);
+	if (desc_flags(d) & VMD_SLOT) {
+		retire_slot(d, keep);
+	} else {
+		if (mapped)
+			unmap_claimed(vm);
+		if (retire_tree(d, mapped, keep))
+			area_purge(false);
 	}
-	if (desc_flags(d) & VMD_SLOT)
-		purge = vb_retire(d, mapped, keep);
-	else
-		purge = retire_tree(d, mapped, keep);
-	if (purge)
-		area_purge(false);
 	if (VM_DEBUG >= 2)
 		area_check();
 }

@@ -23,11 +23,11 @@ static inline struct pcp *pcp_of(unsigned int cpu, const struct zone *z)
 	return &pa.pcp[cpu * NR_ZONES + (unsigned int)(z - &pa.zones[0][0])];
 }
 
-static void push_locked(struct pcp *l, struct page *p, bool zero)
+/* Push a free frame (refcount 0) onto list @l. */
+static inline void push_locked(struct pcp *l, struct page *p, bool zero)
 {
 	vm_lock_assert_held(&l->lock);
 	pg_set(p, PG_pcp | (zero ? PG_zero : 0));
-	pg_set_ref(p, 0);
 	p->next = l->head;
 	l->head = (uint32_t)page_idx(p);
 	vm_counter_add_locked(&l->count, 1);
@@ -59,8 +59,10 @@ static void refill_locked(struct pcp *l, struct zone *z)
 	n = zone_bulk_locked(z, 0, PCP_BATCH, got);
 	vm_unlock(&z->lock);
 	/* Pushed last first: they pop in ascending order, as runs. */
-	for (i = n; i-- > 0;)
+	for (i = n; i-- > 0;) {
+		pg_set_ref(untag(got[i]), 0);	/* free again, on the list */
 		push_locked(l, untag(got[i]), (uintptr_t)got[i] & ZERO_TAG);
+	}
 }
 
 /* Give @n frames of list @l back to zone @z. */
@@ -74,7 +76,7 @@ static void drain_locked(struct pcp *l, struct zone *z, unsigned long n)
 
 		pg_set(p, 0);
 		pg_set_ref(p, 0);
-		zone_free_block_locked(z, pa_page_pfn(p), 0, zero);
+		zone_free_block_locked(z, pa.base_pfn + page_idx(p), 0, zero);
 	}
 	vm_unlock(&z->lock);
 }
@@ -151,7 +153,7 @@ void pcp_free(struct page *const *frames, unsigned long n)
 
 	for (i = n; i-- > 0;) {
 		struct page *p = frames[i];
-		struct zone *z = pfn_zone(pa_page_pfn(p));
+		struct zone *z = pfn_zone(pa.base_pfn + page_idx(p));
 		struct pcp *l = pcp_of(cpu, z);
 
 		if (held != l) {
