@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -307,6 +308,43 @@ static inline unsigned long vt_warnings(void)
 }
 
 #define ASSERT_SANE() ASSERT_EQ(vmalloc_check(), 0)
+
+/* ------------------------------------------------------------------ */
+/* In-process fault probes (host engine)                               */
+/* ------------------------------------------------------------------ */
+
+static sigjmp_buf vt_probe_env;
+static void *vt_probe_addr;
+
+static inline void vt_probe_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	vt_probe_addr = si->si_addr;
+	siglongjmp(vt_probe_env, 1);
+}
+
+/* Read (or write) one byte at @p: the faulting address, or NULL if none. */
+static inline void *vt_probe(volatile char *p, bool write)
+{
+	struct sigaction sa, old_segv, old_bus;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = vt_probe_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	vt_probe_addr = NULL;
+	if (!sigsetjmp(vt_probe_env, 1)) {
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return vt_probe_addr;
+}
 
 /* ------------------------------------------------------------------ */
 /* Runner                                                              */

@@ -5,7 +5,6 @@
  * and host failures that leave nothing behind. Skipped on other engines.
  */
 #include <pthread.h>
-#include <setjmp.h>
 #include <sys/mman.h>
 
 #include "harness.h"
@@ -33,38 +32,6 @@ static int in_child(void (*fn)(void *), void *arg)
 	return status;
 }
 
-/* In-process fault probes: the faulting address, or NULL if none. */
-static sigjmp_buf probe_env;
-static void *probe_addr;
-
-static void probe_handler(int sig, siginfo_t *si, void *uc)
-{
-	(void)sig;
-	(void)uc;
-	probe_addr = si->si_addr;
-	siglongjmp(probe_env, 1);
-}
-
-static void *probe(volatile char *p, bool write)
-{
-	struct sigaction sa, old_segv, old_bus;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = probe_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
-	probe_addr = NULL;
-	if (!sigsetjmp(probe_env, 1)) {
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-	}
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
-	return probe_addr;
-}
 
 static unsigned long rss_shmem_kb(void)
 {
@@ -191,14 +158,14 @@ TEST(host_guard_page_faults_at_exactly_its_address)
 	vt_init(16, 1);
 	p = vmalloc(2 * PAGE_SIZE);
 	ASSERT_NONNULL(p);
-	ASSERT_NULL(probe(p + 2 * PAGE_SIZE - 1, true));
-	ASSERT_TRUE(probe(p + 2 * PAGE_SIZE, true) == p + 2 * PAGE_SIZE);
-	ASSERT_TRUE(probe(p + 2 * PAGE_SIZE, false) == p + 2 * PAGE_SIZE);
-	ASSERT_TRUE(probe(p + 3 * PAGE_SIZE - 1, false) == p + 3 * PAGE_SIZE - 1);
+	ASSERT_NULL(vt_probe(p + 2 * PAGE_SIZE - 1, true));
+	ASSERT_TRUE(vt_probe(p + 2 * PAGE_SIZE, true) == p + 2 * PAGE_SIZE);
+	ASSERT_TRUE(vt_probe(p + 2 * PAGE_SIZE, false) == p + 2 * PAGE_SIZE);
+	ASSERT_TRUE(vt_probe(p + 3 * PAGE_SIZE - 1, false) == p + 3 * PAGE_SIZE - 1);
 	vfree(p);
 	/* After the purge the freed range faults too. */
 	vm_unmap_aliases();
-	ASSERT_TRUE(probe(p, false) == p);
+	ASSERT_TRUE(vt_probe(p, false) == p);
 }
 
 TEST(host_vmap_aliases_pages_mapped_elsewhere)
@@ -249,13 +216,13 @@ TEST(host_vmalloc_exec_runs_code_and_read_only_faults_on_write)
 	/* Plain vmalloc memory is not executable. */
 	rw = vmalloc(PAGE_SIZE);
 	ASSERT_NONNULL(rw);
-	ASSERT_NULL(probe(rw, true));
+	ASSERT_NULL(vt_probe(rw, true));
 	vfree(rw);
 
 	ro = __vmalloc(PAGE_SIZE, GFP_KERNEL | __GFP_ZERO, PAGE_KERNEL_RO);
 	ASSERT_NONNULL(ro);
-	ASSERT_NULL(probe(ro + 5, false));
-	ASSERT_TRUE(probe(ro + 5, true) == ro + 5);
+	ASSERT_NULL(vt_probe(ro + 5, false));
+	ASSERT_TRUE(vt_probe(ro + 5, true) == ro + 5);
 	vfree(ro);
 }
 
@@ -428,7 +395,7 @@ static void child_uses_library(void *arg)
 	char *mine;
 
 	/* The parent's area is not mapped here... */
-	if (probe(parent, false) != parent)
+	if (vt_probe(parent, false) != parent)
 		_exit(10);
 	/* ...nor known: freeing it changes nothing (and warns). */
 	vfree((void *)parent);

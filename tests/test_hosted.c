@@ -10,7 +10,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -84,38 +83,6 @@ static int count_lines(const char *text, const char *needle)
 	return n;
 }
 
-/* In-process fault probe: the faulting address, or NULL if none. */
-static sigjmp_buf probe_env;
-static void *probe_addr;
-
-static void probe_handler(int sig, siginfo_t *si, void *uc)
-{
-	(void)sig;
-	(void)uc;
-	probe_addr = si->si_addr;
-	siglongjmp(probe_env, 1);
-}
-
-static void *probe(volatile char *p, bool write)
-{
-	struct sigaction sa, old_segv, old_bus;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = probe_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
-	probe_addr = NULL;
-	if (!sigsetjmp(probe_env, 1)) {
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-	}
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
-	return probe_addr;
-}
 
 /* Fill or check @len bytes of vmalloc memory, on either engine. */
 static void vm_fill(void *p, int byte, unsigned long len)
@@ -336,7 +303,7 @@ static void child_uses_parents_user_range(void *arg)
 	ASSERT_SNAP_EQ(vt_snap(), s0);
 	/* The parent's user mapping is not readable here. */
 	if (vt_is_host())
-		ASSERT_TRUE(probe((char *)parent_vma.vm_start, false) ==
+		ASSERT_TRUE(vt_probe((char *)parent_vma.vm_start, false) ==
 			    (void *)parent_vma.vm_start);
 	vfree(p);
 	ASSERT_SANE();
@@ -711,8 +678,8 @@ static void child_meets_a_stale_pointer(void *arg)
 
 	/* The parent's pointer reaches nothing. */
 	if (vt_is_host()) {
-		ASSERT_TRUE(probe(fc->parent, false) == fc->parent);
-		ASSERT_TRUE(probe(fc->parent + 2 * PAGE_SIZE, true) ==
+		ASSERT_TRUE(vt_probe(fc->parent, false) == fc->parent);
+		ASSERT_TRUE(vt_probe(fc->parent + 2 * PAGE_SIZE, true) ==
 			    fc->parent + 2 * PAGE_SIZE);
 	}
 	ASSERT_EQ(vread((char *)buf, fc->parent, sizeof(buf)), 0);	/* no area */

@@ -138,28 +138,37 @@ static struct kmag *my_mag(struct kcache *c)
 	return c->nmags ? &c->mags[vm_this_cpu() % c->nmags] : NULL;
 }
 
+/* One object for this CPU (not zeroed), counted live; NULL when none. */
+static void *take_one(struct kcache *c)
+{
+	struct kmag *m = my_mag(c);
+	void *obj;
+
+	if (!m) {
+		struct objstock one = { NULL, 0 };
+
+		obj = from_cache(c, &one, 1) ? objstock_pop(&one) : NULL;
+		if (obj)
+			vm_stat_add(&c->live, 1);
+		return obj;
+	}
+	vm_lock(&m->lock);
+	if (!m->stock.head)
+		from_cache(c, &m->stock, MAG_BATCH);
+	obj = objstock_pop(&m->stock);
+	if (obj)
+		vm_counter_add_locked(&m->live, 1);
+	vm_unlock(&m->lock);
+	return obj;
+}
+
 void *kcache_alloc(struct kcache *c)
 {
-	struct objstock one = { NULL, 0 };
-	struct kmag *m;
 	void *obj;
 
 	if (vm_fault_should_fail(VM_FAULT_META))
 		return NULL;
-	m = my_mag(c);
-	if (!m) {
-		obj = from_cache(c, &one, 1) ? objstock_pop(&one) : NULL;
-		if (obj)
-			vm_stat_add(&c->live, 1);
-	} else {
-		vm_lock(&m->lock);
-		if (!m->stock.head)
-			from_cache(c, &m->stock, MAG_BATCH);
-		obj = objstock_pop(&m->stock);
-		if (obj)
-			vm_counter_add_locked(&m->live, 1);
-		vm_unlock(&m->lock);
-	}
+	obj = take_one(c);
 	if (obj)
 		vm_memset(obj, 0, c->size);
 	return obj;
@@ -191,28 +200,11 @@ void kcache_free(struct kcache *c, void *obj)
 unsigned long kcache_stock_fill(struct kcache *c, struct objstock *s,
 				unsigned long n)
 {
-	struct kmag *m = my_mag(c);
 	unsigned long moved = 0;
 
 	while (moved < n && !vm_fault_should_fail(VM_FAULT_META)) {
-		void *o = NULL;
+		void *o = take_one(c);
 
-		if (m) {
-			vm_lock(&m->lock);
-			if (!m->stock.head)
-				from_cache(c, &m->stock, MAG_BATCH);
-			o = objstock_pop(&m->stock);
-			if (o)
-				vm_counter_add_locked(&m->live, 1);
-			vm_unlock(&m->lock);
-		} else {
-			struct objstock one = { NULL, 0 };
-
-			if (from_cache(c, &one, 1)) {
-				o = objstock_pop(&one);
-				vm_stat_add(&c->live, 1);
-			}
-		}
 		if (!o)
 			break;
 		objstock_push(s, o);
