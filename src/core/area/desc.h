@@ -18,16 +18,17 @@
  *  REMOVED  the caller of remove_vm_area(), until free_vm_area();
  *  FREE     nobody (in a stock or a cache).
  * Invariant: while LIVE or CLAIMED, vm.addr and vm.size are its range
- * (guard page included) in the registry or in a block, and owner points
- * at what holds it there (its busy node, or its block).
+ * (guard page included) in the registry or in a block: the address finds
+ * what holds it (its busy node, or its block). 64 bytes: one cache line,
+ * and what the kernel's vm_struct costs.
  */
 struct vm_desc {
 	struct vm_struct vm;
-	void *owner;
 	uint32_t state;
 	uint16_t flags;		/* VMD_*, atomic */
-	uint16_t cpu;		/* VMD_SLOT: the block's owner CPU */
 };
+
+_Static_assert(sizeof(struct vm_desc) <= 64, "a descriptor is 64 bytes");
 
 #define VMD_LIVE	0x4556494cu
 #define VMD_CLAIMED	0x4d49414cu
@@ -59,8 +60,7 @@ struct area_request {
 
 /* A descriptor for request @rq at @addr: LIVE, with @flags (VMD_*). */
 static inline void desc_fill(struct vm_desc *d, unsigned long addr,
-			     const struct area_request *rq, uint16_t flags,
-			     void *owner)
+			     const struct area_request *rq, uint16_t flags)
 {
 	/* Atomic: a lock-free claim may read a recycled descriptor's. */
 	__atomic_store_n(&d->vm.addr, (void *)addr, __ATOMIC_RELAXED);
@@ -70,7 +70,6 @@ static inline void desc_fill(struct vm_desc *d, unsigned long addr,
 	d->vm.nr_pages = 0;
 	d->vm.phys_addr = 0;
 	d->vm.caller = rq->caller;
-	d->owner = owner;
 	__atomic_store_n(&d->flags, (uint16_t)(flags |
 			 (rq->uninit ? VMD_UNINIT : 0) |
 			 (rq->internal ? VMD_INTERNAL : 0)), __ATOMIC_RELAXED);

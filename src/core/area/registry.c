@@ -269,7 +269,7 @@ struct vm_struct *tree_alloc(const struct area_request *rq, int *err)
 	v->flags = 0;
 	d = desc_get_locked();
 	v->desc = d;
-	desc_fill(d, n->start, rq, 0, v);
+	desc_fill(d, n->start, rq, 0);
 	busy_insert_locked(v);
 	vm_counter_add_locked(&reg.busy_count, 1);
 	vm_unlock(&reg.lock);
@@ -348,14 +348,26 @@ bool area_is_internal(const struct vm_struct *vm)
 /* Claims and retirement                                               */
 /* ------------------------------------------------------------------ */
 
+/* The busy node of claimed tree area @d (reg.lock held). */
+static struct vmap_area *claimed_node_locked(const struct vm_desc *d)
+{
+	struct vmap_area *v = busy_containing_locked((unsigned long)d->vm.addr);
+
+	if (VM_DEBUG && (!v || v->desc != d || !(v->flags & VA_DYING)))
+		vm_bug("vmap_area: claimed area %p has no dying node",
+		       d->vm.addr);
+	return v;
+}
+
 /* Retire a tree area: lazy list or arena. Return: purge due. */
 static __attribute__((noinline))
 bool retire_tree(struct vm_desc *d, bool mapped, bool keep)
 {
-	struct vmap_area *v = d->owner;
+	struct vmap_area *v;
 	bool purge = false;
 
 	vm_lock(&reg.lock);
+	v = claimed_node_locked(d);
 	busy_erase_locked(v);
 	vm_counter_add_locked(&reg.busy_count, -1);
 	if (mapped) {
@@ -502,14 +514,13 @@ out:
 void area_unclaim(struct vm_struct *vm)
 {
 	struct vm_desc *d = vm_desc_of(vm);
-	struct vmap_area *v = d->owner;
 
 	if (desc_flags(d) & VMD_SLOT) {
 		vb_unclaim(d);
 		return;
 	}
 	vm_lock(&reg.lock);
-	v->flags &= ~VA_DYING;
+	claimed_node_locked(d)->flags &= ~VA_DYING;
 	d->state = VMD_LIVE;
 	vm_unlock(&reg.lock);
 }
@@ -840,7 +851,7 @@ static bool tree_area_ok(const struct vmap_area *v)
 	const struct vm_desc *d = v->desc;
 	uint32_t want = v->flags & VA_DYING ? VMD_CLAIMED : VMD_LIVE;
 
-	return d && d->state == want && d->owner == v &&
+	return d && d->state == want &&
 	       (unsigned long)d->vm.addr == v->an.start &&
 	       d->vm.size == va_size(v) && !(desc_flags(d) & VMD_SLOT);
 }

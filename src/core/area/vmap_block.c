@@ -457,8 +457,7 @@ int vb_alloc(const struct area_request *rq, struct vm_desc **out)
 	}
 	i = first_free(b);
 	d = objstock_pop(&pc->stock);
-	desc_fill(d, slot_start(b, (unsigned int)i), rq, VMD_SLOT, b);
-	d->cpu = (uint16_t)cpu;
+	desc_fill(d, slot_start(b, (unsigned int)i), rq, VMD_SLOT);
 	bit_set(b->used, (unsigned int)i);
 	slot_store(b, (unsigned int)i, (uintptr_t)d);
 	if (!b->nr_used++)
@@ -586,9 +585,18 @@ enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 	return claim_locked(b, addr, expect, how, out);
 }
 
+/*
+ * The block of a live or claimed slot area: while a slot is used its
+ * block stays published, so the directory entry for it is exact.
+ */
+static inline struct vm_block *block_of(const struct vm_desc *d)
+{
+	return vb_lookup((unsigned long)d->vm.addr);
+}
+
 void vb_unclaim(struct vm_desc *d)
 {
-	struct vm_block *b = d->owner;
+	struct vm_block *b = block_of(d);
 	unsigned int i;
 	bool at_start;
 
@@ -599,7 +607,7 @@ void vb_unclaim(struct vm_desc *d)
 
 void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr)
 {
-	struct vb_cpu *pc = cpu_of(d->owner);
+	struct vb_cpu *pc = cpu_of(block_of(d));
 
 	vm_lock(&pc->lock);
 	d->vm.pages = pages;
@@ -623,7 +631,7 @@ static bool fold_lazy_locked(struct vb_cpu *pc)
 
 bool vb_retire(struct vm_desc *d, bool mapped, bool keep)
 {
-	struct vm_block *b = d->owner;
+	struct vm_block *b = block_of(d);
 	struct vb_cpu *pc = cpu_of(b);
 	bool purge = false;
 	unsigned int i;
@@ -944,8 +952,7 @@ const char *vb_check_locked(struct vm_block *b, unsigned long start,
 		if ((u && dt) || bit_test(b->purging, i) || u != (d != NULL))
 			why = "slot states overlap";
 		else if (d && (d->state != VMD_LIVE ||
-			       !(desc_flags(d) & VMD_SLOT) || d->owner != b ||
-			       d->cpu != b->cpu ||
+			       !(desc_flags(d) & VMD_SLOT) ||
 			       (unsigned long)d->vm.addr != slot_start(b, i) ||
 			       d->vm.size != b->stride))
 			why = "slot and its vm_struct disagree";
