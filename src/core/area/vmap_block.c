@@ -472,6 +472,32 @@ int vb_alloc(const struct area_request *rq, struct vm_desc **out)
 }
 
 /*
+ * Claim slot @i of @b, which held @v (descriptor @d, unclaimed), as
+ * @expect and @how allow. VB_ELSEWHERE here: the slot changed meanwhile
+ * (another claim or a retirement won the compare-and-swap).
+ */
+static inline __attribute__((always_inline))
+enum vb_claim claim_slot(struct vm_block *b, unsigned int i,
+				uintptr_t v, struct vm_desc *d,
+				const struct vm_struct *expect,
+				unsigned int how, struct vm_desc **out)
+{
+	if (desc_check_claim(d, expect, how & ~AREA_REFUSE_FRAMES))
+		return VB_NONE;
+	if (!__atomic_compare_exchange_n(&b->slot[i], &v, v | SLOT_CLAIMED,
+					 false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return VB_ELSEWHERE;
+	/* Ours now: its page array can be read without a race. */
+	if (desc_check_claim(d, expect, how)) {
+		slot_store(b, i, v);
+		return VB_REFUSED;
+	}
+	*out = d;
+	return VB_CLAIMED;
+}
+
+/*
  * The lock-free claim of a slot (see the file comment). Return true with
  * *res when it knows the answer, false when the locked path must decide.
  */
@@ -485,7 +511,6 @@ static bool claim_fast(struct vm_block *b, unsigned long addr,
 	uint32_t recip;
 	bool at_start;
 	uintptr_t v;
-	int err;
 
 	if (seq & 1)
 		return false;
@@ -506,24 +531,8 @@ static bool claim_fast(struct vm_block *b, unsigned long addr,
 	if (!d || (v & SLOT_CLAIMED) ||
 	    (unsigned long)__atomic_load_n(&d->vm.addr, __ATOMIC_RELAXED) != addr)
 		return false;
-	if (desc_check_claim(d, expect, how & ~AREA_REFUSE_FRAMES)) {
-		*res = VB_NONE;
-		return true;
-	}
-	if (!__atomic_compare_exchange_n(&b->slot[i], &v, v | SLOT_CLAIMED,
-					 false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED))
-		return false;
-	/* Ours now: its page array can be read without a race. */
-	err = desc_check_claim(d, expect, how);
-	if (err) {
-		slot_store(b, i, v);
-		*res = VB_REFUSED;
-		return true;
-	}
-	*out = d;
-	*res = VB_CLAIMED;
-	return true;
+	*res = claim_slot(b, i, v, d, expect, how, out);
+	return *res != VB_ELSEWHERE;
 }
 
 /* The locked claim: a stale hint, a bad address, a refusal. */
@@ -532,13 +541,12 @@ enum vb_claim claim_locked(struct vm_block *b, unsigned long addr,
 			   const struct vm_struct *expect, unsigned int how,
 			   struct vm_desc **out)
 {
-	enum vb_claim res;
+	enum vb_claim res = VB_NONE;
 	unsigned int cpu, i;
 	struct vb_cpu *pc;
 	struct vm_desc *d;
 	bool at_start;
 	uintptr_t v;
-	int err;
 
 	cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
 	if (cpu >= vb.ncpus)
@@ -554,21 +562,10 @@ enum vb_claim claim_locked(struct vm_block *b, unsigned long addr,
 	i = slot_of(b, addr - b->start, &at_start);
 	v = slot_load(b, i);
 	d = slot_desc(v);
-	res = VB_NONE;
-	if (at_start && d && !(v & SLOT_CLAIMED) &&
-	    !desc_check_claim(d, expect, how & ~AREA_REFUSE_FRAMES) &&
-	    __atomic_compare_exchange_n(&b->slot[i], &v, v | SLOT_CLAIMED,
-					false, __ATOMIC_ACQ_REL,
-					__ATOMIC_RELAXED)) {
-		/* Ours now: its page array can be read without a race. */
-		err = desc_check_claim(d, expect, how);
-		if (err) {
-			slot_store(b, i, v);
-			res = VB_REFUSED;
-		} else {
-			*out = d;
-			res = VB_CLAIMED;
-		}
+	if (at_start && d && !(v & SLOT_CLAIMED)) {
+		res = claim_slot(b, i, v, d, expect, how, out);
+		if (res == VB_ELSEWHERE)	/* another claim was first */
+			res = VB_NONE;
 	}
 	vm_unlock(&pc->lock);
 	return res;
