@@ -255,8 +255,8 @@ static void free_block(struct page *head, unsigned int order)
 /* Single frames at count zero straight to their zones (large frees). */
 static void free_to_zones(struct page *const *frames, unsigned long n)
 {
-	struct zone *locked = NULL, *touched[ZONELIST_MAX];
-	unsigned int nt = 0, t;
+	struct zone_set touched = { .n = 0 };
+	struct zone *locked = NULL;
 	unsigned long i;
 
 	for (i = 0; i < n; i++) {
@@ -268,18 +268,14 @@ static void free_to_zones(struct page *const *frames, unsigned long n)
 				vm_unlock(&locked->lock);
 			vm_lock(&z->lock);
 			locked = z;
-			for (t = 0; t < nt && touched[t] != z; t++)
-				;
-			if (t == nt && nt < ZONELIST_MAX)
-				touched[nt++] = z;
+			zone_set_add(&touched, z);
 		}
 		pg_set(frames[i], 0);
 		zone_free_block_locked(z, pfn, 0, false);
 	}
 	if (locked)
 		vm_unlock(&locked->lock);
-	for (t = 0; t < nt; t++)
-		zone_maybe_trim(touched[t]);
+	zone_set_trim(&touched);
 }
 
 /* Is @p the allocated head of a block of @order (its own state only)? */
@@ -288,6 +284,21 @@ static bool freeable(const struct page *p, unsigned int order)
 	return (pg_flags(p) & (PG_head | PG_buddy | PG_tail | PG_pcp |
 			       PG_offline)) == PG_head &&
 	       pg_order(p) == order;
+}
+
+/* Drop a reference to the block headed by @head; the last one frees it. */
+static void put_block(struct page *head, unsigned int order)
+{
+	switch (put_ref(head)) {
+	case PUT_BAD:
+		report_bad(head, order);
+		break;
+	case PUT_LAST:
+		free_block(head, order);
+		break;
+	case PUT_KEPT:
+		break;
+	}
 }
 
 void pa_free(struct page *page, unsigned int order)
@@ -300,16 +311,7 @@ void pa_free(struct page *page, unsigned int order)
 		report_bad(page, order);
 		return;
 	}
-	switch (put_ref(page)) {
-	case PUT_BAD:
-		report_bad(page, order);
-		break;
-	case PUT_LAST:
-		free_block(page, order);
-		break;
-	case PUT_KEPT:
-		break;
-	}
+	put_block(page, order);
 }
 
 #define FREE_CHUNK	64
@@ -382,16 +384,7 @@ void pa_put(struct page *page)
 		vm_warn("put_page: %p is not an allocated page", (void *)page);
 		return;
 	}
-	switch (put_ref(head)) {
-	case PUT_BAD:
-		report_bad(head, pg_order(head));
-		break;
-	case PUT_LAST:
-		free_block(head, pg_order(head));
-		break;
-	case PUT_KEPT:
-		break;
-	}
+	put_block(head, pg_order(head));
 }
 
 unsigned int pa_count(const struct page *page)

@@ -174,6 +174,34 @@ void zone_free_block_locked(struct zone *z, unsigned long pfn,
 /* Release cold frames to the platform if more than the reserve is free. */
 void zone_maybe_trim(struct zone *z);
 
+/*
+ * The zones a batch of frees touched, each once: trimmed after the
+ * batch, when no zone or CPU-list lock is held any more.
+ */
+struct zone_set {
+	struct zone *zone[ZONELIST_MAX];
+	unsigned int n;
+};
+
+static inline void zone_set_add(struct zone_set *s, struct zone *z)
+{
+	unsigned int t;
+
+	for (t = 0; t < s->n; t++)
+		if (s->zone[t] == z)
+			return;
+	if (s->n < ZONELIST_MAX)
+		s->zone[s->n++] = z;
+}
+
+static inline void zone_set_trim(const struct zone_set *s)
+{
+	unsigned int t;
+
+	for (t = 0; t < s->n; t++)
+		zone_maybe_trim(s->zone[t]);
+}
+
 /* Sanity of one zone's lists and counts (zone lock held). 0 or -1. */
 int zone_check_locked(struct zone *z);
 

@@ -146,8 +146,8 @@ int pcp_alloc(struct zone **zl, int nz, unsigned long n, struct page **out)
 
 void pcp_free(struct page *const *frames, unsigned long n)
 {
-	struct zone *touched[ZONELIST_MAX];
-	unsigned int nt = 0, t, cpu = vm_this_cpu();
+	unsigned int cpu = vm_this_cpu();
+	struct zone_set touched = { .n = 0 };
 	struct pcp *held = NULL;
 	unsigned long i;
 
@@ -165,15 +165,11 @@ void pcp_free(struct page *const *frames, unsigned long n)
 		push_locked(l, p, false);
 		if (l->count > PCP_HIGH)
 			drain_locked(l, z, PCP_BATCH);
-		for (t = 0; t < nt && touched[t] != z; t++)
-			;
-		if (t == nt && nt < ZONELIST_MAX)
-			touched[nt++] = z;
+		zone_set_add(&touched, z);
 	}
 	if (held)
 		vm_unlock(&held->lock);
-	for (t = 0; t < nt; t++)
-		zone_maybe_trim(touched[t]);
+	zone_set_trim(&touched);
 }
 
 /* ------------------------------------------------------------------ */
