@@ -59,6 +59,15 @@ void hosted_unmap(void *p, size_t size);
 void hosted_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Say that engine @name could not give @nr frames back to the OS by @how
+ * (error @err), once per instance (@logged, atomic). A refusal lasts (a
+ * seccomp filter, locked memory, the file system); the frames stay
+ * resident and the core zeroes them before reuse.
+ */
+void hosted_release_refused(bool *logged, const char *name,
+			    const char *how, unsigned long nr, int err);
+
 /* "; the address-space limit (ulimit -v) is N MiB", or "" without one. */
 const char *hosted_as_limit_note(char *buf, size_t len);
 

@@ -320,6 +320,16 @@ void hosted_log(int level, const char *fmt, ...)
 		early_log(level, line);
 }
 
+void hosted_release_refused(bool *logged, const char *name,
+			    const char *how, unsigned long nr, int err)
+{
+	if (__atomic_exchange_n(logged, true, __ATOMIC_RELAXED))
+		return;
+	hosted_log(VM_LOG_WARNING,
+		   "%s: cannot release %lu frames to the OS (%s): %s; freed memory stays resident (reported once)",
+		   name, nr, how, strerror(err));
+}
+
 const char *hosted_as_limit_note(char *buf, size_t len)
 {
 	struct rlimit rl;

@@ -200,15 +200,9 @@ static bool host_release(void *ctx, unsigned long pfn, unsigned long nr)
 			      (off_t)file_offset(pfn), (off_t)(nr << PAGE_SHIFT)))
 			err = errno;
 	}
-	/*
-	 * A refusal is lasting (a seccomp filter, the file system), so one
-	 * line per instance; the core zeroes such frames before reuse.
-	 */
-	if (err && !__atomic_exchange_n(&c->release_logged, true,
-					__ATOMIC_RELAXED))
-		hosted_log(VM_LOG_WARNING,
-			   "host: cannot release %lu frames to the OS (hole punch): %s; freed memory stays resident (reported once)",
-			   nr, strerror(err));
+	if (err)
+		hosted_release_refused(&c->release_logged, "host", "hole punch",
+				       nr, err);
 	return !err;
 }
 

@@ -131,12 +131,9 @@ static bool soft_release(void *ctx, unsigned long pfn, unsigned long nr)
 	else if (madvise(c->pool + (pfn - SOFT_BASE_PFN) * PAGE_SIZE,
 			 nr * PAGE_SIZE, MADV_DONTNEED))
 		err = errno;
-	/* Locked memory stays locked: one line per instance is enough. */
-	if (err && !__atomic_exchange_n(&c->release_logged, true,
-					__ATOMIC_RELAXED))
-		hosted_log(VM_LOG_WARNING,
-			   "soft: cannot release %lu frames to the OS (MADV_DONTNEED): %s; freed memory stays resident (reported once)",
-			   nr, strerror(err));
+	if (err)
+		hosted_release_refused(&c->release_logged, "soft",
+				       "MADV_DONTNEED", nr, err);
 	return !err;
 }
 
