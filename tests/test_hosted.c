@@ -246,11 +246,31 @@ TEST(user_range_released_twice_or_through_a_copy_changes_nothing)
 	ASSERT_SANE();
 }
 
+/*
+ * @vma is a user range of another instance (an earlier one, or the
+ * parent's before fork): remapping into it, looking it up and releasing
+ * it are refused and change nothing here.
+ */
+static void foreign_user_range_is_refused(struct vm_area_struct *vma)
+{
+	struct vt_snap s0;
+	char *p;
+
+	p = vmalloc_user(PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	s0 = vt_snap();
+	ASSERT_EQ(remap_vmalloc_range(vma, p, 0), -EINVAL);
+	ASSERT_EQ(vm_user_range_pfn(vma, vma->vm_start), 0);
+	vm_user_range_release(vma);
+	ASSERT_EQ(page_count(vmalloc_to_page(p)), 1);
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	vfree(p);
+}
+
 TEST(user_range_from_before_vmalloc_exit_is_refused)
 {
 	struct vm_area_struct old;
 	volatile char *other = NULL;
-	struct vt_snap s0;
 	char *p;
 
 	vt_init(16, 1);
@@ -269,19 +289,11 @@ TEST(user_range_from_before_vmalloc_exit_is_refused)
 		other[0] = 'Z';
 	}
 	vt_init(16, 1);
-	p = vmalloc_user(PAGE_SIZE);
-	ASSERT_NONNULL(p);
-	s0 = vt_snap();
-	ASSERT_EQ(remap_vmalloc_range(&old, p, 0), -EINVAL);
-	ASSERT_EQ(vm_user_range_pfn(&old, old.vm_start), 0);
-	vm_user_range_release(&old);
-	ASSERT_EQ(page_count(vmalloc_to_page(p)), 1);
-	ASSERT_SNAP_EQ(vt_snap(), s0);
+	foreign_user_range_is_refused(&old);
 	if (other) {
 		ASSERT_EQ(other[0], 'Z');
 		munmap((void *)other, PAGE_SIZE);
 	}
-	vfree(p);
 	ASSERT_SANE();
 }
 
@@ -289,23 +301,12 @@ static struct vm_area_struct parent_vma;
 
 static void child_uses_parents_user_range(void *arg)
 {
-	struct vt_snap s0;
-	char *p;
-
 	(void)arg;
-	p = vmalloc_user(PAGE_SIZE);		/* a fresh instance */
-	ASSERT_NONNULL(p);
-	s0 = vt_snap();
-	ASSERT_EQ(remap_vmalloc_range(&parent_vma, p, 0), -EINVAL);
-	ASSERT_EQ(vm_user_range_pfn(&parent_vma, parent_vma.vm_start), 0);
-	vm_user_range_release(&parent_vma);
-	ASSERT_EQ(page_count(vmalloc_to_page(p)), 1);
-	ASSERT_SNAP_EQ(vt_snap(), s0);
+	foreign_user_range_is_refused(&parent_vma);	/* a fresh instance */
 	/* The parent's user mapping is not readable here. */
 	if (vt_is_host())
 		ASSERT_TRUE(vt_probe((char *)parent_vma.vm_start, false) ==
 			    (void *)parent_vma.vm_start);
-	vfree(p);
 	ASSERT_SANE();
 }
 
