@@ -27,8 +27,7 @@ struct page *pa_pfn_page_present(unsigned long pfn)
 {
 	struct page *p = pa_pfn_page(pfn);
 
-	if (!p || pfn >= __atomic_load_n(&pfn_zone(pfn)->grown_pfn,
-					 __ATOMIC_RELAXED))
+	if (!p || pfn >= zone_grown(pfn_zone(pfn)))
 		return NULL;
 	return p;
 }
@@ -459,8 +458,7 @@ unsigned long pa_nr_free(int nid)
 			struct zone *zn = &pa.zones[n][z];
 
 			sum += vm_counter_read(&zn->nr_free) +
-			       (zn->end_pfn - __atomic_load_n(&zn->grown_pfn,
-							      __ATOMIC_RELAXED)) +
+			       (zn->end_pfn - zone_grown(zn)) +
 			       pcp_nr_free(zn);
 		}
 	}

@@ -47,7 +47,7 @@ struct free_area {
 struct zone {
 	struct vm_lock lock;
 	unsigned long start_pfn, end_pfn;	/* [start, end); may be empty */
-	unsigned long grown_pfn;		/* [start, grown) in the buddy */
+	unsigned long grown_pfn;		/* [start, grown) in the buddy; see zone_grown */
 	uintptr_t growing;			/* the thread growing it, or 0 */
 	unsigned long nr_free;			/* frames in free blocks */
 	unsigned long nr_free_zero;		/* of which in PG_zero blocks */
@@ -57,6 +57,16 @@ struct zone {
 	int nid;
 	bool dma32;
 };
+
+/*
+ * The end of the grown part of @z. Growth stores it under the zone lock
+ * with an atomic store; CPU lists and pfn lookups read it without that
+ * lock, so every reader that does not hold it goes through here.
+ */
+static inline unsigned long zone_grown(const struct zone *z)
+{
+	return __atomic_load_n(&z->grown_pfn, __ATOMIC_RELAXED);
+}
 
 /*
  * A CPU's list of single free frames of one zone (pcp.c). The lock

@@ -226,7 +226,7 @@ static int check_locked(struct pcp *l, const struct zone *z)
 
 		if ((pg_flags(idx_page(idx)) & ~PG_zero) != PG_pcp ||
 		    idx_page(idx)->refcount || pfn < z->start_pfn ||
-		    pfn >= z->grown_pfn || ++cnt > l->count)
+		    pfn >= zone_grown(z) || ++cnt > l->count)
 			return -1;
 	}
 	return cnt == l->count ? 0 : -1;
