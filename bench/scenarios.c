@@ -4,7 +4,7 @@
  * interface with three implementations:
  *
  *   full  libvmalloc   vmalloc() / __vmalloc_node_range() + vfree()
- *   kva   libvmalloc   get_vm_area() / __get_vm_area_caller() + free_vm_area()
+ *   kva   libvmalloc   get_vm_area() / __get_vm_area_aligned() + free_vm_area()
  *   kva   seed list    seed_list_alloc() + seed_list_free() (bench/seed_list.c)
  *
  * Each scenario has an untimed set-up (areas kept busy for the whole
@@ -62,7 +62,7 @@ static handle_t b_alloc_aligned(const struct bench_run *r, unsigned long size,
 	if (r->impl == IMPL_SEED)
 		return (handle_t)seed_list_alloc(r->sl, size, align, VM_ALLOC);
 	if (r->mode == MODE_KVA)
-		return (handle_t)__get_vm_area_caller(size, align, VM_ALLOC,
+		return (handle_t)__get_vm_area_aligned(size, align, VM_ALLOC,
 						      r->range_start,
 						      r->range_end, CALLER);
 	return (handle_t)__vmalloc_node_range(size, align, r->range_start,

@@ -2210,7 +2210,7 @@ static void op_get_vm_area_1(void)
 	case 1: vm = get_vm_area_node(rq.size, rq.flags, node, gfp); break;
 	case 2: vm = __get_vm_area(rq.size, rq.flags, rq.start, rq.end); break;
 	case 3:
-		vm = __get_vm_area_caller(rq.size, rq.align, rq.flags, rq.start,
+		vm = __get_vm_area_aligned(rq.size, rq.align, rq.flags, rq.start,
 					  rq.end, caller);
 		break;
 	default: vm = alloc_vm_area(rq.size); break;

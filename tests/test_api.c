@@ -547,14 +547,14 @@ TEST(get_vm_area_node_and_caller_variants)
 	a = get_vm_area_node(2 * PAGE_SIZE, VM_ALLOC, 1, GFP_KERNEL);
 	ASSERT_NONNULL(a);
 	ASSERT_EQ(a->size, 3 * PAGE_SIZE);
-	b = __get_vm_area_caller(PAGE_SIZE, 1UL << 20, VM_ALLOC, VMALLOC_START,
+	b = __get_vm_area_aligned(PAGE_SIZE, 1UL << 20, VM_ALLOC, VMALLOC_START,
 				 VMALLOC_END, (void *)0x1234);
 	ASSERT_NONNULL(b);
 	ASSERT_EQ((unsigned long)b->addr & ((1UL << 20) - 1), 0);
 	ASSERT_TRUE(b->caller == (void *)0x1234);
-	ASSERT_NULL(__get_vm_area_caller(PAGE_SIZE, 3 * PAGE_SIZE, VM_ALLOC,
+	ASSERT_NULL(__get_vm_area_aligned(PAGE_SIZE, 3 * PAGE_SIZE, VM_ALLOC,
 					 VMALLOC_START, VMALLOC_END, NULL));
-	ASSERT_NULL(__get_vm_area_caller(PAGE_SIZE, 0, VM_ALLOC, VMALLOC_START,
+	ASSERT_NULL(__get_vm_area_aligned(PAGE_SIZE, 0, VM_ALLOC, VMALLOC_START,
 					 VMALLOC_END, NULL));
 	ASSERT_NULL(get_vm_area(PAGE_SIZE, VM_VPAGES));
 	free_vm_area(a);

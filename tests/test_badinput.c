@@ -26,7 +26,7 @@ TEST(sizes_that_overflow_with_the_guard_page_or_alignment)
 	ASSERT_NULL(get_vm_area(ULONG_MAX - 2 * PAGE_SIZE + 1, VM_ALLOC));
 	ASSERT_EQ(vt_log_count("too large"), 2);
 	/* Fits as a size, but not with its alignment. */
-	ASSERT_NULL(__get_vm_area_caller(1UL << 62, 1UL << 63, VM_ALLOC,
+	ASSERT_NULL(__get_vm_area_aligned(1UL << 62, 1UL << 63, VM_ALLOC,
 					 VMALLOC_START, VMALLOC_END, NULL));
 	ASSERT_NULL(__vmalloc_node_range(PAGE_SIZE, 1UL << 63, VMALLOC_START,
 					 VMALLOC_END, GFP_KERNEL | __GFP_NOWARN,
@@ -65,20 +65,20 @@ TEST(alignments_zero_non_power_of_two_and_huge)
 	vt_init(16, 1);
 	s0 = vt_snap();
 	w0 = vt_warnings();
-	ASSERT_NULL(__get_vm_area_caller(PAGE_SIZE, 0, VM_ALLOC, VMALLOC_START,
+	ASSERT_NULL(__get_vm_area_aligned(PAGE_SIZE, 0, VM_ALLOC, VMALLOC_START,
 					 VMALLOC_END, NULL));
-	ASSERT_NULL(__get_vm_area_caller(PAGE_SIZE, 3 * PAGE_SIZE, VM_ALLOC,
+	ASSERT_NULL(__get_vm_area_aligned(PAGE_SIZE, 3 * PAGE_SIZE, VM_ALLOC,
 					 VMALLOC_START, VMALLOC_END, NULL));
 	ASSERT_NULL(__vmalloc_node_range(PAGE_SIZE, 12345, VMALLOC_START,
 					 VMALLOC_END, GFP_KERNEL, PAGE_KERNEL,
 					 0, -1, NULL));
 	ASSERT_EQ(vt_log_count("is not a power of two"), 3);
-	ASSERT_NULL(__get_vm_area_caller(PAGE_SIZE, 1UL << 63, VM_ALLOC,
+	ASSERT_NULL(__get_vm_area_aligned(PAGE_SIZE, 1UL << 63, VM_ALLOC,
 					 VMALLOC_START, VMALLOC_END, NULL));
 	ASSERT_EQ(vt_log_count("out of vmalloc space"), 1);
 	EXPECT_NOTHING_CHANGED(s0, w0);
 	/* Alignments below a page mean a page. */
-	a = __get_vm_area_caller(PAGE_SIZE, 8, VM_ALLOC, VMALLOC_START,
+	a = __get_vm_area_aligned(PAGE_SIZE, 8, VM_ALLOC, VMALLOC_START,
 				 VMALLOC_END, NULL);
 	ASSERT_NONNULL(a);
 	free_vm_area(a);

@@ -79,7 +79,7 @@ static bool do___get_vm_area(void)
 }
 static bool do_get_vm_area_caller(void)
 {
-	return (res = __get_vm_area_caller(PAGE_SIZE, 1UL << 20, VM_ALLOC,
+	return (res = __get_vm_area_aligned(PAGE_SIZE, 1UL << 20, VM_ALLOC,
 					   VMALLOC_START, VMALLOC_END,
 					   NULL)) != NULL;
 }

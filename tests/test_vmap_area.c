@@ -156,7 +156,7 @@ static void run(unsigned long ops)
 							      GFP_KERNEL | __GFP_NOWARN,
 							      PAGE_KERNEL, 0, -1, NULL);
 			} else {
-				struct vm_struct *vm = __get_vm_area_caller(
+				struct vm_struct *vm = __get_vm_area_aligned(
 					pages * PAGE_SIZE, align, VM_ALLOC, vs, ve, NULL);
 
 				handle = vm;
@@ -276,7 +276,7 @@ TEST(huge_alignments_fail_cleanly_and_leave_nothing)
 	vt_init(16, 1);
 	s0 = vt_snap();
 	for (shift = 0; shift < 64; shift++) {
-		struct vm_struct *vm = __get_vm_area_caller(PAGE_SIZE, 1UL << shift,
+		struct vm_struct *vm = __get_vm_area_aligned(PAGE_SIZE, 1UL << shift,
 							    VM_ALLOC, VMALLOC_START,
 							    VMALLOC_END, NULL);
 		void *p = __vmalloc_node_range(PAGE_SIZE, 1UL << shift,

@@ -144,7 +144,7 @@ TEST(requests_with_a_window_or_alignment_bypass_the_blocks)
 	pin(0);
 	vt_init(64, 1);
 	small = get_vm_area(PAGE_SIZE, VM_ALLOC);		/* fast path */
-	aligned = __get_vm_area_caller(PAGE_SIZE, 4 * PAGE_SIZE, VM_ALLOC,
+	aligned = __get_vm_area_aligned(PAGE_SIZE, 4 * PAGE_SIZE, VM_ALLOC,
 				       VMALLOC_START, VMALLOC_END, NULL);
 	windowed = __get_vm_area(PAGE_SIZE, VM_ALLOC, VMALLOC_START,
 				 VMALLOC_START + (64UL << 20));

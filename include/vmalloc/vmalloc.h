@@ -2,8 +2,9 @@
 /*
  * libvmalloc public API.
  *
- * The Linux kernel's vmalloc interface (as of 2.6.24, plus a few later
- * additions marked "later kernels") with the kernel's names and types:
+ * The Linux kernel's vmalloc interface, with the kernel's names and types:
+ * the 2.6.24 API and today's (Linux 6.x) additions; where the two eras
+ * disagree (__vmalloc, vm_map_ram, kvrealloc) both forms compile:
  * virtually contiguous memory built from single physical pages that are
  * mapped through x86-64 4-level page tables, with a guard page after every
  * area and lazy unmapping.
@@ -54,6 +55,15 @@ typedef unsigned int gfp_t;
 #define __GFP_NOWARN	0x200u	/* no log line when the allocation fails */
 #define __GFP_ZERO	0x8000u	/* zero the frames */
 #define __GFP_THISNODE	0x40000u /* no fallback to other nodes */
+/* Today's names. Retry bits are accepted: see __GFP_NOFAIL. */
+#define __GFP_RETRY_MAYFAIL 0x400u /* the 2.6 __GFP_REPEAT bit */
+#define __GFP_NOFAIL	0x800u	/* purge and retry; fail (loudly) only when
+				   the pool cannot ever satisfy the request */
+#define __GFP_NORETRY	0x1000u	/* no purge-and-retry after a failure */
+#define __GFP_ACCOUNT	0x100000u /* accepted (no memory cgroups here) */
+#define __GFP_KSWAPD_RECLAIM 0x400000u /* accepted */
+#define __GFP_DIRECT_RECLAIM __GFP_WAIT
+#define __GFP_RECLAIM	(__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 
 #define GFP_ATOMIC	(__GFP_HIGH)
 #define GFP_NOIO	(__GFP_WAIT)
@@ -63,6 +73,13 @@ typedef unsigned int gfp_t;
 #define GFP_HIGHUSER	(GFP_KERNEL | __GFP_HIGHMEM)
 #define GFP_DMA		__GFP_DMA
 #define GFP_DMA32	__GFP_DMA32
+#define GFP_NOWAIT	(__GFP_KSWAPD_RECLAIM | __GFP_NOWARN) /* never sleeps */
+#define GFP_KERNEL_ACCOUNT (GFP_KERNEL | __GFP_ACCOUNT)
+
+/* "Any node" for the node arguments below. */
+#ifndef NUMA_NO_NODE
+#define NUMA_NO_NODE	(-1)
+#endif
 
 /* x86-64 page-table entry bits. */
 #define _PAGE_PRESENT	0x001ULL
@@ -99,15 +116,23 @@ typedef struct { uint64_t pgprot; } pgprot_t;
 #define VM_ALLOC	0x00000002UL	/* vmalloc() */
 #define VM_MAP		0x00000004UL	/* vmap()ed pages */
 #define VM_USERMAP	0x00000008UL	/* suitable for remap_vmalloc_range */
-#define VM_VPAGES	0x00000010UL	/* the pages array was vmalloc()ed */
+#define VM_VPAGES	0x00000010UL	/* the pages array was vmalloc()ed (2.6;
+					   set by the library, never by callers) */
+#define VM_NO_GUARD	0x00000040UL	/* no guard page after the area */
+#define VM_FLUSH_RESET_PERMS 0x00000100UL /* vfree unmaps and flushes at once */
+#define VM_ALLOW_HUGE_VMAP 0x00000400UL	/* may map 2 MiB runs with PMD leaves */
+#define VM_SPARSE	0x00001000UL	/* pages mapped piecewise:
+					   vm_area_map_pages() */
 /* ioremap areas are aligned to their size, up to 2^IOREMAP_MAX_ORDER. */
 #define IOREMAP_MAX_ORDER	(7 + PAGE_SHIFT)
 
 /*
- * One reserved range of the vmalloc space. The fields are the seed's;
+ * One reserved range of the vmalloc space. The fields are the kernel's;
  * "next" (the seed's global list) is gone: areas live in trees.
  * Invariant: addr is page aligned; size includes one guard page that is
- * never mapped, so the usable bytes are size - PAGE_SIZE.
+ * never mapped (none with VM_NO_GUARD), so the usable bytes are
+ * size - PAGE_SIZE (size). pages[] always lists every 4 KiB frame;
+ * page_order is 9 when the area is mapped with 2 MiB leaves.
  */
 struct page;
 struct vm_struct {
@@ -115,30 +140,81 @@ struct vm_struct {
 	unsigned long	size;
 	unsigned long	flags;
 	struct page	**pages;	/* vmalloc()ed areas only */
+	unsigned int	page_order;	/* of each mapped run: 0, or 9 (huge) */
 	unsigned int	nr_pages;
 	unsigned long	phys_addr;
 	const void	*caller;	/* return address of the allocator */
 };
 
-/* vm_area_struct flags (the kernel's values; only these are used). */
+/* vm_area_struct flags (today's kernel values). */
+typedef unsigned long vm_flags_t;
 #define VM_READ		0x00000001UL
 #define VM_WRITE	0x00000002UL
 #define VM_EXEC		0x00000004UL
 #define VM_SHARED	0x00000008UL
-#define VM_RESERVED	0x00080000UL	/* set by remap_vmalloc_range() */
+#define VM_MAYREAD	0x00000010UL
+#define VM_MAYWRITE	0x00000020UL
+#define VM_MAYEXEC	0x00000040UL
+#define VM_MAYSHARE	0x00000080UL
+#define VM_DONTEXPAND	0x00040000UL	/* set by remap_vmalloc_range() */
+#define VM_DONTDUMP	0x04000000UL	/* set by remap_vmalloc_range() */
+/*
+ * 2.6's VM_RESERVED is gone (its bit is VM_LOCKONFAULT today); 3.7
+ * replaced it with these two, so seed-era code that sets or tests it
+ * means what today's remap_vmalloc_range() sets.
+ */
+#define VM_RESERVED	(VM_DONTEXPAND | VM_DONTDUMP)
+
+struct vm_area_struct;
+struct vm_fault;
+typedef unsigned int vm_fault_t;
+
+/*
+ * What a driver's mmap handler may install in vma->vm_ops. Hosted
+ * builds call close() when vm_user_range_release() tears the range down
+ * (the kernel calls it at munmap); the library calls nothing else.
+ */
+struct vm_operations_struct {
+	void (*open)(struct vm_area_struct *area);
+	void (*close)(struct vm_area_struct *area);
+	vm_fault_t (*fault)(struct vm_fault *vmf);
+};
 
 /*
  * A user-space mapping target for remap_vmalloc_range(). vm_start and
  * vm_end are page aligned, vm_start < vm_end. vm_mm identifies the address
  * space (engine-defined; hosted builds fill it with vm_user_range_*()).
+ * vm_page_prot, vm_private_data and vm_ops are the driver's, as in the
+ * kernel: the library never reads the first two.
  */
 struct vm_area_struct {
 	unsigned long	vm_start;
 	unsigned long	vm_end;
-	unsigned long	vm_flags;
+	vm_flags_t	vm_flags;
 	unsigned long	vm_pgoff;
 	void		*vm_mm;
+	pgprot_t	vm_page_prot;
+	void		*vm_private_data;
+	const struct vm_operations_struct *vm_ops;
 };
+
+/* Today's accessors for vm_flags (6.3 and later). */
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+
+static inline void vm_flags_mod(struct vm_area_struct *vma, vm_flags_t set,
+				vm_flags_t clear)
+{
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+}
 
 /* Bounds of the managed range (fixed once the library is initialised). */
 unsigned long vmalloc_range_start(void);
@@ -156,15 +232,22 @@ void *vmalloc_node(unsigned long size, int node);
 void *vmalloc_exec(unsigned long size);
 void *vmalloc_32(unsigned long size);
 void *vmalloc_32_user(unsigned long size);
-void *__vmalloc(unsigned long size, gfp_t gfp_mask, pgprot_t prot);
+/*
+ * __vmalloc: today's form is __vmalloc(size, gfp); 2.6's took a third
+ * argument, the protection. Both compile: the macro below picks
+ * __vmalloc_pgprot() for three arguments. (__vmalloc)(size, gfp), or the
+ * name without a call, is the function itself.
+ */
+void *(__vmalloc)(unsigned long size, gfp_t gfp_mask);
+void *__vmalloc_pgprot(unsigned long size, gfp_t gfp_mask, pgprot_t prot);
 void *__vmalloc_area(struct vm_struct *area, gfp_t gfp_mask, pgprot_t prot);
 void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
 			  pgprot_t prot, int node);
-void vfree(void *addr);
+void vfree(const void *addr);
 
 void *vmap(struct page **pages, unsigned int count,
 	   unsigned long flags, pgprot_t prot);
-void vunmap(void *addr);
+void vunmap(const void *addr);
 
 struct vm_struct *get_vm_area(unsigned long size, unsigned long flags);
 struct vm_struct *get_vm_area_node(unsigned long size, unsigned long flags,
@@ -189,7 +272,10 @@ void vmalloc_sync_all(void);
 struct page *vmalloc_to_page(const void *addr);
 unsigned long vmalloc_to_pfn(const void *addr);
 
-/* Later kernels. */
+/* ------------------------------------------------------------------ */
+/* Today's kernel (Linux 6.x)                                          */
+/* ------------------------------------------------------------------ */
+
 void *vzalloc(unsigned long size);
 void *vzalloc_node(unsigned long size, int node);
 void *__vmalloc_node_range(unsigned long size, unsigned long align,
@@ -197,10 +283,94 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
 			   gfp_t gfp_mask, pgprot_t prot,
 			   unsigned long vm_flags, int node,
 			   const void *caller);
-struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
-				       unsigned long flags,
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask,
+		     int node, const void *caller);
+void *vmalloc_huge(unsigned long size, gfp_t gfp_mask);
+void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node);
+void *vmalloc_array(size_t n, size_t size);
+void *__vmalloc_array(size_t n, size_t size, gfp_t flags);
+void *vcalloc(size_t n, size_t size);
+void *__vcalloc(size_t n, size_t size, gfp_t flags);
+void vfree_atomic(const void *addr);
+
+void *vrealloc(const void *p, size_t size, gfp_t flags);
+
+void *vmap_pfn(unsigned long *pfns, unsigned int count, pgprot_t prot);
+
+/*
+ * vm_map_ram: today's form is vm_map_ram(pages, count, node); before
+ * 5.8 it took a fourth argument, the protection. Both compile, as for
+ * __vmalloc.
+ */
+void *(vm_map_ram)(struct page **pages, unsigned int count, int node);
+void *vm_map_ram_prot(struct page **pages, unsigned int count, int node,
+		      pgprot_t prot);
+void vm_unmap_ram(const void *mem, unsigned int count);
+
+struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
+				     const void *caller);
+struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags,
 				       unsigned long start, unsigned long end,
 				       const void *caller);
+/* Not the kernel's: __get_vm_area_caller() with an alignment. */
+struct vm_struct *__get_vm_area_aligned(unsigned long size, unsigned long align,
+					unsigned long flags,
+					unsigned long start, unsigned long end,
+					const void *caller);
+
+int vm_area_map_pages(struct vm_struct *area, unsigned long start,
+		      unsigned long end, struct page **pages);
+void vm_area_unmap_pages(struct vm_struct *area, unsigned long start,
+			 unsigned long end);
+
+/* Mark the area at @addr VM_FLUSH_RESET_PERMS (a no-op for any other). */
+void set_vm_flush_reset_perms(void *addr);
+
+struct vm_struct **pcpu_get_vm_areas(const unsigned long *offsets,
+				     const size_t *sizes, int nr_vms,
+				     size_t align);
+void pcpu_free_vm_areas(struct vm_struct **vms, int nr_vms);
+
+bool is_vmalloc_addr(const void *x);
+int is_vmalloc_or_module_addr(const void *x);
+unsigned long vmalloc_nr_pages(void);
+bool vmalloc_dump_obj(void *object);
+
+/* The kvmalloc family: small sizes from the library's object caches,
+ * the rest from vmalloc. kvfree() tells them apart by address. */
+void *kvmalloc(size_t size, gfp_t flags);
+void *kvzalloc(size_t size, gfp_t flags);
+void *kvmalloc_node(size_t size, gfp_t flags, int node);
+void *kvzalloc_node(size_t size, gfp_t flags, int node);
+void *kvmalloc_array(size_t n, size_t size, gfp_t flags);
+void *kvcalloc(size_t n, size_t size, gfp_t flags);
+/*
+ * kvrealloc: today's form is kvrealloc(p, size, flags); 5.15 to 6.11 took
+ * kvrealloc(p, oldsize, newsize, flags). Both compile, as for __vmalloc.
+ */
+void *(kvrealloc)(const void *p, size_t size, gfp_t flags);
+void *kvrealloc_oldsize(const void *p, size_t oldsize, size_t newsize,
+			gfp_t flags);
+void kvfree(const void *addr);
+void kvfree_sensitive(const void *addr, size_t len);
+
+/* Argument-count dispatch for the calls whose form changed. */
+#define __VM_NARGS(...)		__VM_NARGS_(__VA_ARGS__, 4, 3, 2, 1, 0)
+#define __VM_NARGS_(a, b, c, d, n, ...) n
+#define __VM_PASTE(a, b)	__VM_PASTE_(a, b)
+#define __VM_PASTE_(a, b)	a##b
+#define __vmalloc_2(size, gfp)	(__vmalloc)(size, gfp)
+#define __vmalloc_3(size, gfp, prot) __vmalloc_pgprot(size, gfp, prot)
+#define __vmalloc(...) \
+	__VM_PASTE(__vmalloc_, __VM_NARGS(__VA_ARGS__))(__VA_ARGS__)
+#define __vm_map_ram_3(p, n, node) (vm_map_ram)(p, n, node)
+#define __vm_map_ram_4(p, n, node, prot) vm_map_ram_prot(p, n, node, prot)
+#define vm_map_ram(...) \
+	__VM_PASTE(__vm_map_ram_, __VM_NARGS(__VA_ARGS__))(__VA_ARGS__)
+#define __kvrealloc_3(p, size, gfp) (kvrealloc)(p, size, gfp)
+#define __kvrealloc_4(p, old, size, gfp) kvrealloc_oldsize(p, old, size, gfp)
+#define kvrealloc(...) \
+	__VM_PASTE(__kvrealloc_, __VM_NARGS(__VA_ARGS__))(__VA_ARGS__)
 
 /*
  * vmallocinfo - the /proc/vmallocinfo listing, one line per live area in
@@ -221,6 +391,21 @@ struct page *alloc_pages_node(int nid, gfp_t gfp_mask, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);
 #define alloc_page(gfp_mask)	alloc_pages(gfp_mask, 0)
 #define __free_page(page)	__free_pages((page), 0)
+/*
+ * Fill the NULL slots of @page_array (of @nr_pages) with single frames;
+ * slots already set are kept. Return: how many slots are set now (the
+ * set ones first counted; stops at the first frame it cannot get).
+ */
+unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr_pages,
+			       struct page **page_array);
+unsigned long alloc_pages_bulk_node(gfp_t gfp, int nid,
+				    unsigned long nr_pages,
+				    struct page **page_array);
+/* 5.13 to 6.13 spelled it so. */
+#define alloc_pages_bulk_array(gfp, nr, array) \
+	alloc_pages_bulk(gfp, nr, array)
+/* The frame behind a direct-map address (page_address()'s inverse). */
+struct page *virt_to_page(const void *addr);
 /*
  * Reference counts, as in the kernel: alloc_pages() gives the block one
  * reference, get_page() adds one, put_page() and __free_pages() drop one,

@@ -434,15 +434,32 @@ static void *vmalloc_common(unsigned long size, gfp_t gfp, pgprot_t prot,
 }
 
 /**
- * __vmalloc - allocate virtually contiguous memory
+ * __vmalloc - allocate virtually contiguous memory (today's form)
+ * @size: allocation size
+ * @gfp_mask: flags for the page level allocator (__GFP_ZERO, ...)
+ *
+ * The header's __vmalloc() macro sends three-argument calls (the 2.6
+ * form, with a protection) to __vmalloc_pgprot().
+ *
+ * Return: the address of @size bytes mapped PAGE_KERNEL, or NULL.
+ * Context: may sleep.
+ */
+void *(__vmalloc)(unsigned long size, gfp_t gfp_mask)
+{
+	return vmalloc_common(size, gfp_mask, PAGE_KERNEL, 0, -1, RET_IP);
+}
+
+/**
+ * __vmalloc_pgprot - allocate virtually contiguous memory (2.6's form)
  * @size: allocation size
  * @gfp_mask: flags for the page level allocator
  * @prot: protection mask for the allocated pages
  *
+ * What __vmalloc(size, gfp_mask, prot) calls.
  * Return: the address, or NULL.
  * Context: may sleep.
  */
-void *__vmalloc(unsigned long size, gfp_t gfp_mask, pgprot_t prot)
+void *__vmalloc_pgprot(unsigned long size, gfp_t gfp_mask, pgprot_t prot)
 {
 	return vmalloc_common(size, gfp_mask, prot, 0, -1, RET_IP);
 }
@@ -597,7 +614,7 @@ static void release_area(const void *addr, bool vfree_pages, const char *who)
  *
  * Context: may sleep; not from interrupt context.
  */
-void vfree(void *addr)
+void vfree(const void *addr)
 {
 	release_area(addr, true, "vfree");
 }
@@ -611,7 +628,7 @@ void vfree(void *addr)
  *
  * Context: may sleep; not from interrupt context.
  */
-void vunmap(void *addr)
+void vunmap(const void *addr)
 {
 	release_area(addr, false, "vunmap");
 }
@@ -675,7 +692,7 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 /* ------------------------------------------------------------------ */
 
 /**
- * __get_vm_area_caller - reserve address space inside a window
+ * __get_vm_area_aligned - reserve aligned address space inside a window
  * @size: bytes (rounded up to pages; a guard page is added)
  * @align: alignment, a power of two
  * @flags: VM_IOREMAP, VM_ALLOC, VM_MAP, VM_USERMAP
@@ -688,14 +705,51 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags,
  * outside the range the library manages.
  * Context: may sleep.
  */
-struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
-				       unsigned long flags,
+struct vm_struct *__get_vm_area_aligned(unsigned long size, unsigned long align,
+					unsigned long flags,
+					unsigned long start, unsigned long end,
+					const void *caller)
+{
+	if (!vm_ensure_ready())
+		return NULL;
+	return get_area(size, align, flags, start, end, GFP_KERNEL, caller, 0);
+}
+
+/**
+ * __get_vm_area_caller - reserve address space inside a window
+ * @size: bytes (rounded up to pages; a guard page is added)
+ * @flags: VM_* flags of the area
+ * @start: window start (clipped to the vmalloc range)
+ * @end: window end (clipped to the vmalloc range)
+ * @caller: shown in vmallocinfo
+ *
+ * Return: the area descriptor, nothing mapped; or NULL.
+ * Context: may sleep.
+ */
+struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags,
 				       unsigned long start, unsigned long end,
 				       const void *caller)
 {
 	if (!vm_ensure_ready())
 		return NULL;
-	return get_area(size, align, flags, start, end, GFP_KERNEL, caller, 0);
+	return get_area(size, 1, flags, start, end, GFP_KERNEL, caller, 0);
+}
+
+/**
+ * get_vm_area_caller - reserve a range of the vmalloc space for @caller
+ * @size: bytes (rounded up to pages; a guard page is added)
+ * @flags: VM_* flags of the area
+ * @caller: shown in vmallocinfo
+ *
+ * Return: the descriptor, or NULL. Context: may sleep.
+ */
+struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
+				     const void *caller)
+{
+	if (!vm_ensure_ready())
+		return NULL;
+	return get_area(size, 1, flags, vm_plat->vmalloc_start,
+			vm_plat->vmalloc_end, GFP_KERNEL, caller, 0);
 }
 
 /**
@@ -711,7 +765,7 @@ struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long align,
 struct vm_struct *__get_vm_area(unsigned long size, unsigned long flags,
 				unsigned long start, unsigned long end)
 {
-	return __get_vm_area_caller(size, 1, flags, start, end, RET_IP);
+	return __get_vm_area_caller(size, flags, start, end, RET_IP);
 }
 
 /**

@@ -166,7 +166,7 @@ void bench_fix_align(struct kt *t)
 		struct vm_struct *vm;
 		unsigned char *p;
 
-		vm = __get_vm_area_caller(5 * PG, align, VM_ALLOC,
+		vm = __get_vm_area_aligned(5 * PG, align, VM_ALLOC,
 					  VMALLOC_START, VMALLOC_END, CALLER);
 		if (!vm || ((uintptr_t)vm->addr & (align - 1)))
 			fails++;
