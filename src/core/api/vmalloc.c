@@ -1292,3 +1292,41 @@ long vm_areas_exit(void)
 	area_get_stats(&st);
 	return left + (long)st.areas;	/* removed, never freed */
 }
+
+/* ------------------------------------------------------------------ */
+/* Address classification                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * is_vmalloc_addr - is @x inside the vmalloc range?
+ * @x: any address
+ *
+ * True for every address of [VMALLOC_START, VMALLOC_END), mapped or not,
+ * as in the kernel: kvfree() uses it to choose between vfree() and the
+ * object caches.
+ *
+ * Return: whether @x is in the range; false before the library is up.
+ * Context: any; lock-free.
+ */
+bool is_vmalloc_addr(const void *x)
+{
+	unsigned long a = (unsigned long)x;
+
+	if (!vm_ensure_ready())
+		return false;
+	return a >= vm_plat->vmalloc_start && a < vm_plat->vmalloc_end;
+}
+
+/**
+ * is_vmalloc_or_module_addr - is @x a vmalloc or module address?
+ * @x: any address
+ *
+ * The library manages no separate module range (on x86-64 the kernel's
+ * modules live outside the vmalloc range), so this is is_vmalloc_addr().
+ *
+ * Return: 1 or 0. Context: any; lock-free.
+ */
+int is_vmalloc_or_module_addr(const void *x)
+{
+	return is_vmalloc_addr(x) ? 1 : 0;
+}
