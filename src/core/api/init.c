@@ -172,6 +172,7 @@ int vmalloc_get_stats(struct vmalloc_stats *st)
 	st->tlb_flushes = vm_stat_read(&vm_count.tlb_flushes);
 	st->released_pages = pa_nr_released();
 	st->fault_injected = vm_stat_read(&vm_count.fault_injected);
+	st->huge_leaves = pt_nr_huge();
 	if (vm_plat->stats)
 		vm_plat->stats(vm_plat->ctx, st);
 	return 0;
