@@ -338,16 +338,66 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
  * "any node", the size is spread over the nodes); never for a protection
  * whose bit 7 means PAT in a PTE.
  */
-static bool huge_wanted(unsigned long real, pgprot_t prot,
-			unsigned long vm_flags, int node)
+static bool huge_wanted(unsigned long real, unsigned long align,
+			pgprot_t prot, unsigned long vm_flags, int node)
 {
 	unsigned long per_node = real;
 
-	if (!(vm_flags & VM_ALLOW_HUGE_VMAP) || (pgprot_val(prot) & _PAGE_PSE))
+	if (!(vm_flags & VM_ALLOW_HUGE_VMAP) || (pgprot_val(prot) & _PAGE_PSE) ||
+	    !VM_IS_POW2(align))	/* refused as such by the small attempt */
 		return false;
 	if (node == NUMA_NO_NODE)
 		per_node /= pa_nr_nodes();
 	return per_node >= PT_PMD_SIZE;
+}
+
+/* One request of vmalloc_range(), fixed in every detail. */
+struct vmalloc_req {
+	unsigned long size;		/* page aligned, within the pool */
+	unsigned long align;
+	unsigned long start, end;
+	gfp_t gfp;
+	pgprot_t prot;
+	unsigned long vm_flags;		/* public flags only */
+	int node;
+	const void *caller;
+	bool internal;
+	unsigned int order;		/* 0, or PT_PMD_ORDER for 2 MiB leaves */
+};
+
+/*
+ * Reserve, populate and publish one area for @rq. Return: its address; or
+ * NULL with nothing left behind, and *@err -ENOSPC when no area could be
+ * reserved (get_area() logged why), else the error of the population.
+ */
+static void *vmalloc_attempt(const struct vmalloc_req *rq, int *err)
+{
+	unsigned long flags = rq->vm_flags;
+	struct vm_struct *area;
+	struct page **pages;
+
+	/* Decided now: flags never change once the area is visible. */
+	if (vpages_needed(rq->size >> PAGE_SHIFT))
+		flags |= VM_VPAGES;
+	area = get_area(rq->size, rq->align, VM_ALLOC | flags, rq->start,
+			rq->end, rq->gfp, rq->caller, GA_UNINIT | GA_VPAGES |
+			(rq->internal ? GA_INTERNAL : 0));
+	if (!area) {
+		*err = -VM_ENOSPC;
+		return NULL;
+	}
+	*err = populate_area(area, rq->gfp, rq->prot, rq->node, rq->order,
+			     &pages);
+	if (*err) {
+		discard_area(area);
+		return NULL;
+	}
+	/* Unseen until area_ready(): plain stores. */
+	area->pages = pages;
+	area->nr_pages = (unsigned int)area_pages(area);
+	area->page_order = rq->order;
+	area_ready(area);
+	return area->addr;
 }
 
 /*
@@ -360,12 +410,13 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			   unsigned long vm_flags, int node,
 			   const void *caller, bool internal)
 {
-	unsigned long real = PAGE_ALIGN(size), want = real, want_align = align;
-	unsigned long flags;
-	struct vm_struct *area;
-	struct page **pages;
-	gfp_t gfp = gfp_mask;
-	bool huge;
+	unsigned long real = PAGE_ALIGN(size);
+	struct vmalloc_req rq = {
+		.size = real, .align = align, .start = start, .end = end,
+		.gfp = gfp_mask, .prot = prot, .vm_flags = vm_flags,
+		.node = node, .caller = caller, .internal = internal,
+	};
+	void *addr;
 	int err;
 
 	if (!vm_ensure_ready() || !size)
@@ -385,49 +436,27 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		       vm_flags & ~VM_PUBLIC_FLAGS);
 		return NULL;
 	}
-	huge = huge_wanted(real, prot, vm_flags, node);
-	if (huge) {
-		/* Within the pool (checked above), so no wrap. */
-		want = (real + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
-		want_align = vm_max(align, PT_PMD_SIZE);
-		gfp = gfp_mask | __GFP_NOWARN;	/* the fallback speaks */
-		huge = (want >> PAGE_SHIFT) <= pa_nr_frames();
-	}
-again:
-	/* Decided now: flags never change once the area is visible. */
-	flags = vm_flags;
-	if (vpages_needed(want >> PAGE_SHIFT))
-		flags |= VM_VPAGES;
-	area = get_area(want, want_align, VM_ALLOC | flags, start, end, gfp,
-			caller, GA_UNINIT | GA_VPAGES |
-			(internal ? GA_INTERNAL : 0));
-	err = area ? populate_area(area, gfp, prot, node,
-				   huge ? PT_PMD_ORDER : 0, &pages) : -VM_ENOSPC;
-	if (!err) {
-		/* Unseen until area_ready(): plain stores. */
-		area->pages = pages;
-		area->nr_pages = (unsigned int)area_pages(area);
-		area->page_order = huge ? PT_PMD_ORDER : 0;
-		area_ready(area);
-		return area->addr;
-	}
-	if (area)
-		discard_area(area);
-	if (huge) {
+	if (huge_wanted(real, align, prot, vm_flags, node)) {
+		struct vmalloc_req huge = rq;
+
+		/* Rounded up to 2 MiB, aligned to it; quiet: the fallback
+		 * speaks for both. */
+		huge.size = (real + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
+		huge.align = vm_max(align, PT_PMD_SIZE);
+		huge.gfp |= __GFP_NOWARN;
+		huge.order = PT_PMD_ORDER;
+		if (huge.size >> PAGE_SHIFT <= pa_nr_frames()) {
+			addr = vmalloc_attempt(&huge, &err);
+			if (addr)
+				return addr;
+		}
 		/* As the kernel: everything undone, once more with 4 KiB. */
-		huge = false;
-		want = real;
-		want_align = align;
-		gfp = gfp_mask;
-		goto again;
 	}
-	if (area) {
-		if (!(gfp_mask & __GFP_NOWARN))
-			vm_log(VM_LOG_WARNING,
-			       "vmalloc: allocation failure: %lu bytes (%d)",
-			       real, err);
-	}
-	return NULL;
+	addr = vmalloc_attempt(&rq, &err);
+	if (!addr && err != -VM_ENOSPC && !(gfp_mask & __GFP_NOWARN))
+		vm_log(VM_LOG_WARNING,
+		       "vmalloc: allocation failure: %lu bytes (%d)", real, err);
+	return addr;
 }
 
 /**
