@@ -8,6 +8,7 @@
  * vread/vwrite and the direct map, and the counters after freeing.
  */
 #include "harness.h"
+#include <pthread.h>
 #include "pgtable/pgtable.h"
 
 #define MiB		(1UL << 20)
@@ -588,6 +589,60 @@ static unsigned long one_run(char *(*call)(void), struct vt_snap s0,
 	ASSERT_EQ(huge_leaves(), 0);
 	ASSERT_SANE();
 	return attempts;
+}
+
+/* Threads allocate, check and free huge and small areas side by side. */
+static void *churn(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg, i;
+	unsigned char buf[64];
+
+	for (i = 0; i < 40; i++) {
+		unsigned long hs = (1 + (seed + i) % 3) * 2 * MiB - 4096 * (i % 2);
+		char *h = vmalloc_huge(hs, GFP_KERNEL);
+		char *s = vmalloc((1 + i % 5) * PAGE_SIZE);
+		unsigned long k;
+
+		if (!h || !s)
+			return (void *)1;
+		memset(buf, (int)(seed + i), sizeof(buf));
+		for (k = 0; k + sizeof(buf) <= hs; k += 512 * 1024 + 64)
+			if (vwrite((char *)buf, h + k, sizeof(buf)) != sizeof(buf))
+				return (void *)2;
+		for (k = 0; k + sizeof(buf) <= hs; k += 512 * 1024 + 64) {
+			unsigned char got[64];
+
+			if (vread((char *)got, h + k, sizeof(got)) != sizeof(got) ||
+			    memcmp(got, buf, sizeof(got)))
+				return (void *)3;
+			if (!vmalloc_to_page(h + k))
+				return (void *)4;
+		}
+		vfree(s);
+		vfree(h);
+	}
+	return NULL;
+}
+
+TEST(huge_and_small_areas_from_two_threads)
+{
+	struct vt_snap s0;
+	pthread_t th[2];
+	void *rc[2];
+	int i;
+
+	vt_init(128, 1);
+	s0 = vt_snap();
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(pthread_create(&th[i], NULL, churn,
+					 (void *)(uintptr_t)(i * 7 + 1)), 0);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(pthread_join(th[i], &rc[i]), 0);
+		ASSERT_TRUE(rc[i] == NULL);
+	}
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_EQ(huge_leaves(), 0);
+	ASSERT_SANE();
 }
 
 /*
