@@ -134,8 +134,8 @@ struct vm_platform {
 	 * of 512, and pte_flags are the same bits sync_map would get (no
 	 * _PAGE_PSE). A platform that can back the run with large pages of
 	 * its own does so here. OPTIONAL: when NULL, sync_map() gets these
-	 * runs too (the same frames at the same addresses); only used when
-	 * sync_map is set. Locks held: none. Failure: as sync_map.
+	 * runs too (the same frames at the same addresses). Requires
+	 * sync_map (checked at init). Locks held: none. Failure: as sync_map.
 	 */
 	int (*sync_map_huge)(void *ctx, unsigned long addr, unsigned long pfn,
 			     unsigned long nr, uint64_t pte_flags);

@@ -46,6 +46,8 @@ static const char *platform_problem(const struct vm_platform *p)
 		return "bad vmalloc range";
 	if (!p->user_map != !p->user_unmap)
 		return "user_map and user_unmap come together";
+	if (p->sync_map_huge && !p->sync_map)
+		return "sync_map_huge needs sync_map";
 	return NULL;
 }
 
