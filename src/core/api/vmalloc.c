@@ -29,7 +29,8 @@ static unsigned long nr_vmalloc_pages;
 
 /* Flags a caller may ask for; VM_VPAGES is the library's own. */
 #define VM_PUBLIC_FLAGS	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | \
-			 VM_NO_GUARD | VM_FLUSH_RESET_PERMS | VM_SPARSE)
+			 VM_NO_GUARD | VM_FLUSH_RESET_PERMS | VM_SPARSE | \
+			 VM_ALLOW_HUGE_VMAP)
 
 /* ------------------------------------------------------------------ */
 /* Address space                                                       */
@@ -129,8 +130,9 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 
 /*
  * Map @nr frames at the start of area @vm, which the caller holds (it is
- * uninitialised or claimed). On failure nothing is mapped and the range
- * is flushed; page tables the attempt added stay.
+ * uninitialised or claimed), with 2 MiB leaves where they fit when @order
+ * is PT_PMD_ORDER. On failure nothing is mapped and the range is flushed;
+ * page tables the attempt added stay.
  *
  * A mapping the platform refuses for lack of memory is tried once more
  * after a purge, as the kernel retries an allocation: lazily freed areas
@@ -139,17 +141,18 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
  * allocated is not retried: lazily freed areas hold no frames.
  */
 static int map_area(struct vm_struct *vm, struct page *const *pages,
-		    unsigned long nr, pgprot_t prot)
+		    unsigned long nr, pgprot_t prot, unsigned int order)
 {
 	unsigned long start = (unsigned long)vm->addr;
 	bool refused;
-	int err = pt_map(start, pages, nr, pgprot_val(prot), &refused);
+	int err = pt_map_order(start, pages, nr, pgprot_val(prot), order,
+			       &refused);
 
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
 		if (refused && err == -VM_ENOMEM && area_purge(true))
-			err = pt_map(start, pages, nr, pgprot_val(prot),
-				     &refused);
+			err = pt_map_order(start, pages, nr, pgprot_val(prot),
+					   order, &refused);
 	}
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
@@ -226,13 +229,41 @@ static bool vpages_needed(unsigned long nr)
 }
 
 /*
+ * @nr frames into @pages: single frames in bulk for @order 0; else blocks
+ * of 2^@order, each split into single frames (as the kernel's
+ * split_page(): every frame is then freed, and counted by get_page(),
+ * on its own, as any vmalloc frame). All or nothing.
+ */
+static int alloc_frames(int node, gfp_t gfp, unsigned long nr,
+			unsigned int order, struct page **pages)
+{
+	unsigned long got, j, n = 1UL << order;
+
+	if (!order)
+		return pa_alloc_bulk(node, gfp, nr, pages);
+	for (got = 0; got < nr; got += n) {
+		struct page *head = pa_alloc(node, gfp, order, VM_FAULT_PAGE);
+
+		if (!head) {
+			pa_free_bulk(pages, got);
+			return -VM_ENOMEM;
+		}
+		pa_split(head, order);
+		for (j = 0; j < n; j++)
+			pages[got + j] = head + j;	/* one frame array */
+	}
+	return 0;
+}
+
+/*
  * Give area @area, which the caller holds (uninitialised or claimed), its
- * frames and map them; *@out is the page array, which the caller stores
- * in the area. On failure everything this function did is undone; the
+ * frames (blocks of 2^@order, mapped with leaves of that size where they
+ * fit) and map them; *@out is the page array, which the caller stores in
+ * the area. On failure everything this function did is undone; the
  * caller still holds the (unmapped) area.
  */
 static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
-			 int node, struct page ***out)
+			 int node, unsigned int order, struct page ***out)
 {
 	unsigned long nr = area_pages(area);
 	unsigned long array_size = nr * sizeof(struct page *);
@@ -251,9 +282,9 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 	}
 	if (!pages)
 		return -VM_ENOMEM;
-	err = pa_alloc_bulk(node, gfp, nr, pages);
+	err = alloc_frames(node, gfp, nr, order, pages);
 	if (!err) {
-		err = map_area(area, pages, nr, prot);
+		err = map_area(area, pages, nr, prot, order);
 		if (err)
 			pa_free_bulk(pages, nr);
 	}
@@ -278,7 +309,7 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
  * @end: the area and its guard page end at or below this
  * @gfp_mask: page allocator flags (__GFP_ZERO, __GFP_DMA32, ...)
  * @prot: protection of the mapping
- * @vm_flags: extra VM_* flags for the area (VM_USERMAP)
+ * @vm_flags: extra VM_* flags for the area (VM_USERMAP, VM_ALLOW_HUGE_VMAP)
  * @node: NUMA node for the frames, or -1
  * @caller: shown in vmallocinfo
  *
@@ -286,6 +317,17 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
  * space, allocate the page array (vmalloc'ed itself when it is larger than
  * a page and the platform allows it: VM_VPAGES), allocate the frames in
  * bulk, and map them.
+ *
+ * With VM_ALLOW_HUGE_VMAP, when the size (per node, for @node -1, as the
+ * kernel counts it) is at least 2 MiB, the area is aligned to 2 MiB, its
+ * size rounded up to 2 MiB, its frames come as 2 MiB blocks (split into
+ * single frames: pages[] and nr_pages still count 4 KiB frames) and are
+ * mapped with PMD leaves (page_order 9; a 2 MiB slot whose PMD already
+ * points to a page table gets 4 KiB entries, see pgtable.h). When that
+ * fails (no aligned room in the window, no 2 MiB block, any failure of
+ * the attempt) everything is undone and the request is made again with
+ * 4 KiB pages, as the kernel does. A protection with bit 7 set
+ * (_PAGE_PAT) is never mapped huge.
  *
  * Return: the address, or NULL (nothing allocated).
  * Context: may sleep; takes and releases the allocator's locks.
@@ -326,6 +368,74 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
 }
 
 /*
+ * Try 2 MiB leaves for a request of @real bytes? As the kernel: only when
+ * asked (VM_ALLOW_HUGE_VMAP) and at least 2 MiB land on each node (for
+ * "any node", the size is spread over the nodes); never for a protection
+ * whose bit 7 means PAT in a PTE.
+ */
+static bool huge_wanted(unsigned long real, unsigned long align,
+			pgprot_t prot, unsigned long vm_flags, int node)
+{
+	unsigned long per_node = real;
+
+	if (!(vm_flags & VM_ALLOW_HUGE_VMAP) || (pgprot_val(prot) & _PAGE_PSE) ||
+	    !VM_IS_POW2(align))	/* refused as such by the small attempt */
+		return false;
+	if (node == NUMA_NO_NODE)
+		per_node /= pa_nr_nodes();
+	return per_node >= PT_PMD_SIZE;
+}
+
+/* One request of vmalloc_range(), fixed in every detail. */
+struct vmalloc_req {
+	unsigned long size;		/* page aligned, within the pool */
+	unsigned long align;
+	unsigned long start, end;
+	gfp_t gfp;
+	pgprot_t prot;
+	unsigned long vm_flags;		/* public flags only */
+	int node;
+	const void *caller;
+	bool internal;
+	unsigned int order;		/* 0, or PT_PMD_ORDER for 2 MiB leaves */
+};
+
+/*
+ * Reserve, populate and publish one area for @rq. Return: its address; or
+ * NULL with nothing left behind, and *@err -ENOSPC when no area could be
+ * reserved (get_area() logged why), else the error of the population.
+ */
+static void *vmalloc_attempt(const struct vmalloc_req *rq, int *err)
+{
+	unsigned long flags = rq->vm_flags;
+	struct vm_struct *area;
+	struct page **pages;
+
+	/* Decided now: flags never change once the area is visible. */
+	if (vpages_needed(rq->size >> PAGE_SHIFT))
+		flags |= VM_VPAGES;
+	area = get_area(rq->size, rq->align, VM_ALLOC | flags, rq->start,
+			rq->end, rq->gfp, rq->caller, GA_UNINIT | GA_VPAGES |
+			(rq->internal ? GA_INTERNAL : 0));
+	if (!area) {
+		*err = -VM_ENOSPC;
+		return NULL;
+	}
+	*err = populate_area(area, rq->gfp, rq->prot, rq->node, rq->order,
+			     &pages);
+	if (*err) {
+		discard_area(area);
+		return NULL;
+	}
+	/* Unseen until area_ready(): plain stores. */
+	area->pages = pages;
+	area->nr_pages = (unsigned int)area_pages(area);
+	area->page_order = rq->order;
+	area_ready(area);
+	return area->addr;
+}
+
+/*
  * __vmalloc_node_range(), also for the library's own page arrays
  * (@internal: no public call will ever accept the area).
  */
@@ -336,8 +446,12 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			   const void *caller, bool internal)
 {
 	unsigned long real = PAGE_ALIGN(size);
-	struct vm_struct *area;
-	struct page **pages;
+	struct vmalloc_req rq = {
+		.size = real, .align = align, .start = start, .end = end,
+		.gfp = gfp_mask, .prot = prot, .vm_flags = vm_flags,
+		.node = node, .caller = caller, .internal = internal,
+	};
+	void *addr;
 	int err;
 
 	if (!vm_ensure_ready() || !size)
@@ -357,30 +471,27 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		       vm_flags & ~VM_PUBLIC_FLAGS);
 		return NULL;
 	}
-	/* Decided now: flags never change once the area is visible. */
-	if (vpages_needed(real >> PAGE_SHIFT))
-		vm_flags |= VM_VPAGES;
-	area = get_area(real, align, VM_ALLOC | vm_flags, start, end, gfp_mask,
-			caller, GA_UNINIT | GA_VPAGES |
-			(internal ? GA_INTERNAL : 0));
-	if (!area)
-		return NULL;
-	err = populate_area(area, gfp_mask, prot, node, &pages);
-	if (!err) {
-		/* Unseen until area_ready(): plain stores. */
-		area->pages = pages;
-		area->nr_pages = (unsigned int)area_pages(area);
-		area_ready(area);
+	if (huge_wanted(real, align, prot, vm_flags, node)) {
+		struct vmalloc_req huge = rq;
+
+		/* Rounded up to 2 MiB, aligned to it; quiet: the fallback
+		 * speaks for both. */
+		huge.size = (real + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
+		huge.align = vm_max(align, PT_PMD_SIZE);
+		huge.gfp |= __GFP_NOWARN;
+		huge.order = PT_PMD_ORDER;
+		if (huge.size >> PAGE_SHIFT <= pa_nr_frames()) {
+			addr = vmalloc_attempt(&huge, &err);
+			if (addr)
+				return addr;
+		}
+		/* As the kernel: everything undone, once more with 4 KiB. */
 	}
-	if (err) {
-		discard_area(area);
-		if (!(gfp_mask & __GFP_NOWARN))
-			vm_log(VM_LOG_WARNING,
-			       "vmalloc: allocation failure: %lu bytes (%d)",
-			       real, err);
-		return NULL;
-	}
-	return area->addr;
+	addr = vmalloc_attempt(&rq, &err);
+	if (!addr && err != -VM_ENOSPC && !(gfp_mask & __GFP_NOWARN))
+		vm_log(VM_LOG_WARNING,
+		       "vmalloc: allocation failure: %lu bytes (%d)", real, err);
+	return addr;
 }
 
 /**
@@ -430,7 +541,7 @@ void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
 	}
 	nr = area_pages(area);
 	err = nr > pa_nr_frames() || nr > UINT_MAX ? -VM_ENOMEM :
-	      populate_area(area, gfp_mask, prot, node, &pages);
+	      populate_area(area, gfp_mask, prot, node, 0, &pages);
 	if (err) {
 		area_retire(area, false);	/* as the seed: the area goes */
 		if (!(gfp_mask & __GFP_NOWARN))
@@ -569,6 +680,40 @@ void *vzalloc_node(unsigned long size, int node)
 }
 
 /**
+ * vmalloc_huge_node - allocate memory that may be mapped with 2 MiB pages
+ * @size: allocation size
+ * @gfp_mask: flags for the page level allocator
+ * @node: NUMA node for the frames, or NUMA_NO_NODE
+ *
+ * __vmalloc_node_range() with VM_ALLOW_HUGE_VMAP: from 2 MiB (on each
+ * node, for NUMA_NO_NODE) the area is 2 MiB aligned, rounded up to 2 MiB
+ * and mapped with PMD leaves (find_vm_area(p)->page_order is 9); smaller
+ * requests, or when no 2 MiB frame block or aligned room is left, get
+ * 4 KiB pages, as from vmalloc_node().
+ *
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node)
+{
+	return vmalloc_common(size, gfp_mask, PAGE_KERNEL, VM_ALLOW_HUGE_VMAP,
+			      node, RET_IP);
+}
+
+/**
+ * vmalloc_huge - allocate memory that may be mapped with 2 MiB pages
+ * @size: allocation size
+ * @gfp_mask: flags for the page level allocator
+ *
+ * vmalloc_huge_node() on any node.
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vmalloc_huge(unsigned long size, gfp_t gfp_mask)
+{
+	return vmalloc_common(size, gfp_mask, PAGE_KERNEL, VM_ALLOW_HUGE_VMAP,
+			      NUMA_NO_NODE, RET_IP);
+}
+
+/**
  * vmalloc_exec - allocate executable memory
  * @size: allocation size
  *
@@ -703,7 +848,7 @@ static void *vmap_common(struct page **pages, unsigned int count,
 			caller, GA_UNINIT);
 	if (!area)
 		return NULL;
-	if (map_area(area, pages, count, prot)) {
+	if (map_area(area, pages, count, prot, 0)) {
 		discard_area(area);
 		vm_log(VM_LOG_WARNING, "%s: mapping %u pages failed", who,
 		       count);
@@ -956,7 +1101,7 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 			err = -VM_EBUSY;
 	}
 	if (!err)
-		err = map_area(area, *pages, nr, prot);
+		err = map_area(area, *pages, nr, prot, 0);
 	area_unclaim(area);
 	if (!err)
 		*pages += nr;
@@ -994,6 +1139,12 @@ void unmap_kernel_range(unsigned long addr, unsigned long size)
 		vm_warn("unmap_kernel_range: bad range 0x%lx + 0x%lx", addr,
 			size);
 		return;
+	}
+	/* As the kernel: a 2 MiB leaf goes whole (and our hosts see that). */
+	if (pt_huge_span(&addr, &end)) {
+		vm_warn("unmap_kernel_range: the range cuts a 2 MiB leaf: unmapping 0x%lx-0x%lx",
+			addr, end);
+		size = end - addr;
 	}
 	area_walk(addr, end, touches_internal, &internal);
 	if (internal) {
