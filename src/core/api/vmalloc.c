@@ -1824,6 +1824,6 @@ void set_vm_flush_reset_perms(void *addr)
 	vm = area_find((unsigned long)addr, true);
 	if (!vm || area_claim((unsigned long)vm->addr, vm, 0, &claimed))
 		return;
-	vm->flags |= VM_FLUSH_RESET_PERMS;
+	area_add_flags(vm, VM_FLUSH_RESET_PERMS);
 	area_unclaim(vm);
 }

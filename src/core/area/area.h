@@ -85,6 +85,13 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 void area_set_pages(struct vm_struct *vm, struct page **pages,
 		    unsigned int nr);
 
+/*
+ * Add VM_* @flags to claimed area @vm (set_vm_flush_reset_perms), under
+ * the same rule as area_set_pages: every field a walker reads is written
+ * where no walker that found the area earlier can be reading it.
+ */
+void area_add_flags(struct vm_struct *vm, unsigned long flags);
+
 /* Mark a claimed (or not yet ready) area as mapped: its range will need
  * a TLB flush before reuse. */
 void area_mark_mapped(struct vm_struct *vm);

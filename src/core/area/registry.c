@@ -328,6 +328,17 @@ void area_set_pages(struct vm_struct *vm, struct page **pages,
 	vm->nr_pages = nr;
 }
 
+void area_add_flags(struct vm_struct *vm, unsigned long flags)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+
+	if (desc_flags(d) & VMD_SLOT) {
+		vb_add_flags(d, flags);	/* as area_set_pages */
+		return;
+	}
+	vm->flags |= flags;
+}
+
 void area_mark_mapped(struct vm_struct *vm)
 {
 	__atomic_fetch_or(&vm_desc_of(vm)->flags, VMD_MAPPED, __ATOMIC_RELAXED);

@@ -612,6 +612,15 @@ void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr)
 	vm_unlock(&pc->lock);
 }
 
+void vb_add_flags(struct vm_desc *d, unsigned long flags)
+{
+	struct vb_cpu *pc = cpu_of(block_of(d));
+
+	vm_lock(&pc->lock);
+	d->vm.flags |= flags;
+	vm_unlock(&pc->lock);
+}
+
 /* Fold this CPU's dirty pages into the lazy count (its lock held). */
 static bool fold_lazy_locked(struct vb_cpu *pc)
 {

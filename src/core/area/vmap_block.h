@@ -83,6 +83,8 @@ void vb_unclaim(struct vm_desc *d);
  * reads the descriptor whole, before or after.
  */
 void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr);
+/* Add VM_* @flags to a claimed slot area, under the same rule. */
+void vb_add_flags(struct vm_desc *d, unsigned long flags);
 /*
  * Retire a claimed slot area whose PTEs the caller cleared (if it was
  * mapped: then the slot is dirty until a purge, else free at once). With
