@@ -92,6 +92,31 @@ void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr);
 bool vb_retire(struct vm_desc *d, bool mapped, bool keep);
 
 /*
+ * vm_map_ram blocks (see vmap_block.c): a mapping of @pages pages, its
+ * guard page included (at most VB_RAM_MAX_PAGES), from this CPU's ram
+ * blocks. vb_ram_alloc: 0 with *addr, the mapping held by the caller;
+ * -ENOSPC when no ram block of this CPU has room (the caller makes one:
+ * vb_new with rq->ram, vb_publish, then asks again). The holder then
+ * either publishes it (its PTEs are set: walks and vm_unmap_ram see it)
+ * or cancels it (nothing was mapped: the pages are free at once).
+ */
+#define VB_RAM_MAX_PAGES	65
+int vb_ram_alloc(unsigned int pages, unsigned long *addr);
+void vb_ram_publish(unsigned long addr);
+void vb_ram_cancel(unsigned long addr);
+/*
+ * Claim the live mapping starting at @addr in block @b (a directory hint)
+ * if it has @pages pages. VB_ELSEWHERE: @b does not cover @addr; VB_NONE:
+ * no live ram mapping starts there; VB_REFUSED: one does, of *found
+ * pages; VB_CLAIMED: the caller holds it, clears its PTEs, then retires
+ * it with vb_ram_retire() (its pages turn dirty until a purge). Return
+ * of vb_ram_retire: whether the lazy count passed the purge threshold.
+ */
+enum vb_claim vb_ram_claim(struct vm_block *b, unsigned long addr,
+			   unsigned int pages, unsigned int *found);
+bool vb_ram_retire(unsigned long addr);
+
+/*
  * With the registry's lock held (the block stays in its busy tree): the
  * LIVE area of @b starting at (or, @containing, containing) @addr; and a
  * walk of its LIVE areas meeting [from, to), calling @fn with the
