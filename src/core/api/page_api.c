@@ -45,10 +45,10 @@ struct page *alloc_pages(gfp_t gfp_mask, unsigned int order)
  * @page_array: slots; NULL ones get a single frame, set ones are kept
  *
  * Each run of NULL slots is filled by the page allocator's bulk path (one
- * lock round trip per zone). When a run cannot be had in bulk, one frame
- * is tried on its own for the run's first slot, and the call stops there,
- * as the kernel's does: the caller calls again for the rest (or gives up
- * when nothing was added). Each frame has one reference (__free_page()).
+ * lock round trip per zone, all or nothing). When a run cannot be had in
+ * bulk, its slots are filled one frame at a time, and the call stops at
+ * the first frame it cannot get: the slots after it stay as they were.
+ * Each frame has one reference (__free_page()).
  *
  * Return: how many slots of @page_array are set now (those set before
  * included); 0 for a NULL @page_array or a bad @nid (logged).
@@ -77,10 +77,14 @@ unsigned long alloc_pages_bulk_node(gfp_t gfp, int nid, unsigned long nr_pages,
 		/* All or nothing for the run: on failure it is still empty. */
 		if (!pa_alloc_bulk(nid, gfp, j - i, page_array + i))
 			continue;
-		page_array[i] = pa_alloc(nid, gfp | __GFP_NOWARN, 0,
-					 VM_FAULT_PAGE);
-		break;
+		for (; i < j; i++) {
+			page_array[i] = pa_alloc(nid, gfp | __GFP_NOWARN, 0,
+						 VM_FAULT_PAGE);
+			if (!page_array[i])
+				goto out;
+		}
 	}
+out:
 	for (i = 0; i < nr_pages; i++)
 		set += page_array[i] != NULL;
 	return set;
