@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #define MAX_PAGES	1024
+#define VM_ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((a) - 1))
 
 static struct page *pg[MAX_PAGES];
 
@@ -727,6 +728,109 @@ TEST(pcpu_get_vm_areas_validates_like_the_kernel)
 	pcpu_free_vm_areas(NULL, 2);
 	ASSERT_SNAP_EQ(vt_snap(), s0);
 	ASSERT_SANE();
+}
+
+/*
+ * The oracle: random busy areas in a 16 MiB range, a random congruent set
+ * (offsets in any order, gaps, alignments of 1 to 16 pages); the base
+ * pcpu_get_vm_areas() picks must be the highest that a brute-force scan
+ * of every aligned base finds, or none when the scan finds none.
+ */
+TEST(pcpu_placement_matches_a_brute_force_search)
+{
+	struct vmalloc_config cfg = { .phys_mb = 64, .vmalloc_size_mb = 16,
+				      .quiet = true };
+	unsigned long round, rounds = vt_long() ? 2000 : 150, found = 0;
+
+	vt_seed();
+	for (round = 0; round < rounds; round++) {
+		unsigned long busy_s[48], busy_e[48], off[4], lo, hi, pages;
+		struct vm_struct *busy[48];
+		unsigned long align = PAGE_SIZE << vt_below(5), at = 0, span = 0;
+		unsigned long b, x, off0 = 0, want = 0;
+		size_t sizes[4];
+		struct vm_struct **vms;
+		int nb = 0, n = 1 + (int)vt_below(4), i, j;
+		bool have = false;
+
+		vmalloc_exit();
+		vt_init_cfg(&cfg);
+		lo = VMALLOC_START;
+		hi = VMALLOC_END;
+		pages = (hi - lo) >> PAGE_SHIFT;
+		for (j = (int)vt_below(48); j > 0; j--) {
+			/* A window not at the start: never a fast-path slot. */
+			unsigned long w = lo + (1 + vt_below(pages - 1)) * PAGE_SIZE;
+			struct vm_struct *a = __get_vm_area((1 + vt_below(256)) *
+							    PAGE_SIZE, VM_ALLOC,
+							    w, hi);
+
+			if (a) {
+				busy[nb] = a;
+				busy_s[nb] = (unsigned long)a->addr;
+				busy_e[nb++] = (unsigned long)a->addr + a->size;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			at += vt_below(4) * align;
+			off[i] = at;
+			if (!i)
+				off0 = at;
+			sizes[i] = (1 + vt_below(64 * PAGE_SIZE / align + 1)) * align;
+			at += VM_ALIGN_UP(sizes[i] + PAGE_SIZE, align);
+			span = off[i] + sizes[i] + PAGE_SIZE;
+		}
+		if (vt_below(2))	/* any order */
+			for (i = 0; i < n / 2; i++) {
+				unsigned long o = off[i];
+				size_t z = sizes[i];
+
+				off[i] = off[n - 1 - i];
+				sizes[i] = sizes[n - 1 - i];
+				off[n - 1 - i] = o;
+				sizes[n - 1 - i] = z;
+			}
+		/*
+		 * Brute force, from the highest aligned base down, while the
+		 * lowest area (off0, the first before any reversal) stays in
+		 * the range: x is where that area starts.
+		 */
+		for (x = (hi - (span - off0)) & ~(align - 1); x >= lo && !have;
+		     x -= align) {
+			bool ok = true;
+
+			b = x - off0;
+
+			for (i = 0; i < n && ok; i++) {
+				unsigned long s = b + off[i];
+				unsigned long e = s + sizes[i] + PAGE_SIZE;
+
+				for (j = 0; j < nb && ok; j++)
+					ok = e <= busy_s[j] || s >= busy_e[j];
+			}
+			if (ok) {
+				have = true;
+				want = b;
+			}
+			if (x < align)
+				break;
+		}
+		vms = pcpu_get_vm_areas(off, sizes, n, align);
+		if (have) {
+			ASSERT_NONNULL(vms);
+			found++;
+			for (i = 0; i < n; i++)
+				ASSERT_EQ((unsigned long)vms[i]->addr,
+					  want + off[i]);
+			ASSERT_SANE();
+			pcpu_free_vm_areas(vms, n);
+		} else {
+			ASSERT_NULL(vms);
+		}
+		for (j = 0; j < nb; j++)
+			free_vm_area(busy[j]);
+	}
+	ASSERT_GT(found, rounds / 2);
 }
 
 /* ------------------------------------------------------------------ */

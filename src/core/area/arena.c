@@ -240,7 +240,7 @@ bool arena_find_congruent_locked(struct arena *a, const unsigned long *rel,
 		unsigned long s = b + rel[i], c, nb;
 		struct arena_node *f = floor_block_locked(a, s);
 
-		if (f && f->end >= s + len[i] && f->end > s) {
+		if (f && f->end >= s + len[i]) {
 			ok++;
 			continue;
 		}
