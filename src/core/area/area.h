@@ -14,8 +14,9 @@
  * arena; a busy range of the registry (a live, claimed or dying area with
  * its guard page, or a block of the fast path); the lazy list (freed
  * areas whose PTEs are cleared but whose TLB entries may survive until
- * the next purge); and inside a block each slot is free, used, dirty or
- * being purged. area_check() verifies exactly this.
+ * the next purge); and inside a block each slot (in a vm_map_ram block,
+ * each page) is free, used, dirty or being purged. area_check() verifies
+ * exactly this.
  *
  * An area's life: area_alloc() makes it LIVE (visible to lookups and
  * walks; VMD_UNINIT until area_ready() if the request says so). To change

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The small-area fast path (vb_): per-CPU blocks of fixed-size slots,
- * after the kernel's vmap_block. The registry (registry.c) is its only
- * user: it gives each block its range and asks blocks first for small
- * requests, for addresses inside them, and at purge time. Blocks know
- * nothing of the registry or the arena.
+ * after the kernel's vmap_block, and blocks of single pages for small
+ * vm_map_ram() mappings. The registry (registry.c) is its only user: it
+ * gives each block its range and asks blocks first for small requests,
+ * for addresses inside them, and at purge time. Blocks know nothing of
+ * the registry or the arena.
  */
 #ifndef VM_VMAP_BLOCK_H
 #define VM_VMAP_BLOCK_H
@@ -118,9 +119,11 @@ bool vb_ram_retire(unsigned long addr);
 
 /*
  * With the registry's lock held (the block stays in its busy tree): the
- * LIVE area of @b starting at (or, @containing, containing) @addr; and a
- * walk of its LIVE areas meeting [from, to), calling @fn with the
- * block's lock held (see area_walk()) until it returns true.
+ * LIVE area of @b starting at (or, @containing, containing) @addr (never
+ * a ram block's mapping: it has no descriptor); and a walk of its LIVE
+ * areas meeting [from, to), calling @fn with the block's lock held (see
+ * area_walk(); a ram block's mappings as descriptors made up for the
+ * call) until it returns true.
  */
 struct vm_desc *vb_find(struct vm_block *b, unsigned long addr,
 			bool containing);
