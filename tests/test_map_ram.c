@@ -51,6 +51,15 @@ static void check_mapping(const char *p, unsigned int n, unsigned char seed)
 	ASSERT_NULL(vmalloc_to_page(p + n * PAGE_SIZE));	/* the guard */
 }
 
+static int count_lines(const char *buf, const char *needle)
+{
+	int n = 0;
+
+	for (; (buf = strstr(buf, needle)) != NULL; buf++)
+		n++;
+	return n;
+}
+
 static struct vmalloc_stats stats(void)
 {
 	struct vmalloc_stats st;
@@ -143,6 +152,36 @@ TEST(large_mappings_take_a_range_of_the_tree)
 	ASSERT_EQ(vt_warnings(), 0);
 }
 
+/* With the fast path off, small mappings take the lowest free range. */
+TEST(without_the_fast_path_small_mappings_are_lowest_first)
+{
+	static char buf[4096];
+	struct vt_snap s0;
+	char *a, *b;
+
+	vt_init_strict(64);
+	get_pages(4, 2);
+	s0 = vt_snap();
+	a = vm_map_ram(pg, 2, -1);
+	b = vm_map_ram(pg, 4, -1);
+	ASSERT_EQ((unsigned long)a, VMALLOC_START);
+	ASSERT_EQ(b, a + 3 * PAGE_SIZE);
+	ASSERT_NULL(find_vm_area(a));
+	check_mapping(b, 4, 2);
+	vmallocinfo(buf, sizeof(buf));
+	ASSERT_EQ(count_lines(buf, " vm_map_ram\n"), 2);
+	vfree(a);
+	ASSERT_NONNULL(vmalloc_to_page(a));	/* refused: not an area */
+	vm_unmap_ram(a, 3);			/* wrong count */
+	ASSERT_NONNULL(vmalloc_to_page(a));
+	vm_unmap_ram(a, 2);
+	vm_unmap_ram(b, 4);
+	ASSERT_NULL(vmalloc_to_page(b));
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+	put_pages(4);
+}
+
 /* Both forms: today's three arguments and the pre-5.8 four. */
 TEST(both_call_forms_map_with_their_protection)
 {
@@ -182,15 +221,6 @@ TEST(both_call_forms_map_with_their_protection)
 	put_pages(100);
 	ASSERT_SANE();
 	ASSERT_EQ(vt_warnings(), 0);
-}
-
-static int count_lines(const char *buf, const char *needle)
-{
-	int n = 0;
-
-	for (; (buf = strstr(buf, needle)) != NULL; buf++)
-		n++;
-	return n;
 }
 
 TEST(vmallocinfo_lists_each_mapping_as_vm_map_ram)

@@ -1207,6 +1207,8 @@ static const char *ram_check_locked(const struct vm_block *b,
 	}
 	if (used != b->nr_used || dirty != b->nr_dirty)
 		return "block slot counts wrong";
+	if (b->nr_purging)
+		return "block slots left purging";
 	return NULL;
 }
 
