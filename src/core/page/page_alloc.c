@@ -51,6 +51,15 @@ void *pa_page_address(const struct page *page)
 	return pa.direct + page_idx(page) * PAGE_SIZE;
 }
 
+struct page *pa_virt_page(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, d = (uintptr_t)pa.direct;
+
+	if (!pa.direct || a < d || (a - d) / PAGE_SIZE >= pa.nr_frames)
+		return NULL;
+	return pa_pfn_page_present(pa.base_pfn + (a - d) / PAGE_SIZE);
+}
+
 bool pa_page_allocated(const struct page *page)
 {
 	return pa_valid_page(page) && (pg_flags(page) & (PG_head | PG_tail));
@@ -351,6 +360,25 @@ void pa_free_bulk(struct page *const *pages, unsigned long n)
 		pcp_free(chunk, k);
 	else if (k)
 		free_to_zones(chunk, k);
+}
+
+void pa_split(struct page *head, unsigned int order)
+{
+	unsigned long i, idx;
+
+	if (!pa_valid_page(head) || order >= MAX_ORDER || !freeable(head, order) ||
+	    __atomic_load_n(&head->refcount, __ATOMIC_RELAXED) != 1) {
+		vm_bug("split_page: pfn 0x%lx is not a block of order %u with one reference",
+		       pa_valid_page(head) ? pa_page_pfn(head) : 0UL, order);
+		return;
+	}
+	/* Nobody else knows the tails: plain relaxed stores suffice. */
+	idx = page_idx(head);
+	for (i = 1; i < (1UL << order); i++) {
+		pg_set_ref(idx_page(idx + i), 1);
+		pg_set(idx_page(idx + i), PG_head);
+	}
+	pg_set(head, PG_head);
 }
 
 bool pa_get(struct page *page)
