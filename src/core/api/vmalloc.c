@@ -36,11 +36,31 @@ static unsigned long nr_vmalloc_pages;
 /* Address space                                                       */
 /* ------------------------------------------------------------------ */
 
-static bool prot_ok(pgprot_t prot)
+bool vm_prot_ok(pgprot_t prot)
 {
 	uint64_t v = pgprot_val(prot);
 
 	return (v & _PAGE_PRESENT) && !(v & ~PT_PROT_MASK);
+}
+
+#define prot_ok(prot)	vm_prot_ok(prot)
+
+bool vm_pages_ok(const char *who, struct page *const *pages,
+		 unsigned long count)
+{
+	unsigned long i;
+
+	for (i = 0; i < count; i++) {
+		const char *bad = !pages[i] ? "NULL" :
+				  !pa_valid_page(pages[i]) ? "not a page of the pool" :
+				  !pa_page_allocated(pages[i]) ? "not allocated" : NULL;
+
+		if (bad) {
+			vm_log(VM_LOG_WARNING, "%s: page %lu is %s", who, i, bad);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* A protection and node for new frames: false, with a log line, if bad. */
@@ -115,6 +135,7 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 	rq.caller = caller;
 	rq.uninit = how & GA_UNINIT;
 	rq.internal = how & GA_INTERNAL;
+	rq.ram = false;
 	if (rq.vstart >= rq.vend) {
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
@@ -140,10 +161,9 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
  * against the process's vm.max_map_count). A page table that cannot be
  * allocated is not retried: lazily freed areas hold no frames.
  */
-static int map_area(struct vm_struct *vm, struct page *const *pages,
-		    unsigned long nr, pgprot_t prot, unsigned int order)
+static int map_range_order(unsigned long start, struct page *const *pages,
+			   unsigned long nr, pgprot_t prot, unsigned int order)
 {
-	unsigned long start = (unsigned long)vm->addr;
 	bool refused;
 	int err = pt_map_order(start, pages, nr, pgprot_val(prot), order,
 			       &refused);
@@ -158,9 +178,26 @@ static int map_area(struct vm_struct *vm, struct page *const *pages,
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
 		return err;
 	}
-	area_mark_mapped(vm);
 	vm_flush_cache_vmap(start, start + nr * PAGE_SIZE);
 	return 0;
+}
+
+int vm_map_range(unsigned long start, struct page *const *pages,
+		 unsigned long nr, pgprot_t prot)
+{
+	return map_range_order(start, pages, nr, prot, 0);
+}
+
+/* map_range_order() at @vm's start; it will need a flush before reuse. */
+static int map_area(struct vm_struct *vm, struct page *const *pages,
+		    unsigned long nr, pgprot_t prot, unsigned int order)
+{
+	int err = map_range_order((unsigned long)vm->addr, pages, nr, prot,
+				  order);
+
+	if (!err)
+		area_mark_mapped(vm);
+	return err;
 }
 
 /* Undo get_area() for an area still being built (nobody else saw it). */
@@ -823,7 +860,6 @@ static void *vmap_common(struct page **pages, unsigned int count,
 			 const char *who)
 {
 	struct vm_struct *area;
-	unsigned int i;
 
 	if (!vm_ensure_ready() || !count)
 		return NULL;
@@ -832,16 +868,8 @@ static void *vmap_common(struct page **pages, unsigned int count,
 		       count);
 		return NULL;
 	}
-	for (i = 0; i < count; i++) {
-		const char *bad = !pages[i] ? "NULL" :
-				  !pa_valid_page(pages[i]) ? "not a page of the pool" :
-				  !pa_page_allocated(pages[i]) ? "not allocated" : NULL;
-
-		if (bad) {
-			vm_log(VM_LOG_WARNING, "%s: page %u is %s", who, i, bad);
-			return NULL;
-		}
-	}
+	if (!vm_pages_ok(who, pages, count))
+		return NULL;
 	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
 	area = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
 			vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
@@ -1460,31 +1488,41 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 /* Set-up and tear-down                                                */
 /* ------------------------------------------------------------------ */
 
+struct owner {
+	unsigned long addr;
+	unsigned long ram_pages;	/* a vm_map_ram() mapping: its count */
+};
+
 /* The first live area at or after the walk's start: not a page array. */
 static bool first_owner(struct vm_struct *vm, void *arg)
 {
-	unsigned long *addr = arg;
+	struct owner *o = arg;
 
 	if (area_is_internal(vm))
 		return false;	/* goes with the area that owns it */
-	*addr = (unsigned long)vm->addr;
+	o->addr = (unsigned long)vm->addr;
+	o->ram_pages = area_is_ram(vm) ? area_pages(vm) : 0;
 	return true;
 }
 
 long vm_areas_exit(void)
 {
-	unsigned long pos = vm_plat->vmalloc_start, addr;
+	unsigned long pos = vm_plat->vmalloc_start;
 	struct area_stats st;
+	struct owner o;
 	long left = 0;
 
 	for (;;) {
-		addr = 0;
-		area_walk(pos, vm_plat->vmalloc_end, first_owner, &addr);
-		if (!addr)
+		o.addr = 0;
+		area_walk(pos, vm_plat->vmalloc_end, first_owner, &o);
+		if (!o.addr)
 			break;
-		pos = addr + PAGE_SIZE;
+		pos = o.addr + PAGE_SIZE;
 		left++;
-		vfree((void *)addr);
+		if (o.ram_pages)
+			vm_unmap_ram((void *)o.addr, (unsigned int)o.ram_pages);
+		else
+			vfree((void *)o.addr);
 	}
 	area_get_stats(&st);
 	return left + (long)st.areas;	/* removed, never freed */
