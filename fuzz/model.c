@@ -443,7 +443,7 @@ unsigned long model_rw_span(const struct model *m, unsigned long addr,
 
 		if (!a->used)
 			continue;
-		data_end = a->start + a->size - PAGE_SIZE;
+		data_end = a->start + a->npages * PAGE_SIZE;
 		if (a->start >= end || data_end <= addr)
 			continue;
 		stop = data_end < end ? data_end : end;
@@ -514,7 +514,7 @@ static void for_each_piece(const struct model *m, unsigned long addr,
 
 		if (!n)
 			continue;
-		data_end = a->start + a->size - PAGE_SIZE;
+		data_end = a->start + a->npages * PAGE_SIZE;
 		lo = addr > a->start ? addr : a->start;
 		hi = addr + n < data_end ? addr + n : data_end;
 		for (p = lo; p < hi;) {
