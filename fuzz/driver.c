@@ -5327,12 +5327,15 @@ static void op_migrate(void)
 	pin_to(k);
 }
 
+static void op_sparse_map(void);
+
 /* One allocating op, while failures are being injected. */
 static void faulty_op(void)
 {
 	if (model_full())
 		return;
-	switch (below(v2 ? 8 : 7)) {
+	switch (below(v3 ? 9 : v2 ? 8 : 7)) {
+	case 8: op_sparse_map(); break;
 	case 7: op_vmalloc_area(); break;
 	case 0: case 1: op_vmalloc(); break;
 	case 2: op_get_vm_area(); break;
