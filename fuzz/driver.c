@@ -4673,7 +4673,8 @@ static bool info_line_ok(const char *line, const struct model_area *a)
 static bool unpurged_ok(unsigned long s, unsigned long e, unsigned long size)
 {
 	unsigned int t, k, nparts = nthreads == 1 ? 1 : nthreads;
-	bool unknown = false;
+	/* Threaded: failed calls' page arrays, freed lazily, unmodelled. */
+	bool unknown = nthreads > 1 && G.lazy_slack;
 
 	if (size != e - s)
 		return false;
