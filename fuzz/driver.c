@@ -2175,10 +2175,13 @@ static void op_vmalloc_1(void)
 		saw_line = false;
 	}
 	nofail = gfp & __GFP_NOFAIL;
-	what("%s(size 0x%lx%s) gfp 0x%x prot 0x%llx vm_flags 0x%lx node %d align 0x%lx window 0x%lx-0x%lx n %zu x %zu",
-	     names[v], size, overflow ? ": n x size overflows" : "", gfp,
-	     (unsigned long long)pgprot_val(prot), vmf, node,
-	     rq.align, rq.start, rq.end, an, asz);
+	if (v >= 12)
+		what("%s(%zu, %zu: size 0x%lx%s) gfp 0x%x", names[v], an, asz, size,
+		     overflow ? ", n x size overflows" : "", gfp);
+	else
+		what("%s(size 0x%lx) gfp 0x%x prot 0x%llx vm_flags 0x%lx node %d align 0x%lx window 0x%lx-0x%lx",
+		     names[v], size, gfp, (unsigned long long)pgprot_val(prot), vmf, node,
+		     rq.align, rq.start, rq.end);
 
 	/* What __vmalloc_node_range must do. */
 	real = PAGE_ALIGN(size);
@@ -5666,6 +5669,7 @@ static int start_library(void)
 	static const unsigned long lazy[] = { 32, 128, 1024, 0 };
 	static const unsigned long reserve_tab[] = { 0, 1, 64, 1024 };
 	unsigned int c = u8(), c2 = u8(), c3 = 0, t;
+	char cfg3[8];
 	struct vmalloc_config cfg = {
 		.engine = O->engine,
 		.phys_mb = c & 0x10 ? 32 : 16,
@@ -5759,9 +5763,10 @@ static int start_library(void)
 	}
 	prev = cur = base;
 	err_lines = err_seen = 0;
+	snprintf(cfg3, sizeof(cfg3), " 0x%02x", c3);
 	if (O->verbose)
-		printf("config 0x%02x 0x%02x 0x%02x: %s engine, range 0x%lx-0x%lx, %lu frames, %u nodes, lazy max %lu, fast path %s, reserve %lu, format %d, %u thread%s\n",
-		       c, c2, c3, O->engine, START, END, M.phys_pages, M.nodes, M.lazy_max,
+		printf("config 0x%02x 0x%02x%.0s%s: %s engine, range 0x%lx-0x%lx, %lu frames, %u nodes, lazy max %lu, fast path %s, reserve %lu, format %d, %u thread%s\n",
+		       c, c2, "", v3 ? cfg3 : "", O->engine, START, END, M.phys_pages, M.nodes, M.lazy_max,
 		       M.fast ? "on" : "off", cfg.reserve_pages, v3 ? 3 : v2 ? 2 : 1, nthreads,
 		       nthreads > 1 ? "s" : "");
 	return 0;
