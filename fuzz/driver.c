@@ -2095,7 +2095,7 @@ static void op_vmalloc_1(void)
 	unsigned int v = (unsigned int)below(v3 ? 16 : 10);
 	unsigned long size = pick_vsize(), real, npages, arr = 0, d;
 	size_t an = 0, asz = 0;		/* the array calls' n and size */
-	bool overflow = false, nofail;
+	bool overflow = false, nofail, nofail_exact;
 	gfp_t gfp = GFP_KERNEL | __GFP_HIGHMEM;
 	pgprot_t prot = PAGE_KERNEL;
 	unsigned long vmf = 0;
@@ -2207,7 +2207,13 @@ static void op_vmalloc_1(void)
 	reserves = !refuse;
 	if (!refuse && nthreads == 1 && npages + arr > prev.free_pages && !nofail)
 		refuse = "more frames than are free";	/* after the reservation */
-	must_ok = !refuse && !fault_active && !vpages && !(gfp & __GFP_THISNODE) &&
+	/*
+	 * __GFP_NOFAIL tries again after a failure: one injected failure
+	 * (the nth attempt) cannot make it fail.
+	 */
+	nofail_exact = nofail && fault_active && fault_nth && nthreads == 1;
+	must_ok = !refuse && (!fault_active || nofail_exact) && !vpages &&
+		  !(gfp & __GFP_THISNODE) &&
 		  prev.free_pages >= npages + PT_SLACK(npages) &&
 		  room(&rq);
 	if (nthreads > 1) {
@@ -2256,6 +2262,8 @@ static void op_vmalloc_1(void)
 		meta_may_change = true;	/* the retries' purges shrink blocks */
 	}
 	snap();
+	if (nofail_exact && p && cur.fault_injected > prev.fault_injected)
+		R->kind[FZK_NOFAIL_PAST_FAULT]++;
 	d = follow_purges();
 	check_purges(&pe, d);
 	if (!p && nofail && size) {
@@ -2268,9 +2276,10 @@ static void op_vmalloc_1(void)
 	}
 	nofail_lines = 0;
 	if (!p) {
-		EXPECT(!must_ok || fault_possible(),
-		       "%s failed although %lu frames were free and the window had room",
-		       names[v], nthreads > 1 ? nr_free_pages() : prev.free_pages);
+		EXPECT(!must_ok || (fault_possible() && !nofail_exact),
+		       "%s failed although %lu frames were free and the window had room%s",
+		       names[v], nthreads > 1 ? nr_free_pages() : prev.free_pages,
+		       nofail_exact ? " (__GFP_NOFAIL, one failure injected)" : "");
 		if (vpages && nthreads > 1) {
 			/* The page array may have been mapped, then freed lazily. */
 			lock();
@@ -6155,7 +6164,8 @@ const char *fz_kind_name(int k)
 		"vm_area_map_pages ok", "vm_area_unmap_pages", "vmap_pfn",
 		"vmap_pfn ok", "is_vmalloc(_or_module)_addr", "vmalloc_nr_pages",
 		"vmalloc_dump_obj", "vmalloc_dump_obj true", "virt_to_page",
-		"unpurged lines checked" };
+		"unpurged lines checked",
+		"__GFP_NOFAIL succeeded past an injected failure" };
 
 	if (k < 0 || k >= FZK_MAX)
 		return NULL;
