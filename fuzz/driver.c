@@ -2996,7 +2996,9 @@ static void op_pages(void)
  */
 static void duel_call(int kind, unsigned long addr, struct page *pg, unsigned int order)
 {
-	if (kind == 0)
+	if (kind == 0 && v3 && (tid & 1))
+		vfree_atomic((void *)addr);	/* the same semantics */
+	else if (kind == 0)
 		vfree((void *)addr);
 	else
 		__free_pages(pg, order);
