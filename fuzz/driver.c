@@ -1928,6 +1928,27 @@ static int adopt(struct newarea *n)
 		EXPECT(vm->caller == n->caller, "new %s area: caller %p, expected %p",
 		       who, vm->caller, n->caller);
 	check_placement(addr, vm->size, n->rq, n->purged, who);
+	/*
+	 * Third format, one thread, fast path off: lowest-address first fit
+	 * (docs/design.md), with ranges freed lazily still busy unless a
+	 * purge ran (then either: the purge may have come after the area
+	 * was placed). VM_NO_GUARD areas have no guard page to skip.
+	 */
+	if (v3 && nthreads == 1 && !M.fast && !fault_active && n->rq &&
+	    lazy_known() && !(n->purged && n->vpages)) {
+		unsigned long a1 = 0, a2 = 0;
+		bool f1 = model_lowest_fit(&M, n->rq->total, n->rq->ealign, n->rq->vs,
+					   n->rq->ve, true, &a1);
+		bool f2 = n->purged &&
+			  model_lowest_fit(&M, n->rq->total, n->rq->ealign, n->rq->vs,
+					   n->rq->ve, false, &a2);
+
+		EXPECT((f1 && addr == a1) || (f2 && addr == a2),
+		       "new %s area at 0x%lx, lowest fit 0x%lx%s%s (purged: 0x%lx%s)", who, addr,
+		       a1, f1 ? "" : " (none)", n->purged ? "" : ", no purge", a2,
+		       f2 ? "" : " none");
+		R->kind[FZK_LOWEST_FIT]++;
+	}
 	EXPECT(find_vm_area((void *)(addr + vm->size - 1)) == vm,
 	       "find_vm_area of the new area's last guard byte 0x%lx is %p, not %p",
 	       addr + vm->size - 1, (void *)find_vm_area((void *)(addr + vm->size - 1)),
@@ -6167,7 +6188,8 @@ const char *fz_kind_name(int k)
 		"vmap_pfn ok", "is_vmalloc(_or_module)_addr", "vmalloc_nr_pages",
 		"vmalloc_dump_obj", "vmalloc_dump_obj true", "virt_to_page",
 		"unpurged lines checked",
-		"__GFP_NOFAIL succeeded past an injected failure" };
+		"__GFP_NOFAIL succeeded past an injected failure",
+		"placements checked (lowest fit)" };
 
 	if (k < 0 || k >= FZK_MAX)
 		return NULL;
