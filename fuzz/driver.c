@@ -5291,6 +5291,28 @@ static void op_query(void)
 		EXPECT(vp == pg, "virt_to_page(page_address(%p) + %lu) = %p", (void *)pg, off,
 		       (void *)vp);
 		R->kind[FZK_VIRT_TO_PAGE]++;
+		/*
+		 * The direct map is linear: any frame's bytes are page_address
+		 * of this one plus the pfn difference, and virt_to_page of
+		 * them is pfn_to_page of that pfn (NULL outside the pool and
+		 * in parts of it not yet brought into use).
+		 */
+		{
+			unsigned long pfn0 = pfn_of(pg), k = below(2 * M.phys_pages + 64);
+			long delta = (long)k - (long)M.phys_pages - 32;
+			unsigned long pfn = pfn0 + (unsigned long)delta;
+
+			if (delta >= 0 || (unsigned long)-delta <= pfn0) {
+				const void *va = (const void *)((uintptr_t)page_address(pg) +
+					(uintptr_t)(delta * (long)PAGE_SIZE) + off);
+
+				vp = virt_to_page(va);
+				EXPECT(vp == pfn_to_page(pfn),
+				       "virt_to_page(%p: pfn 0x%lx + 0x%lx) = %p, pfn_to_page %p",
+				       (void *)va, pfn, off, (void *)vp, (void *)pfn_to_page(pfn));
+				R->kind[FZK_VIRT_TO_PAGE]++;
+			}
+		}
 	}
 	if ((i = pick_area(K_VMALLOC)) >= 0) {
 		struct page *pg = M.areas[i].owned[below(M.areas[i].npages)];
