@@ -32,7 +32,12 @@
 #define RW_CANARY	64		/* bytes after the span that must stay */
 #define PARR_MAX	256		/* page arrays for vmap/map_vm_area */
 #define PT_SLACK(n)	(8 + (n) / 256)	/* frames page tables may need */
-#define VM_PUBLIC	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP)
+#define VM_PUBLIC	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | \
+			 VM_NO_GUARD | VM_FLUSH_RESET_PERMS | VM_SPARSE)
+/* Areas whose free unmaps and flushes at once: never on the lazy list. */
+#define VM_FLUSH_NOW	(VM_NO_GUARD | VM_FLUSH_RESET_PERMS)
+/* Bytes of a guard page after an area with @flags. */
+#define GUARD(flags)	((flags) & VM_NO_GUARD ? 0UL : PAGE_SIZE)
 #define CANARY		0xa5
 
 /* ------------------------------------------------------------------ */
@@ -106,6 +111,7 @@ static bool have_stale;
 /* The input's configuration (byte 1): see start_library(). */
 static unsigned int nthreads = 1;	/* worker threads of this run */
 static bool v2;				/* the input uses the second op table */
+static bool v3;				/* ... the third (today's API too) */
 static __thread int tid;		/* this worker's number, 0 first */
 
 /*
@@ -815,8 +821,16 @@ static void fail_at(int line, const char *fmt, ...)
 	abort();
 }
 
+static __thread const char *want_line;	/* a line the call must log */
+static __thread bool saw_line;
+static __thread unsigned long nofail_lines;	/* "__GFP_NOFAIL ... cannot be satisfied" */
+
 static void log_hook(int level, const char *line)
 {
+	if (want_line && strstr(line, want_line))
+		saw_line = true;
+	if (strstr(line, "__GFP_NOFAIL allocation") && strstr(line, "cannot be satisfied"))
+		nofail_lines++;
 	snprintf(logring[log_pos++ % LOGRING], sizeof(logring[0]), "<%d> %s",
 		 level, line);
 	if (level <= VM_LOG_ERR) {
@@ -900,16 +914,21 @@ static __thread unsigned long failed_pages;
 /* The model's totals: this partition, or all of them in threaded mode. */
 struct totals {
 	unsigned long areas, removed, in_use, lazy, warnings;
+	unsigned long vpages;	/* frames owned by vmalloc-style areas */
 };
 
 static struct totals totals(void)
 {
-	struct totals t = { 0, 0, 0, 0, 0 };
+	struct totals t = { 0, 0, 0, 0, 0, 0 };
 	unsigned int k;
+	int i;
 
 	for (k = 0; k < nthreads; k++) {
 		const struct model *m = nthreads == 1 ? &M : &parts[k];
 
+		for (i = 0; i < MODEL_MAX_AREAS; i++)
+			if (m->areas[i].used && m->areas[i].owned)
+				t.vpages += m->areas[i].npages;
 		t.areas += m->nr_areas;
 		t.removed += m->nr_removed;
 		t.in_use += model_frames_in_use(m);
@@ -1018,6 +1037,13 @@ static void check_counts(int mode)
 	}
 	EXPECT(cur.warnings == t.warnings, "warnings %lu, model expects %lu",
 	       cur.warnings, t.warnings);
+	if (v3) {
+		unsigned long nr = vmalloc_nr_pages();
+
+		EXPECT(nr == t.vpages, "vmalloc_nr_pages() %lu, model %lu frames of vmalloc areas",
+		       nr, t.vpages);
+		R->kind[FZK_NR_PAGES]++;
+	}
 	EXPECT(cur.free_pages + cur.pt_pages == base.free_pages + base.pt_pages - in_use,
 	       "free %lu + tables %lu, model: %lu - %lu frames in use",
 	       cur.free_pages, cur.pt_pages, base.free_pages + base.pt_pages, in_use);
@@ -1337,6 +1363,34 @@ static gfp_t pick_gfp(void)
 	return g;
 }
 
+/* Third format: pick_gfp(), sometimes with __GFP_NOFAIL (or NORETRY). */
+static gfp_t pick_gfp_nofail(void)
+{
+	gfp_t g = pick_gfp();
+
+	if (v3) {
+		unsigned int r = u8();
+
+		if (r < 64)
+			g |= __GFP_NOFAIL;
+		else if (r < 72)
+			g |= __GFP_NORETRY | __GFP_ACCOUNT;
+	}
+	return g;
+}
+
+/* Third format: today's area flags, now and then (else 0). */
+static unsigned long pick_today_flags(void)
+{
+	static const unsigned long v[] = { VM_NO_GUARD, VM_NO_GUARD,
+		VM_FLUSH_RESET_PERMS, VM_FLUSH_RESET_PERMS,
+		VM_NO_GUARD | VM_FLUSH_RESET_PERMS, VM_SPARSE, VM_NO_GUARD, 0 };
+
+	if (!v3 || !chance(48))
+		return 0;
+	return v[below(8)];
+}
+
 static int pick_node(void)
 {
 	switch (below(12)) {
@@ -1354,7 +1408,7 @@ static unsigned long pick_vmflags(void)
 		VM_IOREMAP, VM_MAP, VM_USERMAP | VM_IOREMAP, VM_VPAGES, 0x2000,
 		VM_ALLOC, 0, 0, VM_USERMAP, 0 };
 
-	return v[below(16)];
+	return v[below(16)] | pick_today_flags();
 }
 
 static unsigned long pick_area_flags(void)
@@ -1363,7 +1417,14 @@ static unsigned long pick_area_flags(void)
 		VM_IOREMAP, VM_IOREMAP, VM_MAP, VM_MAP, VM_USERMAP,
 		VM_MAP | VM_USERMAP, 0, VM_VPAGES, 0x20, VM_ALLOC | VM_VPAGES,
 		VM_IOREMAP | VM_USERMAP, VM_ALLOC | VM_USERMAP, VM_MAP };
+	static const unsigned long t[] = { VM_SPARSE, VM_SPARSE, VM_SPARSE,
+		VM_SPARSE | VM_NO_GUARD, VM_ALLOC | VM_NO_GUARD,
+		VM_ALLOC | VM_FLUSH_RESET_PERMS, VM_MAP | VM_NO_GUARD,
+		VM_IOREMAP | VM_NO_GUARD, VM_NO_GUARD, VM_SPARSE | VM_USERMAP,
+		VM_ALLOC | VM_USERMAP | VM_NO_GUARD, VM_FLUSH_RESET_PERMS };
 
+	if (v3 && chance(96))
+		return t[below(12)];
 	return v[below(16)];
 }
 
@@ -1460,7 +1521,7 @@ static const char *req_check(struct req *r)
 		a = max_ul(a, 1UL << bit);
 	}
 	r->ealign = max_ul(a, PAGE_SIZE);
-	r->total = PAGE_ALIGN(r->size) + PAGE_SIZE;
+	r->total = PAGE_ALIGN(r->size) + GUARD(r->flags);
 	r->vs = max_ul(r->start, START);
 	r->ve = min_ul(r->end, END);
 	if (r->vs >= r->ve)
@@ -1576,6 +1637,8 @@ static void check_ptes(int i, bool all_pages)
 		if (step > 1 && p + step >= a->npages && p != a->npages - 1)
 			p = a->npages - 1 - step;	/* always the last page */
 	}
+	if (a->flags & VM_NO_GUARD)
+		return;
 	EXPECT(!vmalloc_to_page((void *)(a->start + a->size - PAGE_SIZE)),
 	       "%s area #%lu: its guard page 0x%lx is mapped",
 	       kind_name(a->kind), a->id, a->start + a->size - PAGE_SIZE);
@@ -1865,6 +1928,27 @@ static int adopt(struct newarea *n)
 		EXPECT(vm->caller == n->caller, "new %s area: caller %p, expected %p",
 		       who, vm->caller, n->caller);
 	check_placement(addr, vm->size, n->rq, n->purged, who);
+	/*
+	 * Third format, one thread, fast path off: lowest-address first fit
+	 * (docs/design.md), with ranges freed lazily still busy unless a
+	 * purge ran (then either: the purge may have come after the area
+	 * was placed). VM_NO_GUARD areas have no guard page to skip.
+	 */
+	if (v3 && nthreads == 1 && !M.fast && !fault_active && n->rq &&
+	    lazy_known() && !(n->purged && n->vpages)) {
+		unsigned long a1 = 0, a2 = 0;
+		bool f1 = model_lowest_fit(&M, n->rq->total, n->rq->ealign, n->rq->vs,
+					   n->rq->ve, true, &a1);
+		bool f2 = n->purged &&
+			  model_lowest_fit(&M, n->rq->total, n->rq->ealign, n->rq->vs,
+					   n->rq->ve, false, &a2);
+
+		EXPECT((f1 && addr == a1) || (f2 && addr == a2),
+		       "new %s area at 0x%lx, lowest fit 0x%lx%s%s (purged: 0x%lx%s)", who, addr,
+		       a1, f1 ? "" : " (none)", n->purged ? "" : ", no purge", a2,
+		       f2 ? "" : " none");
+		R->kind[FZK_LOWEST_FIT]++;
+	}
 	EXPECT(find_vm_area((void *)(addr + vm->size - 1)) == vm,
 	       "find_vm_area of the new area's last guard byte 0x%lx is %p, not %p",
 	       addr + vm->size - 1, (void *)find_vm_area((void *)(addr + vm->size - 1)),
@@ -1872,12 +1956,18 @@ static int adopt(struct newarea *n)
 
 	i = model_area_new(&M);
 	EXPECT(i >= 0, "model full");
+	if (n->flags & VM_NO_GUARD)
+		R->kind[FZK_NO_GUARD]++;
+	if (n->flags & VM_FLUSH_RESET_PERMS)
+		R->kind[FZK_FLUSH_RESET]++;
+	if (n->flags & VM_SPARSE)
+		R->kind[FZK_SPARSE]++;
 	reg_add(addr, vm->size, vm, M.areas[i].id);
 	M.areas[i].kind = n->kind;
 	M.areas[i].vm = vm;
 	M.areas[i].start = addr;
 	M.areas[i].size = vm->size;
-	M.areas[i].npages = vm->size / PAGE_SIZE - 1;
+	M.areas[i].npages = (vm->size - GUARD(n->flags)) / PAGE_SIZE;
 	M.areas[i].flags = n->flags;
 	switch (n->kind) {
 	case MODEL_VMALLOC:
@@ -1981,7 +2071,7 @@ static void model_released(int i)
 	if (a->owned)
 		for (p = 0; p < a->npages; p++)
 			model_frame_put(&M, a->owned[p], true);
-	if (a->ever_mapped)
+	if (a->ever_mapped && !(a->flags & VM_FLUSH_NOW))
 		model_lazy_add(&M, a->start, a->size >> PAGE_SHIFT);
 	model_area_free(&M, i);
 	if (c >= 0) {
@@ -1989,7 +2079,8 @@ static void model_released(int i)
 
 		for (p = 0; p < ca->npages; p++)
 			model_frame_put(&M, ca->owned[p], true);
-		model_lazy_add(&M, ca->start, ca->size >> PAGE_SHIFT);
+		if (!(ca->flags & VM_FLUSH_NOW))
+			model_lazy_add(&M, ca->start, ca->size >> PAGE_SHIFT);
 		model_area_free(&M, c);
 	}
 	/* Gone at once: no lookup finds it, no PTE is left. (Threaded:
@@ -2019,9 +2110,13 @@ static void op_vmalloc_1(void)
 {
 	static const char *const names[] = { "vmalloc", "vzalloc", "vmalloc_user",
 		"vmalloc_32", "vmalloc_32_user", "vmalloc_node", "vzalloc_node",
-		"vmalloc_exec", "__vmalloc", "__vmalloc_node_range" };
-	unsigned int v = (unsigned int)below(10);
+		"vmalloc_exec", "__vmalloc", "__vmalloc_node_range",
+		"__vmalloc(2)", "__vmalloc_node", "vmalloc_array", "__vmalloc_array",
+		"vcalloc", "__vcalloc" };
+	unsigned int v = (unsigned int)below(v3 ? 16 : 10);
 	unsigned long size = pick_vsize(), real, npages, arr = 0, d;
+	size_t an = 0, asz = 0;		/* the array calls' n and size */
+	bool overflow = false, nofail, nofail_exact;
 	gfp_t gfp = GFP_KERNEL | __GFP_HIGHMEM;
 	pgprot_t prot = PAGE_KERNEL;
 	unsigned long vmf = 0;
@@ -2050,6 +2145,8 @@ static void op_vmalloc_1(void)
 		gfp = pick_gfp();
 		prot = pick_prot();
 	}
+	if (v3 && v >= 8 && v != 12 && v != 14)
+		gfp = pick_gfp_nofail();
 	if (v == 9) {
 		rq.align = pick_align();
 		pick_window(&rq.start, &rq.end);
@@ -2057,9 +2154,55 @@ static void op_vmalloc_1(void)
 		node = pick_node();
 		caller = (const void *)(uintptr_t)u32();
 	}
-	what("%s(size 0x%lx) gfp 0x%x prot 0x%llx vm_flags 0x%lx node %d align 0x%lx window 0x%lx-0x%lx",
-	     names[v], size, gfp, (unsigned long long)pgprot_val(prot), vmf, node,
-	     rq.align, rq.start, rq.end);
+	if (v >= 10)
+		prot = PAGE_KERNEL;	/* today's calls: always PAGE_KERNEL */
+	if (v == 11) {
+		rq.align = pick_align();
+		node = pick_node();
+		caller = (const void *)(uintptr_t)u32();
+	}
+	if (v == 12 || v == 14)
+		gfp = GFP_KERNEL;
+	if (v == 14 || v == 15)
+		gfp |= __GFP_ZERO;
+	if (v >= 12) {
+		/* n elements of asz bytes: about size, overflowing, or 0. */
+		static const size_t el[] = { 1, 8, 24, 3, PAGE_SIZE, 40, 2, 512 };
+		unsigned int r = (unsigned int)below(16);
+
+		asz = el[below(8)];
+		an = (size + asz - 1) / asz;
+		if (size >= ULONG_MAX - asz)
+			an = size / asz;
+		if (r == 12) {
+			asz = 2 + below(PAGE_SIZE);
+			an = ULONG_MAX / asz + 1 + below(16);
+		} else if (r == 13) {
+			an = 1UL << 32;
+			asz = 1UL << 32;
+		} else if (r == 14) {
+			if (chance(128))
+				an = 0;
+			else
+				asz = 0;
+		} else if (r == 15) {
+			an = 1 + below(4);
+			asz = ULONG_MAX / an + 1;
+		}
+		overflow = __builtin_mul_overflow(an, asz, &size);
+		if (overflow)
+			size = 0;
+		want_line = overflow ? "overflow" : NULL;
+		saw_line = false;
+	}
+	nofail = gfp & __GFP_NOFAIL;
+	if (v >= 12)
+		what("%s(%zu, %zu: size 0x%lx%s) gfp 0x%x", names[v], an, asz, size,
+		     overflow ? ", n x size overflows" : "", gfp);
+	else
+		what("%s(size 0x%lx) gfp 0x%x prot 0x%llx vm_flags 0x%lx node %d align 0x%lx window 0x%lx-0x%lx",
+		     names[v], size, gfp, (unsigned long long)pgprot_val(prot), vmf, node,
+		     rq.align, rq.start, rq.end);
 
 	/* What __vmalloc_node_range must do. */
 	real = PAGE_ALIGN(size);
@@ -2069,7 +2212,9 @@ static void op_vmalloc_1(void)
 		arr = PAGE_ALIGN(npages * sizeof(struct page *)) >> PAGE_SHIFT;
 	rq.size = real;
 	rq.flags = VM_ALLOC | vmf;
-	if (!size)
+	if (overflow)
+		refuse = "n x size overflows";
+	else if (!size)
 		refuse = "size 0";
 	else if (!real || npages > M.phys_pages || npages > UINT_MAX)
 		refuse = "more than the pool";
@@ -2078,10 +2223,18 @@ static void op_vmalloc_1(void)
 	else
 		refuse = req_check(&rq);
 	pe = purge_expect(&rq, !refuse, vpages, npages + arr + PT_SLACK(npages));
+	if (nofail)
+		pe.never = false;	/* a failed try purges and tries again */
 	reserves = !refuse;
-	if (!refuse && nthreads == 1 && npages + arr > prev.free_pages)
+	if (!refuse && nthreads == 1 && npages + arr > prev.free_pages && !nofail)
 		refuse = "more frames than are free";	/* after the reservation */
-	must_ok = !refuse && !fault_active && !vpages && !(gfp & __GFP_THISNODE) &&
+	/*
+	 * __GFP_NOFAIL tries again after a failure: one injected failure
+	 * (the nth attempt) cannot make it fail.
+	 */
+	nofail_exact = nofail && fault_active && fault_nth && nthreads == 1;
+	must_ok = !refuse && (!fault_active || nofail_exact) && !vpages &&
+		  !(gfp & __GFP_THISNODE) &&
 		  prev.free_pages >= npages + PT_SLACK(npages) &&
 		  room(&rq);
 	if (nthreads > 1) {
@@ -2105,18 +2258,49 @@ static void op_vmalloc_1(void)
 	case 6: p = vzalloc_node(size, node); break;
 	case 7: p = vmalloc_exec(size); break;
 	case 8: p = __vmalloc(size, gfp, prot); break;
-	default:
+	case 9:
 		p = __vmalloc_node_range(size, rq.align, rq.start, rq.end, gfp,
 					 prot, vmf, node, caller);
 		break;
+	case 10: p = __vmalloc(size, gfp); break;
+	case 11: p = __vmalloc_node(size, rq.align, gfp, node, caller); break;
+	case 12: p = vmalloc_array(an, asz); break;
+	case 13: p = __vmalloc_array(an, asz, gfp); break;
+	case 14: p = vcalloc(an, asz); break;
+	default: p = __vcalloc(an, asz, gfp & ~__GFP_ZERO); break;
+	}
+	if (v3)
+		R->kind[FZK_VMALLOC_KIND + v]++;
+	if (v >= 12) {
+		EXPECT(saw_line || !overflow, "%s(%zu, %zu) overflows, but no log line says so",
+		       names[v], an, asz);
+		want_line = NULL;
+		if (overflow)
+			R->kind[FZK_ARRAY_OVERFLOW]++;
+	}
+	if (nofail) {
+		R->kind[p ? FZK_NOFAIL_OK : FZK_NOFAIL_FAILED]++;
+		meta_may_change = true;	/* the retries' purges shrink blocks */
 	}
 	snap();
+	if (nofail_exact && p && cur.fault_injected > prev.fault_injected)
+		R->kind[FZK_NOFAIL_PAST_FAULT]++;
 	d = follow_purges();
 	check_purges(&pe, d);
+	if (!p && nofail && size) {
+		/* Loudly, __GFP_NOWARN or not: a line and a warning. */
+		EXPECT(nofail_lines == 1, "failed __GFP_NOFAIL call logged %lu 'cannot be satisfied' lines",
+		       nofail_lines);
+		M.warnings++;
+	} else {
+		EXPECT(!nofail_lines, "%s logged 'cannot be satisfied' (returned %p)", names[v], p);
+	}
+	nofail_lines = 0;
 	if (!p) {
-		EXPECT(!must_ok || fault_possible(),
-		       "%s failed although %lu frames were free and the window had room",
-		       names[v], nthreads > 1 ? nr_free_pages() : prev.free_pages);
+		EXPECT(!must_ok || (fault_possible() && !nofail_exact),
+		       "%s failed although %lu frames were free and the window had room%s",
+		       names[v], nthreads > 1 ? nr_free_pages() : prev.free_pages,
+		       nofail_exact ? " (__GFP_NOFAIL, one failure injected)" : "");
 		if (vpages && nthreads > 1) {
 			/* The page array may have been mapped, then freed lazily. */
 			lock();
@@ -2128,6 +2312,13 @@ static void op_vmalloc_1(void)
 			M.lazy[M.nr_lazy].start = 0;
 			M.lazy[M.nr_lazy++].pages = arr + 1;
 			M.lazy_pages += arr + 1;
+			meta_may_change = true;
+		} else if (vpages && nofail && cur.lazy_pages > M.lazy_pages &&
+			   (cur.lazy_pages - M.lazy_pages) % (arr + 1) == 0) {
+			/* Tries after the purge: each may leave its array. */
+			M.lazy[M.nr_lazy].start = 0;
+			M.lazy[M.nr_lazy++].pages = cur.lazy_pages - M.lazy_pages;
+			M.lazy_pages = cur.lazy_pages;
 			meta_may_change = true;
 		}
 		failed_pages = npages + 1 + (vpages ? arr + 1 : 0);
@@ -2147,7 +2338,7 @@ static void op_vmalloc_1(void)
 			.npages = npages, .prot = prot,
 			.zero = gfp & __GFP_ZERO, .purged = d != 0,
 			.vpages = vpages, .node = -1,
-			.caller_set = v == 9, .caller = caller,
+			.caller_set = v == 9 || v == 11, .caller = caller,
 		};
 
 		/*
@@ -2169,8 +2360,9 @@ static void op_vmalloc_1(void)
 static void op_get_vm_area_1(void)
 {
 	static const char *const names[] = { "get_vm_area", "get_vm_area_node",
-		"__get_vm_area", "__get_vm_area_caller", "alloc_vm_area" };
-	unsigned int v = (unsigned int)below(5);
+		"__get_vm_area", "__get_vm_area_aligned", "alloc_vm_area",
+		"get_vm_area_caller", "__get_vm_area_caller" };
+	unsigned int v = (unsigned int)below(v3 ? 7 : 5);
 	struct req rq = { .align = 1, .start = START, .end = END };
 	const char *refuse;
 	const void *caller = NULL;
@@ -2187,12 +2379,14 @@ static void op_get_vm_area_1(void)
 		node = pick_node();
 		gfp = chance(128) ? GFP_KERNEL : GFP_KERNEL | __GFP_NOWARN;
 	}
-	if (v == 2 || v == 3)
+	if (v == 2 || v == 3 || v == 6)
 		pick_window(&rq.start, &rq.end);
 	if (v == 3) {
 		rq.align = pick_align();
 		caller = (const void *)(uintptr_t)u32();
 	}
+	if (v >= 5)
+		caller = (const void *)(uintptr_t)u32();
 	what("%s(size 0x%lx, flags 0x%lx) align 0x%lx window 0x%lx-0x%lx node %d",
 	     names[v], rq.size, rq.flags, rq.align, rq.start, rq.end, node);
 	refuse = req_check(&rq);
@@ -2212,6 +2406,14 @@ static void op_get_vm_area_1(void)
 	case 3:
 		vm = __get_vm_area_aligned(rq.size, rq.align, rq.flags, rq.start,
 					  rq.end, caller);
+		break;
+	case 5:
+		vm = get_vm_area_caller(rq.size, rq.flags, caller);
+		R->kind[FZK_GVA_CALLER]++;
+		break;
+	case 6:
+		vm = __get_vm_area_caller(rq.size, rq.flags, rq.start, rq.end, caller);
+		R->kind[FZK_GVA_CALLER2]++;
 		break;
 	default: vm = alloc_vm_area(rq.size); break;
 	}
@@ -2237,7 +2439,7 @@ static void op_get_vm_area_1(void)
 		struct newarea n = {
 			.kind = MODEL_GVA, .vm = vm, .rq = &rq, .flags = rq.flags,
 			.purged = d != 0, .node = -1,
-			.caller_set = v == 3, .caller = caller,
+			.caller_set = v == 3 || v >= 5, .caller = caller,
 		};
 
 		adopt(&n);
@@ -2308,6 +2510,9 @@ static void op_vmap_1(void)
 	unsigned int count, r = (unsigned int)below(16), bad_at = 0, k;
 	unsigned long flags = fl[below(12)], d;
 	pgprot_t prot = pick_prot();
+	/* Third format: vmap_pfn() of the same frames by number. */
+	bool pfn = v3 && chance(64);
+	static __thread unsigned long pfns[PARR_MAX + 1];
 	struct req rq = { .align = 1, .start = START, .end = END };
 	const char *refuse = NULL, *spoiled = NULL;
 	struct page **pages = parr;
@@ -2333,7 +2538,29 @@ static void op_vmap_1(void)
 		spoiled = spoil_pages(count, &bad_at);
 	if (chance(8))
 		pages = NULL;
-	what("vmap(%s, %u pages, flags 0x%lx, prot 0x%llx)%s%s",
+	if (pfn) {
+		flags = VM_IOREMAP;	/* vmap_pfn's area, aligned as ioremap's */
+		for (k = 0; k < min_ul(count, PARR_MAX); k++)
+			pfns[k] = pfn_of(parr[k]);
+		if (spoiled && strcmp(spoiled, "a free page")) {
+			/* No frame of the pool: past its end, or far off. */
+			static const unsigned long far[] = { ULONG_MAX, 1UL << 52,
+				ULONG_MAX >> PAGE_SHIFT, 0 };
+
+			pfns[bad_at] = far[below(4)];
+			if (!pfns[bad_at] || pfn_to_page(pfns[bad_at]))
+				pfns[bad_at] = pfn_of(parr[(bad_at + 1) % count]) +
+					       4 * M.phys_pages + below(1024);
+			EXPECT(!pfn_to_page(pfns[bad_at]), "pfn 0x%lx is in the pool",
+			       pfns[bad_at]);
+			spoiled = "a pfn outside the pool";
+		} else if (spoiled) {
+			pfns[bad_at] = pfn_of(parr[bad_at]);
+		}
+	} else {
+		flags |= pick_today_flags();
+	}
+	what("%s(%s, %u pages, flags 0x%lx, prot 0x%llx)%s%s", pfn ? "vmap_pfn" : "vmap",
 	     pages ? "pages" : "NULL", count, flags,
 	     (unsigned long long)pgprot_val(prot), spoiled ? " with a bad entry: " : "",
 	     spoiled ? spoiled : "");
@@ -2354,7 +2581,14 @@ static void op_vmap_1(void)
 	if (nthreads > 1)
 		must_ok = !refuse && reserve_req(&rsv, &rq, PT_SLACK(count), true);
 
-	v = vmap(pages, count, flags, prot);
+	if (pfn) {
+		v = vmap_pfn(pages ? pfns : NULL, count, prot);
+		R->kind[FZK_VMAP_PFN]++;
+		if (v)
+			R->kind[FZK_VMAP_PFN_OK]++;
+	} else {
+		v = vmap(pages, count, flags, prot);
+	}
 	snap();
 	d = follow_purges();
 	check_purges(&pe, d);
@@ -2783,7 +3017,9 @@ static void op_pages(void)
  */
 static void duel_call(int kind, unsigned long addr, struct page *pg, unsigned int order)
 {
-	if (kind == 0)
+	if (kind == 0 && v3 && (tid & 1))
+		vfree_atomic((void *)addr);	/* the same semantics */
+	else if (kind == 0)
 		vfree((void *)addr);
 	else
 		__free_pages(pg, order);
@@ -2976,11 +3212,18 @@ static void op_free(void)
 		check_counts(CHANGED);
 		return;
 	}
+	if (v3 && chance(48))
+		m = 5;
 	pre_release(i);
 	switch (m) {
 	case 0: case 4:
 		what("vfree(0x%lx) [%s area #%lu]", a->start, kind_name(a->kind), a->id);
 		vfree((void *)a->start);
+		break;
+	case 5:
+		what("vfree_atomic(0x%lx) [%s area #%lu]", a->start, kind_name(a->kind), a->id);
+		vfree_atomic((void *)a->start);
+		R->kind[FZK_VFREE_ATOMIC]++;
 		break;
 	case 1:
 		what("vunmap(0x%lx) [%s area #%lu]", a->start, kind_name(a->kind), a->id);
@@ -3000,11 +3243,11 @@ static void op_free(void)
 		vm = remove_vm_area((void *)a->start);
 		EXPECT(vm == a->vm, "remove_vm_area returned %p, expected %p",
 		       (void *)vm, (void *)a->vm);
-		EXPECT((unsigned long)vm->addr == a->start && vm->size == a->size - PAGE_SIZE,
+		EXPECT((unsigned long)vm->addr == a->start && vm->size == a->npages * PAGE_SIZE,
 		       "removed descriptor: addr %p size 0x%lx, expected 0x%lx 0x%lx",
-		       vm->addr, vm->size, a->start, a->size - PAGE_SIZE);
+		       vm->addr, vm->size, a->start, a->npages * PAGE_SIZE);
 		M.removed[M.nr_removed++] = (struct model_removed){
-			vm, a->start, a->size - PAGE_SIZE, a->flags };
+			vm, a->start, a->npages * PAGE_SIZE, a->flags };
 		reg_removed(a->id);
 		break;
 	}
@@ -3075,8 +3318,10 @@ static void op_free_hostile_1(unsigned int m, unsigned long x)
 		return;
 	}
 	switch (m) {
-	case 0: case 1:		/* vfree, vunmap */
-		what("%s(0x%lx)%s", m ? "vunmap" : "vfree", x,
+	case 0: case 1: {	/* vfree (vfree_atomic), vunmap */
+		bool atomic = !m && v3 && chance(64);
+
+		what("%s(0x%lx)%s", m ? "vunmap" : atomic ? "vfree_atomic" : "vfree", x,
 		     i >= 0 ? " [a live area]" : "");
 		if (m && i >= 0 && M.areas[i].kind == MODEL_VMALLOC) {
 			vunmap((void *)x);		/* refused: frames would leak */
@@ -3088,7 +3333,20 @@ static void op_free_hostile_1(unsigned int m, unsigned long x)
 		}
 		if (i >= 0)
 			pre_release(i);
-		m ? vunmap((void *)x) : vfree((void *)x);
+		if (atomic) {
+			R->kind[FZK_VFREE_ATOMIC]++;
+			/* A bad address: its log line names vfree_atomic. */
+			want_line = x && i < 0 && !(x & (PAGE_SIZE - 1)) ?
+				    "Trying to vfree_atomic() nonexistent" :
+				    x && i < 0 ? "Trying to vfree_atomic() bad address" : NULL;
+			saw_line = false;
+			vfree_atomic((void *)x);
+			EXPECT(!want_line || saw_line || concurrent(),
+			       "vfree_atomic(0x%lx) did not log '%s'", x, want_line);
+			want_line = NULL;
+		} else {
+			m ? vunmap((void *)x) : vfree((void *)x);
+		}
 		if (i >= 0) {
 			model_released(i);
 			snap();
@@ -3101,6 +3359,7 @@ static void op_free_hostile_1(unsigned int m, unsigned long x)
 		snap();
 		check_counts(SAME);
 		return;
+	}
 	case 2:			/* remove_vm_area */
 		if (i >= 0 && (M.areas[i].kind == MODEL_VMALLOC ||
 			       M.nr_removed == MODEL_MAX_REMOVED))
@@ -3113,7 +3372,7 @@ static void op_free_hostile_1(unsigned int m, unsigned long x)
 			EXPECT(vm == M.areas[i].vm, "remove_vm_area gave %p, expected %p",
 			       (void *)vm, (void *)M.areas[i].vm);
 			M.removed[M.nr_removed++] = (struct model_removed){
-				vm, x, M.areas[i].size - PAGE_SIZE, M.areas[i].flags };
+				vm, x, M.areas[i].npages * PAGE_SIZE, M.areas[i].flags };
 			reg_removed(M.areas[i].id);
 			model_released(i);
 			snap();
@@ -3317,7 +3576,7 @@ static void op_unmap_range(void)
 		size = (1 + below(a->npages - first + (r == 4))) * PAGE_SIZE;
 		if (r == 0) {
 			addr = a->start;
-			size = a->size - PAGE_SIZE;
+			size = a->npages * PAGE_SIZE;
 		}
 	} else if (r < 7) {
 		addr = START + below(range_pages()) * PAGE_SIZE;
@@ -4407,6 +4666,73 @@ static bool any_area_at(unsigned long addr, bool all)
 }
 
 /*
+ * Does vmallocinfo line @line say what model area @a is: the ioremap,
+ * user and sparse words, and (for areas that own frames) the N<node>=
+ * count of every node its frames are on (printed on every machine)?
+ */
+static bool info_line_ok(const char *line, const struct model_area *a)
+{
+	unsigned long cnt[VMALLOC_MAX_NODES] = { 0 }, p;
+	unsigned int nd;
+	char word[48];
+
+	if (!!strstr(line, " ioremap") != !!(a->flags & VM_IOREMAP) ||
+	    !!strstr(line, " user") != !!(a->flags & VM_USERMAP) ||
+	    !!strstr(line, " sparse") != !!(a->flags & VM_SPARSE))
+		return false;
+	if (!a->owned)
+		return !strstr(line, " N0=");
+	for (p = 0; p < a->npages; p++) {
+		int nid = page_to_nid(a->owned[p]);
+
+		if (nid < 0 || nid >= VMALLOC_MAX_NODES)
+			return false;
+		cnt[nid]++;
+	}
+	for (nd = 0; nd < VMALLOC_MAX_NODES; nd++) {
+		snprintf(word, sizeof(word), " N%u=", nd);
+		if (!cnt[nd] != !strstr(line, word))
+			return false;
+		snprintf(word, sizeof(word), " N%u=%lu", nd, cnt[nd]);
+		if (cnt[nd] && !strstr(line, word))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An "unpurged vm_area" line [s, e): one of the ranges a partition
+ * freed lazily; or, when some partition no longer knows where its lazy
+ * ranges are (purges followed, fast path), at least on no live area.
+ */
+static bool unpurged_ok(unsigned long s, unsigned long e, unsigned long size)
+{
+	unsigned int t, k, nparts = nthreads == 1 ? 1 : nthreads;
+	/* Threaded: failed calls' page arrays, freed lazily, unmodelled. */
+	bool unknown = nthreads > 1 && G.lazy_slack;
+
+	if (size != e - s)
+		return false;
+	for (t = 0; t < nparts; t++) {
+		const struct model *m = nthreads == 1 ? Mp : &parts[t];
+
+		for (k = 0; k < m->nr_lazy; k++) {
+			if (!m->lazy[k].start)
+				unknown = true;
+			else if (m->lazy[k].start == s &&
+				 m->lazy[k].pages * PAGE_SIZE == size)
+				return true;
+		}
+	}
+	if (!unknown)
+		return false;
+	for (t = 0; t < nparts; t++)
+		if (model_overlaps_live(nthreads == 1 ? Mp : &parts[t], s, size))
+			return false;
+	return true;
+}
+
+/*
  * The listing against the model: with @exact, line for line (all areas
  * of all partitions, in address order); otherwise (other threads are
  * running) in order, without overlaps, and this worker's areas each on
@@ -4433,8 +4759,17 @@ static void check_vmallocinfo(const struct owned_area *sorted, unsigned int n, b
 
 		if (!exact && !save[0] && got > need)
 			break;	/* the last, cut line */
-		if (strstr(line, " unpurged vm_area"))
-			continue;	/* freed, not yet purged: no live area */
+		if (strstr(line, " unpurged vm_area")) {
+			/* Freed, not yet purged: one of the model's lazy ranges. */
+			if (exact) {
+				EXPECT(sscanf(line, "0x%lx-0x%lx %lu", &s, &e, &size) == 3 &&
+				       unpurged_ok(s, e, size),
+				       "vmallocinfo line '%s' is no range the model freed lazily",
+				       line);
+				R->kind[FZK_UNPURGED]++;
+			}
+			continue;
+		}
 		EXPECT(sscanf(line, "0x%lx-0x%lx %lu", &s, &e, &size) == 3,
 		       "vmallocinfo line '%s'", line);
 		if (!exact) {
@@ -4448,8 +4783,7 @@ static void check_vmallocinfo(const struct owned_area *sorted, unsigned int n, b
 				EXPECT(e == s + sorted[k].a->size,
 				       "vmallocinfo line '%s', this thread's area #%lu 0x%lx + 0x%lx",
 				       line, sorted[k].a->id, sorted[k].a->start, sorted[k].a->size);
-				EXPECT(!!strstr(line, " ioremap") == !!(sorted[k].a->flags & VM_IOREMAP) &&
-				       !!strstr(line, " user") == !!(sorted[k].a->flags & VM_USERMAP),
+				EXPECT(info_line_ok(line, sorted[k].a),
 				       "vmallocinfo line '%s' vs flags 0x%lx", line, sorted[k].a->flags);
 				k++;
 				seen++;
@@ -4461,8 +4795,7 @@ static void check_vmallocinfo(const struct owned_area *sorted, unsigned int n, b
 		       size == sorted[k].a->size,
 		       "vmallocinfo line %u '%s', model 0x%lx + 0x%lx", k, line,
 		       sorted[k].a->start, sorted[k].a->size);
-		EXPECT(!!strstr(line, " ioremap") == !!(sorted[k].a->flags & VM_IOREMAP) &&
-		       !!strstr(line, " user") == !!(sorted[k].a->flags & VM_USERMAP),
+		EXPECT(info_line_ok(line, sorted[k].a),
 		       "vmallocinfo line '%s' vs flags 0x%lx", line, sorted[k].a->flags);
 		k++;
 	}
@@ -4621,6 +4954,398 @@ CREATOR(op_map_vm_area)
 CREATOR(op_vmalloc_area)
 
 /* ------------------------------------------------------------------ */
+/* Today's API (third format): sparse areas, flush flags, queries      */
+/* ------------------------------------------------------------------ */
+
+/* A live VM_SPARSE area of this partition, or -1. */
+static int pick_sparse(void)
+{
+	int i, n = 0, k;
+
+	for (i = 0; i < MODEL_MAX_AREAS; i++)
+		if (M.areas[i].used && M.areas[i].kind == MODEL_GVA &&
+		    (M.areas[i].flags & VM_SPARSE))
+			n++;
+	if (!n)
+		return -1;
+	k = (int)below((unsigned long)n);
+	for (i = 0; i < MODEL_MAX_AREAS; i++)
+		if (M.areas[i].used && M.areas[i].kind == MODEL_GVA &&
+		    (M.areas[i].flags & VM_SPARSE) && k-- == 0)
+			return i;
+	return -1;
+}
+
+/* get_vm_area(size, VM_SPARSE [| VM_NO_GUARD]): a new sparse area, or -1. */
+static int new_sparse_area(void)
+{
+	struct req rq = { .align = 1, .start = START, .end = END };
+	struct vm_struct *vm;
+	bool must_ok;
+	unsigned long d;
+
+	rq.size = (1 + below(chance(200) ? 16 : 64)) * PAGE_SIZE -
+		  (chance(32) ? below(PAGE_SIZE) : 0);
+	rq.flags = VM_SPARSE | (chance(64) ? VM_NO_GUARD : 0) |
+		   (chance(32) ? VM_FLUSH_RESET_PERMS : 0);
+	if (req_check(&rq))
+		return -1;
+	what("get_vm_area(size 0x%lx, flags 0x%lx) for vm_area_map_pages", rq.size, rq.flags);
+	must_ok = !fault_active && room(&rq);
+	if (nthreads > 1)
+		must_ok = reserve_req(&rsv, &rq, 0, false);
+	vm = get_vm_area(rq.size, rq.flags);
+	snap();
+	d = follow_purges();
+	if (!vm) {
+		EXPECT(!must_ok || fault_possible(), "get_vm_area failed although the range had room");
+		failed_pages = rq.total >> PAGE_SHIFT;
+		check_counts(FAILED);
+		R->calls_failed++;
+		return -1;
+	}
+	{
+		struct newarea n = {
+			.kind = MODEL_GVA, .vm = vm, .rq = &rq, .flags = rq.flags,
+			.purged = d != 0 || M.fast, .node = -1,
+		};
+		int i = adopt(&n);
+
+		check_counts(CHANGED);
+		return i;
+	}
+}
+
+/*
+ * vm_area_map_pages(area, start, end, pages) on a sparse area of this
+ * partition, with the driver's pages: all or nothing; -EINVAL for a bad
+ * area, range or page, -EBUSY over a mapped page; the pages stay the
+ * driver's (the model keeps them with their blocks, like vmap's).
+ */
+static void op_sparse_map_1(void)
+{
+	int i = pick_sparse(), expect = 0, got;
+	unsigned int r = (unsigned int)below(20), bad_at = 0;
+	unsigned long first, nr, start, end, p;
+	struct vm_struct *area;
+	struct page **pages = parr;
+	const char *spoiled = NULL, *why = "";
+	struct model_area *a;
+	bool frames_ok;
+
+	if (i < 0) {
+		new_sparse_area();
+		return;
+	}
+	a = &M.areas[i];
+	area = a->vm;
+	first = below(a->npages);
+	nr = 1 + below(min_ul(a->npages - first, 24));
+	if (chance(64)) {
+		first = 0;
+		nr = min_ul(a->npages, PARR_MAX);
+	}
+	if (!fill_pages((unsigned int)nr)) {
+		op_page_alloc_in();
+		return;
+	}
+	start = a->start + first * PAGE_SIZE;
+	end = start + nr * PAGE_SIZE;
+	switch (r) {
+	case 0:		/* past the data: into the guard page or beyond */
+		end = a->start + (a->npages + 1 + below(2)) * PAGE_SIZE;
+		why = " (past the data)";
+		break;
+	case 1:
+		start += 1 + below(PAGE_SIZE - 1);
+		why = " (unaligned start)";
+		break;
+	case 2:
+		end = chance(128) ? start : start - PAGE_SIZE;
+		why = " (empty or inverted)";
+		break;
+	case 3: {	/* a live area that is not sparse */
+		int j = pick_area(K_USER);
+
+		if (j >= 0 && !(M.areas[j].flags & VM_SPARSE)) {
+			area = M.areas[j].vm;
+			start = M.areas[j].start;
+			end = start + PAGE_SIZE;
+			why = " (not a sparse area)";
+		}
+		break;
+	}
+	case 4:
+		if (M.nr_removed) {
+			area = M.removed[below(M.nr_removed)].vm;
+			start = (unsigned long)area->addr;
+			end = start + PAGE_SIZE;
+			why = " (a removed descriptor)";
+		} else {
+			area = NULL;
+			why = " (NULL area)";
+		}
+		break;
+	case 5:
+		pages = NULL;
+		why = " (NULL pages)";
+		break;
+	case 6: case 7:
+		spoiled = spoil_pages((unsigned int)nr, &bad_at);
+		break;
+	case 8:
+		start = a->start - PAGE_SIZE;
+		why = " (starts before the area)";
+		break;
+	}
+	what("vm_area_map_pages(area #%lu 0x%lx + %lu pages%s, 0x%lx-0x%lx, %lu pages)%s%s%s",
+	     a->id, a->start, a->npages, a->flags & VM_NO_GUARD ? " no guard" : "",
+	     start, end, nr, why, spoiled ? " bad entry: " : "", spoiled ? spoiled : "");
+	/* The library's checks, in its order. */
+	if (!pages || !area || start >= end || ((start | end) & (PAGE_SIZE - 1)) ||
+	    area != a->vm || start < a->start || end > a->start + a->npages * PAGE_SIZE) {
+		expect = -EINVAL;
+	} else {
+		for (p = 0; p < nr && !expect; p++) {
+			if (spoiled && p == bad_at)
+				expect = -EINVAL;
+			else if (a->map && a->map[first + p])
+				expect = -EBUSY;
+		}
+	}
+	frames_ok = prev.free_pages >= PT_SLACK(nr);
+	if (nthreads > 1)
+		frames_ok = reserve(&rsv, expect ? 0 : PT_SLACK(nr), 0, 0) & 1;
+	got = vm_area_map_pages(area, start, end, pages);
+	R->kind[FZK_MAP_PAGES]++;
+	snap();
+	follow_purges();
+	if (expect) {
+		EXPECT(got == expect, "vm_area_map_pages returned %d, expected %d", got, expect);
+		R->refused++;
+		check_counts(SAME);
+		return;
+	}
+	if (got) {
+		EXPECT(got == -ENOMEM && (fault_possible() || !frames_ok),
+		       "vm_area_map_pages returned %d with %lu frames free", got, prev.free_pages);
+		R->calls_failed++;
+		failed_pages = nr + 1;
+		check_counts(FAILED);
+		return;
+	}
+	R->kind[FZK_MAP_PAGES_OK]++;
+	EXPECT(model_area_maps(&M, i) == 0, "driver out of memory");
+	for (p = 0; p < nr; p++) {
+		a->map[first + p] = parr[p];
+		a->prot[first + p] = pgprot_val(PAGE_KERNEL);
+	}
+	a->ever_mapped = true;
+	check_ptes(i, true);
+	check_direct(i);
+	check_desc(i);
+	R->calls_ok++;
+	check_counts(CHANGED);
+}
+CREATOR(op_sparse_map)
+
+/* vm_area_unmap_pages(): at once (no lazy range), the pages the driver's. */
+static void op_sparse_unmap(void)
+{
+	int i = pick_sparse();
+	unsigned int r = (unsigned int)below(12);
+	unsigned long first, nr, start, end, p;
+	struct model_area *a;
+	struct vm_struct *area;
+	bool bad = false;
+
+	if (i < 0)
+		return;
+	a = &M.areas[i];
+	area = a->vm;
+	first = below(a->npages);
+	nr = 1 + below(a->npages - first);
+	start = a->start + first * PAGE_SIZE;
+	end = start + nr * PAGE_SIZE;
+	if (r == 0) {
+		end = a->start + (a->npages + 1) * PAGE_SIZE;	/* past the data */
+		bad = true;
+	} else if (r == 1) {
+		end -= 1 + below(PAGE_SIZE - 1);
+		bad = true;
+	} else if (r == 2) {
+		int j = pick_area(K_USER);
+
+		if (j >= 0 && !(M.areas[j].flags & VM_SPARSE)) {
+			area = M.areas[j].vm;
+			start = M.areas[j].start;
+			end = start + PAGE_SIZE;
+			bad = true;
+		}
+	} else if (r == 3) {
+		area = NULL;
+		bad = true;
+	}
+	what("vm_area_unmap_pages(%s #%lu, 0x%lx-0x%lx)%s", area == a->vm ? "sparse area" : "area",
+	     a->id, start, end, bad ? " (refused)" : "");
+	vm_area_unmap_pages(area, start, end);
+	R->kind[FZK_UNMAP_PAGES]++;
+	if (!bad && a->map)
+		for (p = 0; p < nr; p++)
+			a->map[first + p] = NULL;
+	/* Flushed at once: nothing of the range maps anything now. */
+	if (!bad)
+		for (p = start; p < end; p += PAGE_SIZE)
+			EXPECT(!vmalloc_to_page((void *)p) && !pt_lookup(p),
+			       "vm_area_unmap_pages: 0x%lx still mapped", p);
+	check_ptes(i, true);
+	check_desc(i);
+	if (bad)
+		R->refused++;
+	if (want_counts()) {
+		snap();
+		check_counts(SAME);
+	}
+}
+
+/*
+ * set_vm_flush_reset_perms(addr): the area that holds @addr (its guard
+ * page included) gets VM_FLUSH_RESET_PERMS, so its free flushes at once;
+ * an address of no area changes nothing. Threaded: this worker's areas.
+ */
+static void op_set_flush(void)
+{
+	unsigned long x;
+	int i, j = -1;
+
+	if (concurrent()) {
+		j = pick_area(K_USER);
+		if (j < 0)
+			return;
+		x = M.areas[j].start + below(M.areas[j].size);
+	} else {
+		x = chance(32) ? 0 : pick_addr(K_ANY);
+	}
+	i = x ? model_area_at(&M, x) : -1;
+	what("set_vm_flush_reset_perms(0x%lx)%s", x, i >= 0 ? " [a live area]" : "");
+	set_vm_flush_reset_perms((void *)x);
+	R->kind[FZK_SET_FLUSH]++;
+	if (i >= 0 && !(M.areas[i].kind == MODEL_ARRAY && sem.hide_internal))
+		M.areas[i].flags |= VM_FLUSH_RESET_PERMS;
+	if (i >= 0) {
+		check_desc(i);
+		check_ptes(i, false);
+	}
+	if (want_counts()) {
+		snap();
+		check_counts(SAME);
+	}
+}
+
+/*
+ * is_vmalloc_addr, is_vmalloc_or_module_addr (the range, mapped or not),
+ * vmalloc_dump_obj (true in a live area or its guard page, one line
+ * naming the area), virt_to_page (page_address's inverse).
+ */
+static void op_query(void)
+{
+	unsigned long x = pick_addr(K_ANY);
+	bool in = x >= START && x < END, got;
+	int i = model_area_at(&M, x), b;
+	char want[128];
+
+	what("is_vmalloc_addr/is_vmalloc_or_module_addr/vmalloc_dump_obj(0x%lx)", x);
+	EXPECT(is_vmalloc_addr((void *)x) == in, "is_vmalloc_addr(0x%lx) is %d", x, !in);
+	EXPECT(is_vmalloc_or_module_addr((void *)x) == (in ? 1 : 0),
+	       "is_vmalloc_or_module_addr(0x%lx) is %d", x,
+	       is_vmalloc_or_module_addr((void *)x));
+	R->kind[FZK_IS_VMALLOC]++;
+	if (i >= 0) {
+		const struct model_area *a = &M.areas[i];
+
+		snprintf(want, sizeof(want), "%lu-page vmalloc region starting at 0x%lx allocated at ",
+			 a->owned ? a->npages : 0UL, a->start);
+		want_line = want;
+	}
+	saw_line = false;
+	got = vmalloc_dump_obj((void *)x);
+	want_line = NULL;
+	R->kind[FZK_DUMP_OBJ]++;
+	if (got)
+		R->kind[FZK_DUMP_OBJ_TRUE]++;
+	if (i >= 0) {
+		EXPECT(got && saw_line, "vmalloc_dump_obj(0x%lx) in area #%lu: %d, line '%s' %s",
+		       x, M.areas[i].id, got, want, saw_line ? "logged" : "not logged");
+	} else if (!concurrent()) {
+		/* Threaded: another worker's area may be there. */
+		EXPECT(!got, "vmalloc_dump_obj(0x%lx) is true outside every live area", x);
+	}
+	/* virt_to_page of a frame's direct-map bytes. */
+	b = pick_block();
+	if (b >= 0) {
+		struct page *pg = pfn_to_page(pfn_of(M.blocks[b].head) +
+					      below(1UL << M.blocks[b].order));
+		unsigned long off = below(PAGE_SIZE);
+		struct page *vp = virt_to_page((char *)page_address(pg) + off);
+
+		EXPECT(vp == pg, "virt_to_page(page_address(%p) + %lu) = %p", (void *)pg, off,
+		       (void *)vp);
+		R->kind[FZK_VIRT_TO_PAGE]++;
+		/*
+		 * The direct map is linear: any frame's bytes are page_address
+		 * of this one plus the pfn difference, and virt_to_page of
+		 * them is pfn_to_page of that pfn (NULL outside the pool and
+		 * in parts of it not yet brought into use).
+		 */
+		{
+			unsigned long pfn0 = pfn_of(pg), k = below(2 * M.phys_pages + 64);
+			long delta = (long)k - (long)M.phys_pages - 32;
+			unsigned long pfn = pfn0 + (unsigned long)delta;
+
+			if (delta >= 0 || (unsigned long)-delta <= pfn0) {
+				const void *va = (const void *)((uintptr_t)page_address(pg) +
+					(uintptr_t)(delta * (long)PAGE_SIZE) + off);
+
+				vp = virt_to_page(va);
+				EXPECT(vp == pfn_to_page(pfn),
+				       "virt_to_page(%p: pfn 0x%lx + 0x%lx) = %p, pfn_to_page %p",
+				       (void *)va, pfn, off, (void *)vp, (void *)pfn_to_page(pfn));
+				R->kind[FZK_VIRT_TO_PAGE]++;
+			}
+		}
+	}
+	if ((i = pick_area(K_VMALLOC)) >= 0) {
+		struct page *pg = M.areas[i].owned[below(M.areas[i].npages)];
+		struct page *vp = virt_to_page((char *)page_address(pg) + PAGE_SIZE - 1);
+
+		EXPECT(vp == pg, "virt_to_page(last byte of frame %p of area #%lu) = %p",
+		       (void *)pg, M.areas[i].id, (void *)vp);
+		R->kind[FZK_VIRT_TO_PAGE]++;
+	}
+	EXPECT(!virt_to_page(some_static) && !virt_to_page(NULL),
+	       "virt_to_page of memory outside the direct map is not NULL");
+	R->kind[FZK_VIRT_TO_PAGE]++;
+	if (want_counts()) {
+		snap();
+		check_counts(SAME);
+	}
+}
+
+static void op_today(void)
+{
+	unsigned int r = (unsigned int)below(16);
+
+	if (r < 6)
+		op_sparse_map();
+	else if (r < 8)
+		op_sparse_unmap();
+	else if (r < 10)
+		op_set_flush();
+	else
+		op_query();
+}
+
+/* ------------------------------------------------------------------ */
 /* Fault injection                                                     */
 /* ------------------------------------------------------------------ */
 
@@ -4660,12 +5385,15 @@ static void op_migrate(void)
 	pin_to(k);
 }
 
+static void op_sparse_map(void);
+
 /* One allocating op, while failures are being injected. */
 static void faulty_op(void)
 {
 	if (model_full())
 		return;
-	switch (below(v2 ? 8 : 7)) {
+	switch (below(v3 ? 9 : v2 ? 8 : 7)) {
+	case 8: op_sparse_map(); break;
 	case 7: op_vmalloc_area(); break;
 	case 0: case 1: op_vmalloc(); break;
 	case 2: op_get_vm_area(); break;
@@ -4834,13 +5562,32 @@ static void one_op_v2(unsigned int r)
 		full_check();
 }
 
+/*
+ * The third format's: the second's, and today's API. The vmalloc,
+ * get_vm_area, vmap and free ops make today's calls and flags too
+ * (below(), chance() in them read more only in this format).
+ */
+static void one_op_v3(unsigned int r)
+{
+	if (r < 36) {
+		if (model_full())
+			op_free();
+		else
+			op_today();
+		return;
+	}
+	one_op_v2(r == 255 ? 255 : (r - 36) * 255 / 219);
+}
+
 static void one_op(void)
 {
 	unsigned int r = u8();
 
 	if (nthreads > 1)
 		op_seq0 = storm_seq();
-	if (v2)
+	if (v3)
+		one_op_v3(r);
+	else if (v2)
 		one_op_v2(r);
 	else
 		one_op_v1(r);
@@ -4969,12 +5716,14 @@ static void read_switches(void)
  * shortens the period of the global checks (16 ops instead of 64).
  */
 static unsigned int every_v2;
+static size_t cfg_len = 2;		/* configuration bytes of the input */
 
 static int start_library(void)
 {
 	static const unsigned long lazy[] = { 32, 128, 1024, 0 };
 	static const unsigned long reserve_tab[] = { 0, 1, 64, 1024 };
-	unsigned int c = u8(), c2 = u8(), t;
+	unsigned int c = u8(), c2 = u8(), c3 = 0, t;
+	char cfg3[8];
 	struct vmalloc_config cfg = {
 		.engine = O->engine,
 		.phys_mb = c & 0x10 ? 32 : 16,
@@ -4986,15 +5735,28 @@ static int start_library(void)
 	int err;
 
 	if (S.gen && O->threads) {
-		/* Generating with --threads: the second format, that many. */
-		c2 = (c2 & 0x47) | 0x80 | ((O->threads - 1) & 3) << 4;
+		/* Generating with --threads: the third format, that many. */
+		c2 = (c2 & 0x47) | 0x88 | ((O->threads - 1) & 3) << 4;
 		S.rec[1] = (uint8_t)c2;
+		c |= 3;
+		S.rec[0] = (uint8_t)c;
 	}
+	/*
+	 * The third format: byte 1 as the second's with bit 3 set, and the
+	 * low two bits of byte 0 set (no seed or regression input of the
+	 * first format has both); byte 2 is more configuration: the nodes.
+	 */
+	v3 = (c2 & 0x88) == 0x88 && (c & 3) == 3;
+	if (v3) {
+		c3 = u8();
+		cfg.nodes = 1 + c3 % 3;
+	}
+	cfg_len = v3 ? 3 : 2;
 	cfg.no_fast_path = !(c2 & 1);
 	cfg.reserve_pages = reserve_tab[(c2 >> 1) & 3];	/* frames released early */
 	trims = (cfg.reserve_pages ? cfg.reserve_pages : 8192) + 1024 <=
 		(cfg.phys_mb << 20) / PAGE_SIZE;
-	v2 = (c2 & 0x88) == 0x80;
+	v2 = (c2 & 0x88) == 0x80 || v3;	/* the third extends the second */
 	nthreads = v2 ? 1 + ((c2 >> 4) & 3) : 1;
 	if (O->threads)
 		nthreads = O->threads;
@@ -5055,10 +5817,11 @@ static int start_library(void)
 	}
 	prev = cur = base;
 	err_lines = err_seen = 0;
+	snprintf(cfg3, sizeof(cfg3), " 0x%02x", c3);
 	if (O->verbose)
-		printf("config 0x%02x 0x%02x: %s engine, range 0x%lx-0x%lx, %lu frames, %u nodes, lazy max %lu, fast path %s, reserve %lu, format %d, %u thread%s\n",
-		       c, c2, O->engine, START, END, M.phys_pages, M.nodes, M.lazy_max,
-		       M.fast ? "on" : "off", cfg.reserve_pages, v2 ? 2 : 1, nthreads,
+		printf("config 0x%02x 0x%02x%.0s%s: %s engine, range 0x%lx-0x%lx, %lu frames, %u nodes, lazy max %lu, fast path %s, reserve %lu, format %d, %u thread%s\n",
+		       c, c2, "", v3 ? cfg3 : "", O->engine, START, END, M.phys_pages, M.nodes, M.lazy_max,
+		       M.fast ? "on" : "off", cfg.reserve_pages, v3 ? 3 : v2 ? 2 : 1, nthreads,
 		       nthreads > 1 ? "s" : "");
 	return 0;
 }
@@ -5263,21 +6026,21 @@ static void assemble(void)
 	uint8_t *out;
 
 	for (t = 0; t < nthreads; t++) {
-		len = workers[t].src.pos - (t ? 0 : 2);
+		len = workers[t].src.pos - (t ? 0 : cfg_len);
 		if (len > longest)
 			longest = len;
 	}
-	out = realloc(assembled, 2 + longest * nthreads);
+	out = realloc(assembled, cfg_len + longest * nthreads);
 	if (!out)
 		return;
 	assembled = out;
-	assembled_len = 2 + longest * nthreads;
-	memcpy(out, workers[0].src.rec, 2);
+	assembled_len = cfg_len + longest * nthreads;
+	memcpy(out, workers[0].src.rec, cfg_len);
 	for (t = 0; t < nthreads; t++) {
 		struct source *src = &workers[t].src;
-		const uint8_t *rec = src->rec + (t ? 0 : 2);
-		size_t have = src->pos - (t ? 0 : 2), k;
-		uint8_t *part = out + 2 + t * longest;
+		const uint8_t *rec = src->rec + (t ? 0 : cfg_len);
+		size_t have = src->pos - (t ? 0 : cfg_len), k;
+		uint8_t *part = out + cfg_len + t * longest;
 
 		memcpy(part, rec, have);
 		/* The rest from the same generator: what it would have made. */
@@ -5409,6 +6172,8 @@ int fz_run(const struct fz_options *o, const struct fz_input *in,
 		res->refused += r->refused;
 		res->full_checks += r->full_checks;
 		res->bytes += workers[t].src.pos;
+		for (int k = 0; k < FZK_MAX; k++)
+			res->kind[k] += r->kind[k];
 	}
 	res->faults = cur.fault_injected;
 	res->purges = cur.purges;
@@ -5427,6 +6192,30 @@ int fz_run(const struct fz_options *o, const struct fz_input *in,
 		G.quiet = false;
 	}
 	return 0;
+}
+
+const char *fz_kind_name(int k)
+{
+	static const char *const vnames[16] = {
+		[10] = "__vmalloc(size, gfp)", [11] = "__vmalloc_node",
+		[12] = "vmalloc_array", [13] = "__vmalloc_array",
+		[14] = "vcalloc", [15] = "__vcalloc" };
+	static const char *const names[FZK_MAX - 16] = {
+		"n*size overflows refused", "__GFP_NOFAIL succeeded",
+		"__GFP_NOFAIL failed loudly", "vfree_atomic",
+		"VM_NO_GUARD areas", "VM_FLUSH_RESET_PERMS areas", "VM_SPARSE areas",
+		"get_vm_area_caller", "__get_vm_area_caller",
+		"set_vm_flush_reset_perms", "vm_area_map_pages",
+		"vm_area_map_pages ok", "vm_area_unmap_pages", "vmap_pfn",
+		"vmap_pfn ok", "is_vmalloc(_or_module)_addr", "vmalloc_nr_pages",
+		"vmalloc_dump_obj", "vmalloc_dump_obj true", "virt_to_page",
+		"unpurged lines checked",
+		"__GFP_NOFAIL succeeded past an injected failure",
+		"placements checked (lowest fit)" };
+
+	if (k < 0 || k >= FZK_MAX)
+		return NULL;
+	return k < 16 ? vnames[k] : names[k - 16];
 }
 
 const char *fz_current(unsigned long *op)

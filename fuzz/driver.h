@@ -51,6 +51,26 @@ struct fz_options {
 	void (*on_fail)(void);		/* after a divergence; must not return */
 };
 
+/* Calls of today's API (third format) counted by kind. */
+enum fz_kind {
+	FZK_VMALLOC_KIND = 0,	/* + the variant of the vmalloc op (16) */
+	FZK_ARRAY_OVERFLOW = 16,
+	FZK_NOFAIL_OK, FZK_NOFAIL_FAILED,
+	FZK_VFREE_ATOMIC,
+	FZK_NO_GUARD, FZK_FLUSH_RESET, FZK_SPARSE,	/* areas made */
+	FZK_GVA_CALLER, FZK_GVA_CALLER2,
+	FZK_SET_FLUSH,
+	FZK_MAP_PAGES, FZK_MAP_PAGES_OK, FZK_UNMAP_PAGES,
+	FZK_VMAP_PFN, FZK_VMAP_PFN_OK,
+	FZK_IS_VMALLOC, FZK_NR_PAGES, FZK_DUMP_OBJ, FZK_DUMP_OBJ_TRUE,
+	FZK_VIRT_TO_PAGE, FZK_UNPURGED, FZK_NOFAIL_PAST_FAULT,
+	FZK_LOWEST_FIT,
+	FZK_MAX
+};
+
+/* Its name in the summary, or NULL for a kind that is not reported. */
+const char *fz_kind_name(int k);
+
 /* Counters for the report of one run. */
 struct fz_result {
 	unsigned long ops;
@@ -64,6 +84,7 @@ struct fz_result {
 	unsigned int threads;		/* threads the run used */
 	unsigned long barriers;		/* threaded: global checks */
 	unsigned long races;		/* threaded: double frees that raced */
+	unsigned long kind[FZK_MAX];	/* calls of today's API, by kind */
 };
 
 /*

@@ -370,7 +370,7 @@ static int cmp_span(const void *a, const void *b)
 
 /* Lowest aligned a >= lo with [a, a + size) inside [lo, hi)? */
 static bool gap_fits(unsigned long lo, unsigned long hi, unsigned long size,
-		     unsigned long align)
+		     unsigned long align, unsigned long *out)
 {
 	unsigned long a;
 
@@ -383,12 +383,22 @@ static bool gap_fits(unsigned long lo, unsigned long hi, unsigned long size,
 	} else {
 		a = lo;
 	}
+	*out = a;
 	return a < hi && hi - a >= size;
 }
 
 bool model_fit_exists(const struct model *m, unsigned long size,
 		      unsigned long align, unsigned long vs, unsigned long ve,
 		      bool lazy_busy)
+{
+	unsigned long a;
+
+	return model_lowest_fit(m, size, align, vs, ve, lazy_busy, &a);
+}
+
+bool model_lowest_fit(const struct model *m, unsigned long size,
+		      unsigned long align, unsigned long vs, unsigned long ve,
+		      bool lazy_busy, unsigned long *out)
 {
 	static __thread struct span occ[MODEL_MAX_AREAS + MODEL_MAX_LAZY];
 	unsigned long pos = vs;
@@ -414,12 +424,12 @@ bool model_fit_exists(const struct model *m, unsigned long size,
 			continue;
 		if (occ[i].start > pos &&
 		    gap_fits(pos, occ[i].start < ve ? occ[i].start : ve, size,
-			     align))
+			     align, out))
 			return true;
 		if (occ[i].end > pos)
 			pos = occ[i].end;
 	}
-	return pos < ve && gap_fits(pos, ve, size, align);
+	return pos < ve && gap_fits(pos, ve, size, align, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -443,7 +453,7 @@ unsigned long model_rw_span(const struct model *m, unsigned long addr,
 
 		if (!a->used)
 			continue;
-		data_end = a->start + a->size - PAGE_SIZE;
+		data_end = a->start + a->npages * PAGE_SIZE;
 		if (a->start >= end || data_end <= addr)
 			continue;
 		stop = data_end < end ? data_end : end;
@@ -514,7 +524,7 @@ static void for_each_piece(const struct model *m, unsigned long addr,
 
 		if (!n)
 			continue;
-		data_end = a->start + a->size - PAGE_SIZE;
+		data_end = a->start + a->npages * PAGE_SIZE;
 		lo = addr > a->start ? addr : a->start;
 		hi = addr + n < data_end ? addr + n : data_end;
 		for (p = lo; p < hi;) {

@@ -218,6 +218,11 @@ bool model_fit_exists(const struct model *m, unsigned long size,
 		      unsigned long align, unsigned long vs, unsigned long ve,
 		      bool lazy_busy);
 
+/* The lowest such a, in *@out; false when there is none. */
+bool model_lowest_fit(const struct model *m, unsigned long size,
+		      unsigned long align, unsigned long vs, unsigned long ve,
+		      bool lazy_busy, unsigned long *out);
+
 /* ---- contents ---- */
 /*
  * What vread/vwrite(addr, count) must return: the clipped range, then

@@ -474,6 +474,8 @@ int main(int argc, char **argv)
 		total.purges += r.purges;
 		total.barriers += r.barriers;
 		total.races += r.races;
+		for (int k = 0; k < FZK_MAX; k++)
+			total.kind[k] += r.kind[k];
 	}
 	if (save) {
 		size_t len;
@@ -491,6 +493,16 @@ int main(int argc, char **argv)
 		       dt > 0 ? total.ops / dt : 0.0,
 		       total.calls_ok, total.calls_failed, total.refused, total.faults,
 		       total.purges, total.full_checks, total.barriers, total.races);
+	}
+	{
+		int k, any = 0;
+
+		for (k = 0; k < FZK_MAX; k++)
+			if (fz_kind_name(k) && total.kind[k])
+				printf("%s%s %lu", any++ ? ", " : "vmfuzz: today's API: ",
+				       fz_kind_name(k), total.kind[k]);
+		if (any)
+			printf("\n");
 	}
 	fz_shutdown();
 	return 0;
