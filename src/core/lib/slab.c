@@ -20,8 +20,9 @@
 #define KMALLOC_CLASSES		(KMALLOC_MAX_SHIFT - KMALLOC_MIN_SHIFT + 1)
 
 static struct kcache kmalloc_caches[KMALLOC_CLASSES];
+static struct kcache kv_caches[KMALLOC_CLASSES];	/* kvmalloc's */
 static unsigned long large_live;	/* bytes of live large allocations */
-static struct kcache *registry[16];	/* every cache, for the byte counts */
+static struct kcache *registry[32];	/* every cache, for the byte counts */
 static unsigned long chunk_bytes;	/* bytes of chunks held */
 
 /* Carving state lives in the chunk header after the link word. */
@@ -279,6 +280,12 @@ static const char *const class_names[KMALLOC_CLASSES] = {
 	"kmalloc-4k",
 };
 
+static const char *const kv_names[KMALLOC_CLASSES] = {
+	"kvmalloc-16", "kvmalloc-32", "kvmalloc-64", "kvmalloc-128",
+	"kvmalloc-256", "kvmalloc-512", "kvmalloc-1k", "kvmalloc-2k",
+	"kvmalloc-4k",
+};
+
 int slab_init(void)
 {
 	int i;
@@ -286,9 +293,12 @@ int slab_init(void)
 	large_live = 0;
 	chunk_bytes = 0;
 	vm_memset(registry, 0, sizeof(registry));
-	for (i = 0; i < KMALLOC_CLASSES; i++)
+	for (i = 0; i < KMALLOC_CLASSES; i++) {
 		kcache_init(&kmalloc_caches[i], class_names[i],
 			    1UL << (i + KMALLOC_MIN_SHIFT));
+		kcache_init(&kv_caches[i], kv_names[i],
+			    1UL << (i + KMALLOC_MIN_SHIFT));
+	}
 	return 0;
 }
 
@@ -296,8 +306,10 @@ void slab_exit(void)
 {
 	int i;
 
-	for (i = 0; i < KMALLOC_CLASSES; i++)
+	for (i = 0; i < KMALLOC_CLASSES; i++) {
 		kcache_destroy(&kmalloc_caches[i]);
+		kcache_destroy(&kv_caches[i]);
+	}
 }
 
 void *vm_kmalloc(size_t size)
@@ -327,6 +339,39 @@ void vm_kfree(void *p, size_t size)
 	}
 	vm_plat->meta_free(vm_plat->ctx, p, size);
 	vm_stat_add(&large_live, -(long)size);
+}
+
+_Static_assert(VM_KV_MAX == 1UL << KMALLOC_MAX_SHIFT,
+	       "kvmalloc's classes end where the metadata's do");
+
+void *vm_kv_alloc(size_t size)
+{
+	int cls = size_class(size ? size : 1);
+
+	return cls >= 0 ? kcache_alloc(&kv_caches[cls]) : NULL;
+}
+
+/*
+ * Which class owns @p? Objects are carved from chunks that stay with
+ * their cache, so a chunk walk finds the owner, and reads nothing at @p
+ * (a foreign pointer may point anywhere, even before a mapping).
+ */
+size_t vm_kv_size(const void *p)
+{
+	int i;
+
+	for (i = 0; i < KMALLOC_CLASSES; i++)
+		if (kcache_owns(&kv_caches[i], p))
+			return kv_caches[i].size;
+	return 0;
+}
+
+void vm_kv_free(void *p, size_t class_size)
+{
+	int cls = size_class(class_size);
+
+	if (p && cls >= 0)
+		kcache_free(&kv_caches[cls], p);
 }
 
 unsigned long slab_live_bytes(void)

@@ -96,6 +96,21 @@ void *vm_kmalloc(size_t size);
 /* Free; @size must be the size that was asked for. */
 void vm_kfree(void *p, size_t size);
 
+/*
+ * kvmalloc()'s small objects: size classes of their own (16 bytes to
+ * VM_KV_MAX), apart from the metadata's, so that kvfree() can tell its
+ * objects from everything else by address alone, and never frees the
+ * library's own metadata. vm_kv_alloc: zeroed memory of at least @size
+ * bytes (16-byte aligned), or NULL (also above VM_KV_MAX). vm_kv_size:
+ * the object size (its class) if @p is the start of an object of these
+ * caches, else 0; O(chunks of the classes): it walks their chunk lists.
+ * vm_kv_free: @p must be such an object, handed out.
+ */
+#define VM_KV_MAX	4096UL
+void *vm_kv_alloc(size_t size);
+size_t vm_kv_size(const void *p);
+void vm_kv_free(void *p, size_t class_size);
+
 /* Bytes of live objects and bytes held from the platform. */
 unsigned long slab_live_bytes(void);
 unsigned long slab_reserved_bytes(void);
