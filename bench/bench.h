@@ -42,6 +42,9 @@ struct scenario {
 	unsigned long quick_loops;
 	unsigned int ops_per_loop;
 	bool kernel_default;		/* in the default (all) set */
+	/* Modes that make sense (0: both, and the seed baseline in kva). */
+	bool full_only;			/* needs frames: no kva, no seed */
+	bool kva_only;			/* address space only: no full, no seed */
 	/* Untimed, per worker. Return 0 or -1 (the run is marked failed). */
 	int (*setup)(struct worker *w);
 	/* Timed. Counts failures and bad results in the worker. */

@@ -387,6 +387,29 @@ static unsigned long align_shift_frames(const struct bench_run *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* no_block_alloc: 1 page with GFP_NOWAIT or GFP_ATOMIC + vfree         */
+/* ------------------------------------------------------------------ */
+
+static void no_block_loop(struct worker *w, unsigned long loops)
+{
+	unsigned long i;
+
+	for (i = 0; i < loops; i++) {
+		gfp_t gfp = rng_next(&w->rng) & 1 ? GFP_NOWAIT : GFP_ATOMIC;
+		void *p = __vmalloc(PAGE_SIZE, gfp);
+
+		if (check(w, (handle_t)p, PAGE_SIZE, PAGE_SIZE))
+			vfree(p);
+	}
+}
+
+static unsigned long one_page_frames(const struct bench_run *r)
+{
+	(void)r;
+	return 2;
+}
+
+/* ------------------------------------------------------------------ */
 
 const struct scenario scenarios[] = {
 	{
@@ -447,6 +470,14 @@ const struct scenario scenarios[] = {
 		.ops_per_loop = 64, .kernel_default = true,
 		.setup = no_setup, .loop = align_shift_loop,
 		.teardown = no_teardown, .frames = align_shift_frames,
+	},
+	{
+		.name = "no_block_alloc",
+		.what = "__vmalloc(1 page, GFP_NOWAIT or GFP_ATOMIC) + vfree",
+		.default_loops = 1000000, .quick_loops = 20000,
+		.ops_per_loop = 1, .kernel_default = true, .full_only = true,
+		.setup = no_setup, .loop = no_block_loop,
+		.teardown = no_teardown, .frames = one_page_frames,
 	},
 };
 

@@ -903,13 +903,13 @@ static unsigned int plan(const struct opts *o, const struct scenario *sc,
 	}
 	for (i = 0; i < np; i++) {
 		for (k = 0; k < nt; k++) {
-			if (o->mode_kva)
+			if (o->mode_kva && !sc->full_only)
 				out[n++] = new_run(o, sc, MODE_KVA, IMPL_OURS,
 						   params[i], tcounts[k]);
-			if (o->mode_full)
+			if (o->mode_full && !sc->kva_only)
 				out[n++] = new_run(o, sc, MODE_FULL, IMPL_OURS,
 						   params[i], tcounts[k]);
-			if (o->seed_baseline)
+			if (o->seed_baseline && !sc->full_only && !sc->kva_only)
 				out[n++] = new_run(o, sc, MODE_KVA, IMPL_SEED,
 						   params[i], tcounts[k]);
 		}

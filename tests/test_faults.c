@@ -106,6 +106,47 @@ static void undo_remap(void)
 	/* The user range is the caller's: releasing it unmaps all. */
 }
 
+/* Today's kernel API. */
+static bool do___vmalloc_today(void)
+{
+	return (res = __vmalloc(7 * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO)) != NULL;
+}
+static bool do___vmalloc_node(void)
+{
+	return (res = __vmalloc_node(5 * PAGE_SIZE, 1UL << 16, GFP_KERNEL, 1,
+				     NULL)) != NULL;
+}
+static bool do_vcalloc(void) { return (res = vcalloc(1000, 40)) != NULL; }
+static bool do_no_guard(void)
+{
+	return (res = __vmalloc_node_range(3 * PAGE_SIZE, 1, VMALLOC_START,
+					   VMALLOC_END, GFP_KERNEL, PAGE_KERNEL,
+					   VM_NO_GUARD | VM_FLUSH_RESET_PERMS,
+					   NUMA_NO_NODE, NULL)) != NULL;
+}
+static bool do_vmap_pfn(void)
+{
+	unsigned long pfns[64];
+	int i;
+
+	for (i = 0; i < 64; i++)
+		pfns[i] = page_to_pfn(pgs[63 - i]);
+	return (res = vmap_pfn(pfns, 64, PAGE_KERNEL)) != NULL;
+}
+static bool do_sparse_map(void)
+{
+	unsigned long a = (unsigned long)area->addr;
+
+	return vm_area_map_pages(area, a + 8 * PAGE_SIZE, a + 40 * PAGE_SIZE,
+				 pgs) == 0;
+}
+static void undo_sparse_map(void)
+{
+	unsigned long a = (unsigned long)area->addr;
+
+	vm_area_unmap_pages(area, a + 8 * PAGE_SIZE, a + 40 * PAGE_SIZE);
+}
+
 static bool do_alloc_pages(void) { return (res = alloc_pages(GFP_KERNEL, 3)) != NULL; }
 static void undo_alloc_pages(void) { __free_pages(res, 3); }
 
@@ -192,6 +233,14 @@ static void map_teardown(void)
 	release_pages();
 }
 
+static void sparse_setup(void)
+{
+	hold_pages();
+	area = __get_vm_area(64 * PAGE_SIZE, VM_SPARSE, VMALLOC_START + (1UL << 30),
+			     VMALLOC_END);
+	ASSERT_NONNULL(area);
+}
+
 static void remap_setup(void)
 {
 	res = vmalloc_user(2 * PAGE_SIZE);
@@ -233,6 +282,13 @@ static const struct op ops[] = {
 	{ "remap_vmalloc_range", do_remap, undo_remap, remap_setup,
 	  remap_teardown },
 	{ "alloc_pages(order 3)", do_alloc_pages, undo_alloc_pages, NULL, NULL },
+	{ "__vmalloc(size, gfp)", do___vmalloc_today, undo_vfree, NULL, NULL },
+	{ "__vmalloc_node", do___vmalloc_node, undo_vfree, NULL, NULL },
+	{ "vcalloc", do_vcalloc, undo_vfree, NULL, NULL },
+	{ "vmalloc(VM_NO_GUARD)", do_no_guard, undo_vfree, NULL, NULL },
+	{ "vmap_pfn", do_vmap_pfn, undo_vunmap, hold_pages, release_pages },
+	{ "vm_area_map_pages", do_sparse_map, undo_sparse_map, sparse_setup,
+	  map_teardown },
 };
 
 TEST(every_public_operation_fails_cleanly_at_every_point)

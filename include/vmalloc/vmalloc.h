@@ -538,8 +538,9 @@ const char *vmalloc_engine(void);
  * (page aligned) of a fresh range in the calling process (host engine) or
  * in a simulated user address space (soft engine), and describe it in
  * @vma; vm_mm is a handle of the running instance, not a pointer.
- * Release it with vm_user_range_release(), which unmaps it and drops the
- * frame references remap_vmalloc_range() took. A vma that is not a live
+ * Release it with vm_user_range_release(), which calls vma->vm_ops->close
+ * (when a driver's mmap handler set one, as munmap does), then unmaps the
+ * range and drops the frame references remap_vmalloc_range() took. A vma that is not a live
  * range of the running instance (released already, a copy of one,
  * reserved before vmalloc_exit() or by a parent process) is refused by
  * remap_vmalloc_range() (-EINVAL) and ignored by the calls below.

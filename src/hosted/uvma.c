@@ -104,6 +104,8 @@ int uvma_create(struct vm_area_struct *vma, unsigned long start,
 	vma->vm_start = start;
 	vma->vm_end = start + size;
 	vma->vm_flags = VM_READ | VM_WRITE | VM_SHARED;
+	vma->vm_page_prot = __pgprot(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER |
+				     _PAGE_NX);
 	vma->vm_mm = (void *)(uintptr_t)u->id;
 	return 0;
 }
@@ -190,6 +192,9 @@ void uvma_release(void *ctx, struct vm_area_struct *vma, uvma_unmap_fn unmap)
 	pthread_mutex_unlock(&table_lock);
 	if (!u)
 		return;
+	/* As munmap does: the driver's close() first, with the range whole. */
+	if (vma->vm_ops && vma->vm_ops->close)
+		vma->vm_ops->close(vma);
 	/* User space lets go of the frames first, then their references. */
 	if (unmap)
 		unmap(ctx, u->start, u->end - u->start);

@@ -140,6 +140,23 @@ struct page *pfn_to_page(unsigned long pfn)
 }
 
 /**
+ * virt_to_page - the page behind a direct-map address
+ * @addr: any address inside a frame's direct-map page (page_address())
+ *
+ * The inverse of page_address(), for memory that is not vmalloc memory
+ * (use vmalloc_to_page() for that).
+ *
+ * Return: the page; NULL for an address outside the direct map or in a
+ * part of the pool not yet brought into use. Context: any.
+ */
+struct page *virt_to_page(const void *addr)
+{
+	if (!vm_ensure_ready())
+		return NULL;
+	return pa_virt_page(addr);
+}
+
+/**
  * page_to_nid - the NUMA node of @page
  * @page: a page of the pool
  *

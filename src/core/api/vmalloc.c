@@ -24,8 +24,12 @@
 
 #define RET_IP	(__builtin_return_address(0))
 
+/* Frames that vmalloc areas own (vmalloc_nr_pages), updated atomically. */
+static unsigned long nr_vmalloc_pages;
+
 /* Flags a caller may ask for; VM_VPAGES is the library's own. */
-#define VM_PUBLIC_FLAGS	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP)
+#define VM_PUBLIC_FLAGS	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | \
+			 VM_NO_GUARD | VM_FLUSH_RESET_PERMS | VM_SPARSE)
 
 /* ------------------------------------------------------------------ */
 /* Address space                                                       */
@@ -51,7 +55,7 @@ static bool prot_node_ok(const char *who, pgprot_t prot, int node)
 /* Pages of data in @vm: its size without the guard page. */
 static inline unsigned long area_pages(const struct vm_struct *vm)
 {
-	return (vm->size - PAGE_SIZE) >> PAGE_SHIFT;
+	return vm_data_size(vm) >> PAGE_SHIFT;
 }
 
 /* How get_area() makes the area. */
@@ -102,7 +106,8 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 		align = vm_max(align, 1UL << bit);
 	}
 	rq.align = vm_max(align, PAGE_SIZE);
-	rq.size = PAGE_ALIGN(size) + PAGE_SIZE;		/* the guard page */
+	rq.size = PAGE_ALIGN(size) +			/* the guard page */
+		  (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
 	rq.vstart = vm_max(start, vm_plat->vmalloc_start);
 	rq.vend = vm_min(end, vm_plat->vmalloc_end);
 	rq.flags = flags;
@@ -205,6 +210,7 @@ static void retire_and_free(struct vm_struct *vm)
 
 	area_retire(vm, false);
 	if (pages) {
+		__atomic_sub_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
 		pa_free_bulk(pages, nr);
 		free_page_array(pages, nr, flags);
 	}
@@ -272,9 +278,13 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 		free_page_array(pages, nr, area->flags);
 		return err;
 	}
+	__atomic_add_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
 	*out = pages;
 	return 0;
 }
+
+/* How often a __GFP_NOFAIL allocation is retried after purges. */
+#define NOFAIL_ROUNDS	16
 
 /**
  * __vmalloc_node_range - allocate virtually contiguous memory
@@ -303,8 +313,33 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
 			   unsigned long vm_flags, int node,
 			   const void *caller)
 {
-	return vmalloc_range(size, align, start, end, gfp_mask, prot, vm_flags,
-			     node, caller, false);
+	unsigned int round;
+	void *p;
+
+	if (!(gfp_mask & __GFP_NOFAIL))
+		return vmalloc_range(size, align, start, end, gfp_mask, prot,
+				     vm_flags, node, caller, false);
+	/*
+	 * __GFP_NOFAIL: the kernel loops until memory turns up. A finite
+	 * pool can run out for good, so retry only while a purge gives
+	 * something back (or another thread may have freed: two rounds
+	 * at least), then say loudly that it cannot be done.
+	 */
+	p = vmalloc_range(size, align, start, end, gfp_mask | __GFP_NOWARN,
+			  prot, vm_flags, node, caller, false);
+	for (round = 0; !p && round < NOFAIL_ROUNDS; round++) {
+		bool gave = vm_ensure_ready() && area_purge(true);
+
+		p = vmalloc_range(size, align, start, end,
+				  gfp_mask | __GFP_NOWARN, prot, vm_flags, node,
+				  caller, false);
+		if (!gave && round)
+			break;
+	}
+	if (!p && size)
+		vm_warn("vmalloc: __GFP_NOFAIL allocation of %lu bytes cannot be satisfied",
+			size);
+	return p;
 }
 
 /*
@@ -901,6 +936,47 @@ void *vrealloc(const void *p, size_t size, gfp_t flags)
 /* vmap                                                                */
 /* ------------------------------------------------------------------ */
 
+/* vmap() for @caller; @who names it in log lines. */
+static void *vmap_common(struct page **pages, unsigned int count,
+			 unsigned long flags, pgprot_t prot, const void *caller,
+			 const char *who)
+{
+	struct vm_struct *area;
+	unsigned int i;
+
+	if (!vm_ensure_ready() || !count)
+		return NULL;
+	if (!pages || count > pa_nr_frames() || !prot_ok(prot)) {
+		vm_log(VM_LOG_WARNING, "%s: bad arguments (%u pages)", who,
+		       count);
+		return NULL;
+	}
+	for (i = 0; i < count; i++) {
+		const char *bad = !pages[i] ? "NULL" :
+				  !pa_valid_page(pages[i]) ? "not a page of the pool" :
+				  !pa_page_allocated(pages[i]) ? "not allocated" : NULL;
+
+		if (bad) {
+			vm_log(VM_LOG_WARNING, "%s: page %u is %s", who, i, bad);
+			return NULL;
+		}
+	}
+	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
+	area = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
+			vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
+			caller, GA_UNINIT);
+	if (!area)
+		return NULL;
+	if (map_area(area, pages, count, prot)) {
+		discard_area(area);
+		vm_log(VM_LOG_WARNING, "%s: mapping %u pages failed", who,
+		       count);
+		return NULL;
+	}
+	area_ready(area);
+	return area->addr;
+}
+
 /**
  * vmap - map an array of pages into virtually contiguous space
  * @pages: @count page pointers; the same page may appear more than once
@@ -917,38 +993,7 @@ void *vrealloc(const void *p, size_t size, gfp_t flags)
 void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 	   pgprot_t prot)
 {
-	struct vm_struct *area;
-	unsigned int i;
-
-	if (!vm_ensure_ready() || !count)
-		return NULL;
-	if (!pages || count > pa_nr_frames() || !prot_ok(prot)) {
-		vm_log(VM_LOG_WARNING, "vmap: bad arguments (%u pages)", count);
-		return NULL;
-	}
-	for (i = 0; i < count; i++) {
-		const char *bad = !pages[i] ? "NULL" :
-				  !pa_valid_page(pages[i]) ? "not a page of the pool" :
-				  !pa_page_allocated(pages[i]) ? "not allocated" : NULL;
-
-		if (bad) {
-			vm_log(VM_LOG_WARNING, "vmap: page %u is %s", i, bad);
-			return NULL;
-		}
-	}
-	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
-	area = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
-			vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
-			RET_IP, GA_UNINIT);
-	if (!area)
-		return NULL;
-	if (map_area(area, pages, count, prot)) {
-		discard_area(area);
-		vm_log(VM_LOG_WARNING, "vmap: mapping %u pages failed", count);
-		return NULL;
-	}
-	area_ready(area);
-	return area->addr;
+	return vmap_common(pages, count, flags, prot, RET_IP, "vmap");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1105,7 +1150,7 @@ struct vm_struct *remove_vm_area(void *addr)
 		return NULL;
 	}
 	area_retire(vm, true);
-	vm->size -= PAGE_SIZE;
+	vm->size = vm_data_size(vm);
 	return vm;
 }
 
@@ -1385,7 +1430,7 @@ static bool vrw_area(struct vm_struct *vm, void *arg)
 {
 	struct vrw_state *st = arg;
 	unsigned long start = (unsigned long)vm->addr;
-	unsigned long data_end = start + vm->size - PAGE_SIZE, stop;
+	unsigned long data_end = start + vm_data_size(vm), stop;
 
 	if (data_end <= st->pos)
 		return false;		/* only its guard page is ahead */
@@ -1486,7 +1531,8 @@ static void put_user_refs(unsigned long kaddr, unsigned long len)
  * range is released (vm_user_range_release in hosted builds): a frame
  * stays allocated while user space maps it, even after vfree(@addr).
  *
- * Return: 0 (and VM_RESERVED set in @vma); -EINVAL for an unaligned or
+ * Return: 0 (and VM_DONTEXPAND | VM_DONTDUMP set in @vma, as 6.x does;
+ * VM_RESERVED names the pair); -EINVAL for an unaligned or
  * unknown @addr, an area without VM_USERMAP, an empty or unaligned @vma,
  * a vma the platform does not know (reserved before vmalloc_exit() or by
  * a parent process), or when @pgoff plus the vma's size passes the end of
@@ -1510,7 +1556,7 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 	usize = vma->vm_end - vma->vm_start;
 	if (area_claim((unsigned long)addr, NULL, 0, &area))
 		return -VM_EINVAL;
-	area_bytes = area->size - PAGE_SIZE;
+	area_bytes = vm_data_size(area);
 	if (!(area->flags & VM_USERMAP) || pgoff > area_bytes >> PAGE_SHIFT ||
 	    usize > area_bytes - (pgoff << PAGE_SHIFT))
 		err = -VM_EINVAL;
@@ -1552,7 +1598,7 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 	area_unclaim(area);
 	if (err)
 		return err < 0 ? err : -VM_EINVAL;
-	vma->vm_flags |= VM_RESERVED;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	return 0;
 }
 
@@ -1626,4 +1672,304 @@ bool is_vmalloc_addr(const void *x)
 int is_vmalloc_or_module_addr(const void *x)
 {
 	return is_vmalloc_addr(x) ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Today's allocation wrappers                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * __vmalloc_node - allocate virtually contiguous memory on a node
+ * @size: bytes to allocate (rounded up to pages)
+ * @align: alignment of the start, a power of two
+ * @gfp_mask: page allocator flags (__GFP_ZERO, __GFP_NOFAIL, ...)
+ * @node: NUMA node for the frames, or NUMA_NO_NODE
+ * @caller: shown in vmallocinfo
+ *
+ * Return: the address of @size bytes mapped PAGE_KERNEL, or NULL.
+ * Context: may sleep.
+ */
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask,
+		     int node, const void *caller)
+{
+	if (!vm_ensure_ready())
+		return NULL;
+	return __vmalloc_node_range(size, align, vm_plat->vmalloc_start,
+				    vm_plat->vmalloc_end, gfp_mask, PAGE_KERNEL,
+				    0, node, caller);
+}
+
+/* n * size, or 0 with a log line when it overflows. */
+static unsigned long array_bytes(size_t n, size_t size, const char *who)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		vm_log(VM_LOG_WARNING, "%s: %zu elements of %zu bytes overflow",
+		       who, n, size);
+		return 0;
+	}
+	return bytes;
+}
+
+/**
+ * __vmalloc_array - allocate memory for an array
+ * @n: number of elements
+ * @size: bytes per element
+ * @flags: page allocator flags
+ *
+ * Return: the address of @n * @size bytes, or NULL (also when the
+ * product overflows). Context: may sleep.
+ */
+void *__vmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	unsigned long bytes = array_bytes(n, size, "vmalloc_array");
+
+	if (!bytes)
+		return NULL;
+	return vmalloc_common(bytes, flags, PAGE_KERNEL, 0, -1, RET_IP);
+}
+
+/**
+ * vmalloc_array - allocate memory for an array
+ * @n: number of elements
+ * @size: bytes per element
+ *
+ * Return: as __vmalloc_array() with GFP_KERNEL. Context: may sleep.
+ */
+void *vmalloc_array(size_t n, size_t size)
+{
+	return __vmalloc_array(n, size, GFP_KERNEL);
+}
+
+/**
+ * __vcalloc - allocate zeroed memory for an array
+ * @n: number of elements
+ * @size: bytes per element
+ * @flags: page allocator flags (__GFP_ZERO is added)
+ *
+ * Return: as __vmalloc_array(), the memory zeroed. Context: may sleep.
+ */
+void *__vcalloc(size_t n, size_t size, gfp_t flags)
+{
+	return __vmalloc_array(n, size, flags | __GFP_ZERO);
+}
+
+/**
+ * vcalloc - allocate zeroed memory for an array
+ * @n: number of elements
+ * @size: bytes per element
+ *
+ * Return: as __vcalloc() with GFP_KERNEL. Context: may sleep.
+ */
+void *vcalloc(size_t n, size_t size)
+{
+	return __vcalloc(n, size, GFP_KERNEL);
+}
+
+/**
+ * vfree_atomic - vfree() for contexts that must not sleep
+ * @addr: as for vfree()
+ *
+ * The kernel defers the free to a worker. Here vfree() itself takes only
+ * the library's own locks and never waits for another thread's work, so
+ * the area is freed at once, exactly as vfree() frees it (its range goes
+ * on the lazy list, and a purge may run).
+ *
+ * Context: any context in which the library's locks may be taken.
+ */
+void vfree_atomic(const void *addr)
+{
+	release_area(addr, true, "vfree_atomic");
+}
+
+/**
+ * vmalloc_nr_pages - frames owned by vmalloc areas
+ *
+ * Counts the frames of every vmalloc()-style area (the library's own page
+ * arrays included, as the kernel counts them); vmap() areas own none.
+ *
+ * Return: the count. Context: any; lock-free.
+ */
+unsigned long vmalloc_nr_pages(void)
+{
+	return __atomic_load_n(&nr_vmalloc_pages, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------------ */
+/* vmap_pfn, sparse areas, flush-at-once areas                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * vmap_pfn - map frames given by number into virtually contiguous space
+ * @pfns: @count frame numbers
+ * @count: how many
+ * @prot: page protection
+ *
+ * The kernel uses this for memory without struct pages (device memory).
+ * A library instance has no memory outside its pool, so here every pfn
+ * must be an allocated frame of the pool; anything else is refused. The
+ * area is VM_IOREMAP, as the kernel's is: vread() reads it as zeros.
+ *
+ * Return: the address, or NULL (nothing left behind). Context: may sleep.
+ */
+void *vmap_pfn(unsigned long *pfns, unsigned int count, pgprot_t prot)
+{
+	struct page **pages;
+	unsigned int i;
+	void *p = NULL;
+
+	if (!vm_ensure_ready() || !count)
+		return NULL;
+	if (!pfns || count > pa_nr_frames()) {
+		vm_log(VM_LOG_WARNING, "vmap_pfn: bad arguments (%u frames)",
+		       count);
+		return NULL;
+	}
+	pages = vm_kmalloc((size_t)count * sizeof(*pages));
+	if (!pages)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		pages[i] = pa_pfn_page_present(pfns[i]);
+		if (!pages[i] || !pa_page_allocated(pages[i])) {
+			vm_log(VM_LOG_WARNING,
+			       "vmap_pfn: pfn 0x%lx is not an allocated frame of the pool",
+			       pfns[i]);
+			goto out;
+		}
+	}
+	p = vmap_common(pages, count, VM_IOREMAP, prot, RET_IP, "vmap_pfn");
+out:
+	vm_kfree(pages, (size_t)count * sizeof(*pages));
+	return p;
+}
+
+/*
+ * Claim the live VM_SPARSE area @area for a change of [start, end):
+ * 0 with the pages of the range, or -EINVAL (logged as @who).
+ */
+static int claim_sparse(struct vm_struct *area, unsigned long start,
+			unsigned long end, const char *who)
+{
+	struct vm_struct *claimed;
+	unsigned long a;
+
+	if (!area || start >= end || ((start | end) & (PAGE_SIZE - 1)) ||
+	    area_claim((unsigned long)area->addr, area, 0, &claimed)) {
+		vm_log(VM_LOG_WARNING, "%s: %p is not a live area, or 0x%lx-0x%lx is no range",
+		       who, (void *)area, start, end);
+		return -VM_EINVAL;
+	}
+	a = (unsigned long)area->addr;
+	if (!(area->flags & VM_SPARSE) || start < a ||
+	    end > a + vm_data_size(area)) {
+		area_unclaim(area);
+		vm_log(VM_LOG_WARNING,
+		       "%s: 0x%lx-0x%lx is not inside the VM_SPARSE area at %p",
+		       who, start, end, area->addr);
+		return -VM_EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * vm_area_map_pages - map pages into part of a VM_SPARSE area
+ * @area: a live area from get_vm_area(size, VM_SPARSE)
+ * @start: page-aligned address inside @area
+ * @end: page-aligned end, at most the end of @area's data
+ * @pages: (@end - @start) / PAGE_SIZE allocated pages, which stay the
+ *	   caller's
+ *
+ * All or nothing: a bad page, a page of the range that is mapped already,
+ * or a failure while mapping leaves the range as it was.
+ *
+ * Return: 0; -EINVAL (not a sparse area, a range outside it, a page that
+ * is not an allocated page of the pool); -EBUSY (part of the range is
+ * mapped); -ENOMEM. Context: may sleep. The area is claimed meanwhile:
+ * calls on one sparse area are serialised by the caller (as the kernel's
+ * users do with their own lock); a concurrent one is refused (-EINVAL).
+ */
+int vm_area_map_pages(struct vm_struct *area, unsigned long start,
+		      unsigned long end, struct page **pages)
+{
+	unsigned long nr, i;
+	int err;
+
+	if (!vm_ensure_ready())
+		return -VM_ENODEV;
+	if (!pages)
+		return -VM_EINVAL;
+	err = claim_sparse(area, start, end, "vm_area_map_pages");
+	if (err)
+		return err;
+	nr = (end - start) >> PAGE_SHIFT;
+	for (i = 0; i < nr && !err; i++) {
+		if (!pages[i] || !pa_valid_page(pages[i]) ||
+		    !pa_page_allocated(pages[i]))
+			err = -VM_EINVAL;
+		else if (pt_lookup(start + i * PAGE_SIZE))
+			err = -VM_EBUSY;
+	}
+	if (!err) {
+		bool refused;
+
+		err = pt_map(start, pages, nr, pgprot_val(PAGE_KERNEL),
+			     &refused);
+		if (err)
+			vm_flush_tlb(start, end);
+		else
+			area_mark_mapped(area);
+		if (!err)
+			vm_flush_cache_vmap(start, end);
+	}
+	area_unclaim(area);
+	return err;
+}
+
+/**
+ * vm_area_unmap_pages - unmap part of a VM_SPARSE area
+ * @area: a live area from get_vm_area(size, VM_SPARSE)
+ * @start: page-aligned address inside @area
+ * @end: page-aligned end, at most the end of @area's data
+ *
+ * Clears the mappings of [@start, @end) and flushes the TLB at once; the
+ * pages stay the caller's. Unmapped parts of the range are skipped. A bad
+ * area or range logs one line and changes nothing.
+ * Context: may sleep.
+ */
+void vm_area_unmap_pages(struct vm_struct *area, unsigned long start,
+			 unsigned long end)
+{
+	if (!vm_ensure_ready() ||
+	    claim_sparse(area, start, end, "vm_area_unmap_pages"))
+		return;
+	vm_flush_cache_vunmap(start, end);
+	pt_unmap_noflush(start, (end - start) >> PAGE_SHIFT);
+	vm_sync_unmap(start, end - start);
+	vm_flush_tlb(start, end);
+	area_unclaim(area);
+}
+
+/**
+ * set_vm_flush_reset_perms - unmap an area at once when it is freed
+ * @addr: any address inside a live area
+ *
+ * Sets VM_FLUSH_RESET_PERMS: vfree() (or vunmap(), free_vm_area())
+ * then clears the area's mappings and flushes the TLB before it returns,
+ * instead of leaving the range on the lazy list. The kernel also resets
+ * the frames' direct-map permissions; the library never changes those.
+ * An address of no area does nothing.
+ * Context: may sleep; the area is claimed for the change.
+ */
+void set_vm_flush_reset_perms(void *addr)
+{
+	struct vm_struct *vm, *claimed;
+
+	if (!addr || !vm_ensure_ready())
+		return;
+	vm = area_find((unsigned long)addr, true);
+	if (!vm || area_claim((unsigned long)vm->addr, vm, 0, &claimed))
+		return;
+	vm->flags |= VM_FLUSH_RESET_PERMS;
+	area_unclaim(vm);
 }

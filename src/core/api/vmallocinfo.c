@@ -4,9 +4,15 @@
  * in the kernel's format:
  *
  *   0x<start>-0x<end> <size> <caller> [pages=N] [phys=X] [ioremap]
- *   [vmalloc] [vmap] [user] [vpages] [N<node>=<pages> ...]
+ *   [sparse] [vmalloc] [vmap] [user] [vpages] [N<node>=<pages> ...]
+ *
+ * then, as today's kernel does, one line per area freed but not yet
+ * purged:
+ *
+ *   0x<start>-0x<end> <size> unpurged vm_area
  *
  * start-end covers the guard page, size counts it (as the kernel prints).
+ * N<node>= counts are printed on every machine, one node or many.
  *
  * The caller's name comes from the platform's symbolize hook, which may
  * take foreign locks (dladdr takes the dynamic loader's), so it is never
@@ -74,7 +80,7 @@ static bool collect_area(struct vm_struct *vm, void *arg)
 	l->phys = vm->phys_addr;
 	l->caller = vm->caller;
 	l->nr_pages = vm->nr_pages;
-	if (pa_nr_nodes() > 1 && vm->pages)
+	if (vm->pages)
 		for (i = 0; i < vm->nr_pages; i++)
 			l->nodes[pa_page_nid(vm->pages[i])]++;
 	c->next = l->start + l->size;
@@ -105,6 +111,8 @@ static void emit_line(struct sink *s, const struct info_line *l)
 		emit(s, " phys=%lx", l->phys);
 	if (l->flags & VM_IOREMAP)
 		emit(s, " ioremap");
+	if (l->flags & VM_SPARSE)
+		emit(s, " sparse");
 	if (l->flags & VM_ALLOC)
 		emit(s, " vmalloc");
 	if (l->flags & VM_MAP)
@@ -117,6 +125,13 @@ static void emit_line(struct sink *s, const struct info_line *l)
 		if (l->nodes[i])
 			emit(s, " N%u=%u", i, l->nodes[i]);
 	emit(s, "\n");
+}
+
+/* Lazy-list callback (lock held): formatting only, no call out. */
+static void emit_unpurged(unsigned long start, unsigned long size, void *arg)
+{
+	emit(arg, "0x%016lx-0x%016lx %7lu unpurged vm_area\n", start,
+	     start + size, size);
 }
 
 /**
@@ -147,7 +162,53 @@ size_t vmallocinfo(char *buf, size_t len)
 		for (i = 0; i < c.n; i++)
 			emit_line(&s, &c.lines[i]);
 	} while (c.n == INFO_BATCH && c.next < vm_plat->vmalloc_end);
+	area_walk_lazy(emit_unpurged, &s);
 	if (len)
 		buf[s.pos < len ? s.pos : len - 1] = '\0';
 	return s.pos;
+}
+
+/**
+ * vmalloc_dump_obj - say which vmalloc area holds an address
+ * @object: any address
+ *
+ * Logs one line (VM_LOG_INFO), as the kernel prints when it reports a
+ * bad object: "<n>-page vmalloc region starting at 0x<start> allocated
+ * at <caller>", <n> being the frames the area owns (0 for a vmap area).
+ *
+ * Return: true if @object is inside a live area (its guard page
+ * included), false otherwise (nothing logged). Context: takes the area
+ * lock briefly; names the caller with no lock held.
+ */
+bool vmalloc_dump_obj(void *object)
+{
+	unsigned long a = (unsigned long)object;
+	const struct info_line *l;
+	char name[128];
+	const char *sym = NULL;
+	struct collect c;
+
+	if (!vm_ensure_ready() || a < vm_plat->vmalloc_start ||
+	    a >= vm_plat->vmalloc_end)
+		return false;
+	c.n = 0;
+	area_walk(a, a + 1, collect_area, &c);
+	l = &c.lines[0];
+	if (!c.n || a < l->start || a - l->start >= l->size)
+		return false;
+	if (l->caller && vm_plat->symbolize) {
+		vm_assert_unlocked(0, "symbolize");
+		sym = vm_plat->symbolize(vm_plat->ctx, l->caller, name,
+					 sizeof(name));
+	}
+	if (sym)
+		vm_log(VM_LOG_INFO,
+		       "%u-page vmalloc region starting at 0x%lx allocated at %s",
+		       l->nr_pages, l->start, sym);
+	else
+		vm_log(VM_LOG_INFO,
+		       "%u-page vmalloc region starting at 0x%lx allocated at %p",
+		       l->nr_pages, l->start, l->caller);
+	vm_log_flush();
+	return true;
 }

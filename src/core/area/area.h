@@ -140,6 +140,14 @@ void area_walk(unsigned long from, unsigned long to,
 	       bool (*fn)(struct vm_struct *vm, void *arg), void *arg);
 
 /*
+ * Call @fn on every area waiting on the lazy list (retired, mapped, not
+ * yet purged), in list order: its range, guard page included. @fn runs
+ * with the registry's lock held, under the same rules as area_walk's.
+ */
+void area_walk_lazy(void (*fn)(unsigned long start, unsigned long size,
+			       void *arg), void *arg);
+
+/*
  * Flush every lazy area and dirty slot now. @shrink also returns every
  * block of the fast path that holds no live area (vm_unmap_aliases(), and
  * an allocation that found no room); without it each CPU keeps one warm

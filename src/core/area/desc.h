@@ -46,6 +46,23 @@ static inline struct vm_desc *vm_desc_of(const struct vm_struct *vm)
 	return container_of(vm, struct vm_desc, vm);
 }
 
+/*
+ * The bytes of @vm that may be mapped: all but its guard page (all of it
+ * with VM_NO_GUARD).
+ */
+static inline unsigned long vm_data_size(const struct vm_struct *vm)
+{
+	return vm->size - (vm->flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
+}
+
+/*
+ * Areas whose retirement unmaps and flushes at once instead of going on
+ * the lazy list: VM_FLUSH_RESET_PERMS asks for it, and a VM_NO_GUARD
+ * area's last page is mapped, which a lazy run's unmap (up to the last
+ * guard page) would not cover.
+ */
+#define VM_FLUSH_NOW	(VM_NO_GUARD | VM_FLUSH_RESET_PERMS)
+
 /* A request: validated and clipped by the caller. */
 struct area_request {
 	unsigned long size;	/* bytes, guard page included, page multiple */

@@ -390,10 +390,27 @@ bool retire_tree(struct vm_desc *d, bool mapped, bool keep)
 static void unmap_claimed(const struct vm_struct *vm)
 {
 	unsigned long addr = (unsigned long)vm->addr;
-	unsigned long data_end = addr + vm->size - PAGE_SIZE;
+	unsigned long data_end = addr + vm_data_size(vm);
 
 	vm_flush_cache_vunmap(addr, data_end);
 	pt_unmap_noflush(addr, (data_end - addr) >> PAGE_SHIFT);
+}
+
+/*
+ * Unmap a claimed, mapped area being retired. Return whether its range
+ * still owes a flush (the lazy list); a VM_FLUSH_NOW area is unmapped,
+ * synced and flushed here, so it owes nothing. Context: no core lock.
+ */
+static bool unmap_retiring(const struct vm_struct *vm)
+{
+	unsigned long addr = (unsigned long)vm->addr;
+
+	unmap_claimed(vm);
+	if (!(vm->flags & VM_FLUSH_NOW))
+		return true;
+	vm_sync_unmap(addr, vm_data_size(vm));
+	vm_flush_tlb(addr, addr + vm_data_size(vm));
+	return false;
 }
 
 /* Retire a claimed slot area. */
@@ -402,7 +419,7 @@ static inline void retire_slot(struct vm_desc *d, bool keep)
 	bool mapped = desc_flags(d) & VMD_MAPPED;
 
 	if (mapped)
-		unmap_claimed(&d->vm);
+		mapped = unmap_retiring(&d->vm);
 	if (vb_retire(d, mapped, keep))
 		area_purge(false);
 }
@@ -606,7 +623,7 @@ void area_retire(struct vm_struct *vm, bool keep)
 		retire_slot(d, keep);
 	} else {
 		if (mapped)
-			unmap_claimed(vm);
+			mapped = unmap_retiring(vm);
 		if (retire_tree(d, mapped, keep))
 			area_purge(false);
 	}
@@ -854,6 +871,17 @@ void area_walk(unsigned long from, unsigned long to,
 			break;
 		}
 	}
+	vm_unlock(&reg.lock);
+}
+
+void area_walk_lazy(void (*fn)(unsigned long start, unsigned long size,
+			       void *arg), void *arg)
+{
+	struct vmap_area *v;
+
+	vm_lock(&reg.lock);
+	for (v = reg.lazy; v; v = v->lazy_next)
+		fn(v->an.start, va_size(v), arg);
 	vm_unlock(&reg.lock);
 }
 

@@ -31,7 +31,7 @@ static inline bool vb_wants(const struct area_request *rq)
 	unsigned long pages = rq->size >> PAGE_SHIFT;
 
 	return pages >= 2 && pages <= VB_MAX_PAGES && rq->align == PAGE_SIZE &&
-	       !(rq->flags & VM_IOREMAP) &&
+	       !(rq->flags & (VM_IOREMAP | VM_NO_GUARD)) &&
 	       rq->vstart == vm_plat->vmalloc_start &&
 	       rq->vend == vm_plat->vmalloc_end;
 }

@@ -51,6 +51,15 @@ void *pa_page_address(const struct page *page)
 	return pa.direct + page_idx(page) * PAGE_SIZE;
 }
 
+struct page *pa_virt_page(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, d = (uintptr_t)pa.direct;
+
+	if (!pa.direct || a < d || (a - d) / PAGE_SIZE >= pa.nr_frames)
+		return NULL;
+	return pa_pfn_page_present(pa.base_pfn + (a - d) / PAGE_SIZE);
+}
+
 bool pa_page_allocated(const struct page *page)
 {
 	return pa_valid_page(page) && (pg_flags(page) & (PG_head | PG_tail));

@@ -61,6 +61,8 @@ unsigned long pa_page_pfn(const struct page *page);
 void *pa_page_address(const struct page *page);
 /* Is @page a struct page of the pool (any state)? */
 bool pa_valid_page(const struct page *page);
+/* The page whose direct-map address range holds @addr, or NULL. */
+struct page *pa_virt_page(const void *addr);
 /* Is @page allocated (the head or a tail of a live block)? */
 bool pa_page_allocated(const struct page *page);
 int pa_page_nid(const struct page *page);
