@@ -485,6 +485,95 @@ TEST(vrealloc_move_keeps_user_mapped_frames)
 	ASSERT_SANE();
 }
 
+/* Today's area flags: VM_NO_GUARD grows without a guard page to move. */
+TEST(vrealloc_no_guard_area_grows_in_place_and_keeps_its_flags)
+{
+	struct vt_snap base;
+	struct page *f[4];
+	char *p, *b, *c, *r;
+
+	vt_init_strict(64);
+	base = vt_snap();
+	p = __vmalloc_node_range(4 * P, 1, VMALLOC_START, VMALLOC_END,
+				 GFP_KERNEL, PAGE_KERNEL, VM_NO_GUARD,
+				 NUMA_NO_NODE, NULL);
+	ASSERT_NONNULL(p);
+	b = vmalloc(P);
+	ASSERT_TRUE(b == p + 4 * P);
+	fill(p, 4 * P, 16);
+	frames_of(p, 4, f);
+	vfree(b);
+	vm_unmap_aliases();
+	r = vrealloc(p, 10 * P, GFP_KERNEL);
+	ASSERT_TRUE(r == p);
+	ASSERT_EQ(find_vm_area(p)->size, 10 * P);
+	ASSERT_TRUE(find_vm_area(p)->flags & VM_NO_GUARD);
+	ASSERT_NONNULL(vmalloc_to_page(p + 9 * P));
+	expect_frames(p, 4, f);
+	EXPECT_FILL(p, 4 * P, 16);
+	c = vmalloc(P);
+	ASSERT_TRUE(c == p + 10 * P);		/* still no guard page */
+
+	/* Now the space after it is busy: it moves, flags and frames along. */
+	r = vrealloc(p, 12 * P, GFP_KERNEL);
+	ASSERT_TRUE(r && r != p);
+	ASSERT_TRUE(find_vm_area(r)->flags & VM_NO_GUARD);
+	ASSERT_EQ(find_vm_area(r)->size, 12 * P);
+	expect_frames(r, 4, f);
+	EXPECT_FILL(r, 4 * P, 16);
+	ASSERT_NULL(vmalloc_to_page(p));
+	r = vrealloc(r, 2 * P, GFP_KERNEL);
+	ASSERT_EQ(nr_pages_of(r), 2);
+	ASSERT_NULL(vmalloc_to_page(r + 11 * P));	/* its last page, unmapped */
+	ASSERT_SANE();
+	vfree(c);
+	vfree(r);
+	ASSERT_SNAP_EQ(vt_snap(), base);
+	ASSERT_SANE();
+}
+
+TEST(vrealloc_keeps_vmalloc_nr_pages_and_refuses_sparse_areas)
+{
+	struct vm_struct *sp;
+	unsigned long n0, w;
+	char *p, *b;
+
+	vt_init(64, 1);
+	n0 = vmalloc_nr_pages();
+	p = vmalloc(8 * P);
+	b = vmalloc(8 * P);
+	ASSERT_EQ(vmalloc_nr_pages(), n0 + 16);
+	p = vrealloc(p, 20 * P, GFP_KERNEL);		/* move */
+	ASSERT_EQ(vmalloc_nr_pages(), n0 + 28);
+	p = vrealloc(p, 3 * P, GFP_KERNEL);		/* shrink */
+	ASSERT_EQ(vmalloc_nr_pages(), n0 + 11);
+	p = vrealloc(p, 6 * P, GFP_KERNEL);		/* in place */
+	ASSERT_EQ(vmalloc_nr_pages(), n0 + 14);
+	vfree(p);
+	vfree(b);
+	ASSERT_EQ(vmalloc_nr_pages(), n0);
+
+	sp = get_vm_area(8 * P, VM_SPARSE);
+	ASSERT_NONNULL(sp);
+	w = vt_warnings();
+	ASSERT_NULL(vrealloc(sp->addr, 16 * P, GFP_KERNEL));
+	ASSERT_EQ(vt_warnings(), w + 1);
+	free_vm_area(sp);
+
+	/* __GFP_NOFAIL that the pool can never satisfy: said loudly. */
+	p = vmalloc(P);
+	w = vt_warnings();
+	ASSERT_NULL(vrealloc(p, (size_t)1 << 45, GFP_KERNEL | __GFP_NOFAIL));
+	ASSERT_EQ(vt_warnings(), w + 1);
+	ASSERT_EQ(vt_log_count("cannot be satisfied"), 1);
+	/* One it can: retried after purges, it succeeds. */
+	p = vrealloc(p, 40 * P, GFP_KERNEL | __GFP_NOFAIL);
+	ASSERT_NONNULL(p);
+	ASSERT_EQ(nr_pages_of(p), 40);
+	vfree(p);
+	ASSERT_SANE();
+}
+
 /* ------------------------------------------------------------------ */
 /* Fault injection                                                     */
 /* ------------------------------------------------------------------ */

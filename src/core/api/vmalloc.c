@@ -781,6 +781,7 @@ static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
 	pt_unmap_noflush(tail, old - nr);
 	vm_sync_unmap(tail, len);
 	vm_flush_tlb(tail, tail + len);
+	__atomic_sub_fetch(&nr_vmalloc_pages, old - nr, __ATOMIC_RELAXED);
 	pa_free_bulk(pages + nr, old - nr);
 	set_page_array(vm, np, nr, flags);
 	return 0;
@@ -810,7 +811,8 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 	if (err)
 		goto free_array;
 	if (!in_place) {
-		err = area_extend(vm, (nr + 1) << PAGE_SHIFT, &x);
+		err = area_extend(vm, (nr << PAGE_SHIFT) +
+				  (vm->size - vm_data_size(vm)), &x);
 		if (err == -VM_ENOMEM)
 			goto free_frames;
 		in_place = !err;
@@ -821,6 +823,7 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 			area_extend_end(vm, &x, !err);
 		if (err)
 			goto free_frames;
+		__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
 		set_page_array(vm, np, nr, flags);
 		*out = vm->addr;
 		return 0;
@@ -843,6 +846,7 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 	nv->pages = np;
 	nv->nr_pages = (unsigned int)nr;
 	area_ready(nv);
+	__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
 	/* The old frames are nv's now: retire @vm without freeing them. */
 	np = vm->pages;
 	flags = vm->flags;
@@ -856,6 +860,14 @@ free_frames:
 free_array:
 	free_page_array(np, nr, flags);
 	return err;
+}
+
+static int resize_area(struct vm_struct *vm, unsigned long nr, size_t size,
+		       gfp_t gfp, const void *caller, void **out)
+{
+	if (nr <= vm->nr_pages)
+		return shrink_area(vm, nr, size, gfp);
+	return grow_area(vm, nr, gfp, caller, out);
 }
 
 /**
@@ -877,10 +889,13 @@ free_array:
  *
  * @p NULL is __vmalloc(@size, @flags); @size 0 frees @p (vfree) and
  * returns NULL. An @p that is not the start of a live vmalloc() area
- * (a vmap() or ioremap area, an area without frames, the library's own)
- * logs a warning and returns NULL, changing nothing. Unlike the kernel, a
- * shrink may fail (it needs a smaller page array): then NULL, and @p is
- * as it was, as after any other failure.
+ * (a vmap(), ioremap or VM_SPARSE area, an area without frames, the
+ * library's own) logs a warning and returns NULL, changing nothing. Unlike
+ * the kernel, a shrink may fail (it needs a smaller page array): then
+ * NULL, and @p is as it was, as after any other failure. __GFP_NOFAIL
+ * retries after purges as __vmalloc_node_range() does, and warns when the
+ * pool cannot satisfy it. The area keeps its flags (VM_USERMAP,
+ * VM_NO_GUARD, VM_FLUSH_RESET_PERMS) and its mapping's protection.
  *
  * Return: the (possibly moved) address, or NULL; after a move @p is no
  * longer valid, after a failure it is unchanged.
@@ -891,6 +906,7 @@ void *vrealloc(const void *p, size_t size, gfp_t flags)
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	struct vm_struct *vm;
+	unsigned int round;
 	void *out = NULL;
 	int err;
 
@@ -907,7 +923,7 @@ void *vrealloc(const void *p, size_t size, gfp_t flags)
 		vm_warn("Trying to vrealloc() nonexistent vm area (%p)", p);
 		return NULL;
 	}
-	if (!(vm->flags & VM_ALLOC) || (vm->flags & VM_IOREMAP) ||
+	if (!(vm->flags & VM_ALLOC) || (vm->flags & (VM_IOREMAP | VM_SPARSE)) ||
 	    !vm->pages || !vm->nr_pages || !area_is_mapped(vm) ||
 	    !(pt_lookup((unsigned long)p) & _PAGE_PRESENT)) {
 		area_unclaim(vm);
@@ -915,12 +931,23 @@ void *vrealloc(const void *p, size_t size, gfp_t flags)
 			p);
 		return NULL;
 	}
-	if (!nr || nr > pa_nr_frames() || nr > UINT_MAX)
-		err = -VM_ENOMEM;
-	else if (nr <= vm->nr_pages)
-		err = shrink_area(vm, nr, size, flags);
-	else
-		err = grow_area(vm, nr, flags, RET_IP, &out);
+	if (!nr || nr > pa_nr_frames() || nr > UINT_MAX) {
+		err = -VM_EOVERFLOW;	/* never: not even with __GFP_NOFAIL */
+	} else {
+		err = resize_area(vm, nr, size, flags, RET_IP, &out);
+		/* As __vmalloc_node_range(): retry while purges give back. */
+		for (round = 0; err == -VM_ENOMEM && (flags & __GFP_NOFAIL) &&
+		     round < NOFAIL_ROUNDS; round++) {
+			bool gave = area_purge(true);
+
+			err = resize_area(vm, nr, size, flags, RET_IP, &out);
+			if (!gave && round)
+				break;
+		}
+	}
+	if (err && (flags & __GFP_NOFAIL))
+		vm_warn("vrealloc: __GFP_NOFAIL reallocation to %zu bytes cannot be satisfied",
+			size);
 	if (!err && !out)
 		out = (void *)p;
 	if (err || out == p)
