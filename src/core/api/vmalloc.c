@@ -129,8 +129,9 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 
 /*
  * Map @nr frames at page @first of area @vm (map_area: at its start),
- * which the caller holds (it is uninitialised or claimed). On failure nothing is mapped and the range
- * is flushed; page tables the attempt added stay.
+ * which the caller holds (it is uninitialised or claimed). On failure
+ * nothing is mapped and the range is flushed; page tables the attempt
+ * added stay.
  *
  * A mapping the platform refuses for lack of memory is tried once more
  * after a purge, as the kernel retries an allocation: lazily freed areas
@@ -708,8 +709,8 @@ void vunmap(const void *addr)
  *                   address space and cannot move.
  *
  * So vm->size is the reserved range (guard page included) and nr_pages
- * the frames mapped from its start: nr_pages <= size / PAGE_SIZE - 1,
- * and the pages in between are unmapped. The page array always has
+ * the frames mapped from its start, at most vm_data_size() / PAGE_SIZE;
+ * the data pages after them are unmapped. The page array always has
  * exactly nr_pages entries, and VM_VPAGES says how it was allocated
  * (vpages_needed(nr_pages)): a resize allocates a new array first, so
  * every failure leaves the old allocation as it was.
