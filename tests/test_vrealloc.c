@@ -947,6 +947,49 @@ TEST(kvfree_null_and_foreign_pointers)
 	free(heap);
 }
 
+/*
+ * Many chunks per class (a 64 KiB chunk holds about a thousand 64-byte
+ * objects): kvfree() finds every object through the chunk index, in any
+ * order, and refuses addresses between objects.
+ */
+TEST(kvfree_finds_objects_across_many_chunks)
+{
+	enum { N = 5000 };
+	struct vt_snap base;
+	unsigned long w;
+	char **v = malloc(N * sizeof(*v));
+	unsigned int i;
+
+	vt_init(64, 1);
+	vt_seed();
+	base = vt_snap();
+	ASSERT_NONNULL(v);
+	for (i = 0; i < N; i++) {
+		v[i] = kvmalloc(i % 3 ? 64 : 1000, GFP_KERNEL);
+		ASSERT_TRUE(v[i] && !is_vmalloc_addr(v[i]));
+		v[i][0] = (char)i;
+	}
+	w = vt_warnings();
+	for (i = 0; i < N; i += 97) {
+		kvfree(v[i] + 16);
+		kvfree(v[i] - 16);
+	}
+	ASSERT_EQ(vt_warnings(), w + 2 * ((N + 96) / 97));
+	for (i = N - 1; i > 0; i--) {		/* shuffle */
+		unsigned int j = (unsigned int)vt_below(i + 1);
+		char *t = v[i];
+
+		v[i] = v[j];
+		v[j] = t;
+	}
+	for (i = 0; i < N; i++)
+		kvfree(v[i]);
+	ASSERT_EQ(vt_warnings(), w + 2 * ((N + 96) / 97));
+	ASSERT_SNAP_EQ(vt_snap(), base);
+	ASSERT_SANE();
+	free(v);
+}
+
 /* kvmalloc and kvrealloc under injection: fail cleanly, old intact. */
 TEST(kvmalloc_fault_sweep)
 {

@@ -14,8 +14,8 @@
  * the library's metadata (a page array) or to anything else is refused
  * with a warning instead of being freed into a cache; and no size is
  * stored with an object, so nothing is read at an address before it is
- * known to be ours. The price is a walk over the caches' chunk lists per
- * small kvfree (O(chunks)); a chunk index would make it O(log chunks).
+ * known to be ours. The price is a binary search of each class's chunk
+ * index per small kvfree (O(log chunks) per class, nine classes).
  *
  * As today's kernel (6.x), a small request that finds no memory fails
  * (it does not fall back to vmalloc), and a large one goes to vmalloc

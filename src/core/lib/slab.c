@@ -70,6 +70,14 @@ void kcache_destroy(struct kcache *c)
 	}
 	c->chunks = NULL;
 	c->free.head = NULL;
+	if (c->index) {
+		vm_plat->meta_free(vm_plat->ctx, c->index,
+				   c->index_cap * sizeof(*c->index));
+		vm_stat_add(&chunk_bytes,
+			    -(long)(c->index_cap * sizeof(*c->index)));
+	}
+	c->index = NULL;
+	c->nindex = c->index_cap = 0;
 	for (i = 0; i < c->nmags; i++)
 		vm_lock_destroy(&c->mags[i].lock);
 	if (c->mags)
@@ -82,6 +90,45 @@ void kcache_destroy(struct kcache *c)
 			registry[i] = NULL;
 }
 
+/*
+ * Room for one more entry in the chunk index: it doubles (from 16) when
+ * full. Return false, with nothing changed, without memory.
+ */
+static bool index_reserve_locked(struct kcache *c)
+{
+	unsigned long cap = c->index_cap ? 2 * c->index_cap : 16;
+	uintptr_t *n;
+
+	vm_lock_assert_held(&c->lock);
+	if (c->nindex < c->index_cap)
+		return true;
+	n = vm_plat->meta_alloc(vm_plat->ctx, cap * sizeof(*n));
+	if (!n)
+		return false;
+	vm_stat_add(&chunk_bytes, (long)(cap * sizeof(*n)));
+	if (c->index) {
+		vm_memcpy(n, c->index, c->nindex * sizeof(*n));
+		vm_plat->meta_free(vm_plat->ctx, c->index,
+				   c->index_cap * sizeof(*n));
+		vm_stat_add(&chunk_bytes, -(long)(c->index_cap * sizeof(*n)));
+	}
+	c->index = n;
+	c->index_cap = cap;
+	return true;
+}
+
+/* Enter chunk @ch in the index, keeping it sorted (room reserved). */
+static void index_insert_locked(struct kcache *c, const void *ch)
+{
+	uintptr_t a = (uintptr_t)ch;
+	unsigned long i = c->nindex;
+
+	for (; i && c->index[i - 1] > a; i--)
+		c->index[i] = c->index[i - 1];
+	c->index[i] = a;
+	c->nindex++;
+}
+
 /* Carve one object from the newest chunk, adding a chunk when full. */
 static void *carve_locked(struct kcache *c)
 {
@@ -90,6 +137,8 @@ static void *carve_locked(struct kcache *c)
 
 	vm_lock_assert_held(&c->lock);
 	if (!ch || ch->carved + c->size > KCACHE_CHUNK - CHUNK_HEADER) {
+		if (!index_reserve_locked(c))
+			return NULL;
 		ch = vm_plat->meta_alloc(vm_plat->ctx, KCACHE_CHUNK);
 		if (!ch)
 			return NULL;
@@ -97,6 +146,7 @@ static void *carve_locked(struct kcache *c)
 		ch->next = c->chunks;
 		ch->carved = 0;
 		c->chunks = ch;
+		index_insert_locked(c, ch);
 	}
 	obj = (char *)ch + CHUNK_HEADER + ch->carved;
 	ch->carved += c->size;
@@ -246,20 +296,33 @@ static unsigned long live_objects(const struct kcache *c)
 	return sum;
 }
 
+/*
+ * The chunk that may hold @p is the last one starting at or below it
+ * (chunks never overlap): a binary search of the index, then the test
+ * that @p is inside the carved part at an object boundary.
+ */
 bool kcache_owns(struct kcache *c, const void *obj)
 {
 	uintptr_t p = (uintptr_t)obj;
-	struct chunk *ch;
+	unsigned long lo = 0, hi;
 	bool owns = false;
 
 	vm_lock(&c->lock);
-	for (ch = c->chunks; ch; ch = ch->next) {
+	hi = c->nindex;
+	while (lo < hi) {		/* first entry above p */
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (c->index[mid] <= p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo) {
+		const struct chunk *ch = (const struct chunk *)c->index[lo - 1];
 		uintptr_t first = (uintptr_t)ch + CHUNK_HEADER;
 
-		if (p >= first && p < first + ch->carved) {
-			owns = (p - first) % c->size == 0;
-			break;
-		}
+		owns = p >= first && p < first + ch->carved &&
+		       (p - first) % c->size == 0;
 	}
 	vm_unlock(&c->lock);
 	return owns;
@@ -353,8 +416,8 @@ void *vm_kv_alloc(size_t size)
 
 /*
  * Which class owns @p? Objects are carved from chunks that stay with
- * their cache, so a chunk walk finds the owner, and reads nothing at @p
- * (a foreign pointer may point anywhere, even before a mapping).
+ * their cache, so the chunk indexes find the owner, and nothing is read
+ * at @p (a foreign pointer may point anywhere, even before a mapping).
  */
 size_t vm_kv_size(const void *p)
 {

@@ -64,6 +64,8 @@ struct kcache {
 	size_t size;		/* object size, a multiple of 16 */
 	struct objstock free;	/* the cache's own free objects */
 	void *chunks;		/* chunks, linked through their first word */
+	uintptr_t *index;	/* the chunks' addresses, ascending */
+	unsigned long nindex, index_cap;
 	unsigned long total;	/* objects carved so far */
 	struct kmag *mags;	/* one per CPU */
 	unsigned int nmags;
@@ -75,7 +77,8 @@ void kcache_destroy(struct kcache *c);
 /* A zeroed object, or NULL. */
 void *kcache_alloc(struct kcache *c);
 void kcache_free(struct kcache *c, void *obj);
-/* Is @obj the start of an object carved by @c? O(chunks): slow paths only. */
+/* Is @obj the start of an object carved by @c? O(log chunks): a binary
+ * search of the chunk index under the cache's lock. */
 bool kcache_owns(struct kcache *c, const void *obj);
 
 /*
@@ -103,7 +106,7 @@ void vm_kfree(void *p, size_t size);
  * library's own metadata. vm_kv_alloc: zeroed memory of at least @size
  * bytes (16-byte aligned), or NULL (also above VM_KV_MAX). vm_kv_size:
  * the object size (its class) if @p is the start of an object of these
- * caches, else 0; O(chunks of the classes): it walks their chunk lists.
+ * caches, else 0 (kcache_owns() on each class: O(log chunks) each).
  * vm_kv_free: @p must be such an object, handed out.
  */
 #define VM_KV_MAX	4096UL
