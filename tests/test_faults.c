@@ -117,6 +117,7 @@ static bool do___vmalloc_node(void)
 				     NULL)) != NULL;
 }
 static bool do_vcalloc(void) { return (res = vcalloc(1000, 40)) != NULL; }
+static bool do_vmalloc_huge(void) { return (res = vmalloc_huge(2UL << 20, GFP_KERNEL)) != NULL; }
 static bool do_no_guard(void)
 {
 	return (res = __vmalloc_node_range(3 * PAGE_SIZE, 1, VMALLOC_START,
@@ -285,6 +286,7 @@ static const struct op ops[] = {
 	{ "__vmalloc(size, gfp)", do___vmalloc_today, undo_vfree, NULL, NULL },
 	{ "__vmalloc_node", do___vmalloc_node, undo_vfree, NULL, NULL },
 	{ "vcalloc", do_vcalloc, undo_vfree, NULL, NULL },
+	{ "vmalloc_huge(2 MiB)", do_vmalloc_huge, undo_vfree, NULL, NULL },
 	{ "vmalloc(VM_NO_GUARD)", do_no_guard, undo_vfree, NULL, NULL },
 	{ "vmap_pfn", do_vmap_pfn, undo_vunmap, hold_pages, release_pages },
 	{ "vm_area_map_pages", do_sparse_map, undo_sparse_map, sparse_setup,

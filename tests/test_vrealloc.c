@@ -574,6 +574,81 @@ TEST(vrealloc_keeps_vmalloc_nr_pages_and_refuses_sparse_areas)
 	ASSERT_SANE();
 }
 
+/* An area of 2 MiB leaves grows and shrinks by whole leaves. */
+TEST(vrealloc_huge_area_keeps_whole_leaves)
+{
+	const unsigned long H = 512;	/* pages per leaf */
+	struct page *f[3];
+	struct vt_snap base, before;
+	char *p, *r;
+
+	vt_init(64, 1);
+	base = vt_snap();
+	p = vmalloc_huge(2 * H * P, GFP_KERNEL);
+	ASSERT_NONNULL(p);
+	if (find_vm_area(p)->page_order != 9)
+		SKIP("vmalloc_huge fell back to 4 KiB pages");
+	fill(p, P, 1);
+	fill(p + H * P, P, 2);
+	fill(p + (2 * H - 1) * P, P, 3);
+	f[0] = vmalloc_to_page(p);
+	f[1] = vmalloc_to_page(p + H * P);
+	f[2] = vmalloc_to_page(p + (2 * H - 1) * P);
+
+	/* 5 MiB: rounded up to three leaves. */
+	r = vrealloc(p, 5UL << 20, GFP_KERNEL);
+	ASSERT_NONNULL(r);
+	p = r;
+	ASSERT_EQ(nr_pages_of(p), 3 * H);
+	ASSERT_EQ(find_vm_area(p)->page_order, 9);
+	ASSERT_EQ((unsigned long)p & ((2UL << 20) - 1), 0);
+	ASSERT_TRUE(vmalloc_to_page(p) == f[0]);
+	ASSERT_TRUE(vmalloc_to_page(p + H * P) == f[1]);
+	ASSERT_TRUE(vmalloc_to_page(p + (2 * H - 1) * P) == f[2]);
+	EXPECT_FILL(p, P, 1);
+	EXPECT_FILL(p + H * P, P, 2);
+	EXPECT_FILL(p + (2 * H - 1) * P, P, 3);
+	fill(p + (3 * H - 1) * P, P, 4);
+	ASSERT_SANE();
+
+	/* A shrink to a leaf and a page keeps two leaves, frees one. */
+	before = vt_snap();
+	r = vrealloc(p, (H + 1) * P, GFP_KERNEL);
+	ASSERT_TRUE(r == p);
+	ASSERT_EQ(nr_pages_of(p), 2 * H);
+	/* A leaf of frames, and a page of the page array (host: vmalloc'ed). */
+	ASSERT_GE(vt_snap().free_pages - before.free_pages, H);
+	ASSERT_LE(vt_snap().free_pages - before.free_pages, H + 1);
+	ASSERT_NULL(vmalloc_to_page(p + 2 * H * P));
+	EXPECT_FILL(p + (2 * H - 1) * P, P, 3);
+	/* Within the first leaf: one leaf left; __GFP_ZERO clears the rest. */
+	r = vrealloc(p, 100, GFP_KERNEL | __GFP_ZERO);
+	ASSERT_TRUE(r == p);
+	ASSERT_EQ(nr_pages_of(p), H);
+	EXPECT_FILL(p, 100, 1);
+	expect_zero(p + 100, H * P - 100);
+	ASSERT_SANE();
+	vfree(p);
+	ASSERT_SNAP_EQ(vt_snap(), base);
+
+	/* No order-9 block for the grow: it moves to 4 KiB pages. */
+	p = vmalloc_huge(2 * H * P, GFP_KERNEL);
+	ASSERT_TRUE(p && find_vm_area(p)->page_order == 9);
+	fill(p, P, 5);
+	f[0] = vmalloc_to_page(p);
+	vmalloc_fault_inject(VM_FAULT_PAGE, 1, 0, 0);
+	r = vrealloc(p, 3 * H * P, GFP_KERNEL);
+	vmalloc_fault_inject(0, 0, 0, 0);
+	ASSERT_TRUE(r && r != p);
+	ASSERT_EQ(find_vm_area(r)->page_order, 0);
+	ASSERT_EQ(nr_pages_of(r), 3 * H);
+	ASSERT_TRUE(vmalloc_to_page(r) == f[0]);
+	EXPECT_FILL(r, P, 5);
+	vfree(r);
+	ASSERT_SNAP_EQ(vt_snap(), base);
+	ASSERT_SANE();
+}
+
 /* ------------------------------------------------------------------ */
 /* Fault injection                                                     */
 /* ------------------------------------------------------------------ */

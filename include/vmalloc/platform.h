@@ -128,6 +128,19 @@ struct vm_platform {
 			unsigned long nr, uint64_t pte_flags);
 
 	/*
+	 * sync_map_huge - as sync_map, for a run that the core mapped with
+	 * 2 MiB leaf entries (PMD entries with _PAGE_PSE; vmalloc_huge()):
+	 * addr and pfn are multiples of 2 MiB / 512 frames, nr a multiple
+	 * of 512, and pte_flags are the same bits sync_map would get (no
+	 * _PAGE_PSE). A platform that can back the run with large pages of
+	 * its own does so here. OPTIONAL: when NULL, sync_map() gets these
+	 * runs too (the same frames at the same addresses). Requires
+	 * sync_map (checked at init). Locks held: none. Failure: as sync_map.
+	 */
+	int (*sync_map_huge)(void *ctx, unsigned long addr, unsigned long pfn,
+			     unsigned long nr, uint64_t pte_flags);
+
+	/*
 	 * sync_unmap - the PTEs of [addr, addr + len) were cleared and the range
 	 * is about to be flushed from the TLB: drop whatever sync_map made.
 	 * For lazily freed areas this comes at purge time, once for each run

@@ -285,6 +285,12 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
 			   const void *caller);
 void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask,
 		     int node, const void *caller);
+/*
+ * vmalloc_huge: 2 MiB-aligned runs of 2 MiB frames mapped with PMD leaves
+ * when the size is at least 2 MiB (the area is then aligned to 2 MiB and
+ * its size rounded up to it; page_order 9); 4 KiB pages otherwise, or
+ * when no 2 MiB block or aligned room is left, as the kernel falls back.
+ */
 void *vmalloc_huge(unsigned long size, gfp_t gfp_mask);
 void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node);
 void *vmalloc_array(size_t n, size_t size);
@@ -451,6 +457,10 @@ struct vmalloc_stats {
 	unsigned long host_syscalls;		/* engine system calls so far */
 	unsigned long released_pages;		/* frames handed back to the OS */
 	unsigned long fault_injected;		/* failures injected so far */
+	unsigned long huge_leaves;		/* 2 MiB PMD leaf entries in place */
+	unsigned long host_huge_bytes;		/* host engine: bytes of the range
+						   the host kernel maps with huge
+						   pages (/proc/self/smaps) */
 };
 
 /* Fill @st. Return: 0, or -ENODEV when the library cannot initialise. */

@@ -46,6 +46,8 @@ static const char *platform_problem(const struct vm_platform *p)
 		return "bad vmalloc range";
 	if (!p->user_map != !p->user_unmap)
 		return "user_map and user_unmap come together";
+	if (p->sync_map_huge && !p->sync_map)
+		return "sync_map_huge needs sync_map";
 	return NULL;
 }
 
@@ -172,6 +174,7 @@ int vmalloc_get_stats(struct vmalloc_stats *st)
 	st->tlb_flushes = vm_stat_read(&vm_count.tlb_flushes);
 	st->released_pages = pa_nr_released();
 	st->fault_injected = vm_stat_read(&vm_count.fault_injected);
+	st->huge_leaves = pt_nr_huge();
 	if (vm_plat->stats)
 		vm_plat->stats(vm_plat->ctx, st);
 	return 0;

@@ -7,6 +7,8 @@
  *   size <= VM_KV_MAX (4 KiB)   an object of kvmalloc's own size-class
  *                               caches (lib/slab.c: vm_kv_alloc), zeroed
  *   larger                      vmalloc, with the caller's gfp flags
+ *                               (and 2 MiB leaves where they fit:
+ *                               VM_ALLOW_HUGE_VMAP, as the kernel)
  *
  * kvfree() tells the two apart by address: is_vmalloc_addr() first, then
  * the caches' chunks (vm_kv_size). The small objects live in caches of
@@ -41,7 +43,7 @@ static void *kv_alloc(size_t size, gfp_t flags, int node, const void *caller)
 	}
 	return __vmalloc_node_range(size, 1, vm_plat->vmalloc_start,
 				    vm_plat->vmalloc_end, flags, PAGE_KERNEL,
-				    0, node, caller);
+				    VM_ALLOW_HUGE_VMAP, node, caller);
 }
 
 /* Zero @n bytes of kvmalloc memory at @p (either kind). */

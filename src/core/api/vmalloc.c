@@ -29,7 +29,8 @@ static unsigned long nr_vmalloc_pages;
 
 /* Flags a caller may ask for; VM_VPAGES is the library's own. */
 #define VM_PUBLIC_FLAGS	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | \
-			 VM_NO_GUARD | VM_FLUSH_RESET_PERMS | VM_SPARSE)
+			 VM_NO_GUARD | VM_FLUSH_RESET_PERMS | VM_SPARSE | \
+			 VM_ALLOW_HUGE_VMAP)
 
 /* ------------------------------------------------------------------ */
 /* Address space                                                       */
@@ -129,9 +130,9 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 
 /*
  * Map @nr frames at page @first of area @vm (map_area: at its start),
- * which the caller holds (it is uninitialised or claimed). On failure
- * nothing is mapped and the range is flushed; page tables the attempt
- * added stay.
+ * which the caller holds (it is uninitialised or claimed), with 2 MiB
+ * leaves where they fit when @order is PT_PMD_ORDER. On failure nothing
+ * is mapped and the range is flushed; page tables the attempt added stay.
  *
  * A mapping the platform refuses for lack of memory is tried once more
  * after a purge, as the kernel retries an allocation: lazily freed areas
@@ -141,17 +142,18 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
  */
 static int map_area_at(struct vm_struct *vm, unsigned long first,
 		       struct page *const *pages, unsigned long nr,
-		       pgprot_t prot)
+		       pgprot_t prot, unsigned int order)
 {
 	unsigned long start = (unsigned long)vm->addr + (first << PAGE_SHIFT);
 	bool refused;
-	int err = pt_map(start, pages, nr, pgprot_val(prot), &refused);
+	int err = pt_map_order(start, pages, nr, pgprot_val(prot), order,
+			       &refused);
 
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
 		if (refused && err == -VM_ENOMEM && area_purge(true))
-			err = pt_map(start, pages, nr, pgprot_val(prot),
-				     &refused);
+			err = pt_map_order(start, pages, nr, pgprot_val(prot),
+					   order, &refused);
 	}
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
@@ -163,9 +165,9 @@ static int map_area_at(struct vm_struct *vm, unsigned long first,
 }
 
 static int map_area(struct vm_struct *vm, struct page *const *pages,
-		    unsigned long nr, pgprot_t prot)
+		    unsigned long nr, pgprot_t prot, unsigned int order)
 {
-	return map_area_at(vm, 0, pages, nr, prot);
+	return map_area_at(vm, 0, pages, nr, prot, order);
 }
 
 /* Undo get_area() for an area still being built (nobody else saw it). */
@@ -253,13 +255,41 @@ static struct page **page_array_alloc(unsigned long nr, bool vpages,
 }
 
 /*
+ * @nr frames into @pages: single frames in bulk for @order 0; else blocks
+ * of 2^@order, each split into single frames (as the kernel's
+ * split_page(): every frame is then freed, and counted by get_page(),
+ * on its own, as any vmalloc frame). All or nothing.
+ */
+static int alloc_frames(int node, gfp_t gfp, unsigned long nr,
+			unsigned int order, struct page **pages)
+{
+	unsigned long got, j, n = 1UL << order;
+
+	if (!order)
+		return pa_alloc_bulk(node, gfp, nr, pages);
+	for (got = 0; got < nr; got += n) {
+		struct page *head = pa_alloc(node, gfp, order, VM_FAULT_PAGE);
+
+		if (!head) {
+			pa_free_bulk(pages, got);
+			return -VM_ENOMEM;
+		}
+		pa_split(head, order);
+		for (j = 0; j < n; j++)
+			pages[got + j] = head + j;	/* one frame array */
+	}
+	return 0;
+}
+
+/*
  * Give area @area, which the caller holds (uninitialised or claimed), its
- * frames and map them; *@out is the page array, which the caller stores
- * in the area. On failure everything this function did is undone; the
+ * frames (blocks of 2^@order, mapped with leaves of that size where they
+ * fit) and map them; *@out is the page array, which the caller stores in
+ * the area. On failure everything this function did is undone; the
  * caller still holds the (unmapped) area.
  */
 static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
-			 int node, struct page ***out)
+			 int node, unsigned int order, struct page ***out)
 {
 	unsigned long nr = area_pages(area);
 	struct page **pages;
@@ -269,9 +299,9 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 				 area->caller);
 	if (!pages)
 		return -VM_ENOMEM;
-	err = pa_alloc_bulk(node, gfp, nr, pages);
+	err = alloc_frames(node, gfp, nr, order, pages);
 	if (!err) {
-		err = map_area(area, pages, nr, prot);
+		err = map_area(area, pages, nr, prot, order);
 		if (err)
 			pa_free_bulk(pages, nr);
 	}
@@ -296,7 +326,7 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
  * @end: the area and its guard page end at or below this
  * @gfp_mask: page allocator flags (__GFP_ZERO, __GFP_DMA32, ...)
  * @prot: protection of the mapping
- * @vm_flags: extra VM_* flags for the area (VM_USERMAP)
+ * @vm_flags: extra VM_* flags for the area (VM_USERMAP, VM_ALLOW_HUGE_VMAP)
  * @node: NUMA node for the frames, or -1
  * @caller: shown in vmallocinfo
  *
@@ -304,6 +334,17 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
  * space, allocate the page array (vmalloc'ed itself when it is larger than
  * a page and the platform allows it: VM_VPAGES), allocate the frames in
  * bulk, and map them.
+ *
+ * With VM_ALLOW_HUGE_VMAP, when the size (per node, for @node -1, as the
+ * kernel counts it) is at least 2 MiB, the area is aligned to 2 MiB, its
+ * size rounded up to 2 MiB, its frames come as 2 MiB blocks (split into
+ * single frames: pages[] and nr_pages still count 4 KiB frames) and are
+ * mapped with PMD leaves (page_order 9; a 2 MiB slot whose PMD already
+ * points to a page table gets 4 KiB entries, see pgtable.h). When that
+ * fails (no aligned room in the window, no 2 MiB block, any failure of
+ * the attempt) everything is undone and the request is made again with
+ * 4 KiB pages, as the kernel does. A protection with bit 7 set
+ * (_PAGE_PAT) is never mapped huge.
  *
  * Return: the address, or NULL (nothing allocated).
  * Context: may sleep; takes and releases the allocator's locks.
@@ -344,6 +385,74 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align,
 }
 
 /*
+ * Try 2 MiB leaves for a request of @real bytes? As the kernel: only when
+ * asked (VM_ALLOW_HUGE_VMAP) and at least 2 MiB land on each node (for
+ * "any node", the size is spread over the nodes); never for a protection
+ * whose bit 7 means PAT in a PTE.
+ */
+static bool huge_wanted(unsigned long real, unsigned long align,
+			pgprot_t prot, unsigned long vm_flags, int node)
+{
+	unsigned long per_node = real;
+
+	if (!(vm_flags & VM_ALLOW_HUGE_VMAP) || (pgprot_val(prot) & _PAGE_PSE) ||
+	    !VM_IS_POW2(align))	/* refused as such by the small attempt */
+		return false;
+	if (node == NUMA_NO_NODE)
+		per_node /= pa_nr_nodes();
+	return per_node >= PT_PMD_SIZE;
+}
+
+/* One request of vmalloc_range(), fixed in every detail. */
+struct vmalloc_req {
+	unsigned long size;		/* page aligned, within the pool */
+	unsigned long align;
+	unsigned long start, end;
+	gfp_t gfp;
+	pgprot_t prot;
+	unsigned long vm_flags;		/* public flags only */
+	int node;
+	const void *caller;
+	bool internal;
+	unsigned int order;		/* 0, or PT_PMD_ORDER for 2 MiB leaves */
+};
+
+/*
+ * Reserve, populate and publish one area for @rq. Return: its address; or
+ * NULL with nothing left behind, and *@err -ENOSPC when no area could be
+ * reserved (get_area() logged why), else the error of the population.
+ */
+static void *vmalloc_attempt(const struct vmalloc_req *rq, int *err)
+{
+	unsigned long flags = rq->vm_flags;
+	struct vm_struct *area;
+	struct page **pages;
+
+	/* Decided now: flags never change once the area is visible. */
+	if (vpages_needed(rq->size >> PAGE_SHIFT))
+		flags |= VM_VPAGES;
+	area = get_area(rq->size, rq->align, VM_ALLOC | flags, rq->start,
+			rq->end, rq->gfp, rq->caller, GA_UNINIT | GA_VPAGES |
+			(rq->internal ? GA_INTERNAL : 0));
+	if (!area) {
+		*err = -VM_ENOSPC;
+		return NULL;
+	}
+	*err = populate_area(area, rq->gfp, rq->prot, rq->node, rq->order,
+			     &pages);
+	if (*err) {
+		discard_area(area);
+		return NULL;
+	}
+	/* Unseen until area_ready(): plain stores. */
+	area->pages = pages;
+	area->nr_pages = (unsigned int)area_pages(area);
+	area->page_order = rq->order;
+	area_ready(area);
+	return area->addr;
+}
+
+/*
  * __vmalloc_node_range(), also for the library's own page arrays
  * (@internal: no public call will ever accept the area).
  */
@@ -354,8 +463,12 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 			   const void *caller, bool internal)
 {
 	unsigned long real = PAGE_ALIGN(size);
-	struct vm_struct *area;
-	struct page **pages;
+	struct vmalloc_req rq = {
+		.size = real, .align = align, .start = start, .end = end,
+		.gfp = gfp_mask, .prot = prot, .vm_flags = vm_flags,
+		.node = node, .caller = caller, .internal = internal,
+	};
+	void *addr;
 	int err;
 
 	if (!vm_ensure_ready() || !size)
@@ -375,30 +488,27 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		       vm_flags & ~VM_PUBLIC_FLAGS);
 		return NULL;
 	}
-	/* Decided now: flags never change once the area is visible. */
-	if (vpages_needed(real >> PAGE_SHIFT))
-		vm_flags |= VM_VPAGES;
-	area = get_area(real, align, VM_ALLOC | vm_flags, start, end, gfp_mask,
-			caller, GA_UNINIT | GA_VPAGES |
-			(internal ? GA_INTERNAL : 0));
-	if (!area)
-		return NULL;
-	err = populate_area(area, gfp_mask, prot, node, &pages);
-	if (!err) {
-		/* Unseen until area_ready(): plain stores. */
-		area->pages = pages;
-		area->nr_pages = (unsigned int)area_pages(area);
-		area_ready(area);
+	if (huge_wanted(real, align, prot, vm_flags, node)) {
+		struct vmalloc_req huge = rq;
+
+		/* Rounded up to 2 MiB, aligned to it; quiet: the fallback
+		 * speaks for both. */
+		huge.size = (real + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
+		huge.align = vm_max(align, PT_PMD_SIZE);
+		huge.gfp |= __GFP_NOWARN;
+		huge.order = PT_PMD_ORDER;
+		if (huge.size >> PAGE_SHIFT <= pa_nr_frames()) {
+			addr = vmalloc_attempt(&huge, &err);
+			if (addr)
+				return addr;
+		}
+		/* As the kernel: everything undone, once more with 4 KiB. */
 	}
-	if (err) {
-		discard_area(area);
-		if (!(gfp_mask & __GFP_NOWARN))
-			vm_log(VM_LOG_WARNING,
-			       "vmalloc: allocation failure: %lu bytes (%d)",
-			       real, err);
-		return NULL;
-	}
-	return area->addr;
+	addr = vmalloc_attempt(&rq, &err);
+	if (!addr && err != -VM_ENOSPC && !(gfp_mask & __GFP_NOWARN))
+		vm_log(VM_LOG_WARNING,
+		       "vmalloc: allocation failure: %lu bytes (%d)", real, err);
+	return addr;
 }
 
 /**
@@ -448,7 +558,7 @@ void *__vmalloc_area_node(struct vm_struct *area, gfp_t gfp_mask,
 	}
 	nr = area_pages(area);
 	err = nr > pa_nr_frames() || nr > UINT_MAX ? -VM_ENOMEM :
-	      populate_area(area, gfp_mask, prot, node, &pages);
+	      populate_area(area, gfp_mask, prot, node, 0, &pages);
 	if (err) {
 		area_retire(area, false);	/* as the seed: the area goes */
 		if (!(gfp_mask & __GFP_NOWARN))
@@ -584,6 +694,40 @@ void *vzalloc_node(unsigned long size, int node)
 {
 	return vmalloc_common(size, GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO,
 			      PAGE_KERNEL, 0, node, RET_IP);
+}
+
+/**
+ * vmalloc_huge_node - allocate memory that may be mapped with 2 MiB pages
+ * @size: allocation size
+ * @gfp_mask: flags for the page level allocator
+ * @node: NUMA node for the frames, or NUMA_NO_NODE
+ *
+ * __vmalloc_node_range() with VM_ALLOW_HUGE_VMAP: from 2 MiB (on each
+ * node, for NUMA_NO_NODE) the area is 2 MiB aligned, rounded up to 2 MiB
+ * and mapped with PMD leaves (find_vm_area(p)->page_order is 9); smaller
+ * requests, or when no 2 MiB frame block or aligned room is left, get
+ * 4 KiB pages, as from vmalloc_node().
+ *
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node)
+{
+	return vmalloc_common(size, gfp_mask, PAGE_KERNEL, VM_ALLOW_HUGE_VMAP,
+			      node, RET_IP);
+}
+
+/**
+ * vmalloc_huge - allocate memory that may be mapped with 2 MiB pages
+ * @size: allocation size
+ * @gfp_mask: flags for the page level allocator
+ *
+ * vmalloc_huge_node() on any node.
+ * Return: the address, or NULL. Context: may sleep.
+ */
+void *vmalloc_huge(unsigned long size, gfp_t gfp_mask)
+{
+	return vmalloc_common(size, gfp_mask, PAGE_KERNEL, VM_ALLOW_HUGE_VMAP,
+			      NUMA_NO_NODE, RET_IP);
 }
 
 /**
@@ -746,72 +890,88 @@ static void set_page_array(struct vm_struct *vm, struct page **np,
 }
 
 /*
- * With __GFP_ZERO, zero the bytes of the last page after @size, as the
- * kernel does: a later grow inside that page then reads zeros there.
+ * With __GFP_ZERO, zero the bytes after @size up to the end of the @nr
+ * frames kept, as the kernel does: a later grow inside them then reads
+ * zeros there (through the direct map: the range may not be accessible).
  */
-static void zero_last_page(struct page **pages, unsigned long nr,
-			   size_t size, gfp_t gfp)
+static void zero_tail(struct page **pages, unsigned long nr, size_t size,
+		      gfp_t gfp)
 {
-	unsigned long off = size & (PAGE_SIZE - 1);
+	unsigned long i = size >> PAGE_SHIFT, off = size & (PAGE_SIZE - 1);
 
-	if ((gfp & __GFP_ZERO) && off)
-		vm_memset((char *)pa_page_address(pages[nr - 1]) + off, 0,
+	if (!(gfp & __GFP_ZERO))
+		return;
+	for (; i < nr; i++, off = 0)
+		vm_memset((char *)pa_page_address(pages[i]) + off, 0,
 			  PAGE_SIZE - off);
 }
 
-/* Shrink claimed area @vm to @nr frames (nr <= nr_pages). */
+/*
+ * Shrink claimed area @vm to @nr frames (nr <= nr_pages). An area of
+ * 2 MiB leaves (page_order 9) keeps whole leaves: a leaf is cleared
+ * whole, so the frames kept are @nr rounded up to 512.
+ */
 static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
 		       gfp_t gfp)
 {
-	unsigned long old = vm->nr_pages, flags = resized_flags(vm->flags, nr);
-	unsigned long tail = (unsigned long)vm->addr + (nr << PAGE_SHIFT);
-	unsigned long len = (old - nr) << PAGE_SHIFT;
+	unsigned long old = vm->nr_pages;
+	unsigned long keep = vm_min(VM_ALIGN_UP(nr, 1UL << vm->page_order), old);
+	unsigned long flags = resized_flags(vm->flags, keep);
+	unsigned long tail = (unsigned long)vm->addr + (keep << PAGE_SHIFT);
+	unsigned long len = (old - keep) << PAGE_SHIFT;
 	struct page **pages = vm->pages, **np;
 
-	if (nr == old) {
-		zero_last_page(pages, nr, size, gfp);
+	if (keep == old) {
+		zero_tail(pages, keep, size, gfp);
 		return 0;
 	}
-	np = page_array_alloc(nr, flags & VM_VPAGES, gfp, -1, vm->caller);
+	np = page_array_alloc(keep, flags & VM_VPAGES, gfp, -1, vm->caller);
 	if (!np)
 		return -VM_ENOMEM;
-	vm_memcpy(np, pages, nr * sizeof(*np));
-	zero_last_page(np, nr, size, gfp);
+	vm_memcpy(np, pages, keep * sizeof(*np));
+	zero_tail(np, keep, size, gfp);
 	/* The frames are freed now: no stale TLB entry may keep them. */
 	vm_flush_cache_vunmap(tail, tail + len);
-	pt_unmap_noflush(tail, old - nr);
+	pt_unmap_noflush(tail, old - keep);
 	vm_sync_unmap(tail, len);
 	vm_flush_tlb(tail, tail + len);
-	__atomic_sub_fetch(&nr_vmalloc_pages, old - nr, __ATOMIC_RELAXED);
-	pa_free_bulk(pages + nr, old - nr);
-	set_page_array(vm, np, nr, flags);
+	__atomic_sub_fetch(&nr_vmalloc_pages, old - keep, __ATOMIC_RELAXED);
+	pa_free_bulk(pages + keep, old - keep);
+	set_page_array(vm, np, keep, flags);
 	return 0;
 }
 
 /*
- * Grow claimed area @vm to @nr frames (nr > nr_pages): in place, or at
- * a new address (*out); see above. On failure @vm is as it was.
+ * Grow claimed area @vm to @nr frames (nr > nr_pages), with new frames
+ * and mappings of 2^@order pages (@nr rounded up to them): in place when
+ * @order is the area's own, or at a new address (*out); see above. On
+ * failure @vm is as it was.
  */
 static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
-		     const void *caller, void **out)
+		     unsigned int order, const void *caller, void **out)
 {
-	unsigned long old = vm->nr_pages, flags = resized_flags(vm->flags, nr);
+	unsigned long old = vm->nr_pages, flags;
 	pgprot_t prot = area_prot(vm);
 	struct area_extension x = { 0 };
+	bool same = order == vm->page_order, in_place;
 	struct page **np;
 	struct vm_struct *nv;
-	bool in_place = nr <= area_pages(vm);
 	int err;
 
+	nr = VM_ALIGN_UP(nr, 1UL << order);
+	if (nr > pa_nr_frames())
+		return -VM_ENOMEM;
+	flags = resized_flags(vm->flags, nr);
+	in_place = same && nr <= area_pages(vm);
 	/* What both ways need, first: the array and the new frames. */
 	np = page_array_alloc(nr, flags & VM_VPAGES, gfp, -1, vm->caller);
 	if (!np)
 		return -VM_ENOMEM;
 	vm_memcpy(np, vm->pages, old * sizeof(*np));
-	err = pa_alloc_bulk(-1, gfp, nr - old, np + old);
+	err = alloc_frames(-1, gfp, nr - old, order, np + old);
 	if (err)
 		goto free_array;
-	if (!in_place) {
+	if (same && !in_place) {
 		err = area_extend(vm, (nr << PAGE_SHIFT) +
 				  (vm->size - vm_data_size(vm)), &x);
 		if (err == -VM_ENOMEM)
@@ -819,7 +979,8 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 		in_place = !err;
 	}
 	if (in_place) {
-		err = map_area_at(vm, old, np + old, nr - old, prot);
+		/* old is a multiple of 2^order: the new part starts aligned. */
+		err = map_area_at(vm, old, np + old, nr - old, prot, order);
 		if (x.node)
 			area_extend_end(vm, &x, !err);
 		if (err)
@@ -831,14 +992,15 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 	}
 
 	/* Move: the same frames, and the new ones, at a new address. */
-	nv = get_area(nr << PAGE_SHIFT, 1, flags & (VM_PUBLIC_FLAGS | VM_VPAGES),
+	nv = get_area(nr << PAGE_SHIFT, PAGE_SIZE << order,
+		      flags & (VM_PUBLIC_FLAGS | VM_VPAGES),
 		      vm_plat->vmalloc_start, vm_plat->vmalloc_end, gfp, caller,
 		      GA_UNINIT | GA_VPAGES);
 	if (!nv) {
 		err = -VM_ENOMEM;
 		goto free_frames;
 	}
-	err = map_area(nv, np, nr, prot);
+	err = map_area(nv, np, nr, prot, order);
 	if (err) {
 		discard_area(nv);
 		goto free_frames;
@@ -846,6 +1008,7 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 	/* Unseen until area_ready(): plain stores. */
 	nv->pages = np;
 	nv->nr_pages = (unsigned int)nr;
+	nv->page_order = order;
 	area_ready(nv);
 	__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
 	/* The old frames are nv's now: retire @vm without freeing them. */
@@ -866,9 +1029,15 @@ free_array:
 static int resize_area(struct vm_struct *vm, unsigned long nr, size_t size,
 		       gfp_t gfp, const void *caller, void **out)
 {
+	int err;
+
 	if (nr <= vm->nr_pages)
 		return shrink_area(vm, nr, size, gfp);
-	return grow_area(vm, nr, gfp, caller, out);
+	err = grow_area(vm, nr, gfp, vm->page_order, caller, out);
+	/* As vmalloc_huge(): without 2 MiB blocks, 4 KiB pages (a move). */
+	if (err && vm->page_order)
+		err = grow_area(vm, nr, gfp, 0, caller, out);
+	return err;
 }
 
 /**
@@ -896,7 +1065,10 @@ static int resize_area(struct vm_struct *vm, unsigned long nr, size_t size,
  * NULL, and @p is as it was, as after any other failure. __GFP_NOFAIL
  * retries after purges as __vmalloc_node_range() does, and warns when the
  * pool cannot satisfy it. The area keeps its flags (VM_USERMAP,
- * VM_NO_GUARD, VM_FLUSH_RESET_PERMS) and its mapping's protection.
+ * VM_NO_GUARD, VM_FLUSH_RESET_PERMS) and its mapping's protection. An
+ * area of 2 MiB leaves (vmalloc_huge) grows and shrinks by whole leaves
+ * (its page count stays a multiple of 512); without an order-9 block
+ * for a grow it moves to 4 KiB pages, as vmalloc_huge() falls back.
  *
  * Return: the (possibly moved) address, or NULL; after a move @p is no
  * longer valid, after a failure it is unchanged.
@@ -995,7 +1167,7 @@ static void *vmap_common(struct page **pages, unsigned int count,
 			caller, GA_UNINIT);
 	if (!area)
 		return NULL;
-	if (map_area(area, pages, count, prot)) {
+	if (map_area(area, pages, count, prot, 0)) {
 		discard_area(area);
 		vm_log(VM_LOG_WARNING, "%s: mapping %u pages failed", who,
 		       count);
@@ -1248,7 +1420,7 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 			err = -VM_EBUSY;
 	}
 	if (!err)
-		err = map_area(area, *pages, nr, prot);
+		err = map_area(area, *pages, nr, prot, 0);
 	area_unclaim(area);
 	if (!err)
 		*pages += nr;
@@ -1286,6 +1458,12 @@ void unmap_kernel_range(unsigned long addr, unsigned long size)
 		vm_warn("unmap_kernel_range: bad range 0x%lx + 0x%lx", addr,
 			size);
 		return;
+	}
+	/* As the kernel: a 2 MiB leaf goes whole (and our hosts see that). */
+	if (pt_huge_span(&addr, &end)) {
+		vm_warn("unmap_kernel_range: the range cuts a 2 MiB leaf: unmapping 0x%lx-0x%lx",
+			addr, end);
+		size = end - addr;
 	}
 	area_walk(addr, end, touches_internal, &internal);
 	if (internal) {

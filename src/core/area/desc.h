@@ -85,6 +85,7 @@ static inline void desc_fill(struct vm_desc *d, unsigned long addr,
 	d->vm.flags = rq->flags;
 	d->vm.pages = NULL;
 	d->vm.nr_pages = 0;
+	d->vm.page_order = 0;
 	d->vm.phys_addr = 0;
 	d->vm.caller = rq->caller;
 	__atomic_store_n(&d->flags, (uint16_t)(flags |

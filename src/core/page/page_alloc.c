@@ -362,6 +362,25 @@ void pa_free_bulk(struct page *const *pages, unsigned long n)
 		free_to_zones(chunk, k);
 }
 
+void pa_split(struct page *head, unsigned int order)
+{
+	unsigned long i, idx;
+
+	if (!pa_valid_page(head) || order >= MAX_ORDER || !freeable(head, order) ||
+	    __atomic_load_n(&head->refcount, __ATOMIC_RELAXED) != 1) {
+		vm_bug("split_page: pfn 0x%lx is not a block of order %u with one reference",
+		       pa_valid_page(head) ? pa_page_pfn(head) : 0UL, order);
+		return;
+	}
+	/* Nobody else knows the tails: plain relaxed stores suffice. */
+	idx = page_idx(head);
+	for (i = 1; i < (1UL << order); i++) {
+		pg_set_ref(idx_page(idx + i), 1);
+		pg_set(idx_page(idx + i), PG_head);
+	}
+	pg_set(head, PG_head);
+}
+
 bool pa_get(struct page *page)
 {
 	struct page *head = pa_valid_page(page) ? head_of(page) : NULL;

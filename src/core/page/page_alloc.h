@@ -92,6 +92,15 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out);
  */
 void pa_free(struct page *page, unsigned int order);
 
+/*
+ * Split the freshly allocated block of @order at @head into 2^order
+ * single frames, each an allocated head of order 0 with one reference
+ * (the kernel's split_page): they are then freed one by one (pa_free
+ * or pa_free_bulk), and get_page()/put_page() count on each frame, not
+ * on the block. The caller must hold the block's only reference.
+ */
+void pa_split(struct page *head, unsigned int order);
+
 /* pa_free(page, 0) for @n frames (as from pa_alloc_bulk). */
 void pa_free_bulk(struct page *const *pages, unsigned long n);
 

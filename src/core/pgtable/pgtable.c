@@ -7,7 +7,9 @@
  * [addr, end) at the boundaries of the entries of this level, find or
  * (when allowed) install the next table, recurse. At the PMD level it
  * hands whole runs of one PTE table to the operation's leaf function, so
- * the per-page work is a plain loop.
+ * the per-page work is a plain loop. A PMD entry that is a 2 MiB leaf, or
+ * an empty one that a huge mapping may fill (see huge_fits), goes to the
+ * operation's PMD function instead: one more row, not another walker.
  *
  *   level  shift  one entry covers
  *     3     39        512 GiB       (PGD)
@@ -23,6 +25,7 @@ static struct {
 	struct page *own_pgd;		/* NULL when the platform gave one */
 	struct vm_lock lock;		/* installs of tables */
 	unsigned long nr_tables;	/* table frames, own PGD included */
+	unsigned long nr_huge;		/* 2 MiB leaves in place */
 } pt;
 
 static inline unsigned int level_shift(int level)
@@ -40,12 +43,18 @@ static inline void entry_store(uint64_t *e, uint64_t v)
 	__atomic_store_n(e, v, __ATOMIC_RELEASE);
 }
 
-/* The table an intermediate entry points at (NULL when absent). */
+/* Is this PMD entry a 2 MiB leaf (rather than a table or empty)? */
+static inline bool entry_huge(uint64_t e)
+{
+	return (e & (_PAGE_PRESENT | _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_PSE);
+}
+
+/* The table an intermediate entry points at (NULL when absent or a leaf). */
 static inline uint64_t *entry_table(uint64_t e)
 {
 	struct page *p;
 
-	if (!(e & _PAGE_PRESENT))
+	if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
 		return NULL;
 	p = pa_pfn_page((e & PT_ADDR_MASK) >> PAGE_SHIFT);
 	return p ? pa_page_address(p) : NULL;
@@ -79,7 +88,15 @@ struct pt_walk {
 	 */
 	int (*leaf)(struct pt_walk *w, uint64_t *ptes, unsigned int first,
 		    unsigned int n, unsigned long addr);
+	/*
+	 * Called for the PMD entry @pmd covering [addr, next) when it is a
+	 * 2 MiB leaf, or empty where huge_fits() allows one: the entry is
+	 * then the operation's, not a table's.
+	 */
+	int (*pmd)(struct pt_walk *w, uint64_t *pmd, unsigned long addr,
+		   unsigned long next);
 	bool alloc;			/* install missing tables */
+	bool huge;			/* empty PMD entries may become leaves */
 	bool need_tables;		/* a missing table is a bug */
 	unsigned long start;		/* the walk's first address */
 	struct page *const *pages;	/* pt_map: frame of each page */
@@ -120,15 +137,52 @@ static uint64_t *get_table(uint64_t *e, struct pt_walk *w)
 	return t;
 }
 
+/*
+ * May the empty PMD entry for [addr, next) become a 2 MiB leaf? Only in
+ * a huge walk, for a whole entry, whose frames are 512 consecutive ones
+ * starting at a multiple of 512 (the leaf's frame address is 2 MiB
+ * aligned). Every phase of pt_map_order() asks the same question of the
+ * same frames, so they agree on which chunks are leaves.
+ */
+static bool huge_fits(const struct pt_walk *w, unsigned long addr,
+		      unsigned long next)
+{
+	struct page *const *pages;
+	unsigned long pfn, i;
+
+	if (!w->huge || next - addr != PT_PMD_SIZE)
+		return false;
+	pages = w->pages + ((addr - w->start) >> PAGE_SHIFT);
+	pfn = pa_page_pfn(pages[0]);
+	if (pfn & (PT_PMD_PAGES - 1))
+		return false;
+	for (i = 1; i < PT_PMD_PAGES; i++)
+		if (pa_page_pfn(pages[i]) != pfn + i)
+			return false;
+	return true;
+}
+
 static int walk(uint64_t *table, int level, unsigned long addr,
 		unsigned long end, struct pt_walk *w)
 {
 	do {
 		unsigned long next = entry_end(addr, end, level);
 		uint64_t *e = &table[entry_index(addr, level)];
-		uint64_t *child = get_table(e, w);
+		uint64_t *child;
 		int err;
 
+		if (level == 1) {
+			uint64_t cur = entry_load(e);
+
+			if (entry_huge(cur) || (!cur && huge_fits(w, addr, next))) {
+				err = w->pmd(w, e, addr, next);
+				if (err)
+					return err;
+				addr = next;
+				continue;
+			}
+		}
+		child = get_table(e, w);
 		if (!child) {
 			if (w->alloc)
 				return -VM_ENOMEM;
@@ -211,41 +265,129 @@ static int leaf_none(struct pt_walk *w, uint64_t *ptes, unsigned int first,
 	return 0;
 }
 
+/* A 2 MiB leaf for the chunk at @addr (huge_fits() said it may be one). */
+static int pmd_set(struct pt_walk *w, uint64_t *pmd, unsigned long addr,
+		   unsigned long next)
+{
+	struct page *first = w->pages[(addr - w->start) >> PAGE_SHIFT];
+	uint64_t old = entry_load(pmd);
+
+	(void)next;
+	if (old) {
+		/* A leaf already: somebody else's mapping under ours. */
+		vm_bug("page tables: 0x%lx is mapped already (0x%llx)", addr,
+		       (unsigned long long)old);
+		return -VM_EFAULT;
+	}
+	/* Release: as leaf_set(), the frames' contents are ready. */
+	entry_store(pmd, ((uint64_t)pa_page_pfn(first) << PAGE_SHIFT) |
+			 w->prot | _PAGE_PSE);
+	vm_stat_add(&pt.nr_huge, 1);
+	return 0;
+}
+
+/*
+ * Clear a 2 MiB leaf, whole even when the walk covers only part of it
+ * (a caller's bug: pt_huge_span() gives the span, so the platform's view
+ * and ours stay the same).
+ */
+static int pmd_clear(struct pt_walk *w, uint64_t *pmd, unsigned long addr,
+		     unsigned long next)
+{
+	uint64_t old;
+
+	if (!entry_huge(entry_load(pmd)))
+		return 0;	/* empty: nothing mapped */
+	if (next - addr != PT_PMD_SIZE)
+		vm_warn("page tables: unmap of 0x%lx-0x%lx clears the whole 2 MiB leaf",
+			addr, next);
+	old = __atomic_exchange_n(pmd, 0, __ATOMIC_RELAXED);
+	if (entry_huge(old)) {
+		w->count += PT_PMD_PAGES;
+		vm_stat_add(&pt.nr_huge, -1);
+	}
+	return 0;
+}
+
+/* Leave the entry alone: an empty one will be a leaf, not a table. */
+static int pmd_none(struct pt_walk *w, uint64_t *pmd, unsigned long addr,
+		    unsigned long next)
+{
+	(void)w, (void)pmd, (void)addr, (void)next;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Operations                                                          */
 /* ------------------------------------------------------------------ */
 
-int pt_populate(unsigned long addr, unsigned long size)
+/*
+ * Install every table [addr, addr + size) needs; in a huge walk (@pages
+ * given, @huge) not the PTE tables of chunks that will be 2 MiB leaves.
+ */
+static int populate(unsigned long addr, unsigned long size,
+		    struct page *const *pages, bool huge)
 {
-	struct pt_walk w = { .leaf = leaf_none, .alloc = true, .start = addr };
+	struct pt_walk w = { .leaf = leaf_none, .pmd = pmd_none, .alloc = true,
+			     .huge = huge, .start = addr, .pages = pages };
 
 	vm_assert_unlocked(0, "pt_populate");
 	return walk_range(addr, addr + size, &w);
 }
 
+int pt_populate(unsigned long addr, unsigned long size)
+{
+	return populate(addr, size, NULL, false);
+}
+
 unsigned long pt_unmap_noflush(unsigned long addr, unsigned long nr)
 {
-	struct pt_walk w = { .leaf = leaf_clear };
+	struct pt_walk w = { .leaf = leaf_clear, .pmd = pmd_clear };
 
 	walk_range(addr, addr + nr * PAGE_SIZE, &w);
 	return w.count;
 }
 
-/* Make the PTEs real on the platform, one call per run of frames. */
+/* Is @addr (2 MiB aligned) mapped by a 2 MiB leaf? */
+static bool huge_at(unsigned long addr)
+{
+	unsigned long size;
+
+	return pt_lookup_size(addr, &size) && size == PT_PMD_SIZE;
+}
+
+/*
+ * Make the entries real on the platform, one call per run of frames;
+ * in a huge mapping the runs of 2 MiB leaves and those of PTEs are told
+ * apart (sync_map_huge for the first when the platform has it).
+ */
 static int sync_runs(unsigned long addr, struct page *const *pages,
-		     unsigned long nr, uint64_t prot)
+		     unsigned long nr, uint64_t prot, bool huge)
 {
 	unsigned long i = 0;
 
 	vm_assert_unlocked(0, "sync_map");
 	while (i < nr) {
+		unsigned long a = addr + i * PAGE_SIZE;
 		unsigned long pfn = pa_page_pfn(pages[i]), run = 1;
+		bool leaf = huge && !(a & (PT_PMD_SIZE - 1)) && huge_at(a);
 		int err;
 
-		while (i + run < nr && pa_page_pfn(pages[i + run]) == pfn + run)
-			run++;
-		err = vm_plat->sync_map(vm_plat->ctx, addr + i * PAGE_SIZE,
-					pfn, run, prot);
+		if (leaf)
+			run = PT_PMD_PAGES;	/* huge_fits(): consecutive */
+		while (i + run < nr && pa_page_pfn(pages[i + run]) == pfn + run) {
+			unsigned long b = a + run * PAGE_SIZE;
+
+			/* A run changes kind only at a 2 MiB boundary. */
+			if (huge && !(b & (PT_PMD_SIZE - 1)) && huge_at(b) != leaf)
+				break;
+			run += leaf ? PT_PMD_PAGES : 1;
+		}
+		if (leaf && vm_plat->sync_map_huge)
+			err = vm_plat->sync_map_huge(vm_plat->ctx, a, pfn, run,
+						     prot);
+		else
+			err = vm_plat->sync_map(vm_plat->ctx, a, pfn, run, prot);
 		if (err) {
 			vm_sync_unmap(addr, i * PAGE_SIZE);
 			return err < 0 ? err : -VM_ENOMEM;
@@ -258,8 +400,15 @@ static int sync_runs(unsigned long addr, struct page *const *pages,
 int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
 	   uint64_t prot, bool *refused)
 {
-	struct pt_walk w = { .leaf = leaf_set, .need_tables = true,
-			     .start = addr, .pages = pages,
+	return pt_map_order(addr, pages, nr, prot, 0, refused);
+}
+
+int pt_map_order(unsigned long addr, struct page *const *pages,
+		 unsigned long nr, uint64_t prot, unsigned int order,
+		 bool *refused)
+{
+	struct pt_walk w = { .leaf = leaf_set, .pmd = pmd_set,
+			     .need_tables = true, .start = addr, .pages = pages,
 			     .prot = prot & PT_PROT_MASK };
 	unsigned long end = addr + nr * PAGE_SIZE;
 	int err;
@@ -267,8 +416,10 @@ int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
 	*refused = false;
 	if (!nr)
 		return 0;
+	/* Bit 7 is PAT in a PTE but PSE in a PMD: such a protection stays small. */
+	w.huge = order == PT_PMD_ORDER && !(w.prot & _PAGE_PSE);
 	/* Phase 1: every table, or nothing mapped at all. */
-	err = pt_populate(addr, nr * PAGE_SIZE);
+	err = populate(addr, nr * PAGE_SIZE, pages, w.huge);
 	if (err)
 		return err;
 	/* Phase 2: cannot fail (tables, once linked, stay). */
@@ -279,7 +430,7 @@ int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
 	}
 	/* Phase 3: the platform may still refuse. */
 	if (vm_plat->sync_map) {
-		err = sync_runs(addr, pages, nr, w.prot);
+		err = sync_runs(addr, pages, nr, w.prot, w.huge);
 		if (err) {
 			pt_unmap_noflush(addr, nr);
 			*refused = true;
@@ -288,20 +439,64 @@ int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
 	return err;
 }
 
-uint64_t pt_lookup(unsigned long addr)
+uint64_t pt_lookup_size(unsigned long addr, unsigned long *size)
 {
-	uint64_t *t = pt.pgd;
+	uint64_t *t = pt.pgd, e;
 	int level;
 
+	*size = 0;
 	if (addr < vm_plat->vmalloc_start || addr >= vm_plat->vmalloc_end)
 		return 0;
 	for (level = 3; level > 0; level--) {
-		t = entry_table(entry_load(&t[entry_index(addr, level)]));
+		/* Acquire: pairs with pmd_set() and leaf_set(). */
+		e = entry_load(&t[entry_index(addr, level)]);
+		if (level == 1 && entry_huge(e)) {
+			/*
+			 * The PTE this page would have: the leaf's frame
+			 * plus the page's offset in it (bit 12 of a leaf,
+			 * its PAT bit, is never set), the leaf's bits.
+			 */
+			*size = PT_PMD_SIZE;
+			return ((e & PT_ADDR_MASK & ~(uint64_t)(PT_PMD_SIZE - 1)) |
+				(addr & (PT_PMD_SIZE - 1) & PAGE_MASK) |
+				(e & ~PT_ADDR_MASK)) & ~_PAGE_PSE;
+		}
+		t = entry_table(e);
 		if (!t)
 			return 0;
 	}
 	/* Acquire: pairs with leaf_set(); the frame's contents are ready. */
-	return __atomic_load_n(&t[entry_index(addr, 0)], __ATOMIC_ACQUIRE);
+	e = __atomic_load_n(&t[entry_index(addr, 0)], __ATOMIC_ACQUIRE);
+	if (e)
+		*size = PAGE_SIZE;
+	return e;
+}
+
+uint64_t pt_lookup(unsigned long addr)
+{
+	unsigned long size;
+
+	return pt_lookup_size(addr, &size);
+}
+
+bool pt_huge_span(unsigned long *start, unsigned long *end)
+{
+	unsigned long s = *start, e = *end, size;
+
+	if (s < e && pt_lookup_size(s, &size) && size == PT_PMD_SIZE)
+		s &= ~(PT_PMD_SIZE - 1);
+	if (s < e && pt_lookup_size(e - 1, &size) && size == PT_PMD_SIZE)
+		e = (e + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
+	if (s == *start && e == *end)
+		return false;
+	*start = s;
+	*end = e;
+	return true;
+}
+
+unsigned long pt_nr_huge(void)
+{
+	return vm_stat_read(&pt.nr_huge);
 }
 
 /* ------------------------------------------------------------------ */
@@ -376,6 +571,21 @@ static long check_tables(const uint64_t *t, int level, unsigned long addr,
 			if (e && (!(e & _PAGE_PRESENT) ||
 				  !pa_pfn_page((e & PT_ADDR_MASK) >> PAGE_SHIFT)))
 				return -1;
+		} else if (level == 1 && (e & _PAGE_PSE)) {
+			/*
+			 * A 2 MiB leaf: present, a whole aligned entry's
+			 * worth of frames of the pool, no bit but the
+			 * protection's and PSE (bits 12-20 clear: no PAT).
+			 */
+			uint64_t frame = e & PT_ADDR_MASK;
+			unsigned long pfn = (unsigned long)(frame >> PAGE_SHIFT);
+
+			if (!(e & _PAGE_PRESENT) ||
+			    (frame & (PT_PMD_SIZE - 1)) ||
+			    (e & ~(PT_ADDR_MASK | PT_PROT_MASK)) ||
+			    !pa_pfn_page(pfn) ||
+			    !pa_pfn_page(pfn + PT_PMD_PAGES - 1))
+				return -1;
 		} else if (e) {
 			const uint64_t *child = entry_table(e);
 			long sub;
@@ -397,7 +607,11 @@ int pt_check(void)
 	unsigned long counted;
 	long n;
 
-	/* Installs happen under the lock: the walk and the count agree. */
+	/*
+	 * Installs happen under the lock: the walk and the count agree.
+	 * Leaves (2 MiB ones too) come and go without it, set and cleared
+	 * by their owners: each is checked for its form only.
+	 */
 	vm_lock(&pt.lock);
 	n = check_tables(pt.pgd, 3, vm_plat->vmalloc_start,
 			 vm_plat->vmalloc_end);

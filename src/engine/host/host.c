@@ -4,7 +4,11 @@
  * process.
  *
  *  physical memory   one memfd; frame pfn is the 4 KiB at file offset
- *                    (pfn - HOST_BASE_PFN) * PAGE_SIZE. The file grows
+ *                    pfn * PAGE_SIZE: the offset is the "physical"
+ *                    address (the first 1 MiB of the file, below
+ *                    HOST_BASE_PFN, is a hole that costs nothing), so
+ *                    a 2 MiB-aligned frame block is a 2 MiB-aligned
+ *                    range of the file, as a huge mapping needs. The file grows
  *                    (ftruncate) as the core's zones grow, and frames the
  *                    core releases are hole-punched, so the process's
  *                    memory follows its live vmalloc memory.
@@ -18,7 +22,12 @@
  *                    protection; sync_unmap puts the PROT_NONE reservation
  *                    back. The core's lazy purge calls sync_unmap once per
  *                    run of adjacent freed areas, so frees batch into few
- *                    system calls.
+ *                    system calls. Runs of 2 MiB leaves (vmalloc_huge) are
+ *                    mapped 2 MiB-aligned at 2 MiB-aligned file offsets
+ *                    with MADV_HUGEPAGE: the host may back them with huge
+ *                    pages (shmem THP: shmem_enabled must allow it), and
+ *                    the statistics report from /proc/self/smaps how many
+ *                    bytes it really does.
  *
  * Each mapped run is one kernel VMA, and the reservation between runs is
  * split into more: vm.max_map_count (65530 by default) bounds the number of
@@ -61,6 +70,7 @@ struct host_ctx {
 	unsigned long syscalls;		/* atomic counter */
 	bool map_limit_logged;		/* atomic: said once per instance */
 	bool release_logged;		/* atomic: said once per instance */
+	bool huge_mapped;		/* atomic: a huge run was ever mapped */
 };
 
 static void counted(struct host_ctx *c)
@@ -70,7 +80,7 @@ static void counted(struct host_ctx *c)
 
 static unsigned long file_offset(unsigned long pfn)
 {
-	return (pfn - HOST_BASE_PFN) << PAGE_SHIFT;
+	return pfn << PAGE_SHIFT;
 }
 
 /*
@@ -162,8 +172,8 @@ static int host_grow(void *ctx, unsigned long pfn, unsigned long nr)
 	pthread_mutex_lock(&c->grow_lock);
 	if (end > c->file_bytes) {
 		target = (end + GROW_STEP - 1) / GROW_STEP * GROW_STEP;
-		if (target > c->pool_bytes)
-			target = c->pool_bytes;
+		if (target > file_offset(HOST_BASE_PFN) + c->pool_bytes)
+			target = file_offset(HOST_BASE_PFN) + c->pool_bytes;
 		if (vm_fault_should_fail(VM_FAULT_HOST_GROW)) {
 			err = ENOSPC;
 		} else {
@@ -257,6 +267,44 @@ static int host_sync_map(void *ctx, unsigned long va, unsigned long pfn,
 	if (err)
 		log_map_failure(ctx, err, "mmap", va, nr << PAGE_SHIFT);
 	return -err;
+}
+
+/*
+ * A run of 2 MiB leaves: @va and the file offset are both 2 MiB aligned,
+ * so the host can map it with PMD entries of its own. MADV_HUGEPAGE comes
+ * before the prefault, which is when shmem chooses the page size of frames
+ * never touched before (frames already in the page cache as small pages
+ * stay small until khugepaged collapses them). The hint failing changes
+ * nothing the core can see: the run is mapped either way.
+ */
+static int host_sync_map_huge(void *ctx, unsigned long va, unsigned long pfn,
+			      unsigned long nr, uint64_t pte_flags)
+{
+	struct host_ctx *c = ctx;
+	int prot = prot_of(pte_flags), err = 0;
+	unsigned long len = nr << PAGE_SHIFT;
+	void *p;
+
+	__atomic_store_n(&c->huge_mapped, true, __ATOMIC_RELAXED);
+	if (vm_fault_should_fail(VM_FAULT_HOST_MAP)) {
+		err = ENOMEM;
+	} else {
+		counted(c);
+		p = mmap((void *)va, len, prot, MAP_SHARED | MAP_FIXED, c->fd,
+			 (off_t)file_offset(pfn));
+		if (p == MAP_FAILED)
+			err = errno;
+	}
+	if (err) {
+		log_map_failure(c, err, "mmap", va, len);
+		return -err;
+	}
+	counted(c);
+	madvise((void *)va, len, MADV_HUGEPAGE);
+	counted(c);
+	madvise((void *)va, len, prot & PROT_WRITE ? MADV_POPULATE_WRITE :
+						     MADV_POPULATE_READ);
+	return 0;
 }
 
 /*
@@ -452,10 +500,54 @@ static unsigned long count_mappings(struct host_ctx *c)
 	return n;
 }
 
+/* "Key:   123 kB" in @line: the number of bytes, or 0. */
+static unsigned long smaps_kb(const char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(line, key, n) || line[n] != ':')
+		return 0;
+	return strtoul(line + n + 1, NULL, 10) << 10;
+}
+
+/*
+ * Bytes of the vmalloc reservation that the host maps with huge pages:
+ * the PMD-mapped shmem (a memfd is shmem) or file pages of every mapping
+ * inside it, from /proc/self/smaps. Only read once a huge run was mapped:
+ * smaps costs a walk of every mapping's page tables.
+ */
+static unsigned long huge_bytes(struct host_ctx *c)
+{
+	unsigned long lo = (unsigned long)c->vbase, hi = lo + c->vsize;
+	unsigned long s, e, sum = 0;
+	bool inside = false;
+	char line[512];
+	FILE *f;
+
+	if (!__atomic_load_n(&c->huge_mapped, __ATOMIC_RELAXED))
+		return 0;
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* A mapping's first line; "Key:" lines never parse so. */
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2) {
+			inside = s >= lo && e <= hi;
+			continue;
+		}
+		if (inside)
+			sum += smaps_kb(line, "ShmemPmdMapped") +
+			       smaps_kb(line, "FilePmdMapped");
+	}
+	fclose(f);
+	return sum;
+}
+
 static void host_stats(void *ctx, struct vmalloc_stats *st)
 {
 	struct host_ctx *c = ctx;
 
+	st->host_huge_bytes = huge_bytes(c);
 	st->host_mappings = count_mappings(c);
 	st->host_syscalls = __atomic_load_n(&c->syscalls, __ATOMIC_RELAXED);
 }
@@ -537,7 +629,8 @@ static int host_setup(const struct engine_config *cfg, struct vm_platform *p)
 		goto fail;
 	}
 	m = mmap(NULL, c->pool_bytes, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_NORESERVE, c->fd, 0);
+		 MAP_SHARED | MAP_NORESERVE, c->fd,
+		 (off_t)file_offset(HOST_BASE_PFN));
 	if (m == MAP_FAILED) {
 		hosted_log(VM_LOG_ERR,
 			   "host: cannot map the %lu MiB pool: %s%s: set VMALLOC_PHYS_MB lower",
@@ -583,6 +676,7 @@ static int host_setup(const struct engine_config *cfg, struct vm_platform *p)
 	p->vmalloc_end = (unsigned long)c->vbase + c->vsize;
 	p->vmalloc_accessible = true;
 	p->sync_map = host_sync_map;
+	p->sync_map_huge = host_sync_map_huge;
 	p->sync_unmap = host_sync_unmap;
 	p->user_map = host_user_map;
 	p->user_unmap = host_user_unmap;
