@@ -52,7 +52,7 @@ $(BUILD)/obj/src/core/%.o: src/core/%.c $(CORE_HDR) $(HEADERS)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CORE_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) $(HEADERS)
+$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) $(CORE_HDR) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

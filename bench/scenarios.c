@@ -410,6 +410,82 @@ static unsigned long one_page_frames(const struct bench_run *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* vm_map_ram: map N bulk-allocated pages, unmap (test_vmalloc)      */
+/* ------------------------------------------------------------------ */
+
+static int map_ram_setup(struct worker *w)
+{
+	unsigned long n = w->run->param ? w->run->param : 1;
+
+	if (hold(w, n))
+		return -1;
+	if (alloc_pages_bulk(GFP_KERNEL, n, (struct page **)w->held) != n) {
+		snprintf(w->err, sizeof(w->err), "alloc_pages_bulk: fewer than %lu pages", n);
+		return -1;
+	}
+	w->nr_held = n;
+	return 0;
+}
+
+static void map_ram_teardown(struct worker *w)
+{
+	unsigned long i;
+
+	for (i = 0; i < w->nr_held; i++)
+		if (w->held[i])
+			__free_page((struct page *)w->held[i]);
+	free(w->held);
+	w->held = NULL;
+	w->nr_held = 0;
+}
+
+static void map_ram_loop(struct worker *w, unsigned long loops)
+{
+	unsigned int n = (unsigned int)w->nr_held;
+	unsigned long i;
+
+	for (i = 0; i < loops; i++) {
+		void *p = vm_map_ram((struct page **)w->held, n, NUMA_NO_NODE);
+
+		if (!check(w, (handle_t)p, (unsigned long)n * PAGE_SIZE, PAGE_SIZE))
+			continue;
+		vm_unmap_ram(p, n);
+	}
+}
+
+static unsigned long map_ram_frames(const struct bench_run *r)
+{
+	return (r->param ? r->param : 1) + 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* pcpu: two congruent 64 KiB areas 1 MiB apart, placed top-down       */
+/* ------------------------------------------------------------------ */
+
+static void pcpu_loop(struct worker *w, unsigned long loops)
+{
+	static const unsigned long offsets[] = { 0, 1UL << 20 };
+	static const size_t sizes[] = { 64UL << 10, 64UL << 10 };
+	unsigned long i;
+
+	for (i = 0; i < loops; i++) {
+		struct vm_struct **vms = pcpu_get_vm_areas(offsets, sizes, 2,
+							   PAGE_SIZE);
+
+		if (!vms) {
+			w->fails++;
+			continue;
+		}
+		if ((unsigned long)vms[1]->addr - (unsigned long)vms[0]->addr !=
+		    offsets[1] && !w->bad++)
+			snprintf(w->err, sizeof(w->err),
+				 "pcpu areas at %p and %p are not congruent",
+				 vms[0]->addr, vms[1]->addr);
+		pcpu_free_vm_areas(vms, 2);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 
 const struct scenario scenarios[] = {
 	{
@@ -477,6 +553,23 @@ const struct scenario scenarios[] = {
 		.default_loops = 1000000, .quick_loops = 20000,
 		.ops_per_loop = 1, .kernel_default = true, .full_only = true,
 		.setup = no_setup, .loop = no_block_loop,
+		.teardown = no_teardown, .frames = one_page_frames,
+	},
+	{
+		.name = "vm_map_ram", .param_name = "pages",
+		.what = "vm_map_ram(N pages from alloc_pages_bulk) + vm_unmap_ram",
+		.default_loops = 1000000, .quick_loops = 20000,
+		.ops_per_loop = 1, .kernel_default = true, .full_only = true,
+		.setup = map_ram_setup, .loop = map_ram_loop,
+		.teardown = map_ram_teardown, .frames = map_ram_frames,
+	},
+	{
+		.name = "pcpu",
+		.what = "pcpu_get_vm_areas: 2 congruent 64 KiB areas 1 MiB "
+			"apart, top-down + pcpu_free_vm_areas",
+		.default_loops = 200000, .quick_loops = 5000,
+		.ops_per_loop = 1, .kernel_default = true, .kva_only = true,
+		.setup = no_setup, .loop = pcpu_loop,
 		.teardown = no_teardown, .frames = one_page_frames,
 	},
 };

@@ -1001,3 +1001,55 @@ TEST(freeing_areas_in_block_tails_while_another_thread_recycles_blocks_is_never_
 	ASSERT_SNAP_EQ(vt_snap(), s0);
 	ASSERT_SANE();
 }
+
+/* ------------------------------------------------------------------ */
+/* Flags added to a live area while walkers read it                    */
+/* ------------------------------------------------------------------ */
+
+static int flags_stop;
+
+static void *flags_lister(void *arg)
+{
+	static char buf[1 << 16];
+	unsigned long *rounds = arg;
+
+	while (!__atomic_load_n(&flags_stop, __ATOMIC_ACQUIRE)) {
+		vmallocinfo(buf, sizeof(buf));
+		(*rounds)++;
+	}
+	return NULL;
+}
+
+/*
+ * set_vm_flush_reset_perms() adds a flag to an area that a vmallocinfo()
+ * walk may be reading (a slot of the fast path, found before the claim):
+ * the flag is written under the lock the walk holds, so the walk reads
+ * the flags whole, before or after (ThreadSanitizer reported the plain
+ * store). Every flagged area is then flushed at its vfree.
+ */
+TEST(flags_set_on_areas_while_a_thread_lists_them_are_race_free)
+{
+	unsigned long rounds = 0, i, n = vt_long() ? 200000 : 20000;
+	struct vmalloc_stats st;
+	struct vt_snap s0;
+	pthread_t t;
+
+	vt_init(64, 1);
+	s0 = vt_snap();
+	ASSERT_EQ(pthread_create(&t, NULL, flags_lister, &rounds), 0);
+	for (i = 0; i < n; i++) {
+		char *p = vmalloc((1 + i % 4) * PAGE_SIZE);
+
+		ASSERT_NONNULL(p);
+		set_vm_flush_reset_perms(p + PAGE_SIZE / 2);
+		vfree(p);
+	}
+	__atomic_store_n(&flags_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("# %lu areas flagged and freed, %lu listings\n", n, rounds);
+	ASSERT_GT(rounds, 0);
+	ASSERT_EQ(vmalloc_get_stats(&st), 0);
+	ASSERT_EQ(st.lazy_pages, 0);		/* every one flushed at its free */
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+}

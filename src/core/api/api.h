@@ -23,6 +23,23 @@ static inline bool vm_ensure_ready(void)
 	return vm_ensure_ready_slow();
 }
 
+/* Is @prot a protection the page tables take (present, known bits)? */
+bool vm_prot_ok(pgprot_t prot);
+/*
+ * Are @pages[0 .. count) allocated frames of the pool? False, with a
+ * line naming @who and the first bad page, when one is not.
+ */
+bool vm_pages_ok(const char *who, struct page *const *pages,
+		 unsigned long count);
+/*
+ * Map @nr frames at @start, which the caller holds (its own range, not
+ * mapped), with one purge and retry when the platform refuses for lack
+ * of memory. Return 0, or the error with nothing mapped and the range
+ * flushed (tables the attempt added stay).
+ */
+int vm_map_range(unsigned long start, struct page *const *pages,
+		 unsigned long nr, pgprot_t prot);
+
 /* Free every live area (at vmalloc_core_exit). Return how many there were. */
 long vm_areas_exit(void);
 

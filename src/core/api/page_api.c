@@ -38,6 +38,73 @@ struct page *alloc_pages(gfp_t gfp_mask, unsigned int order)
 }
 
 /**
+ * alloc_pages_bulk_node - fill the empty slots of a page array
+ * @gfp: allocation flags (__GFP_ZERO, __GFP_DMA32, __GFP_THISNODE, ...)
+ * @nid: preferred NUMA node, or -1
+ * @nr_pages: slots in @page_array
+ * @page_array: slots; NULL ones get a single frame, set ones are kept
+ *
+ * Each run of NULL slots is filled by the page allocator's bulk path (one
+ * lock round trip per zone, all or nothing). When a run cannot be had in
+ * bulk, its slots are filled one frame at a time, and the call stops at
+ * the first frame it cannot get: the slots after it stay as they were.
+ * Each frame has one reference (__free_page()).
+ *
+ * Return: how many slots of @page_array are set now (those set before
+ * included); 0 for a NULL @page_array or a bad @nid (logged).
+ * Context: may sleep.
+ */
+unsigned long alloc_pages_bulk_node(gfp_t gfp, int nid, unsigned long nr_pages,
+				    struct page **page_array)
+{
+	unsigned long i, j, set = 0;
+
+	if (!vm_ensure_ready() || !nr_pages)
+		return 0;
+	if (!page_array || nid >= (int)pa_nr_nodes() || nid < -1) {
+		vm_log(VM_LOG_WARNING,
+		       "alloc_pages_bulk: bad arguments (array %p, node %d)",
+		       (void *)page_array, nid);
+		return 0;
+	}
+	for (i = 0; i < nr_pages; i = j) {
+		if (page_array[i]) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < nr_pages && !page_array[j]; j++)
+			;
+		/* All or nothing for the run: on failure it is still empty. */
+		if (!pa_alloc_bulk(nid, gfp, j - i, page_array + i))
+			continue;
+		for (; i < j; i++) {
+			page_array[i] = pa_alloc(nid, gfp | __GFP_NOWARN, 0,
+						 VM_FAULT_PAGE);
+			if (!page_array[i])
+				goto out;
+		}
+	}
+out:
+	for (i = 0; i < nr_pages; i++)
+		set += page_array[i] != NULL;
+	return set;
+}
+
+/**
+ * alloc_pages_bulk - alloc_pages_bulk_node() on any node
+ * @gfp: allocation flags
+ * @nr_pages: slots in @page_array
+ * @page_array: slots; NULL ones are filled
+ *
+ * Return: how many slots are set now. Context: may sleep.
+ */
+unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr_pages,
+			       struct page **page_array)
+{
+	return alloc_pages_bulk_node(gfp, -1, nr_pages, page_array);
+}
+
+/**
  * __free_pages - drop the reference alloc_pages() gave
  * @page: the first page of the block
  * @order: the order it was allocated with

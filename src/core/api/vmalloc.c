@@ -36,11 +36,31 @@ static unsigned long nr_vmalloc_pages;
 /* Address space                                                       */
 /* ------------------------------------------------------------------ */
 
-static bool prot_ok(pgprot_t prot)
+bool vm_prot_ok(pgprot_t prot)
 {
 	uint64_t v = pgprot_val(prot);
 
 	return (v & _PAGE_PRESENT) && !(v & ~PT_PROT_MASK);
+}
+
+#define prot_ok(prot)	vm_prot_ok(prot)
+
+bool vm_pages_ok(const char *who, struct page *const *pages,
+		 unsigned long count)
+{
+	unsigned long i;
+
+	for (i = 0; i < count; i++) {
+		const char *bad = !pages[i] ? "NULL" :
+				  !pa_valid_page(pages[i]) ? "not a page of the pool" :
+				  !pa_page_allocated(pages[i]) ? "not allocated" : NULL;
+
+		if (bad) {
+			vm_log(VM_LOG_WARNING, "%s: page %lu is %s", who, i, bad);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* A protection and node for new frames: false, with a log line, if bad. */
@@ -115,6 +135,7 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 	rq.caller = caller;
 	rq.uninit = how & GA_UNINIT;
 	rq.internal = how & GA_INTERNAL;
+	rq.ram = false;
 	if (rq.vstart >= rq.vend) {
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
@@ -129,10 +150,10 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 }
 
 /*
- * Map @nr frames at page @first of area @vm (map_area: at its start),
- * which the caller holds (it is uninitialised or claimed), with 2 MiB
- * leaves where they fit when @order is PT_PMD_ORDER. On failure nothing
- * is mapped and the range is flushed; page tables the attempt added stay.
+ * Map @nr frames at @start, which the caller holds (in an area that is
+ * uninitialised or claimed), with 2 MiB leaves where they fit when @order
+ * is PT_PMD_ORDER. On failure nothing is mapped and the range is flushed;
+ * page tables the attempt added stay.
  *
  * A mapping the platform refuses for lack of memory is tried once more
  * after a purge, as the kernel retries an allocation: lazily freed areas
@@ -140,11 +161,9 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
  * against the process's vm.max_map_count). A page table that cannot be
  * allocated is not retried: lazily freed areas hold no frames.
  */
-static int map_area_at(struct vm_struct *vm, unsigned long first,
-		       struct page *const *pages, unsigned long nr,
-		       pgprot_t prot, unsigned int order)
+static int map_range_order(unsigned long start, struct page *const *pages,
+			   unsigned long nr, pgprot_t prot, unsigned int order)
 {
-	unsigned long start = (unsigned long)vm->addr + (first << PAGE_SHIFT);
 	bool refused;
 	int err = pt_map_order(start, pages, nr, pgprot_val(prot), order,
 			       &refused);
@@ -159,9 +178,31 @@ static int map_area_at(struct vm_struct *vm, unsigned long first,
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
 		return err;
 	}
-	area_mark_mapped(vm);
 	vm_flush_cache_vmap(start, start + nr * PAGE_SIZE);
 	return 0;
+}
+
+int vm_map_range(unsigned long start, struct page *const *pages,
+		 unsigned long nr, pgprot_t prot)
+{
+	return map_range_order(start, pages, nr, prot, 0);
+}
+
+/*
+ * map_range_order() at page @first of @vm (map_area: at its start); the
+ * area will need a flush before its range is reused.
+ */
+static int map_area_at(struct vm_struct *vm, unsigned long first,
+		       struct page *const *pages, unsigned long nr,
+		       pgprot_t prot, unsigned int order)
+{
+	int err = map_range_order((unsigned long)vm->addr +
+				  (first << PAGE_SHIFT), pages, nr, prot,
+				  order);
+
+	if (!err)
+		area_mark_mapped(vm);
+	return err;
 }
 
 static int map_area(struct vm_struct *vm, struct page *const *pages,
@@ -1142,7 +1183,6 @@ static void *vmap_common(struct page **pages, unsigned int count,
 			 const char *who)
 {
 	struct vm_struct *area;
-	unsigned int i;
 
 	if (!vm_ensure_ready() || !count)
 		return NULL;
@@ -1151,16 +1191,8 @@ static void *vmap_common(struct page **pages, unsigned int count,
 		       count);
 		return NULL;
 	}
-	for (i = 0; i < count; i++) {
-		const char *bad = !pages[i] ? "NULL" :
-				  !pa_valid_page(pages[i]) ? "not a page of the pool" :
-				  !pa_page_allocated(pages[i]) ? "not allocated" : NULL;
-
-		if (bad) {
-			vm_log(VM_LOG_WARNING, "%s: page %u is %s", who, i, bad);
-			return NULL;
-		}
-	}
+	if (!vm_pages_ok(who, pages, count))
+		return NULL;
 	/* 64-bit arithmetic: the seed's count << PAGE_SHIFT wrapped. */
 	area = get_area((unsigned long)count << PAGE_SHIFT, 1, flags,
 			vm_plat->vmalloc_start, vm_plat->vmalloc_end, GFP_KERNEL,
@@ -1812,31 +1844,41 @@ int remap_vmalloc_range(struct vm_area_struct *vma, void *addr,
 /* Set-up and tear-down                                                */
 /* ------------------------------------------------------------------ */
 
+struct owner {
+	unsigned long addr;
+	unsigned long ram_pages;	/* a vm_map_ram() mapping: its count */
+};
+
 /* The first live area at or after the walk's start: not a page array. */
 static bool first_owner(struct vm_struct *vm, void *arg)
 {
-	unsigned long *addr = arg;
+	struct owner *o = arg;
 
 	if (area_is_internal(vm))
 		return false;	/* goes with the area that owns it */
-	*addr = (unsigned long)vm->addr;
+	o->addr = (unsigned long)vm->addr;
+	o->ram_pages = area_is_ram(vm) ? area_pages(vm) : 0;
 	return true;
 }
 
 long vm_areas_exit(void)
 {
-	unsigned long pos = vm_plat->vmalloc_start, addr;
+	unsigned long pos = vm_plat->vmalloc_start;
 	struct area_stats st;
+	struct owner o;
 	long left = 0;
 
 	for (;;) {
-		addr = 0;
-		area_walk(pos, vm_plat->vmalloc_end, first_owner, &addr);
-		if (!addr)
+		o.addr = 0;
+		area_walk(pos, vm_plat->vmalloc_end, first_owner, &o);
+		if (!o.addr)
 			break;
-		pos = addr + PAGE_SIZE;
+		pos = o.addr + PAGE_SIZE;
 		left++;
-		vfree((void *)addr);
+		if (o.ram_pages)
+			vm_unmap_ram((void *)o.addr, (unsigned int)o.ram_pages);
+		else
+			vfree((void *)o.addr);
 	}
 	area_get_stats(&st);
 	return left + (long)st.areas;	/* removed, never freed */
@@ -2176,6 +2218,6 @@ void set_vm_flush_reset_perms(void *addr)
 	vm = area_find((unsigned long)addr, true);
 	if (!vm || area_claim((unsigned long)vm->addr, vm, 0, &claimed))
 		return;
-	vm->flags |= VM_FLUSH_RESET_PERMS;
+	area_add_flags(vm, VM_FLUSH_RESET_PERMS);
 	area_unclaim(vm);
 }

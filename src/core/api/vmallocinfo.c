@@ -12,6 +12,8 @@
  *   0x<start>-0x<end> <size> unpurged vm_area
  *
  * start-end covers the guard page, size counts it (as the kernel prints).
+ * A vm_map_ram() mapping, which has no vm_struct, is one line
+ * "0x<start>-0x<end> <size> vm_map_ram" (its guard page included).
  * N<node>= counts are printed on every machine, one node or many.
  *
  * The caller's name comes from the platform's symbolize hook, which may
@@ -32,6 +34,7 @@ struct info_line {
 	unsigned long start, size, flags, phys;
 	const void *caller;
 	unsigned int nr_pages;
+	bool ram;
 	unsigned int nodes[VMALLOC_MAX_NODES];
 };
 
@@ -80,6 +83,7 @@ static bool collect_area(struct vm_struct *vm, void *arg)
 	l->phys = vm->phys_addr;
 	l->caller = vm->caller;
 	l->nr_pages = vm->nr_pages;
+	l->ram = area_is_ram(vm);
 	if (vm->pages)
 		for (i = 0; i < vm->nr_pages; i++)
 			l->nodes[pa_page_nid(vm->pages[i])]++;
@@ -96,6 +100,10 @@ static void emit_line(struct sink *s, const struct info_line *l)
 
 	emit(s, "0x%016lx-0x%016lx %7lu", l->start, l->start + l->size,
 	     l->size);
+	if (l->ram) {
+		emit(s, " vm_map_ram\n");
+		return;
+	}
 	if (l->caller && vm_plat->symbolize) {
 		vm_assert_unlocked(0, "symbolize");
 		sym = vm_plat->symbolize(vm_plat->ctx, l->caller, name,

@@ -14,8 +14,9 @@
  * arena; a busy range of the registry (a live, claimed or dying area with
  * its guard page, or a block of the fast path); the lazy list (freed
  * areas whose PTEs are cleared but whose TLB entries may survive until
- * the next purge); and inside a block each slot is free, used, dirty or
- * being purged. area_check() verifies exactly this.
+ * the next purge); and inside a block each slot (in a vm_map_ram block,
+ * each page) is free, used, dirty or being purged. area_check() verifies
+ * exactly this.
  *
  * An area's life: area_alloc() makes it LIVE (visible to lookups and
  * walks; VMD_UNINIT until area_ready() if the request says so). To change
@@ -112,6 +113,13 @@ int area_extend(struct vm_struct *vm, unsigned long size,
 void area_extend_end(struct vm_struct *vm, struct area_extension *x,
 		     bool keep);
 
+/*
+ * Add VM_* @flags to claimed area @vm (set_vm_flush_reset_perms), under
+ * the same rule as area_set_pages: every field a walker reads is written
+ * where no walker that found the area earlier can be reading it.
+ */
+void area_add_flags(struct vm_struct *vm, unsigned long flags);
+
 /* Mark a claimed (or not yet ready) area as mapped: its range will need
  * a TLB flush before reuse. */
 void area_mark_mapped(struct vm_struct *vm);
@@ -134,10 +142,47 @@ struct vm_struct *area_find(unsigned long addr, bool containing);
  * whose range meets [from, to), in address order, until it returns true.
  * @fn runs with the registry's lock held (and, for an area of the fast
  * path, its block's lock): it may read the area and its memory, and must
- * call nothing that takes a core lock or leaves the core.
+ * call nothing that takes a core lock or leaves the core. vm_map_ram()
+ * mappings are areas too (area_is_ram()); one in a block has no
+ * descriptor, so @fn gets one made up for the call (range, VMD_RAM, no
+ * pages), valid only until it returns.
  */
 void area_walk(unsigned long from, unsigned long to,
 	       bool (*fn)(struct vm_struct *vm, void *arg), void *arg);
+
+/*
+ * vm_map_ram() ranges (registry.c says how they are recorded). @pages:
+ * data pages, the guard page comes on top. area_ram_alloc: 0 with *r,
+ * held by the caller, which maps it, then publishes it, or cancels it
+ * (nothing mapped); -ENOMEM or -ENOSPC. area_ram_free: unmap and retire
+ * the live mapping at @addr if it has @pages pages: 0; -EINVAL with
+ * *found its real size; -ENOENT if no vm_map_ram() mapping starts there.
+ */
+struct area_ram {
+	unsigned long addr;
+	struct vm_struct *vm;	/* a tree area; NULL: in a ram block */
+};
+int area_ram_alloc(unsigned long pages, const void *caller,
+		   struct area_ram *r);
+void area_ram_publish(struct area_ram *r);
+void area_ram_cancel(struct area_ram *r);
+int area_ram_free(unsigned long addr, unsigned long pages,
+		  unsigned long *found);
+bool area_is_ram(const struct vm_struct *vm);
+
+/*
+ * Congruent areas (pcpu_get_vm_areas): @n live tree areas at the highest
+ * base b (aligned to @align, searched from the top of @rq's window) for
+ * which every [b + rel[i], + len[i]) is free, all reserved at once under
+ * the registry's lock, or none. len[i] includes the guard page; rel[i]
+ * and len[i] are page multiples, rel[i] aligned to @align, the ranges
+ * disjoint. @rq gives flags, caller and window (its size is ignored).
+ * Purges once when there is no room. Return 0 with out[0..n-1]; -ENOMEM
+ * or -ENOSPC, nothing changed.
+ */
+int area_alloc_congruent(const unsigned long *rel, const unsigned long *len,
+			 unsigned int n, unsigned long align,
+			 const struct area_request *rq, struct vm_struct **out);
 
 /*
  * Call @fn on every area waiting on the lazy list (retired, mapped, not

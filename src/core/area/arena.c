@@ -72,13 +72,20 @@ static bool recompute(struct rb_node *rb)
 /* Nodes                                                               */
 /* ------------------------------------------------------------------ */
 
+int arena_prepare_many_locked(struct arena *a, unsigned long allocs)
+{
+	unsigned long want = vm_max(allocs * 2, (unsigned long)ARENA_SPARE_MIN);
+
+	arena_assert_locked(a);
+	if (a->spare.n >= want)
+		return 0;
+	kcache_stock_fill(&a->nodes, &a->spare, want - a->spare.n);
+	return a->spare.n >= want ? 0 : -VM_ENOMEM;
+}
+
 int arena_prepare_locked(struct arena *a)
 {
-	arena_assert_locked(a);
-	if (a->spare.n >= ARENA_SPARE_MIN)
-		return 0;
-	kcache_stock_fill(&a->nodes, &a->spare, ARENA_SPARE_MIN - a->spare.n);
-	return a->spare.n >= ARENA_SPARE_MIN ? 0 : -VM_ENOMEM;
+	return arena_prepare_many_locked(a, 1);
 }
 
 static struct arena_node *node_get_locked(struct arena *a)
@@ -169,6 +176,96 @@ static struct arena_node *lowest_fit_locked(struct arena *a,
 	}
 }
 
+/* The free block with the highest start at or below @addr, or NULL. */
+static struct arena_node *floor_block_locked(struct arena *a,
+					     unsigned long addr)
+{
+	struct rb_node *n = a->root.node;
+	struct arena_node *best = NULL;
+
+	while (n) {
+		struct arena_node *v = to_node(n);
+
+		if (v->start <= addr) {
+			best = v;
+			n = n->right;
+		} else {
+			n = n->left;
+		}
+	}
+	return best;
+}
+
+static struct arena_node *prev_block(struct arena_node *v)
+{
+	struct rb_node *p = rb_prev(&v->rb);
+
+	return p ? to_node(p) : NULL;
+}
+
+/*
+ * Congruent ranges, searched from the top (the kernel's
+ * pcpu_get_vm_areas). Range i is [b + rel[i], b + rel[i] + len[i]); b
+ * starts at the highest aligned value that keeps the whole set below hi.
+ * Each step checks the next range: if it lies in one free block, one
+ * more range fits; if not, b moves down to the highest aligned value at
+ * which that range fits in a free block at or below where it was, and
+ * the count restarts at one. All n fit in a row: done. Every move lowers
+ * b, so the loop ends, at the latest when b would pass below lo.
+ *
+ *     b_old + rel[i]  ->   |####| busy        range i did not fit
+ *                      |free.....|            highest block at or below
+ *                      |  [i]    |  b_new + rel[i] = its end - len[i],
+ *                                             aligned down
+ */
+bool arena_find_congruent_locked(struct arena *a, const unsigned long *rel,
+				 const unsigned long *len, unsigned int n,
+				 unsigned long align, unsigned long lo,
+				 unsigned long hi, unsigned long *base)
+{
+	unsigned long span = 0, b;
+	unsigned int i, ok = 0;
+
+	arena_assert_locked(a);
+	lo = vm_max(lo, a->start);
+	hi = vm_min(hi, a->end);
+	for (i = 0; i < n; i++)
+		span = vm_max(span, rel[i] + len[i]);
+	if (!n || lo >= hi || hi - lo < span)
+		return false;
+	b = VM_ALIGN_DOWN(hi - span, align);
+	if (b < lo)
+		return false;
+	for (i = 0; ok < n; i = (i + 1) % n) {
+		unsigned long s = b + rel[i], c, nb;
+		struct arena_node *f = floor_block_locked(a, s);
+
+		if (f && f->end >= s + len[i]) {
+			ok++;
+			continue;
+		}
+		/* Lower b until range i fits in a block at or below s. */
+		for (;; f = prev_block(f)) {
+			if (!f)
+				return false;
+			if (node_size(f) < len[i])
+				continue;
+			c = vm_min(s, f->end - len[i]);
+			if (c < lo + rel[i])
+				return false;
+			nb = VM_ALIGN_DOWN(c - rel[i], align);
+			if (nb < lo)
+				return false;
+			if (nb + rel[i] >= f->start)
+				break;
+		}
+		b = nb;
+		ok = 1;
+	}
+	*base = b;
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* Carving and merging                                                 */
 /* ------------------------------------------------------------------ */
@@ -237,6 +334,23 @@ struct arena_node *arena_alloc_locked(struct arena *a, unsigned long size,
 	f = lowest_fit_locked(a, size, align, vm_max(lo, a->start),
 			      vm_min(hi, a->end), &addr);
 	if (!f)
+		return NULL;
+	n = carve_locked(a, f, addr, size);
+	vm_counter_add_locked(&a->free_bytes, -(long)size);
+	return n;
+}
+
+struct arena_node *arena_alloc_at_locked(struct arena *a, unsigned long addr,
+					 unsigned long size)
+{
+	struct arena_node *f, *n;
+
+	arena_assert_locked(a);
+	if (VM_DEBUG && a->spare.n < ARENA_SPARE_MIN)
+		vm_bug("arena %s: allocation without arena_prepare_locked",
+		       a->nodes.name);
+	f = floor_block_locked(a, addr);
+	if (!f || f->end <= addr || f->end - addr < size || !size)
 		return NULL;
 	n = carve_locked(a, f, addr, size);
 	vm_counter_add_locked(&a->free_bytes, -(long)size);

@@ -53,6 +53,8 @@ void arena_destroy(struct arena *a);
 /* Make sure the next arena_alloc_locked() cannot fail for lack of a
  * node. Return 0 or -ENOMEM (nothing changed). */
 int arena_prepare_locked(struct arena *a);
+/* The same for the next @allocs allocations (congruent sets). */
+int arena_prepare_many_locked(struct arena *a, unsigned long allocs);
 
 /*
  * The lowest @align-aligned range of @size bytes inside [lo, hi), taken
@@ -62,6 +64,26 @@ int arena_prepare_locked(struct arena *a);
 struct arena_node *arena_alloc_locked(struct arena *a, unsigned long size,
 				      unsigned long align, unsigned long lo,
 				      unsigned long hi);
+
+/*
+ * Take exactly [addr, addr + size) out of the free blocks; NULL when it
+ * is not all free. Needs arena_prepare_locked().
+ */
+struct arena_node *arena_alloc_at_locked(struct arena *a, unsigned long addr,
+					 unsigned long size);
+
+/*
+ * Congruent ranges (pcpu_get_vm_areas): the highest @align-aligned base
+ * b such that every [b + rel[i], b + rel[i] + len[i]) (i < @n) is free
+ * and inside [lo, hi). rel[i] and len[i] are page multiples, rel[i]
+ * aligned to @align, the ranges disjoint (the caller checked). Return:
+ * whether there is one (*base); nothing changes: take the ranges with
+ * arena_alloc_at_locked().
+ */
+bool arena_find_congruent_locked(struct arena *a, const unsigned long *rel,
+				 const unsigned long *len, unsigned int n,
+				 unsigned long align, unsigned long lo,
+				 unsigned long hi, unsigned long *base);
 
 /* Give an allocated node's range back (merging); the node is consumed. */
 void arena_free_locked(struct arena *a, struct arena_node *n);

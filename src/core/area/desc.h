@@ -40,6 +40,9 @@ _Static_assert(sizeof(struct vm_desc) <= 64, "a descriptor is 64 bytes");
 				   array): refused by every public call */
 #define VMD_SLOT	0x4u	/* lives in a block of the fast path */
 #define VMD_UNINIT	0x8u	/* pages/nr_pages still being set up */
+#define VMD_RAM		0x10u	/* a vm_map_ram() mapping: the kernel gives
+				   it no vm_struct, so only vm_unmap_ram()
+				   (AREA_RAM) claims it; walks see it */
 
 static inline struct vm_desc *vm_desc_of(const struct vm_struct *vm)
 {
@@ -73,6 +76,7 @@ struct area_request {
 	const void *caller;
 	bool uninit;		/* born VMD_UNINIT: area_ready() publishes it */
 	bool internal;		/* the library's own: VMD_INTERNAL */
+	bool ram;		/* vm_map_ram(): VMD_RAM */
 };
 
 /* A descriptor for request @rq at @addr: LIVE, with @flags (VMD_*). */
@@ -90,7 +94,8 @@ static inline void desc_fill(struct vm_desc *d, unsigned long addr,
 	d->vm.caller = rq->caller;
 	__atomic_store_n(&d->flags, (uint16_t)(flags |
 			 (rq->uninit ? VMD_UNINIT : 0) |
-			 (rq->internal ? VMD_INTERNAL : 0)), __ATOMIC_RELAXED);
+			 (rq->internal ? VMD_INTERNAL : 0) |
+			 (rq->ram ? VMD_RAM : 0)), __ATOMIC_RELAXED);
 	d->state = VMD_LIVE;
 }
 
@@ -109,23 +114,31 @@ static inline uint16_t desc_flags_acquire(const struct vm_desc *d)
 /*
  * May @d be claimed? @expect (may be NULL) is the descriptor that must be
  * there (free_vm_area); internal and uninitialised areas are the core's
- * alone (AREA_CORE); AREA_REFUSE_FRAMES turns away an area that owns
- * frames (vunmap of a vmalloc area): its page array is read, so this test
- * is made by the claimer, once nobody else can be writing it. Return 0,
- * -ENOENT (as if no area were there) or -EPERM (refused: the caller says
- * why).
+ * alone (AREA_CORE); vm_map_ram() areas are vm_unmap_ram()'s alone
+ * (AREA_RAM, which claims nothing else); AREA_REFUSE_FRAMES turns away
+ * an area that owns frames (vunmap of a vmalloc area): its page array is
+ * read, so this test is made by the claimer, once nobody else can be
+ * writing it. Return 0, -ENOENT (as if no area were there) or -EPERM
+ * (refused: the caller says why).
  */
 #define AREA_CORE		0x1u
 #define AREA_REFUSE_FRAMES	0x2u
+#define AREA_RAM		0x4u
 
 static inline int desc_check_claim(const struct vm_desc *d,
 				   const struct vm_struct *expect,
 				   unsigned int how)
 {
+	uint16_t f;
+
 	if (expect && &d->vm != expect)
 		return -VM_ENOENT;
-	if (!(how & AREA_CORE) &&
-	    (desc_flags_acquire(d) & (VMD_INTERNAL | VMD_UNINIT)))
+	f = desc_flags_acquire(d);
+	if (!(how & (AREA_CORE | AREA_RAM)) && (f & VMD_RAM))
+		return -VM_ENOENT;
+	if ((how & AREA_RAM) && !(f & VMD_RAM))
+		return -VM_ENOENT;
+	if (!(how & AREA_CORE) && (f & (VMD_INTERNAL | VMD_UNINIT)))
 		return -VM_ENOENT;
 	if ((how & AREA_REFUSE_FRAMES) && d->vm.pages)
 		return -VM_EPERM;

@@ -91,6 +91,15 @@ static bool desc_prepare_locked(void)
 	return reg.descs.head != NULL;
 }
 
+/* At least @n descriptors in the stock (a congruent set). */
+static bool desc_prepare_many_locked(unsigned long n)
+{
+	vm_lock_assert_held(&reg.lock);
+	if (reg.descs.n < n)
+		kcache_stock_fill(&reg.desc_cache, &reg.descs, n - reg.descs.n);
+	return reg.descs.n >= n;
+}
+
 /* A descriptor from the stock (desc_prepare_locked() made sure of one). */
 static struct vm_desc *desc_get_locked(void)
 {
@@ -328,6 +337,17 @@ void area_set_pages(struct vm_struct *vm, struct page **pages,
 	vm->nr_pages = nr;
 }
 
+void area_add_flags(struct vm_struct *vm, unsigned long flags)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+
+	if (desc_flags(d) & VMD_SLOT) {
+		vb_add_flags(d, flags);	/* as area_set_pages */
+		return;
+	}
+	vm->flags |= flags;
+}
+
 void area_mark_mapped(struct vm_struct *vm)
 {
 	__atomic_fetch_or(&vm_desc_of(vm)->flags, VMD_MAPPED, __ATOMIC_RELAXED);
@@ -341,6 +361,11 @@ bool area_is_mapped(const struct vm_struct *vm)
 bool area_is_internal(const struct vm_struct *vm)
 {
 	return desc_flags(vm_desc_of(vm)) & VMD_INTERNAL;
+}
+
+bool area_is_ram(const struct vm_struct *vm)
+{
+	return desc_flags(vm_desc_of(vm)) & VMD_RAM;
 }
 
 /* ------------------------------------------------------------------ */
@@ -385,15 +410,20 @@ bool retire_tree(struct vm_desc *d, bool mapped, bool keep)
 	return purge;
 }
 
+/* Clear the PTEs of [addr, data_end) (no flush), which the caller holds. */
+static void unmap_held(unsigned long addr, unsigned long data_end)
+{
+	vm_flush_cache_vunmap(addr, data_end);
+	pt_unmap_noflush(addr, (data_end - addr) >> PAGE_SHIFT);
+}
+
 /* Clear a claimed area's PTEs (no flush): nobody else maps, unmaps or
  * reuses its range meanwhile. */
 static void unmap_claimed(const struct vm_struct *vm)
 {
 	unsigned long addr = (unsigned long)vm->addr;
-	unsigned long data_end = addr + vm_data_size(vm);
 
-	vm_flush_cache_vunmap(addr, data_end);
-	pt_unmap_noflush(addr, (data_end - addr) >> PAGE_SHIFT);
+	unmap_held(addr, addr + vm_data_size(vm));
 }
 
 /*
@@ -642,6 +672,184 @@ bool area_removed_desc(const struct vm_struct *p)
 {
 	return kcache_owns(&reg.desc_cache, p) &&
 	       vm_desc_of(p)->state == VMD_REMOVED;
+}
+
+/* ------------------------------------------------------------------ */
+/* vm_map_ram                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A vm_map_ram() mapping has no vm_struct in the kernel. Here a small one
+ * (VB_RAM_MAX_PAGES with its guard page) is a run of pages of a ram block
+ * (vmap_block.c), with no descriptor at all; a larger one, or one that
+ * finds no 2 MiB-aligned room for a block (or all with the fast path
+ * off), is a tree area whose descriptor carries VMD_RAM: only
+ * vm_unmap_ram() claims it, lookups (find_vm_area) never return it, and
+ * walks (vread, vmallocinfo) see both kinds.
+ */
+int area_ram_alloc(unsigned long pages, const void *caller,
+		   struct area_ram *r)
+{
+	struct area_request rq = {
+		.size = (pages + 1) << PAGE_SHIFT, .align = PAGE_SIZE,
+		.vstart = reg.start, .vend = reg.end, .caller = caller,
+		.uninit = true, .ram = true,
+	};
+	unsigned int tries;
+	int err = -VM_ENOSPC;
+
+	r->vm = NULL;
+	if (reg.fast_path && pages + 1 <= VB_RAM_MAX_PAGES) {
+		err = vb_ram_alloc((unsigned int)pages + 1, &r->addr);
+		for (tries = 0; err == -VM_ENOSPC && tries < NEW_BLOCK_TRIES;
+		     tries++) {
+			err = new_block(&rq);
+			if (err)
+				break;
+			err = vb_ram_alloc((unsigned int)pages + 1, &r->addr);
+		}
+		if (err != -VM_ENOSPC) {
+			if (VM_DEBUG >= 2)
+				area_check();
+			return err;
+		}
+	}
+	r->vm = tree_alloc(&rq, &err);
+	if (VM_DEBUG >= 2)
+		area_check();
+	if (!r->vm)
+		return err;
+	r->addr = (unsigned long)r->vm->addr;
+	return 0;
+}
+
+void area_ram_publish(struct area_ram *r)
+{
+	if (r->vm) {
+		area_mark_mapped(r->vm);
+		area_ready(r->vm);
+	} else {
+		vb_ram_publish(r->addr);
+	}
+}
+
+void area_ram_cancel(struct area_ram *r)
+{
+	struct vm_struct *vm;
+
+	if (!r->vm) {
+		vb_ram_cancel(r->addr);
+	} else if (area_claim(r->addr, r->vm, AREA_CORE, &vm)) {
+		vm_bug("vmap_area: vm_map_ram area at 0x%lx is gone", r->addr);
+		return;
+	} else {
+		area_retire(vm, false);
+		return;		/* area_retire() ran the sanity walk */
+	}
+	if (VM_DEBUG >= 2)
+		area_check();
+}
+
+int area_ram_free(unsigned long addr, unsigned long pages,
+		  unsigned long *found)
+{
+	struct vm_block *b = vb_lookup(addr);
+	enum vb_claim r = VB_ELSEWHERE;
+	unsigned int f = 0;
+	struct vm_struct *vm;
+
+	*found = 0;
+	if (b)
+		r = vb_ram_claim(b, addr, (unsigned int)vm_min(pages + 1,
+				 (unsigned long)UINT_MAX), &f);
+	switch (r) {
+	case VB_CLAIMED:
+		unmap_held(addr, addr + (pages << PAGE_SHIFT));
+		if (vb_ram_retire(addr))
+			area_purge(false);
+		if (VM_DEBUG >= 2)
+			area_check();
+		return 0;
+	case VB_REFUSED:
+		*found = f - 1;
+		return -VM_EINVAL;
+	case VB_NONE:
+		return -VM_ENOENT;
+	default:
+		break;
+	}
+	if (area_claim(addr, NULL, AREA_RAM, &vm))
+		return -VM_ENOENT;
+	if (vm->size >> PAGE_SHIFT != pages + 1) {
+		*found = (vm->size >> PAGE_SHIFT) - 1;
+		area_unclaim(vm);
+		return -VM_EINVAL;
+	}
+	area_retire(vm, false);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Congruent areas (pcpu_get_vm_areas)                                 */
+/* ------------------------------------------------------------------ */
+
+int area_alloc_congruent(const unsigned long *rel, const unsigned long *len,
+			 unsigned int n, unsigned long align,
+			 const struct area_request *rq, struct vm_struct **out)
+{
+	struct area_request one = *rq;
+	unsigned long base = 0;
+	bool found = false, purged = false;
+	unsigned int i;
+
+	vm_lock(&reg.lock);
+	for (;;) {
+		/* Every node and descriptor first: the commit cannot fail. */
+		if (arena_prepare_many_locked(&reg.arena, n) ||
+		    !desc_prepare_many_locked(n)) {
+			vm_unlock(&reg.lock);
+			return -VM_ENOMEM;
+		}
+		found = arena_find_congruent_locked(&reg.arena, rel, len, n,
+						    align, rq->vstart,
+						    rq->vend, &base);
+		if (found || purged)
+			break;
+		vm_unlock(&reg.lock);
+		area_purge(true);
+		purged = true;
+		vm_lock(&reg.lock);
+	}
+	if (!found) {
+		vm_unlock(&reg.lock);
+		return -VM_ENOSPC;
+	}
+	for (i = 0; i < n; i++) {
+		struct arena_node *an = arena_alloc_at_locked(&reg.arena,
+							      base + rel[i],
+							      len[i]);
+		struct vmap_area *v;
+		struct vm_desc *d;
+
+		if (!an) {	/* the search said it was free */
+			vm_bug("vmap_area: congruent range 0x%lx is not free",
+			       base + rel[i]);
+			break;
+		}
+		v = container_of(an, struct vmap_area, an);
+		v->flags = 0;
+		d = desc_get_locked();
+		v->desc = d;
+		one.size = len[i];
+		desc_fill(d, an->start, &one, 0);
+		busy_insert_locked(v);
+		vm_counter_add_locked(&reg.busy_count, 1);
+		out[i] = &d->vm;
+	}
+	vm_unlock(&reg.lock);
+	if (VM_DEBUG >= 2)
+		area_check();
+	return i == n ? 0 : -VM_EUCLEAN;
 }
 
 /* ------------------------------------------------------------------ */

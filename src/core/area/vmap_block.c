@@ -41,6 +41,25 @@
  * published, still that CPU's, and covers the address before it reads
  * the slot.
  *
+ * vm_map_ram blocks (class VB_RAM). The kernel serves small vm_map_ram()
+ * mappings from per-CPU blocks with no descriptor per mapping; so do we.
+ * A ram block is a block whose slots are single pages (256 of them, 1
+ * MiB): a mapping of n pages takes the lowest run of n + 1 free pages of
+ * one of the CPU's ram blocks (its data and its guard page). Its first
+ * page is marked in head[]; the run ends at the next head or the first
+ * unused page, so used[] and head[] alone give every mapping's length.
+ *
+ *   | head           | head      | free  | head      | dirty     |
+ *   | data data gd   | data gd   |       | data gd   | .. .. ..  |
+ *
+ * held[] marks a mapping that a thread holds: its mapper until the PTEs
+ * are set (vb_ram_publish), its unmapper from the claim (vb_ram_claim)
+ * until its pages turn dirty (vb_ram_retire). Walks and unmaps see only
+ * heads that are not held. slot[] stays 0, so a lock-free claim that
+ * meets a ram block (vfree of such an address) finds no descriptor and
+ * the locked path says no area is there. A freed mapping's pages are
+ * dirty until a purge, as a slot's are: purges treat both kinds alike.
+ *
  * Locking: vb_cpu.lock (one per CPU, rank BLOCK) protects its blocks'
  * bitmaps, slot pointers, lists and counts, and its descriptor stock. It
  * is taken inside the registry's lock (walks, sanity, publication) or
@@ -50,6 +69,9 @@
 #include "area/vmap_block.h"
 
 #define VB_CLASSES	4		/* 1 .. 4 pages of data */
+#define VB_RAM		VB_CLASSES	/* vm_map_ram()'s blocks (see below) */
+#define VB_LISTS	(VB_CLASSES + 1)
+#define VB_RAM_SCAN	8		/* ram blocks tried before a new one */
 #define VB_SPAN_SHIFT	21		/* 2 MiB: alignment and maximum size */
 #define VB_SPAN_PAGES	(1UL << (VB_SPAN_SHIFT - PAGE_SHIFT))
 #define VB_MAX_SLOTS	256
@@ -86,7 +108,9 @@ struct vm_block {
 	uint64_t used[VB_WORDS];	/* a descriptor is there */
 	uint64_t dirty[VB_WORDS];
 	uint64_t purging[VB_WORDS];
-	/* A descriptor's address | SLOT_CLAIMED, or 0 (atomic). */
+	uint64_t head[VB_WORDS];	/* ram: first page of a mapping */
+	uint64_t held[VB_WORDS];	/* ram: its mapper or unmapper holds it */
+	/* A descriptor's address | SLOT_CLAIMED, or 0 (atomic; ram: 0). */
 	uintptr_t slot[VB_MAX_SLOTS];
 };
 
@@ -98,7 +122,7 @@ struct vm_block {
  */
 struct vb_cpu {
 	struct vm_lock lock;
-	struct vm_block *partial[VB_CLASSES];
+	struct vm_block *partial[VB_LISTS];
 	struct vm_block *dirty;		/* read without the lock as a hint */
 	struct objstock stock;		/* free descriptors */
 	unsigned long areas;		/* descriptors handed out here, net */
@@ -330,8 +354,9 @@ struct vm_block *vb_lookup(unsigned long addr)
 
 struct vm_block *vb_new(const struct area_request *rq, unsigned long *span)
 {
-	unsigned int cls = (unsigned int)(rq->size >> PAGE_SHIFT) - 2;
-	unsigned long pages = cls + 2;
+	unsigned int cls = rq->ram ? VB_RAM :
+			   (unsigned int)(rq->size >> PAGE_SHIFT) - 2;
+	unsigned long pages = rq->ram ? 1 : cls + 2;
 	unsigned int nslots = (unsigned int)vm_min(VB_SPAN_PAGES / pages,
 						   (unsigned long)VB_MAX_SLOTS);
 	struct vm_block *b;
@@ -612,6 +637,15 @@ void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr)
 	vm_unlock(&pc->lock);
 }
 
+void vb_add_flags(struct vm_desc *d, unsigned long flags)
+{
+	struct vb_cpu *pc = cpu_of(block_of(d));
+
+	vm_lock(&pc->lock);
+	d->vm.flags |= flags;
+	vm_unlock(&pc->lock);
+}
+
 /* Fold this CPU's dirty pages into the lazy count (its lock held). */
 static bool fold_lazy_locked(struct vb_cpu *pc)
 {
@@ -671,6 +705,228 @@ bool vb_retire(struct vm_desc *d, bool mapped, bool keep)
 }
 
 /* ------------------------------------------------------------------ */
+/* vm_map_ram blocks                                                   */
+/* ------------------------------------------------------------------ */
+
+/* The pages of the mapping whose head is page @i (its guard included). */
+static unsigned int ram_run(const struct vm_block *b, unsigned int i)
+{
+	unsigned int j = i + 1;
+
+	while (j < b->nslots && bit_test(b->used, j) && !bit_test(b->head, j))
+		j++;
+	return j - i;
+}
+
+/* The lowest run of @n free pages of ram block @b, or -1. */
+static int ram_fit(const struct vm_block *b, unsigned int n)
+{
+	unsigned int i, run = 0;
+
+	for (i = 0; i < b->nslots; i++) {
+		if (bit_test(b->used, i) || bit_test(b->dirty, i) ||
+		    bit_test(b->purging, i)) {
+			run = 0;
+			continue;
+		}
+		if (++run == n)
+			return (int)(i + 1 - n);
+	}
+	return -1;
+}
+
+static void bits_set(uint64_t *map, unsigned int i, unsigned int n)
+{
+	while (n--)
+		bit_set(map, i++);
+}
+
+static void bits_clear(uint64_t *map, unsigned int i, unsigned int n)
+{
+	while (n--)
+		bit_clear(map, i++);
+}
+
+int vb_ram_alloc(unsigned int pages, unsigned long *addr)
+{
+	struct vb_cpu *pc = &vb.cpus[vm_this_cpu()];
+	struct vm_block *b;
+	unsigned int tries = 0;
+	int i = -1;
+
+	if (!pages || pages > VB_RAM_MAX_PAGES)
+		return -VM_EINVAL;
+	vm_lock(&pc->lock);
+	for (b = pc->partial[VB_RAM]; b && tries < VB_RAM_SCAN;
+	     b = b->next, tries++) {
+		i = ram_fit(b, pages);
+		if (i >= 0)
+			break;
+	}
+	if (!b || i < 0) {
+		vm_unlock(&pc->lock);
+		return -VM_ENOSPC;
+	}
+	bits_set(b->used, (unsigned int)i, pages);
+	bit_set(b->head, (unsigned int)i);
+	bit_set(b->held, (unsigned int)i);
+	if (!b->nr_used)
+		vm_counter_add_locked(&pc->empty, -1);
+	b->nr_used = (uint16_t)(b->nr_used + pages);
+	if (block_full(b))
+		partial_del(pc, b);
+	*addr = slot_start(b, (unsigned int)i);
+	vm_unlock(&pc->lock);
+	return 0;
+}
+
+/*
+ * The ram block of a held mapping at @addr, and its page, locked: while
+ * the mapping holds pages the block stays published, so the directory
+ * entry is exact.
+ */
+static struct vm_block *ram_block_lock(unsigned long addr, unsigned int *i)
+{
+	struct vm_block *b = vb_lookup(addr);
+	bool at_start;
+
+	vm_lock(&cpu_of(b)->lock);
+	*i = slot_of(b, addr - b->start, &at_start);
+	if (VM_DEBUG && (b->cls != VB_RAM || !bit_test(b->held, *i)))
+		vm_bug("vmap_block: no held ram mapping at 0x%lx", addr);
+	return b;
+}
+
+void vb_ram_publish(unsigned long addr)
+{
+	unsigned int i;
+	struct vm_block *b = ram_block_lock(addr, &i);
+	struct vb_cpu *pc = cpu_of(b);
+
+	bit_clear(b->held, i);
+	vm_counter_add_locked(&pc->busy, 1);
+	vm_unlock(&pc->lock);
+}
+
+void vb_ram_cancel(unsigned long addr)
+{
+	unsigned int i, n;
+	struct vm_block *b = ram_block_lock(addr, &i);
+	struct vb_cpu *pc = cpu_of(b);
+	bool was_full = block_full(b);
+
+	n = ram_run(b, i);
+	bit_clear(b->head, i);
+	bit_clear(b->held, i);
+	bits_clear(b->used, i, n);
+	b->nr_used = (uint16_t)(b->nr_used - n);
+	if (!b->nr_used)
+		vm_counter_add_locked(&pc->empty, 1);
+	if (was_full)
+		partial_add(pc, b);
+	vm_unlock(&pc->lock);
+}
+
+enum vb_claim vb_ram_claim(struct vm_block *b, unsigned long addr,
+			   unsigned int pages, unsigned int *found)
+{
+	enum vb_claim res = VB_NONE;
+	unsigned int cpu, i, n;
+	struct vb_cpu *pc;
+	bool at_start;
+
+	*found = 0;
+	cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
+	if (cpu >= vb.ncpus)
+		return VB_ELSEWHERE;
+	pc = &vb.cpus[cpu];
+	vm_lock(&pc->lock);
+	/* A hint, as for vb_claim(): check it under the owner's lock. */
+	if (!published(b) || __atomic_load_n(&b->cpu, __ATOMIC_RELAXED) != cpu ||
+	    addr - b->start >= b->span) {
+		vm_unlock(&pc->lock);
+		return VB_ELSEWHERE;
+	}
+	if (b->cls == VB_RAM) {
+		i = slot_of(b, addr - b->start, &at_start);
+		if (at_start && bit_test(b->head, i) && !bit_test(b->held, i)) {
+			n = ram_run(b, i);
+			*found = n;
+			res = VB_REFUSED;
+			if (n == pages) {
+				bit_set(b->held, i);
+				vm_counter_add_locked(&pc->busy, -1);
+				res = VB_CLAIMED;
+			}
+		}
+	}
+	vm_unlock(&pc->lock);
+	return res;
+}
+
+bool vb_ram_retire(unsigned long addr)
+{
+	unsigned int i, n;
+	struct vm_block *b = ram_block_lock(addr, &i);
+	struct vb_cpu *pc = cpu_of(b);
+	bool purge = false;
+
+	n = ram_run(b, i);
+	bit_clear(b->head, i);
+	bit_clear(b->held, i);
+	bits_clear(b->used, i, n);
+	bits_set(b->dirty, i, n);
+	b->nr_used = (uint16_t)(b->nr_used - n);
+	b->nr_dirty = (uint16_t)(b->nr_dirty + n);
+	if (!b->nr_used)
+		vm_counter_add_locked(&pc->empty, 1);
+	if (!b->on_dirty) {
+		b->dirty_next = pc->dirty;
+		__atomic_store_n(&pc->dirty, b, __ATOMIC_RELAXED);
+		b->on_dirty = true;
+	}
+	vm_counter_add_locked(&pc->lazy, (long)n);
+	if (pc->lazy >= vb.lazy_batch)
+		purge = fold_lazy_locked(pc);
+	vm_unlock(&pc->lock);
+	return purge;
+}
+
+/*
+ * Walk the live mappings of ram block @b meeting [from, to) (its lock
+ * held). Each is shown to @fn as a descriptor made up for the call:
+ * VMD_RAM, its range, no pages.
+ */
+static bool ram_walk_locked(struct vm_block *b, unsigned long from,
+			    unsigned long to,
+			    bool (*fn)(struct vm_struct *vm, void *arg),
+			    void *arg)
+{
+	struct vm_desc t;
+	unsigned int i, n;
+
+	for (i = 0; published(b) && i < b->nslots; i++) {
+		unsigned long s = slot_start(b, i);
+
+		if (s >= to)
+			break;
+		if (!bit_test(b->head, i) || bit_test(b->held, i))
+			continue;
+		n = ram_run(b, i);
+		if (s + ((unsigned long)n << PAGE_SHIFT) <= from)
+			continue;
+		vm_memset(&t, 0, sizeof(t));
+		t.vm.addr = (void *)s;
+		t.vm.size = (unsigned long)n << PAGE_SHIFT;
+		t.state = VMD_LIVE;
+		t.flags = VMD_RAM | VMD_MAPPED;
+		if (fn(&t.vm, arg))
+			return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
 /* Walks and lookups (the registry's lock held)                        */
 /* ------------------------------------------------------------------ */
 
@@ -700,6 +956,11 @@ bool vb_walk(struct vm_block *b, unsigned long from, unsigned long to,
 	unsigned int i;
 
 	vm_lock(&pc->lock);
+	if (b->cls == VB_RAM) {
+		stop = ram_walk_locked(b, from, to, fn, arg);
+		vm_unlock(&pc->lock);
+		return stop;
+	}
 	for (i = 0; published(b) && i < b->nslots && !stop; i++) {
 		unsigned long s = slot_start(b, i);
 		struct vm_desc *d;
@@ -724,7 +985,7 @@ static void collect_empty_locked(struct vb_cpu *pc, struct vb_purge *p)
 	unsigned int cls;
 
 	vm_lock_assert_held(&pc->lock);
-	for (cls = 0; cls < VB_CLASSES; cls++) {
+	for (cls = 0; cls < VB_LISTS; cls++) {
 		struct vm_block *b = pc->partial[cls], *next;
 
 		for (; b; b = next) {
@@ -929,6 +1190,37 @@ void vb_unlock_all(void)
 		vm_unlock(&vb.cpus[c].lock);
 }
 
+/*
+ * A ram block: no descriptors; every used page belongs to the run of a
+ * head; held marks only heads; *live counts the mappings not held.
+ */
+static const char *ram_check_locked(const struct vm_block *b,
+				    unsigned long *live)
+{
+	unsigned int i, used = 0, dirty = 0;
+
+	*live = 0;
+	for (i = 0; i < b->nslots; i++) {
+		bool u = bit_test(b->used, i), h = bit_test(b->head, i);
+
+		if (slot_load(b, i))
+			return "ram block holds a descriptor";
+		if ((u && bit_test(b->dirty, i)) || bit_test(b->purging, i))
+			return "slot states overlap";
+		if ((h && !u) || (bit_test(b->held, i) && !h) ||
+		    (u && !h && (!i || !bit_test(b->used, i - 1))))
+			return "ram block mapping bits disagree";
+		*live += h && !bit_test(b->held, i);
+		used += u;
+		dirty += bit_test(b->dirty, i);
+	}
+	if (used != b->nr_used || dirty != b->nr_dirty)
+		return "block slot counts wrong";
+	if (b->nr_purging)
+		return "block slots left purging";
+	return NULL;
+}
+
 const char *vb_check_locked(struct vm_block *b, unsigned long start,
 			    unsigned long size, unsigned long *live,
 			    unsigned long *dirty_pages)
@@ -941,6 +1233,14 @@ const char *vb_check_locked(struct vm_block *b, unsigned long start,
 	    b->span != (unsigned long)b->nslots * b->stride ||
 	    b->start & (VB_ALIGN - 1) || vb_lookup(b->start) != b)
 		why = "block range or directory entry wrong";
+	if (!why && b->cls == VB_RAM) {
+		why = ram_check_locked(b, live);
+		if (!why && b->on_partial == block_full(b))
+			why = b->on_partial ? "full block on the partial list" :
+			      "block with a free slot off the partial list";
+		*dirty_pages = b->nr_dirty;
+		return why;
+	}
 	for (i = 0; i < b->nslots && !why; i++) {
 		struct vm_desc *d = slot_desc(slot_load(b, i));
 		bool u = bit_test(b->used, i), dt = bit_test(b->dirty, i);

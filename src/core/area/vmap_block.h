@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The small-area fast path (vb_): per-CPU blocks of fixed-size slots,
- * after the kernel's vmap_block. The registry (registry.c) is its only
- * user: it gives each block its range and asks blocks first for small
- * requests, for addresses inside them, and at purge time. Blocks know
- * nothing of the registry or the arena.
+ * after the kernel's vmap_block, and blocks of single pages for small
+ * vm_map_ram() mappings. The registry (registry.c) is its only user: it
+ * gives each block its range and asks blocks first for small requests,
+ * for addresses inside them, and at purge time. Blocks know nothing of
+ * the registry or the arena.
  */
 #ifndef VM_VMAP_BLOCK_H
 #define VM_VMAP_BLOCK_H
@@ -83,6 +84,8 @@ void vb_unclaim(struct vm_desc *d);
  * reads the descriptor whole, before or after.
  */
 void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr);
+/* Add VM_* @flags to a claimed slot area, under the same rule. */
+void vb_add_flags(struct vm_desc *d, unsigned long flags);
 /*
  * Retire a claimed slot area whose PTEs the caller cleared (if it was
  * mapped: then the slot is dirty until a purge, else free at once). With
@@ -92,10 +95,37 @@ void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr);
 bool vb_retire(struct vm_desc *d, bool mapped, bool keep);
 
 /*
+ * vm_map_ram blocks (see vmap_block.c): a mapping of @pages pages, its
+ * guard page included (at most VB_RAM_MAX_PAGES), from this CPU's ram
+ * blocks. vb_ram_alloc: 0 with *addr, the mapping held by the caller;
+ * -ENOSPC when no ram block of this CPU has room (the caller makes one:
+ * vb_new with rq->ram, vb_publish, then asks again). The holder then
+ * either publishes it (its PTEs are set: walks and vm_unmap_ram see it)
+ * or cancels it (nothing was mapped: the pages are free at once).
+ */
+#define VB_RAM_MAX_PAGES	65
+int vb_ram_alloc(unsigned int pages, unsigned long *addr);
+void vb_ram_publish(unsigned long addr);
+void vb_ram_cancel(unsigned long addr);
+/*
+ * Claim the live mapping starting at @addr in block @b (a directory hint)
+ * if it has @pages pages. VB_ELSEWHERE: @b does not cover @addr; VB_NONE:
+ * no live ram mapping starts there; VB_REFUSED: one does, of *found
+ * pages; VB_CLAIMED: the caller holds it, clears its PTEs, then retires
+ * it with vb_ram_retire() (its pages turn dirty until a purge). Return
+ * of vb_ram_retire: whether the lazy count passed the purge threshold.
+ */
+enum vb_claim vb_ram_claim(struct vm_block *b, unsigned long addr,
+			   unsigned int pages, unsigned int *found);
+bool vb_ram_retire(unsigned long addr);
+
+/*
  * With the registry's lock held (the block stays in its busy tree): the
- * LIVE area of @b starting at (or, @containing, containing) @addr; and a
- * walk of its LIVE areas meeting [from, to), calling @fn with the
- * block's lock held (see area_walk()) until it returns true.
+ * LIVE area of @b starting at (or, @containing, containing) @addr (never
+ * a ram block's mapping: it has no descriptor); and a walk of its LIVE
+ * areas meeting [from, to), calling @fn with the block's lock held (see
+ * area_walk(); a ram block's mappings as descriptors made up for the
+ * call) until it returns true.
  */
 struct vm_desc *vb_find(struct vm_block *b, unsigned long addr,
 			bool containing);

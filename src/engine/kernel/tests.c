@@ -523,6 +523,73 @@ void test_use_after_vfree(struct kt *t)
 }
 
 /*
+ * vm_map_ram: a small mapping (a ram block) and a large one (the tree).
+ * Writes through each land in the frames; the page after each is its
+ * guard; after vm_unmap_ram and vm_unmap_aliases any access faults.
+ */
+void test_vm_map_ram(struct kt *t)
+{
+	static struct page *pg[100];
+	static const unsigned int counts[] = { 8, 100 };
+	struct vmalloc_stats st;
+	unsigned long n0, got, c, i;
+	volatile uint64_t *p;
+	uint64_t v;
+
+	for (i = 0; i < 100; i++)
+		pg[i] = NULL;
+	got = alloc_pages_bulk(GFP_KERNEL, 100, pg);
+	while (got < 100) {		/* it may stop early, as the kernel's */
+		unsigned long more = alloc_pages_bulk(GFP_KERNEL, 100, pg);
+
+		if (!KT_CHECK(t, more > got, "alloc_pages_bulk stuck at %lu",
+			      got))
+			goto out;
+		got = more;
+	}
+	for (c = 0; c < 2; c++) {
+		unsigned int n = counts[c];
+
+		p = vm_map_ram(pg, n, NUMA_NO_NODE);
+		if (!KT_CHECK(t, p != NULL, "vm_map_ram(%u)", n))
+			goto out;
+		KT_CHECK(t, !find_vm_area((const void *)p),
+			 "find_vm_area found a vm_map_ram mapping");
+		for (i = 0; i < n; i++) {
+			p[i * PG / 8] = pattern(c, i);
+			KT_CHECK(t, vmalloc_to_page((const void *)(p + i * PG / 8)) ==
+				 pg[i], "vmalloc_to_page of page %lu", i);
+			KT_CHECK(t, *(volatile uint64_t *)page_address(pg[i]) ==
+				 pattern(c, i), "page %lu: write not in its frame",
+				 i);
+		}
+		n0 = kfault_last.count;
+		KT_CHECK(t, kprobe_read(p + n * PG / 8, &v) == EFAULT_RC,
+			 "guard page after %u pages readable", n);
+		check_fault(t, n0, (uintptr_t)(p + n * PG / 8), 0,
+			    "vm_map_ram guard read");
+		vm_unmap_ram((const void *)p, n);
+		vm_unmap_aliases();
+		vmalloc_get_stats(&st);
+		KT_CHECK(t, st.lazy_pages == 0, "%lu lazy pages after the purge",
+			 st.lazy_pages);
+		n0 = kfault_last.count;
+		KT_CHECK(t, kprobe_read(p, &v) == EFAULT_RC,
+			 "purged vm_map_ram mapping readable");
+		check_fault(t, n0, (uintptr_t)p, 0, "read after vm_unmap_ram");
+		n0 = kfault_last.count;
+		KT_CHECK(t, kprobe_write(p + (n - 1) * PG / 8, 7) == EFAULT_RC,
+			 "purged vm_map_ram mapping writable");
+		check_fault(t, n0, (uintptr_t)(p + (n - 1) * PG / 8), PF_WRITE,
+			    "write after vm_unmap_ram");
+	}
+out:
+	for (i = 0; i < 100; i++)
+		if (pg[i])
+			__free_page(pg[i]);
+}
+
+/*
  * A purge must flush before the range is reused: map frame A at an
  * address, use it (the TLB caches it), unmap and purge, map frame B at
  * the same address, write. Without the flush the write lands in A.
