@@ -43,4 +43,13 @@ int vm_map_range(unsigned long start, struct page *const *pages,
 /* Free every live area (at vmalloc_core_exit). Return how many there were. */
 long vm_areas_exit(void);
 
+/*
+ * vmalloc memory of an area the caller owns, through the frames' direct
+ * map (the vmalloc range need not be accessible): zero @n bytes at @addr
+ * (never elided), or copy between @buf and @addr (@write: into @addr).
+ * Unmapped pages are skipped (and read as zeros). For kvmalloc.c.
+ */
+void vm_vmem_zero(const void *addr, unsigned long n);
+void vm_vmem_copy(void *buf, const void *addr, unsigned long n, bool write);
+
 #endif /* VM_API_H */

@@ -150,7 +150,7 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 }
 
 /*
- * Map @nr frames at the start of area @vm, which the caller holds (it is
+ * Map @nr frames at @start, which the caller holds (in an area that is
  * uninitialised or claimed), with 2 MiB leaves where they fit when @order
  * is PT_PMD_ORDER. On failure nothing is mapped and the range is flushed;
  * page tables the attempt added stay.
@@ -188,16 +188,27 @@ int vm_map_range(unsigned long start, struct page *const *pages,
 	return map_range_order(start, pages, nr, prot, 0);
 }
 
-/* map_range_order() at @vm's start; it will need a flush before reuse. */
-static int map_area(struct vm_struct *vm, struct page *const *pages,
-		    unsigned long nr, pgprot_t prot, unsigned int order)
+/*
+ * map_range_order() at page @first of @vm (map_area: at its start); the
+ * area will need a flush before its range is reused.
+ */
+static int map_area_at(struct vm_struct *vm, unsigned long first,
+		       struct page *const *pages, unsigned long nr,
+		       pgprot_t prot, unsigned int order)
 {
-	int err = map_range_order((unsigned long)vm->addr, pages, nr, prot,
+	int err = map_range_order((unsigned long)vm->addr +
+				  (first << PAGE_SHIFT), pages, nr, prot,
 				  order);
 
 	if (!err)
 		area_mark_mapped(vm);
 	return err;
+}
+
+static int map_area(struct vm_struct *vm, struct page *const *pages,
+		    unsigned long nr, pgprot_t prot, unsigned int order)
+{
+	return map_area_at(vm, 0, pages, nr, prot, order);
 }
 
 /* Undo get_area() for an area still being built (nobody else saw it). */
@@ -266,6 +277,25 @@ static bool vpages_needed(unsigned long nr)
 }
 
 /*
+ * A zeroed page array for @nr frames: an internal vmalloc area of its own
+ * when @vpages (the area is VM_VPAGES), else metadata. free_page_array()
+ * frees it, given the same @nr and the area's flags.
+ */
+static struct page **page_array_alloc(unsigned long nr, bool vpages,
+				      gfp_t gfp, int node, const void *caller)
+{
+	unsigned long array_size = nr * sizeof(struct page *);
+
+	if (!vpages)
+		return vm_kmalloc(array_size);
+	/* Strictly bounded recursion: the array is 512x smaller. */
+	return vmalloc_range(array_size, 1, vm_plat->vmalloc_start,
+			     vm_plat->vmalloc_end,
+			     (gfp & ~__GFP_DMA32 & ~__GFP_DMA) | __GFP_ZERO |
+			     __GFP_NOWARN, PAGE_KERNEL, 0, node, caller, true);
+}
+
+/*
  * @nr frames into @pages: single frames in bulk for @order 0; else blocks
  * of 2^@order, each split into single frames (as the kernel's
  * split_page(): every frame is then freed, and counted by get_page(),
@@ -303,20 +333,11 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 			 int node, unsigned int order, struct page ***out)
 {
 	unsigned long nr = area_pages(area);
-	unsigned long array_size = nr * sizeof(struct page *);
 	struct page **pages;
 	int err;
 
-	if (area->flags & VM_VPAGES) {
-		/* Strictly bounded recursion: the array is 512x smaller. */
-		pages = vmalloc_range(array_size, 1, vm_plat->vmalloc_start,
-				      vm_plat->vmalloc_end,
-				      (gfp & ~__GFP_DMA32 & ~__GFP_DMA) |
-				      __GFP_ZERO | __GFP_NOWARN,
-				      PAGE_KERNEL, 0, node, area->caller, true);
-	} else {
-		pages = vm_kmalloc(array_size);
-	}
+	pages = page_array_alloc(nr, area->flags & VM_VPAGES, gfp, node,
+				 area->caller);
 	if (!pages)
 		return -VM_ENOMEM;
 	err = alloc_frames(node, gfp, nr, order, pages);
@@ -851,6 +872,308 @@ void vunmap(const void *addr)
 }
 
 /* ------------------------------------------------------------------ */
+/* vrealloc                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A vmalloc area's size changes without copying its data: its frames stay
+ * where they are and only the mappings change.
+ *
+ *   grow in place   the new frames are mapped after the old ones, in the
+ *                   range the area still reserves (after a shrink), or in
+ *                   free address space the area's range is extended over
+ *                   (area_extend: its guard page moves to the new end);
+ *   move            when the space after it is taken (and always for a
+ *                   slot of the fast path, whose size is fixed): a new
+ *                   area maps the old frames followed by the new ones,
+ *                   and the old area is retired without freeing its
+ *                   frames, which change owner;
+ *   shrink          the tail frames are unmapped (flushed at once: they
+ *                   are freed at once) and freed; the area keeps its
+ *                   address range, so a later grow up to it needs no
+ *                   address space and cannot move.
+ *
+ * So vm->size is the reserved range (guard page included) and nr_pages
+ * the frames mapped from its start, at most vm_data_size() / PAGE_SIZE;
+ * the data pages after them are unmapped. The page array always has
+ * exactly nr_pages entries, and VM_VPAGES says how it was allocated
+ * (vpages_needed(nr_pages)): a resize allocates a new array first, so
+ * every failure leaves the old allocation as it was.
+ */
+
+/* The protection @vm's pages are mapped with (its first PTE's). */
+static pgprot_t area_prot(const struct vm_struct *vm)
+{
+	return __pgprot(pt_lookup((unsigned long)vm->addr) & PT_PROT_MASK);
+}
+
+/* Flags of an area with @nr frames, from its flags @flags. */
+static unsigned long resized_flags(unsigned long flags, unsigned long nr)
+{
+	return vpages_needed(nr) ? flags | VM_VPAGES : flags & ~VM_VPAGES;
+}
+
+/*
+ * Give claimed area @vm the page array @np of @nr frames and flags
+ * @flags; free the old array. Tree areas are invisible while claimed;
+ * a slot's flags never change (its array is never VM_VPAGES).
+ */
+static void set_page_array(struct vm_struct *vm, struct page **np,
+			   unsigned long nr, unsigned long flags)
+{
+	struct page **old = vm->pages;
+	unsigned long old_nr = vm->nr_pages, old_flags = vm->flags;
+
+	if (flags != old_flags)
+		vm->flags = flags;
+	area_set_pages(vm, np, (unsigned int)nr);
+	free_page_array(old, old_nr, old_flags);
+}
+
+/*
+ * With __GFP_ZERO, zero the bytes after @size up to the end of the @nr
+ * frames kept, as the kernel does: a later grow inside them then reads
+ * zeros there (through the direct map: the range may not be accessible).
+ */
+static void zero_tail(struct page **pages, unsigned long nr, size_t size,
+		      gfp_t gfp)
+{
+	unsigned long i = size >> PAGE_SHIFT, off = size & (PAGE_SIZE - 1);
+
+	if (!(gfp & __GFP_ZERO))
+		return;
+	for (; i < nr; i++, off = 0)
+		vm_memset((char *)pa_page_address(pages[i]) + off, 0,
+			  PAGE_SIZE - off);
+}
+
+/*
+ * Shrink claimed area @vm to @nr frames (nr <= nr_pages). An area of
+ * 2 MiB leaves (page_order 9) keeps whole leaves: a leaf is cleared
+ * whole, so the frames kept are @nr rounded up to 512.
+ */
+static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
+		       gfp_t gfp)
+{
+	unsigned long old = vm->nr_pages;
+	unsigned long keep = vm_min(VM_ALIGN_UP(nr, 1UL << vm->page_order), old);
+	unsigned long flags = resized_flags(vm->flags, keep);
+	unsigned long tail = (unsigned long)vm->addr + (keep << PAGE_SHIFT);
+	unsigned long len = (old - keep) << PAGE_SHIFT;
+	struct page **pages = vm->pages, **np;
+
+	if (keep == old) {
+		zero_tail(pages, keep, size, gfp);
+		return 0;
+	}
+	np = page_array_alloc(keep, flags & VM_VPAGES, gfp, -1, vm->caller);
+	if (!np)
+		return -VM_ENOMEM;
+	vm_memcpy(np, pages, keep * sizeof(*np));
+	zero_tail(np, keep, size, gfp);
+	/* The frames are freed now: no stale TLB entry may keep them. */
+	vm_flush_cache_vunmap(tail, tail + len);
+	pt_unmap_noflush(tail, old - keep);
+	vm_sync_unmap(tail, len);
+	vm_flush_tlb(tail, tail + len);
+	__atomic_sub_fetch(&nr_vmalloc_pages, old - keep, __ATOMIC_RELAXED);
+	pa_free_bulk(pages + keep, old - keep);
+	set_page_array(vm, np, keep, flags);
+	return 0;
+}
+
+/*
+ * Grow claimed area @vm to @nr frames (nr > nr_pages), with new frames
+ * and mappings of 2^@order pages (@nr rounded up to them): in place when
+ * @order is the area's own, or at a new address (*out); see above. On
+ * failure @vm is as it was.
+ */
+static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
+		     unsigned int order, const void *caller, void **out)
+{
+	unsigned long old = vm->nr_pages, flags;
+	pgprot_t prot = area_prot(vm);
+	struct area_extension x = { 0 };
+	bool same = order == vm->page_order, in_place;
+	struct page **np;
+	struct vm_struct *nv;
+	int err;
+
+	nr = VM_ALIGN_UP(nr, 1UL << order);
+	if (nr > pa_nr_frames())
+		return -VM_ENOMEM;
+	flags = resized_flags(vm->flags, nr);
+	in_place = same && nr <= area_pages(vm);
+	/* What both ways need, first: the array and the new frames. */
+	np = page_array_alloc(nr, flags & VM_VPAGES, gfp, -1, vm->caller);
+	if (!np)
+		return -VM_ENOMEM;
+	vm_memcpy(np, vm->pages, old * sizeof(*np));
+	err = alloc_frames(-1, gfp, nr - old, order, np + old);
+	if (err)
+		goto free_array;
+	if (same && !in_place) {
+		err = area_extend(vm, (nr << PAGE_SHIFT) +
+				  (vm->size - vm_data_size(vm)), &x);
+		if (err == -VM_ENOMEM)
+			goto free_frames;
+		in_place = !err;
+	}
+	if (in_place) {
+		/* old is a multiple of 2^order: the new part starts aligned. */
+		err = map_area_at(vm, old, np + old, nr - old, prot, order);
+		if (x.node)
+			area_extend_end(vm, &x, !err);
+		if (err)
+			goto free_frames;
+		__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
+		set_page_array(vm, np, nr, flags);
+		*out = vm->addr;
+		return 0;
+	}
+
+	/* Move: the same frames, and the new ones, at a new address. */
+	nv = get_area(nr << PAGE_SHIFT, PAGE_SIZE << order,
+		      flags & (VM_PUBLIC_FLAGS | VM_VPAGES),
+		      vm_plat->vmalloc_start, vm_plat->vmalloc_end, gfp, caller,
+		      GA_UNINIT | GA_VPAGES);
+	if (!nv) {
+		err = -VM_ENOMEM;
+		goto free_frames;
+	}
+	err = map_area(nv, np, nr, prot, order);
+	if (err) {
+		discard_area(nv);
+		goto free_frames;
+	}
+	/* Unseen until area_ready(): plain stores. */
+	nv->pages = np;
+	nv->nr_pages = (unsigned int)nr;
+	nv->page_order = order;
+	area_ready(nv);
+	__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
+	/* The old frames are nv's now: retire @vm without freeing them. */
+	np = vm->pages;
+	flags = vm->flags;
+	area_retire(vm, false);
+	free_page_array(np, old, flags);
+	*out = nv->addr;
+	return 0;
+
+free_frames:
+	pa_free_bulk(np + old, nr - old);
+free_array:
+	free_page_array(np, nr, flags);
+	return err;
+}
+
+static int resize_area(struct vm_struct *vm, unsigned long nr, size_t size,
+		       gfp_t gfp, const void *caller, void **out)
+{
+	int err;
+
+	if (nr <= vm->nr_pages)
+		return shrink_area(vm, nr, size, gfp);
+	err = grow_area(vm, nr, gfp, vm->page_order, caller, out);
+	/* As vmalloc_huge(): without 2 MiB blocks, 4 KiB pages (a move). */
+	if (err && vm->page_order)
+		err = grow_area(vm, nr, gfp, 0, caller, out);
+	return err;
+}
+
+/**
+ * vrealloc - resize memory allocated by vmalloc() (Linux 6.12)
+ * @p: the address vmalloc() (or a variant) returned, or NULL
+ * @size: the new size in bytes
+ * @flags: page allocator flags for new frames (__GFP_ZERO, __GFP_NOWARN,
+ *	   ...)
+ *
+ * The contents up to the smaller of the old and new sizes are kept, and
+ * never copied: growing maps new frames after the old ones in place when
+ * the address space after the area is free, else maps the old frames and
+ * the new ones at a new address; shrinking frees the frames past the new
+ * size (the area keeps its address range). With __GFP_ZERO the new
+ * frames are zeroed, and so are the bytes of the last page past @size, so
+ * that a later grow reads zeros there (the kernel's rule: bytes between
+ * the old and the new size within the last old page are zero only if an
+ * earlier call zeroed them). Without it, new bytes are undefined.
+ *
+ * @p NULL is __vmalloc(@size, @flags); @size 0 frees @p (vfree) and
+ * returns NULL. An @p that is not the start of a live vmalloc() area
+ * (a vmap(), ioremap or VM_SPARSE area, an area without frames, the
+ * library's own) logs a warning and returns NULL, changing nothing. Unlike
+ * the kernel, a shrink may fail (it needs a smaller page array): then
+ * NULL, and @p is as it was, as after any other failure. __GFP_NOFAIL
+ * retries after purges as __vmalloc_node_range() does, and warns when the
+ * pool cannot satisfy it. The area keeps its flags (VM_USERMAP,
+ * VM_NO_GUARD, VM_FLUSH_RESET_PERMS) and its mapping's protection. An
+ * area of 2 MiB leaves (vmalloc_huge) grows and shrinks by whole leaves
+ * (its page count stays a multiple of 512); without an order-9 block
+ * for a grow it moves to 4 KiB pages, as vmalloc_huge() falls back.
+ *
+ * Return: the (possibly moved) address, or NULL; after a move @p is no
+ * longer valid, after a failure it is unchanged.
+ * Context: may sleep. The area is claimed while the call runs: a vfree()
+ * of it from another thread meanwhile is refused as a free of no area.
+ */
+void *vrealloc(const void *p, size_t size, gfp_t flags)
+{
+	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	struct vm_struct *vm;
+	unsigned int round;
+	void *out = NULL;
+	int err;
+
+	if (!vm_ensure_ready())
+		return NULL;
+	if (!p)
+		return vmalloc_common(size, flags, PAGE_KERNEL, 0, -1, RET_IP);
+	if (!size) {
+		vfree(p);
+		return NULL;
+	}
+	if (((unsigned long)p & (PAGE_SIZE - 1)) ||
+	    area_claim((unsigned long)p, NULL, 0, &vm)) {
+		vm_warn("Trying to vrealloc() nonexistent vm area (%p)", p);
+		return NULL;
+	}
+	if (!(vm->flags & VM_ALLOC) || (vm->flags & (VM_IOREMAP | VM_SPARSE)) ||
+	    !vm->pages || !vm->nr_pages || !area_is_mapped(vm) ||
+	    !(pt_lookup((unsigned long)p) & _PAGE_PRESENT)) {
+		area_unclaim(vm);
+		vm_warn("Trying to vrealloc() an area vmalloc() did not make (%p)",
+			p);
+		return NULL;
+	}
+	if (!nr || nr > pa_nr_frames() || nr > UINT_MAX) {
+		err = -VM_EOVERFLOW;	/* never: not even with __GFP_NOFAIL */
+	} else {
+		err = resize_area(vm, nr, size, flags, RET_IP, &out);
+		/* As __vmalloc_node_range(): retry while purges give back. */
+		for (round = 0; err == -VM_ENOMEM && (flags & __GFP_NOFAIL) &&
+		     round < NOFAIL_ROUNDS; round++) {
+			bool gave = area_purge(true);
+
+			err = resize_area(vm, nr, size, flags, RET_IP, &out);
+			if (!gave && round)
+				break;
+		}
+	}
+	if (err && (flags & __GFP_NOFAIL))
+		vm_warn("vrealloc: __GFP_NOFAIL reallocation to %zu bytes cannot be satisfied",
+			size);
+	if (!err && !out)
+		out = (void *)p;
+	if (err || out == p)
+		area_unclaim(vm);	/* else grow_area() retired it */
+	if (err && !(flags & __GFP_NOWARN))
+		vm_log(VM_LOG_WARNING, "vrealloc: allocation failure: %zu bytes (%d)",
+		       size, err);
+	vm_log_flush();
+	return err ? NULL : out;
+}
+
+/* ------------------------------------------------------------------ */
 /* vmap                                                                */
 /* ------------------------------------------------------------------ */
 
@@ -1297,6 +1620,39 @@ static void copy_area(char *buf, unsigned long addr, unsigned long n,
 		addr += chunk;
 		n -= chunk;
 	}
+}
+
+/*
+ * Zero [addr, addr + n) of an area the caller owns, page by page through
+ * the direct map (the range itself may not be accessible), in a way the
+ * compiler cannot drop as a dead store: the frames may be freed next.
+ */
+void vm_vmem_zero(const void *addr, unsigned long n)
+{
+	unsigned long a = (unsigned long)addr;
+
+	while (n) {
+		unsigned long off = a & (PAGE_SIZE - 1);
+		unsigned long chunk = vm_min(n, PAGE_SIZE - off);
+		uint64_t pte = pt_lookup(a & PAGE_MASK);
+		struct page *pg = NULL;
+
+		if (pte & _PAGE_PRESENT)
+			pg = pa_pfn_page_present((pte & PT_ADDR_MASK) >> PAGE_SHIFT);
+		if (pg) {
+			char *d = (char *)pa_page_address(pg) + off;
+
+			vm_memset(d, 0, chunk);
+			__asm__ __volatile__("" : : "r"(d) : "memory");
+		}
+		a += chunk;
+		n -= chunk;
+	}
+}
+
+void vm_vmem_copy(void *buf, const void *addr, unsigned long n, bool write)
+{
+	copy_area(buf, (unsigned long)addr, n, write);
 }
 
 struct vrw_state {

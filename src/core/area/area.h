@@ -87,6 +87,33 @@ void area_set_pages(struct vm_struct *vm, struct page **pages,
 		    unsigned int nr);
 
 /*
+ * Grow claimed tree area @vm in place (vrealloc), in two steps so that
+ * the caller can map the new pages in between and still back out:
+ *
+ *   before   | area ......... | guard |      free      | ...
+ *   extend   | area ......... | new pages ...  | guard | ...
+ *
+ * area_extend() makes the area's busy range (and vm->size) @size bytes,
+ * guard page included, by taking the free address space that starts
+ * where the area ends; the old guard page becomes a data page. The area
+ * stays claimed and covers the whole new range. area_extend_end() then
+ * keeps the growth (@keep) or gives it back to the arena; given back, the
+ * new part must be unmapped and flushed (a failed mapping is). The undo
+ * cannot fail: area_extend() set aside the node it needs, in @x.
+ * Return: 0; -ENOSPC when the space after the area is not free (or is
+ * outside the range), or @vm is a slot of the fast path (slots have a
+ * fixed size: move it instead); -ENOMEM without an arena node.
+ */
+struct area_extension {
+	void *node;			/* the taken range's arena node */
+	unsigned long old_size;
+};
+int area_extend(struct vm_struct *vm, unsigned long size,
+		struct area_extension *x);
+void area_extend_end(struct vm_struct *vm, struct area_extension *x,
+		     bool keep);
+
+/*
  * Add VM_* @flags to claimed area @vm (set_vm_flush_reset_perms), under
  * the same rule as area_set_pages: every field a walker reads is written
  * where no walker that found the area earlier can be reading it.

@@ -402,6 +402,12 @@ void arena_free_locked(struct arena *a, struct arena_node *v)
 	}
 }
 
+void arena_discard_locked(struct arena *a, struct arena_node *n)
+{
+	arena_assert_locked(a);
+	node_put_locked(a, n);
+}
+
 /* ------------------------------------------------------------------ */
 /* Walks, set-up, sanity                                               */
 /* ------------------------------------------------------------------ */

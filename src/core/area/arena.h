@@ -88,6 +88,13 @@ bool arena_find_congruent_locked(struct arena *a, const unsigned long *rel,
 /* Give an allocated node's range back (merging); the node is consumed. */
 void arena_free_locked(struct arena *a, struct arena_node *n);
 
+/*
+ * An allocated node whose range its user has absorbed into another one
+ * (an area grown in place over it): the node goes back to the stock, the
+ * range stays allocated.
+ */
+void arena_discard_locked(struct arena *a, struct arena_node *n);
+
 /* Free blocks in address order: the first, and the one after @n. */
 struct arena_node *arena_first_locked(struct arena *a);
 struct arena_node *arena_next_locked(struct arena *a, struct arena_node *n);

@@ -469,6 +469,73 @@ static int claim_result(enum vb_claim r, struct vm_desc *d,
 }
 
 /*
+ * Growing in place. The taken range is carved out of the arena as an
+ * ordinary allocation, so the arena's counts and the tiling stay exact;
+ * the busy node then absorbs it, and its arena node is kept aside for the
+ * undo (which must give the range back without allocating).
+ */
+int area_extend(struct vm_struct *vm, unsigned long size,
+		struct area_extension *x)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+	struct arena_node *n = NULL;
+	struct vmap_area *v;
+	unsigned long end, more;
+	int err = -VM_ENOSPC;
+
+	x->node = NULL;
+	x->old_size = vm->size;
+	if ((desc_flags(d) & VMD_SLOT) || size <= vm->size)
+		return -VM_ENOSPC;
+	more = size - vm->size;
+	vm_lock(&reg.lock);
+	v = claimed_node_locked(d);
+	end = v->an.end;
+	if (more <= reg.end - end) {
+		if (arena_prepare_locked(&reg.arena))
+			err = -VM_ENOMEM;
+		else
+			n = arena_alloc_locked(&reg.arena, more, PAGE_SIZE,
+					       end, end + more);
+	}
+	if (n) {
+		/* A claimed area: no lookup or walk reads it meanwhile. */
+		v->an.end = n->end;
+		d->vm.size = size;
+		x->node = n;
+		err = 0;
+	}
+	vm_unlock(&reg.lock);
+	if (VM_DEBUG >= 2)
+		area_check();
+	return err;
+}
+
+void area_extend_end(struct vm_struct *vm, struct area_extension *x,
+		     bool keep)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+	struct arena_node *n = x->node;
+	struct vmap_area *v;
+
+	vm_lock(&reg.lock);
+	if (keep) {
+		arena_discard_locked(&reg.arena, n);
+	} else {
+		v = claimed_node_locked(d);
+		n->start = v->an.start + x->old_size;
+		n->end = v->an.end;
+		v->an.end = n->start;
+		d->vm.size = x->old_size;
+		arena_free_locked(&reg.arena, n);
+	}
+	vm_unlock(&reg.lock);
+	x->node = NULL;
+	if (VM_DEBUG >= 2)
+		area_check();
+}
+
+/*
  * A claim the block directory could not settle: the busy tree decides.
  * With @retire, a tree area that was never mapped is retired in the same
  * hold of the lock (*out stays NULL; nothing of it is left to read).

@@ -20,8 +20,9 @@
 #define KMALLOC_CLASSES		(KMALLOC_MAX_SHIFT - KMALLOC_MIN_SHIFT + 1)
 
 static struct kcache kmalloc_caches[KMALLOC_CLASSES];
+static struct kcache kv_caches[KMALLOC_CLASSES];	/* kvmalloc's */
 static unsigned long large_live;	/* bytes of live large allocations */
-static struct kcache *registry[16];	/* every cache, for the byte counts */
+static struct kcache *registry[32];	/* every cache, for the byte counts */
 static unsigned long chunk_bytes;	/* bytes of chunks held */
 
 /* Carving state lives in the chunk header after the link word. */
@@ -69,6 +70,14 @@ void kcache_destroy(struct kcache *c)
 	}
 	c->chunks = NULL;
 	c->free.head = NULL;
+	if (c->index) {
+		vm_plat->meta_free(vm_plat->ctx, c->index,
+				   c->index_cap * sizeof(*c->index));
+		vm_stat_add(&chunk_bytes,
+			    -(long)(c->index_cap * sizeof(*c->index)));
+	}
+	c->index = NULL;
+	c->nindex = c->index_cap = 0;
 	for (i = 0; i < c->nmags; i++)
 		vm_lock_destroy(&c->mags[i].lock);
 	if (c->mags)
@@ -81,6 +90,45 @@ void kcache_destroy(struct kcache *c)
 			registry[i] = NULL;
 }
 
+/*
+ * Room for one more entry in the chunk index: it doubles (from 16) when
+ * full. Return false, with nothing changed, without memory.
+ */
+static bool index_reserve_locked(struct kcache *c)
+{
+	unsigned long cap = c->index_cap ? 2 * c->index_cap : 16;
+	uintptr_t *n;
+
+	vm_lock_assert_held(&c->lock);
+	if (c->nindex < c->index_cap)
+		return true;
+	n = vm_plat->meta_alloc(vm_plat->ctx, cap * sizeof(*n));
+	if (!n)
+		return false;
+	vm_stat_add(&chunk_bytes, (long)(cap * sizeof(*n)));
+	if (c->index) {
+		vm_memcpy(n, c->index, c->nindex * sizeof(*n));
+		vm_plat->meta_free(vm_plat->ctx, c->index,
+				   c->index_cap * sizeof(*n));
+		vm_stat_add(&chunk_bytes, -(long)(c->index_cap * sizeof(*n)));
+	}
+	c->index = n;
+	c->index_cap = cap;
+	return true;
+}
+
+/* Enter chunk @ch in the index, keeping it sorted (room reserved). */
+static void index_insert_locked(struct kcache *c, const void *ch)
+{
+	uintptr_t a = (uintptr_t)ch;
+	unsigned long i = c->nindex;
+
+	for (; i && c->index[i - 1] > a; i--)
+		c->index[i] = c->index[i - 1];
+	c->index[i] = a;
+	c->nindex++;
+}
+
 /* Carve one object from the newest chunk, adding a chunk when full. */
 static void *carve_locked(struct kcache *c)
 {
@@ -89,6 +137,8 @@ static void *carve_locked(struct kcache *c)
 
 	vm_lock_assert_held(&c->lock);
 	if (!ch || ch->carved + c->size > KCACHE_CHUNK - CHUNK_HEADER) {
+		if (!index_reserve_locked(c))
+			return NULL;
 		ch = vm_plat->meta_alloc(vm_plat->ctx, KCACHE_CHUNK);
 		if (!ch)
 			return NULL;
@@ -96,6 +146,7 @@ static void *carve_locked(struct kcache *c)
 		ch->next = c->chunks;
 		ch->carved = 0;
 		c->chunks = ch;
+		index_insert_locked(c, ch);
 	}
 	obj = (char *)ch + CHUNK_HEADER + ch->carved;
 	ch->carved += c->size;
@@ -245,20 +296,33 @@ static unsigned long live_objects(const struct kcache *c)
 	return sum;
 }
 
+/*
+ * The chunk that may hold @p is the last one starting at or below it
+ * (chunks never overlap): a binary search of the index, then the test
+ * that @p is inside the carved part at an object boundary.
+ */
 bool kcache_owns(struct kcache *c, const void *obj)
 {
 	uintptr_t p = (uintptr_t)obj;
-	struct chunk *ch;
+	unsigned long lo = 0, hi;
 	bool owns = false;
 
 	vm_lock(&c->lock);
-	for (ch = c->chunks; ch; ch = ch->next) {
+	hi = c->nindex;
+	while (lo < hi) {		/* first entry above p */
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (c->index[mid] <= p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo) {
+		const struct chunk *ch = (const struct chunk *)c->index[lo - 1];
 		uintptr_t first = (uintptr_t)ch + CHUNK_HEADER;
 
-		if (p >= first && p < first + ch->carved) {
-			owns = (p - first) % c->size == 0;
-			break;
-		}
+		owns = p >= first && p < first + ch->carved &&
+		       (p - first) % c->size == 0;
 	}
 	vm_unlock(&c->lock);
 	return owns;
@@ -279,6 +343,12 @@ static const char *const class_names[KMALLOC_CLASSES] = {
 	"kmalloc-4k",
 };
 
+static const char *const kv_names[KMALLOC_CLASSES] = {
+	"kvmalloc-16", "kvmalloc-32", "kvmalloc-64", "kvmalloc-128",
+	"kvmalloc-256", "kvmalloc-512", "kvmalloc-1k", "kvmalloc-2k",
+	"kvmalloc-4k",
+};
+
 int slab_init(void)
 {
 	int i;
@@ -286,9 +356,12 @@ int slab_init(void)
 	large_live = 0;
 	chunk_bytes = 0;
 	vm_memset(registry, 0, sizeof(registry));
-	for (i = 0; i < KMALLOC_CLASSES; i++)
+	for (i = 0; i < KMALLOC_CLASSES; i++) {
 		kcache_init(&kmalloc_caches[i], class_names[i],
 			    1UL << (i + KMALLOC_MIN_SHIFT));
+		kcache_init(&kv_caches[i], kv_names[i],
+			    1UL << (i + KMALLOC_MIN_SHIFT));
+	}
 	return 0;
 }
 
@@ -296,8 +369,10 @@ void slab_exit(void)
 {
 	int i;
 
-	for (i = 0; i < KMALLOC_CLASSES; i++)
+	for (i = 0; i < KMALLOC_CLASSES; i++) {
 		kcache_destroy(&kmalloc_caches[i]);
+		kcache_destroy(&kv_caches[i]);
+	}
 }
 
 void *vm_kmalloc(size_t size)
@@ -327,6 +402,39 @@ void vm_kfree(void *p, size_t size)
 	}
 	vm_plat->meta_free(vm_plat->ctx, p, size);
 	vm_stat_add(&large_live, -(long)size);
+}
+
+_Static_assert(VM_KV_MAX == 1UL << KMALLOC_MAX_SHIFT,
+	       "kvmalloc's classes end where the metadata's do");
+
+void *vm_kv_alloc(size_t size)
+{
+	int cls = size_class(size ? size : 1);
+
+	return cls >= 0 ? kcache_alloc(&kv_caches[cls]) : NULL;
+}
+
+/*
+ * Which class owns @p? Objects are carved from chunks that stay with
+ * their cache, so the chunk indexes find the owner, and nothing is read
+ * at @p (a foreign pointer may point anywhere, even before a mapping).
+ */
+size_t vm_kv_size(const void *p)
+{
+	int i;
+
+	for (i = 0; i < KMALLOC_CLASSES; i++)
+		if (kcache_owns(&kv_caches[i], p))
+			return kv_caches[i].size;
+	return 0;
+}
+
+void vm_kv_free(void *p, size_t class_size)
+{
+	int cls = size_class(class_size);
+
+	if (p && cls >= 0)
+		kcache_free(&kv_caches[cls], p);
 }
 
 unsigned long slab_live_bytes(void)

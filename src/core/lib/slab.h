@@ -64,6 +64,8 @@ struct kcache {
 	size_t size;		/* object size, a multiple of 16 */
 	struct objstock free;	/* the cache's own free objects */
 	void *chunks;		/* chunks, linked through their first word */
+	uintptr_t *index;	/* the chunks' addresses, ascending */
+	unsigned long nindex, index_cap;
 	unsigned long total;	/* objects carved so far */
 	struct kmag *mags;	/* one per CPU */
 	unsigned int nmags;
@@ -75,7 +77,8 @@ void kcache_destroy(struct kcache *c);
 /* A zeroed object, or NULL. */
 void *kcache_alloc(struct kcache *c);
 void kcache_free(struct kcache *c, void *obj);
-/* Is @obj the start of an object carved by @c? O(chunks): slow paths only. */
+/* Is @obj the start of an object carved by @c? O(log chunks): a binary
+ * search of the chunk index under the cache's lock. */
 bool kcache_owns(struct kcache *c, const void *obj);
 
 /*
@@ -95,6 +98,21 @@ void slab_exit(void);
 void *vm_kmalloc(size_t size);
 /* Free; @size must be the size that was asked for. */
 void vm_kfree(void *p, size_t size);
+
+/*
+ * kvmalloc()'s small objects: size classes of their own (16 bytes to
+ * VM_KV_MAX), apart from the metadata's, so that kvfree() can tell its
+ * objects from everything else by address alone, and never frees the
+ * library's own metadata. vm_kv_alloc: zeroed memory of at least @size
+ * bytes (16-byte aligned), or NULL (also above VM_KV_MAX). vm_kv_size:
+ * the object size (its class) if @p is the start of an object of these
+ * caches, else 0 (kcache_owns() on each class: O(log chunks) each).
+ * vm_kv_free: @p must be such an object, handed out.
+ */
+#define VM_KV_MAX	4096UL
+void *vm_kv_alloc(size_t size);
+size_t vm_kv_size(const void *p);
+void vm_kv_free(void *p, size_t class_size);
 
 /* Bytes of live objects and bytes held from the platform. */
 unsigned long slab_live_bytes(void);

@@ -36,6 +36,7 @@ static const struct kt_case cases[] = {
 	{ "tlb_reuse_invlpg", test_tlb_reuse_invlpg, 0 },
 	{ "tlb_reuse_full", test_tlb_reuse_full, 0 },
 	{ "lazy_threshold", test_lazy_threshold, 0 },
+	{ "vrealloc_remaps", test_vrealloc_remaps, 0 },
 	{ "huge_pmd", test_huge_pmd, 0 },
 	{ "vmbench_fix_size", bench_fix_size, 0 },
 	{ "vmbench_full_fit", bench_full_fit, 0 },

@@ -79,6 +79,7 @@ void test_vm_map_ram(struct kt *t);
 void test_tlb_reuse_invlpg(struct kt *t);
 void test_tlb_reuse_full(struct kt *t);
 void test_lazy_threshold(struct kt *t);
+void test_vrealloc_remaps(struct kt *t);
 void test_huge_pmd(struct kt *t);
 
 /* vmbench scenarios (bench.c). */

@@ -715,6 +715,68 @@ out:
 }
 
 /*
+ * vrealloc on the real MMU: growing in place turns the old guard page into
+ * data and faults at the new one; a shrink's tail faults at once (it is
+ * flushed before its frames are freed, even with the TLB warm); after a
+ * move the data is at the new address and the old one faults once purged.
+ */
+void test_vrealloc_remaps(struct kt *t)
+{
+	unsigned char *p = vmalloc(8 * PG), *b = vmalloc(8 * PG), *r;
+	unsigned long n0;
+	uint64_t v = 0;
+
+	if (!KT_CHECK(t, p && b == p + 9 * PG, "adjacent areas %p %p", p, b))
+		goto out;
+	fill_words(p, 8 * PG, t->seed);
+	vfree(b);
+	b = NULL;
+	vm_unmap_aliases();
+	r = vrealloc(p, 16 * PG, GFP_KERNEL);
+	if (!KT_CHECK(t, r == p, "grew to %p, not in place at %p", r, p))
+		goto out;
+	KT_CHECK(t, check_words(p, 8 * PG / 8, t->seed, 0) < 0,
+		 "contents changed growing in place");
+	KT_CHECK(t, kprobe_write(p + 8 * PG, 0x1234) == 0 &&
+		 kprobe_read(p + 8 * PG, &v) == 0 && v == 0x1234,
+		 "the old guard page is not data now");
+	fill_words(p, 16 * PG, t->seed + 1);
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(p + 16 * PG, &v) == EFAULT_RC,
+		 "the new guard page is readable");
+	check_fault(t, n0, (uintptr_t)p + 16 * PG, 0, "new guard read");
+
+	/* Warm the TLB over the tail, then shrink: the tail faults at once. */
+	KT_CHECK(t, kprobe_read(p + 12 * PG, &v) == 0, "tail unreadable");
+	r = vrealloc(p, 4 * PG, GFP_KERNEL);
+	KT_CHECK(t, r == p, "shrink moved to %p", r);
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(p + 12 * PG, &v) == EFAULT_RC,
+		 "shrunk tail still readable");
+	check_fault(t, n0, (uintptr_t)p + 12 * PG, 0, "shrunk tail read");
+	KT_CHECK(t, check_words(p, 4 * PG / 8, t->seed + 1, 0) < 0,
+		 "contents changed shrinking");
+
+	/* Busy space after it: a move, the data at the new address. */
+	b = vmalloc(8 * PG);
+	r = vrealloc(p, 40 * PG, GFP_KERNEL);
+	if (!KT_CHECK(t, r && r != p, "grew to %p from %p", r, p))
+		goto out;
+	KT_CHECK(t, check_words(r, 4 * PG / 8, t->seed + 1, 0) < 0,
+		 "contents changed moving");
+	fill_words(r, 40 * PG, t->seed + 2);
+	vm_unmap_aliases();
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(p, &v) == EFAULT_RC,
+		 "the old address is readable after the move");
+	check_fault(t, n0, (uintptr_t)p, 0, "read after move");
+	p = r;
+out:
+	vfree(b);
+	vfree(p);
+}
+
+/*
  * vmalloc_huge() (VM_ALLOW_HUGE_VMAP) maps real 2 MiB pages: the CPU's PMD entries are leaves
  * (PS set) pointing at 2 MiB-aligned frames, reads and writes go through
  * them to the frames pages[] lists, the guard page after the area still
