@@ -486,6 +486,56 @@ static void pcpu_loop(struct worker *w, unsigned long loops)
 }
 
 /* ------------------------------------------------------------------ */
+/* vrealloc: 1 page -> 4 -> 1 -> half a page -> 1, then vfree          */
+/* ------------------------------------------------------------------ */
+
+static void vrealloc_loop(struct worker *w, unsigned long loops)
+{
+	static const unsigned long sizes[] = {
+		4 * PAGE_SIZE, PAGE_SIZE, PAGE_SIZE / 2, PAGE_SIZE,
+	};
+	unsigned long i;
+	unsigned int k;
+
+	for (i = 0; i < loops; i++) {
+		void *p = vrealloc(NULL, PAGE_SIZE, GFP_KERNEL);
+
+		if (!check(w, (handle_t)p, PAGE_SIZE, PAGE_SIZE))
+			continue;
+		for (k = 0; k < 4; k++) {
+			void *q = vrealloc(p, sizes[k], GFP_KERNEL);
+
+			if (!check(w, (handle_t)q, sizes[k], PAGE_SIZE))
+				break;
+			p = q;
+		}
+		vfree(p);
+	}
+}
+
+static unsigned long vrealloc_frames(const struct bench_run *r)
+{
+	(void)r;
+	return 10;
+}
+
+/* ------------------------------------------------------------------ */
+/* kvfree: vmalloc(1 page) + kvfree (test_vmalloc's kvfree_rcu cases) */
+/* ------------------------------------------------------------------ */
+
+static void kvfree_loop(struct worker *w, unsigned long loops)
+{
+	unsigned long i;
+
+	for (i = 0; i < loops; i++) {
+		void *p = vmalloc(PAGE_SIZE);
+
+		if (check(w, (handle_t)p, PAGE_SIZE, PAGE_SIZE))
+			kvfree(p);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 
 const struct scenario scenarios[] = {
 	{
@@ -570,6 +620,23 @@ const struct scenario scenarios[] = {
 		.default_loops = 200000, .quick_loops = 5000,
 		.ops_per_loop = 1, .kernel_default = true, .kva_only = true,
 		.setup = no_setup, .loop = pcpu_loop,
+		.teardown = no_teardown, .frames = one_page_frames,
+	},
+	{
+		.name = "vrealloc",
+		.what = "vrealloc 1 page -> 4 -> 1 -> half -> 1 page + vfree "
+			"(5 ops)",
+		.default_loops = 200000, .quick_loops = 5000,
+		.ops_per_loop = 5, .kernel_default = true, .full_only = true,
+		.setup = no_setup, .loop = vrealloc_loop,
+		.teardown = no_teardown, .frames = vrealloc_frames,
+	},
+	{
+		.name = "kvfree",
+		.what = "vmalloc(1 page) + kvfree",
+		.default_loops = 1000000, .quick_loops = 20000,
+		.ops_per_loop = 1, .kernel_default = true, .full_only = true,
+		.setup = no_setup, .loop = kvfree_loop,
 		.teardown = no_teardown, .frames = one_page_frames,
 	},
 };
