@@ -67,18 +67,24 @@ static inline void vt_register(const char *name, vt_fn fn)
 	}								\
 	static void vt_test_##name(void)
 
-/* Fail the running case: report and leave the child. */
+/*
+ * Fail the running case: report and leave the child. The line goes to
+ * stderr too, so that prove (which hides a test's stdout) shows why a
+ * case failed in make test's output.
+ */
 static inline __attribute__((noreturn, format(printf, 3, 4)))
 void vt_fail(const char *file, int line, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	printf("# %s:%d: ", file, line);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("\n");
+	printf("# %s:%d: %s\n", file, line, msg);
 	fflush(stdout);
+	fprintf(stderr, "# %s: %s:%d: %s\n", vt_current ? vt_current : "?",
+		file, line, msg);
 	exit(1);
 }
 
@@ -310,6 +316,76 @@ static inline unsigned long vt_warnings(void)
 #define ASSERT_SANE() ASSERT_EQ(vmalloc_check(), 0)
 
 /* ------------------------------------------------------------------ */
+/* Contents, through vread/vwrite (which work on every engine)         */
+/* ------------------------------------------------------------------ */
+
+/* Byte @i of the pattern @seed names; it differs page to page too. */
+static inline unsigned char vt_pattern(unsigned long i, unsigned int seed)
+{
+	return (unsigned char)(i * 31 + (i >> 12) + seed);
+}
+
+/* Write the pattern into [addr, addr + n). */
+static inline void vt_fill(void *addr, unsigned long n, unsigned int seed)
+{
+	unsigned char *buf = malloc(n);
+	unsigned long i;
+
+	ASSERT_NONNULL(buf);
+	for (i = 0; i < n; i++)
+		buf[i] = vt_pattern(i, seed);
+	ASSERT_EQ(vwrite((char *)buf, addr, n), (long)n);
+	free(buf);
+}
+
+/*
+ * The first offset of [addr, addr + n) that does not hold the pattern
+ * @seed (@zero: that is not 0), or -1 when all of it does.
+ */
+static inline long vt_mismatch(void *addr, unsigned long n, unsigned int seed,
+			       bool zero)
+{
+	unsigned char *buf = malloc(n);
+	unsigned long i;
+	long bad = -1;
+
+	ASSERT_NONNULL(buf);
+	memset(buf, 0xee, n);
+	ASSERT_EQ(vread((char *)buf, addr, n), (long)n);
+	for (i = 0; i < n && bad < 0; i++)
+		if (buf[i] != (zero ? 0 : vt_pattern(i, seed)))
+			bad = (long)i;
+	free(buf);
+	return bad;
+}
+
+static inline bool vt_filled(void *addr, unsigned long n, unsigned int seed)
+{
+	return vt_mismatch(addr, n, seed, false) < 0;
+}
+
+static inline bool vt_zeroed(void *addr, unsigned long n)
+{
+	return vt_mismatch(addr, n, 0, true) < 0;
+}
+
+#define ASSERT_FILLED(addr, n, seed)					\
+	do {								\
+		long __m = vt_mismatch((addr), (n), (seed), false);	\
+		if (__m >= 0)						\
+			vt_fail(__FILE__, __LINE__,			\
+				"%s: byte %ld is not pattern %u", #addr,	\
+				__m, (unsigned int)(seed));		\
+	} while (0)
+#define ASSERT_ZEROED(addr, n)						\
+	do {								\
+		long __m = vt_mismatch((addr), (n), 0, true);		\
+		if (__m >= 0)						\
+			vt_fail(__FILE__, __LINE__, "%s: byte %ld is not 0", \
+				#addr, __m);				\
+	} while (0)
+
+/* ------------------------------------------------------------------ */
 /* In-process fault probes (host engine)                               */
 /* ------------------------------------------------------------------ */
 
@@ -373,6 +449,7 @@ static inline int vt_run_case(const struct vt_case *c)
 		if (vmalloc_exit() != 0 && !vt_skipped) {
 			printf("# %s left areas behind at exit\n", c->name);
 			fflush(stdout);
+			fprintf(stderr, "# %s left areas behind at exit\n", c->name);
 			_exit(1);
 		}
 		fflush(stdout);
@@ -387,6 +464,8 @@ static inline int vt_run_case(const struct vt_case *c)
 		return 1;
 	if (WIFSIGNALED(status)) {
 		printf("# %s: killed by signal %d\n", c->name, WTERMSIG(status));
+		fprintf(stderr, "# %s: killed by signal %d\n", c->name,
+			WTERMSIG(status));
 		return 1;
 	}
 	return WEXITSTATUS(status);

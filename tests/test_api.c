@@ -12,46 +12,6 @@ static uint64_t pte_of(const void *addr)
 	return pt_lookup((unsigned long)addr);
 }
 
-/* Fill [addr, addr + n) with a pattern derived from @seed via vwrite. */
-static void fill(void *addr, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)(i * 31 + seed);
-	ASSERT_EQ(vwrite((char *)buf, addr, n), (long)n);
-	free(buf);
-}
-
-static void expect_fill(void *addr, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	ASSERT_EQ(vread((char *)buf, addr, n), (long)n);
-	for (i = 0; i < n; i++)
-		if (buf[i] != (unsigned char)(i * 31 + seed))
-			vt_fail(__FILE__, __LINE__, "byte %lu is 0x%x", i, buf[i]);
-	free(buf);
-}
-
-static void expect_zero(void *addr, unsigned long n)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	memset(buf, 0xee, n);
-	ASSERT_EQ(vread((char *)buf, addr, n), (long)n);
-	for (i = 0; i < n; i++)
-		if (buf[i])
-			vt_fail(__FILE__, __LINE__, "byte %lu is 0x%x", i, buf[i]);
-	free(buf);
-}
-
 /* ------------------------------------------------------------------ */
 /* vmalloc and friends                                                 */
 /* ------------------------------------------------------------------ */
@@ -95,8 +55,8 @@ TEST(vmalloc_maps_distinct_frames_with_a_guard_page)
 		}
 		/* The guard page is never mapped. */
 		ASSERT_NULL(vmalloc_to_page(p + pages * PAGE_SIZE));
-		fill(p, pages * PAGE_SIZE, k);
-		expect_fill(p, pages * PAGE_SIZE, k);
+		vt_fill(p, pages * PAGE_SIZE, k);
+		ASSERT_FILLED(p, pages * PAGE_SIZE, k);
 		if (vt_is_host()) {
 			memset(p, 0x11, size);
 			ASSERT_EQ(((unsigned char *)p)[size - 1], 0x11);
@@ -154,18 +114,18 @@ TEST(vmalloc_user_memory_is_zero_even_on_reused_frames)
 	for (round = 0; round < 4; round++) {
 		p = vmalloc(n);
 		ASSERT_NONNULL(p);
-		fill(p, n, 0x77);
+		vt_fill(p, n, 0x77);
 		vfree(p);
 		vm_unmap_aliases();
 		q = round & 1 ? vmalloc_32_user(n) : vmalloc_user(n);
 		ASSERT_NONNULL(q);
 		ASSERT_TRUE(find_vm_area(q)->flags & VM_USERMAP);
-		expect_zero(q, n);
+		ASSERT_ZEROED(q, n);
 		vfree(q);
 	}
 	p = vzalloc(n);
 	ASSERT_NONNULL(p);
-	expect_zero(p, n);
+	ASSERT_ZEROED(p, n);
 	ASSERT_FALSE(find_vm_area(p)->flags & VM_USERMAP);
 	vfree(p);
 }
@@ -248,7 +208,7 @@ TEST(read_only_vmalloc_is_not_written_by_vwrite)
 	ASSERT_FALSE(pte_of(p) & _PAGE_RW);
 	memset(buf, 0x42, sizeof(buf));
 	ASSERT_EQ(vwrite(buf, p, sizeof(buf)), (long)sizeof(buf));
-	expect_zero(p, sizeof(buf));
+	ASSERT_ZEROED(p, sizeof(buf));
 	vfree(p);
 }
 
@@ -279,7 +239,7 @@ TEST(vfree_of_null_does_nothing_and_bad_addresses_warn)
 	ASSERT_EQ(vt_log_count("Trying to vunmap() nonexistent vm area"), 1);
 	ASSERT_EQ(vt_warnings(), w0 + 4);
 	ASSERT_SNAP_EQ(vt_snap(), s0);
-	expect_zero(p, 0);		/* still there */
+	ASSERT_ZEROED(p, 0);		/* still there */
 	ASSERT_NONNULL(find_vm_area(p));
 	vfree(p);
 	vfree(p);			/* twice */
@@ -346,12 +306,12 @@ TEST(vunmap_of_a_vmalloc_area_is_refused)
 	vt_init(16, 1);
 	p = vmalloc(PAGE_SIZE);
 	ASSERT_NONNULL(p);
-	fill(p, PAGE_SIZE, 3);
+	vt_fill(p, PAGE_SIZE, 3);
 	s0 = vt_snap();
 	vunmap(p);
 	ASSERT_EQ(vt_log_count("Trying to vunmap() a vmalloc() area"), 1);
 	ASSERT_SNAP_EQ(vt_snap(), s0);
-	expect_fill(p, PAGE_SIZE, 3);
+	ASSERT_FILLED(p, PAGE_SIZE, 3);
 	vfree(p);
 }
 
@@ -773,8 +733,8 @@ TEST(vread_zero_fills_holes_and_counts_to_the_last_area)
 	ASSERT_NONNULL(a);
 	ASSERT_NONNULL(hole);
 	ASSERT_NONNULL(b);
-	fill(a, 2 * PAGE_SIZE, 1);
-	fill(b, PAGE_SIZE, 2);
+	vt_fill(a, 2 * PAGE_SIZE, 1);
+	vt_fill(b, PAGE_SIZE, 2);
 	span = (unsigned long)b + PAGE_SIZE - (unsigned long)a;
 	buf = malloc(span + 3 * PAGE_SIZE);
 	ASSERT_NONNULL(buf);
@@ -783,8 +743,8 @@ TEST(vread_zero_fills_holes_and_counts_to_the_last_area)
 	ASSERT_EQ(vread(buf, a, span + 3 * PAGE_SIZE), (long)span);
 	ASSERT_EQ(buf[2 * PAGE_SIZE], 0);		/* a's guard page */
 	ASSERT_EQ(buf[3 * PAGE_SIZE + 5], 0);		/* the unmapped area */
-	ASSERT_EQ((unsigned char)buf[0], (unsigned char)(0 * 31 + 1));
-	ASSERT_EQ((unsigned char)buf[span - PAGE_SIZE + 1], (unsigned char)(1 * 31 + 2));
+	ASSERT_EQ((unsigned char)buf[0], vt_pattern(0, 1));
+	ASSERT_EQ((unsigned char)buf[span - PAGE_SIZE + 1], vt_pattern(1, 2));
 	ASSERT_EQ((unsigned char)buf[span], 0x7f);	/* untouched */
 	/* Writing over the hole changes nothing there. */
 	memset(buf, 0x33, span);
@@ -808,9 +768,9 @@ TEST(vread_starting_inside_an_area_reads_from_there)
 	vt_init(16, 1);
 	a = vmalloc(3 * PAGE_SIZE);
 	ASSERT_NONNULL(a);
-	fill(a, 3 * PAGE_SIZE, 9);
+	vt_fill(a, 3 * PAGE_SIZE, 9);
 	ASSERT_EQ(vread(buf, a + PAGE_SIZE + 5, 10), 10);
-	ASSERT_EQ((unsigned char)buf[0], (unsigned char)((PAGE_SIZE + 5) * 31 + 9));
+	ASSERT_EQ((unsigned char)buf[0], vt_pattern(PAGE_SIZE + 5, 9));
 	/* Crossing the end: counts up to the end of the data. */
 	ASSERT_EQ(vread(buf, a + 3 * PAGE_SIZE - 4, 10), 4);
 	vfree(a);
@@ -829,7 +789,7 @@ TEST(remap_vmalloc_range_maps_the_area_into_a_user_range)
 	vt_init(16, 1);
 	p = vmalloc_user(4 * PAGE_SIZE);
 	ASSERT_NONNULL(p);
-	fill(p, 4 * PAGE_SIZE, 5);
+	vt_fill(p, 4 * PAGE_SIZE, 5);
 	ASSERT_EQ(vm_user_range_reserve(&vma, 2 * PAGE_SIZE), 0);
 	ASSERT_EQ(remap_vmalloc_range(&vma, p, 1), 0);
 	ASSERT_TRUE(vma.vm_flags & VM_RESERVED);
@@ -838,7 +798,7 @@ TEST(remap_vmalloc_range_maps_the_area_into_a_user_range)
 			  vmalloc_to_pfn(p + (i + 1) * PAGE_SIZE));
 	if (vt_is_host())
 		ASSERT_EQ(((unsigned char *)vma.vm_start)[3],
-			  (unsigned char)((PAGE_SIZE + 3) * 31 + 5));
+			  vt_pattern(PAGE_SIZE + 3, 5));
 	vm_user_range_release(&vma);
 	vfree(p);
 }

@@ -172,10 +172,11 @@ TEST(a_page_freed_by_two_threads_at_once_is_freed_exactly_once)
 			;
 		if (nr_free_pages() != base ||
 		    vt_log_count("Bad page state") != 1) {
-			printf("# round %lu: free frames %lu (want %lu), "
-			       "\"Bad page state\" lines %d (want 1)\n",
-			       r, nr_free_pages(), base,
-			       vt_log_count("Bad page state"));
+			fprintf(stderr, "# round %lu: free frames %lu (want %lu), "
+				"\"Bad page state\" lines %d (want 1); last log line: %s\n",
+				r, nr_free_pages(), base,
+				vt_log_count("Bad page state"),
+				vt_log_n ? vt_log[(vt_log_n - 1) % VT_LOG_LINES] : "none");
 			break;
 		}
 	}

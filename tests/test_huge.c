@@ -87,37 +87,6 @@ static void expect_huge_frames(const struct vm_struct *vm)
 	}
 }
 
-static unsigned char pattern(unsigned long i, unsigned int seed)
-{
-	return (unsigned char)(i * 131 + (i >> 12) + seed);
-}
-
-static void fill(void *addr, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	for (i = 0; i < n; i++)
-		buf[i] = pattern(i, seed);
-	ASSERT_EQ(vwrite((char *)buf, addr, n), (long)n);
-	free(buf);
-}
-
-static void expect_fill(void *addr, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	memset(buf, 0xee, n);
-	ASSERT_EQ(vread((char *)buf, addr, n), (long)n);
-	for (i = 0; i < n; i++)
-		if (buf[i] != pattern(i, seed))
-			vt_fail(__FILE__, __LINE__, "byte %lu is 0x%x", i, buf[i]);
-	free(buf);
-}
-
 /* ------------------------------------------------------------------ */
 /* The huge area                                                       */
 /* ------------------------------------------------------------------ */
@@ -185,19 +154,19 @@ TEST(huge_contents_through_the_direct_map_equal_what_vwrite_wrote)
 	ASSERT_NONNULL(p);
 	vm = find_vm_area(p);
 	ASSERT_EQ(vm->page_order, 9);
-	fill(p, n, 7);
-	expect_fill(p, n, 7);
+	vt_fill(p, n, 7);
+	ASSERT_FILLED(p, n, 7);
 	for (i = 0; i < vm->nr_pages; i++) {
 		const unsigned char *d = page_address(vm->pages[i]);
 		unsigned long j;
 
 		for (j = 0; j < PAGE_SIZE; j += 511)
-			ASSERT_EQ(d[j], pattern(i * PAGE_SIZE + j, 7));
+			ASSERT_EQ(d[j], vt_pattern(i * PAGE_SIZE + j, 7));
 	}
 	if (vt_is_host()) {
 		/* Host: the pointer itself reads the same bytes, and writes. */
 		for (i = 0; i < n; i += 4099)
-			ASSERT_EQ((unsigned char)p[i], pattern(i, 7));
+			ASSERT_EQ((unsigned char)p[i], vt_pattern(i, 7));
 		p[3 * MiB + 1] = 0x5a;
 		ASSERT_EQ(((unsigned char *)page_address(vm->pages[768]))[1],
 			  0x5a);
@@ -217,7 +186,7 @@ TEST(huge_gfp_zero_zeroes_reused_frames)
 	p = vmalloc_huge(2 * MiB, GFP_KERNEL);
 	ASSERT_NONNULL(p);
 	ASSERT_EQ(find_vm_area(p)->page_order, 9);
-	fill(p, 2 * MiB, 3);
+	vt_fill(p, 2 * MiB, 3);
 	vfree(p);
 	vm_unmap_aliases();
 	p = vmalloc_huge(2 * MiB, GFP_KERNEL | __GFP_ZERO);
@@ -288,8 +257,8 @@ TEST(huge_falls_back_when_no_2mib_block_is_left)
 	ASSERT_EQ(leaf_size(p), PAGE_SIZE);
 	ASSERT_EQ(huge_leaves(), 0);
 	expect_translations(vm);
-	fill(p, 2 * MiB, 9);
-	expect_fill(p, 2 * MiB, 9);
+	vt_fill(p, 2 * MiB, 9);
+	ASSERT_FILLED(p, 2 * MiB, 9);
 	ASSERT_SANE();
 	vfree(p);
 	for (i = 1; i < n; i += 2)
@@ -365,14 +334,14 @@ TEST(huge_leaf_falls_back_to_ptes_where_a_table_exists)
 	ASSERT_EQ(huge_leaves(), 1);
 	expect_translations(vm);
 	/* vread/vwrite across the PTE / leaf boundary. */
-	fill(p + 2 * MiB - 5000, 10000, 21);
-	expect_fill(p + 2 * MiB - 5000, 10000, 21);
+	vt_fill(p + 2 * MiB - 5000, 10000, 21);
+	ASSERT_FILLED(p + 2 * MiB - 5000, 10000, 21);
 	ASSERT_EQ(((unsigned char *)page_address(vm->pages[512]))[0],
-		  pattern(5000, 21));
+		  vt_pattern(5000, 21));
 	ASSERT_EQ(((unsigned char *)page_address(vm->pages[511]))[PAGE_SIZE - 1],
-		  pattern(4999, 21));
+		  vt_pattern(4999, 21));
 	if (vt_is_host())
-		ASSERT_EQ((unsigned char)p[2 * MiB - 1], pattern(4999, 21));
+		ASSERT_EQ((unsigned char)p[2 * MiB - 1], vt_pattern(4999, 21));
 	ASSERT_SANE();
 	vfree(p);
 	ASSERT_SNAP_EQ(vt_snap(), s0);
@@ -395,19 +364,19 @@ TEST(vread_crosses_from_a_huge_area_into_a_small_one)
 				 GFP_KERNEL, PAGE_KERNEL, 0, -1, NULL);
 	/* Right after the huge area's guard page. */
 	ASSERT_EQ((unsigned long)s, base + 2 * MiB + PAGE_SIZE);
-	fill(h, 2 * MiB, 4);
-	fill(s, 2 * PAGE_SIZE, 5);
+	vt_fill(h, 2 * MiB, 4);
+	vt_fill(s, 2 * PAGE_SIZE, 5);
 	buf = malloc(n);
 	ASSERT_NONNULL(buf);
 	memset(buf, 0xee, n);
 	ASSERT_EQ(vread((char *)buf, h + 2 * MiB - 100, 100 + PAGE_SIZE + 200),
 		  (long)(100 + PAGE_SIZE + 200));
 	for (unsigned long i = 0; i < 100; i++)
-		ASSERT_EQ(buf[i], pattern(2 * MiB - 100 + i, 4));
+		ASSERT_EQ(buf[i], vt_pattern(2 * MiB - 100 + i, 4));
 	for (unsigned long i = 0; i < PAGE_SIZE; i++)
 		ASSERT_EQ(buf[100 + i], 0);		/* the guard page */
 	for (unsigned long i = 0; i < 200; i++)
-		ASSERT_EQ(buf[100 + PAGE_SIZE + i], pattern(i, 5));
+		ASSERT_EQ(buf[100 + PAGE_SIZE + i], vt_pattern(i, 5));
 	free(buf);
 	vfree(s);
 	vfree(h);
@@ -473,7 +442,7 @@ TEST(remap_vmalloc_range_of_a_huge_area_holds_each_frame)
 	ASSERT_NONNULL(p);
 	vm = find_vm_area(p);
 	ASSERT_EQ(vm->page_order, 9);
-	fill(p, n, 11);
+	vt_fill(p, n, 11);
 	ASSERT_EQ(vm_user_range_reserve(&vma, n - 2 * PAGE_SIZE), 0);
 	ASSERT_EQ(remap_vmalloc_range(&vma, p, 2), 0);
 	for (i = 0; i + 2 < vm->nr_pages; i++) {
@@ -484,7 +453,7 @@ TEST(remap_vmalloc_range_of_a_huge_area_holds_each_frame)
 	ASSERT_EQ(page_count(vm->pages[0]), 1);
 	if (vt_is_host())
 		ASSERT_EQ(((unsigned char *)vma.vm_start)[2 * MiB + 3],
-			  pattern(2 * MiB + 2 * PAGE_SIZE + 3, 11));
+			  vt_pattern(2 * MiB + 2 * PAGE_SIZE + 3, 11));
 	/* vfree: the user-mapped frames stay until the range goes. */
 	pages = malloc(vm->nr_pages * sizeof(*pages));
 	ASSERT_NONNULL(pages);
@@ -493,7 +462,7 @@ TEST(remap_vmalloc_range_of_a_huge_area_holds_each_frame)
 	ASSERT_EQ(page_count(pages[0]), 0);
 	ASSERT_EQ(page_count(pages[5]), 1);
 	ASSERT_EQ(((unsigned char *)page_address(pages[5]))[7],
-		  pattern(5 * PAGE_SIZE + 7, 11));
+		  vt_pattern(5 * PAGE_SIZE + 7, 11));
 	ASSERT_SANE();
 	vm_user_range_release(&vma);
 	ASSERT_EQ(page_count(pages[5]), 0);

@@ -32,32 +32,6 @@
 #define THREADS		2
 #define LOOPS		3000
 
-static void put_pattern(void *p, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)(i * 7 + seed);
-	ASSERT_EQ(vwrite((char *)buf, p, n), (long)n);
-	free(buf);
-}
-
-static bool has_pattern(void *p, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-	bool ok = true;
-
-	ASSERT_NONNULL(buf);
-	ASSERT_EQ(vread((char *)buf, p, n), (long)n);
-	for (i = 0; i < n && ok; i++)
-		ok = buf[i] == (unsigned char)(i * 7 + seed);
-	free(buf);
-	return ok;
-}
-
 /* Run @fn on THREADS threads at once, each with its own seed; every one
  * returns its failure count. */
 static void on_threads(void *(*fn)(void *))
@@ -172,8 +146,8 @@ static void *beside_busy(void *arg)
 
 		bad += !big + !small;
 		if (big)
-			put_pattern(big, 100 * PAGE_SIZE, i);
-		if (big && !has_pattern(big, 100 * PAGE_SIZE, i))
+			vt_fill(big, 100 * PAGE_SIZE, i);
+		if (big && !vt_filled(big, 100 * PAGE_SIZE, i))
 			bad++;
 		vfree(big);
 		vfree(small);
@@ -217,8 +191,8 @@ static void *random_sizes(void *arg)
 			bad++;
 			continue;
 		}
-		put_pattern(p, n, i);
-		bad += !has_pattern(p, n, i);
+		vt_fill(p, n, i);
+		bad += !vt_filled(p, n, i);
 		bad += find_vm_area(p)->size != n + PAGE_SIZE;
 		vfree(p);
 	}
@@ -300,30 +274,37 @@ TEST(random_sizes_and_alignments_are_honoured)
 
 TEST(alignments_past_the_range_fail_cleanly)
 {
-	unsigned long range, worked = 0;
+	unsigned long worked = 0, failed = 0;
 	struct vt_snap s0;
 	unsigned int shift;
 
 	vt_init(16, 1);
-	range = VMALLOC_END - VMALLOC_START;
 	s0 = vt_snap();
 	for (shift = 0; shift < 64; shift++) {
-		void *p = __vmalloc_node(PAGE_SIZE, 1UL << shift,
+		unsigned long align = 1UL << shift, start = VMALLOC_START;
+		unsigned long first = (start + align - 1) & ~(align - 1);
+		/* Is there an aligned start with room for a page and its guard? */
+		bool room = first >= start && first < VMALLOC_END &&
+			    VMALLOC_END - first >= 2 * PAGE_SIZE;
+		void *p = __vmalloc_node(PAGE_SIZE, align,
 					 GFP_KERNEL | __GFP_NOWARN, NUMA_NO_NODE,
 					 NULL);
 
-		/* An alignment no address of the range meets fails; one that
-		 * fits inside it works and is honoured. */
-		if ((1UL << shift) < range / 2) {
+		/* The (nearly empty) range has room exactly where an aligned
+		 * start exists: there the allocation works and is aligned;
+		 * elsewhere it fails cleanly, with no wrap. */
+		if (room) {
 			ASSERT_NONNULL(p);
-			ASSERT_EQ((unsigned long)p & ((1UL << shift) - 1), 0);
+			ASSERT_EQ((unsigned long)p & (align - 1), 0);
 			worked++;
-		} else if ((1UL << shift) > range) {
+		} else {
 			ASSERT_NULL(p);
+			failed++;
 		}
 		vfree(p);
 	}
 	ASSERT_GT(worked, 12);
+	ASSERT_GT(failed, 0);
 	ASSERT_SNAP_EQ(vt_snap(), s0);
 	ASSERT_SANE();
 }
@@ -516,20 +497,20 @@ TEST(vrealloc_grows_and_shrinks_keeping_contents)
 	s0 = vt_snap();
 	p = vrealloc(NULL, PAGE_SIZE, GFP_KERNEL);
 	ASSERT_NONNULL(p);
-	put_pattern(p, PAGE_SIZE, 1);
+	vt_fill(p, PAGE_SIZE, 1);
 	p = vrealloc(p, 4 * PAGE_SIZE, GFP_KERNEL);
 	ASSERT_NONNULL(p);
-	ASSERT_TRUE(has_pattern(p, PAGE_SIZE, 1));
-	put_pattern(p, 4 * PAGE_SIZE, 2);
+	ASSERT_TRUE(vt_filled(p, PAGE_SIZE, 1));
+	vt_fill(p, 4 * PAGE_SIZE, 2);
 	p = vrealloc(p, PAGE_SIZE, GFP_KERNEL);
 	ASSERT_NONNULL(p);
-	ASSERT_TRUE(has_pattern(p, PAGE_SIZE, 2));
+	ASSERT_TRUE(vt_filled(p, PAGE_SIZE, 2));
 	p = vrealloc(p, PAGE_SIZE / 2, GFP_KERNEL);
 	ASSERT_NONNULL(p);
-	ASSERT_TRUE(has_pattern(p, PAGE_SIZE / 2, 2));
+	ASSERT_TRUE(vt_filled(p, PAGE_SIZE / 2, 2));
 	p = vrealloc(p, PAGE_SIZE, GFP_KERNEL);
 	ASSERT_NONNULL(p);
-	ASSERT_TRUE(has_pattern(p, PAGE_SIZE / 2, 2));
+	ASSERT_TRUE(vt_filled(p, PAGE_SIZE / 2, 2));
 	vfree(p);
 	ASSERT_SNAP_EQ(vt_snap(), s0);
 	ASSERT_SANE();

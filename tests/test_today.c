@@ -9,40 +9,13 @@
 #include "harness.h"
 #include "pgtable/pgtable.h"
 
-static void fill(void *addr, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)(i * 13 + seed);
-	ASSERT_EQ(vwrite((char *)buf, addr, n), (long)n);
-	free(buf);
-}
-
-static bool all_zero(void *addr, unsigned long n)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-	bool zero = true;
-
-	ASSERT_NONNULL(buf);
-	memset(buf, 0xee, n);
-	ASSERT_EQ(vread((char *)buf, addr, n), (long)n);
-	for (i = 0; i < n; i++)
-		zero = zero && !buf[i];
-	free(buf);
-	return zero;
-}
-
 /* Leave dirty, freed frames in the pool, so zeroing is really tested. */
 static void dirty_the_pool(unsigned long pages)
 {
 	void *p = vmalloc(pages * PAGE_SIZE);
 
 	ASSERT_NONNULL(p);
-	fill(p, pages * PAGE_SIZE, 0xab);
+	vt_fill(p, pages * PAGE_SIZE, 0xab);
 	vfree(p);
 	vm_unmap_aliases();
 }
@@ -72,7 +45,7 @@ TEST(vmalloc_in_both_call_forms_maps_with_the_right_protection)
 	ASSERT_NONNULL(rw);
 	ASSERT_NONNULL(ro);
 	ASSERT_NONNULL(viafn);
-	ASSERT_TRUE(all_zero(rw, 3 * PAGE_SIZE));
+	ASSERT_TRUE(vt_zeroed(rw, 3 * PAGE_SIZE));
 	ASSERT_TRUE(pt_lookup((unsigned long)rw) & _PAGE_RW);
 	ASSERT_TRUE(pt_lookup((unsigned long)rw) & _PAGE_NX);
 	ASSERT_FALSE(pt_lookup((unsigned long)ro) & _PAGE_RW);
@@ -101,7 +74,7 @@ TEST(vmalloc_node_aligns_and_places_frames_on_the_node)
 		ASSERT_EQ(page_to_nid(vmalloc_to_page(p + i * PAGE_SIZE)), 1);
 	for (i = 0; i < 9; i++)
 		ASSERT_EQ(page_to_nid(vmalloc_to_page(z + i * PAGE_SIZE)), 0);
-	ASSERT_TRUE(all_zero(z, 9 * PAGE_SIZE));
+	ASSERT_TRUE(vt_zeroed(z, 9 * PAGE_SIZE));
 	vfree(p);
 	vfree(z);
 	/* Any node; and a node that does not exist is refused. */
@@ -132,12 +105,12 @@ TEST(vmalloc_array_and_vcalloc_refuse_overflow_and_vcalloc_zeroes)
 	ASSERT_NONNULL(a);
 	ASSERT_NONNULL(z);
 	ASSERT_EQ(find_vm_area(a)->size, PAGE_ALIGN(3000 * sizeof(*a)) + PAGE_SIZE);
-	ASSERT_TRUE(all_zero(z, 5000 * 20));
+	ASSERT_TRUE(vt_zeroed(z, 5000 * 20));
 	vfree(a);
 	vfree(z);
 	z = __vcalloc(10, PAGE_SIZE, GFP_KERNEL);
 	ASSERT_NONNULL(z);
-	ASSERT_TRUE(all_zero(z, 10 * PAGE_SIZE));
+	ASSERT_TRUE(vt_zeroed(z, 10 * PAGE_SIZE));
 	vfree(z);
 	ASSERT_SNAP_EQ(vt_snap(), s0);
 }
@@ -237,8 +210,8 @@ TEST(no_guard_area_maps_every_page_and_is_flushed_when_freed)
 	/* Lowest fit: the next area starts right where p's data ends. */
 	q = vmalloc(PAGE_SIZE);
 	ASSERT_EQ(q, p + 3 * PAGE_SIZE);
-	fill(p, 3 * PAGE_SIZE, 4);
-	fill(q, PAGE_SIZE, 5);
+	vt_fill(p, 3 * PAGE_SIZE, 4);
+	vt_fill(q, PAGE_SIZE, 5);
 	vfree(q);
 	before = stats();
 	vfree(p);
@@ -530,7 +503,7 @@ TEST(driver_mmap_handler_compiles_as_written_and_close_runs_at_release)
 	vt_init(16, 1);
 	d.buf = vmalloc_user(4 * PAGE_SIZE);
 	ASSERT_NONNULL(d.buf);
-	fill(d.buf, 4 * PAGE_SIZE, 9);
+	vt_fill(d.buf, 4 * PAGE_SIZE, 9);
 	ASSERT_EQ(vm_user_range_reserve(&vma, 2 * PAGE_SIZE), 0);
 	ASSERT_NULL(vma.vm_ops);
 	ASSERT_NULL(vma.vm_private_data);
@@ -545,7 +518,7 @@ TEST(driver_mmap_handler_compiles_as_written_and_close_runs_at_release)
 		  vmalloc_to_pfn((char *)d.buf + PAGE_SIZE));
 	if (vt_is_host())
 		ASSERT_EQ(((unsigned char *)vma.vm_start)[2],
-			  (unsigned char)((PAGE_SIZE + 2) * 13 + 9));
+			  vt_pattern(PAGE_SIZE + 2, 9));
 	ASSERT_EQ(d.users, 1);
 	copy = vma;
 	vm_user_range_release(&vma);

@@ -11,50 +11,6 @@
 
 #define P PAGE_SIZE
 
-/* Fill [addr, addr + n) with a pattern derived from @seed via vwrite. */
-static void fill(void *addr, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)(i * 31 + seed + (i >> 12));
-	ASSERT_EQ(vwrite((char *)buf, addr, n), (long)n);
-	free(buf);
-}
-
-/* Does [addr, addr + n) hold fill()'s pattern? */
-static bool filled(void *addr, unsigned long n, unsigned int seed)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-	bool ok = true;
-
-	ASSERT_NONNULL(buf);
-	ASSERT_EQ(vread((char *)buf, addr, n), (long)n);
-	for (i = 0; i < n && ok; i++)
-		ok = buf[i] == (unsigned char)(i * 31 + seed + (i >> 12));
-	free(buf);
-	return ok;
-}
-
-#define EXPECT_FILL(addr, n, seed) ASSERT_TRUE(filled(addr, n, seed))
-
-static void expect_zero(void *addr, unsigned long n)
-{
-	unsigned char *buf = malloc(n);
-	unsigned long i;
-
-	ASSERT_NONNULL(buf);
-	memset(buf, 0xee, n);
-	ASSERT_EQ(vread((char *)buf, addr, n), (long)n);
-	for (i = 0; i < n; i++)
-		if (buf[i])
-			vt_fail(__FILE__, __LINE__, "byte %lu is 0x%x", i, buf[i]);
-	free(buf);
-}
-
 static unsigned int nr_pages_of(const void *p)
 {
 	struct vm_struct *vm = find_vm_area(p);
@@ -114,7 +70,7 @@ TEST(vrealloc_kernel_sequence_keeps_contents)
 	base = vt_snap();
 	p = vmalloc(P);
 	ASSERT_NONNULL(p);
-	fill(p, P, 1);
+	vt_fill(p, P, 1);
 	f0 = vmalloc_to_page(p);
 
 	q = vrealloc(p, 4 * P, GFP_KERNEL);
@@ -123,25 +79,25 @@ TEST(vrealloc_kernel_sequence_keeps_contents)
 	ASSERT_TRUE(q != p);
 	ASSERT_TRUE(vmalloc_to_page(q) == f0);
 	ASSERT_NULL(vmalloc_to_page(p));
-	EXPECT_FILL(q, P, 1);
+	ASSERT_FILLED(q, P, 1);
 	ASSERT_EQ(nr_pages_of(q), 4);
-	fill(q, 4 * P, 2);
+	vt_fill(q, 4 * P, 2);
 
 	p = vrealloc(q, P, GFP_KERNEL);
 	ASSERT_TRUE(p == q);
 	ASSERT_EQ(nr_pages_of(p), 1);
 	ASSERT_NULL(vmalloc_to_page(p + P));
-	EXPECT_FILL(p, P, 2);
+	ASSERT_FILLED(p, P, 2);
 
 	q = vrealloc(p, P / 2, GFP_KERNEL);
 	ASSERT_TRUE(q == p);
-	EXPECT_FILL(q, P / 2, 2);
+	ASSERT_FILLED(q, P / 2, 2);
 
 	p = vrealloc(q, P, GFP_KERNEL);
 	ASSERT_TRUE(p == q);
 	ASSERT_EQ(nr_pages_of(p), 1);
 	/* No __GFP_ZERO: nothing was cleared, the whole page is as written. */
-	EXPECT_FILL(p, P, 2);
+	ASSERT_FILLED(p, P, 2);
 	ASSERT_EQ(vmalloc_check(), 0);
 	vfree(p);
 	ASSERT_SNAP_EQ(vt_snap(), base);
@@ -159,44 +115,44 @@ TEST(vrealloc_gfp_zero_semantics)
 	base = vt_snap();
 	/* Dirty frames first, so that zeros are not an accident of the pool. */
 	p = vmalloc(64 * P);
-	fill(p, 64 * P, 9);
+	vt_fill(p, 64 * P, 9);
 	vfree(p);
 	vm_unmap_aliases();
 
 	p = __vmalloc(P, z);
 	ASSERT_NONNULL(p);
-	fill(p, P, 1);
+	vt_fill(p, P, 1);
 	q = vrealloc(p, 4 * P, z);
 	ASSERT_NONNULL(q);
-	EXPECT_FILL(q, P, 1);
-	expect_zero(q + P, 3 * P);
-	fill(q, 4 * P, 2);
+	ASSERT_FILLED(q, P, 1);
+	ASSERT_ZEROED(q + P, 3 * P);
+	vt_fill(q, 4 * P, 2);
 
 	p = vrealloc(q, P, z);
 	ASSERT_TRUE(p == q);
 	q = vrealloc(p, P / 2, z);
 	ASSERT_TRUE(q == p);
 	/* Shrinking with __GFP_ZERO clears the rest of the last page. */
-	EXPECT_FILL(q, P / 2, 2);
-	expect_zero(q + P / 2, P / 2);
+	ASSERT_FILLED(q, P / 2, 2);
+	ASSERT_ZEROED(q + P / 2, P / 2);
 	p = vrealloc(q, P, z);
 	ASSERT_TRUE(p == q);
-	EXPECT_FILL(p, P / 2, 2);
-	expect_zero(p + P / 2, P / 2);
+	ASSERT_FILLED(p, P / 2, 2);
+	ASSERT_ZEROED(p + P / 2, P / 2);
 
 	/* A tree area grown in place over its own reserved range. */
 	q = vrealloc(p, 4 * P, z);
 	ASSERT_TRUE(q == p);
-	expect_zero(q + P / 2, 3 * P + P / 2);
+	ASSERT_ZEROED(q + P / 2, 3 * P + P / 2);
 	vfree(q);
 	ASSERT_SNAP_EQ(vt_snap(), base);
 
 	/* Without __GFP_ZERO a shrink leaves the rest of the page alone. */
 	p = vmalloc(2 * P);
-	fill(p, 2 * P, 3);
+	vt_fill(p, 2 * P, 3);
 	q = vrealloc(p, 100, GFP_KERNEL);
 	ASSERT_TRUE(q == p);
-	EXPECT_FILL(q, P, 3);
+	ASSERT_FILLED(q, P, 3);
 	vfree(q);
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_SANE();
@@ -218,7 +174,7 @@ TEST(vrealloc_grows_in_place_when_the_range_after_is_free)
 	b = vmalloc(8 * P);
 	ASSERT_NONNULL(a);
 	ASSERT_TRUE(b == a + 9 * P);	/* lowest fit: b right after a's guard */
-	fill(a, 8 * P, 4);
+	vt_fill(a, 8 * P, 4);
 	frames_of(a, 8, old);
 	vfree(b);
 	vm_unmap_aliases();
@@ -227,7 +183,7 @@ TEST(vrealloc_grows_in_place_when_the_range_after_is_free)
 	r = vrealloc(a, 16 * P, GFP_KERNEL);
 	ASSERT_TRUE(r == a);
 	expect_frames(a, 8, old);
-	EXPECT_FILL(a, 8 * P, 4);
+	ASSERT_FILLED(a, 8 * P, 4);
 	ASSERT_EQ(nr_pages_of(a), 16);
 	ASSERT_EQ(find_vm_area(a)->size, 17 * P);
 	ASSERT_NONNULL(vmalloc_to_page(a + 15 * P));
@@ -235,8 +191,8 @@ TEST(vrealloc_grows_in_place_when_the_range_after_is_free)
 	/* Eight new frames and nothing else; still one area. */
 	ASSERT_EQ(before.free_pages - vt_snap().free_pages, 8);
 	ASSERT_EQ(vt_snap().vmap_areas, before.vmap_areas);
-	fill(a, 16 * P, 5);
-	EXPECT_FILL(a, 16 * P, 5);
+	vt_fill(a, 16 * P, 5);
+	ASSERT_FILLED(a, 16 * P, 5);
 	if (vt_is_host()) {
 		a[16 * P - 1] = 7;
 		ASSERT_TRUE(vt_probe(a + 16 * P, false) == a + 16 * P);
@@ -262,8 +218,8 @@ TEST(vrealloc_moves_when_the_next_range_is_busy)
 	a = vmalloc(8 * P);
 	b = vmalloc(8 * P);
 	ASSERT_TRUE(b == a + 9 * P);
-	fill(a, 8 * P, 6);
-	fill(b, 8 * P, 7);
+	vt_fill(a, 8 * P, 6);
+	vt_fill(b, 8 * P, 7);
 	frames_of(a, 8, old);
 	frames_of(b, 8, bf);
 	before = vt_snap();
@@ -273,7 +229,7 @@ TEST(vrealloc_moves_when_the_next_range_is_busy)
 	ASSERT_TRUE(r != a);
 	/* The same frames at the new address: nothing was copied. */
 	expect_frames(r, 8, old);
-	EXPECT_FILL(r, 8 * P, 6);
+	ASSERT_FILLED(r, 8 * P, 6);
 	ASSERT_NULL(vmalloc_to_page(a));
 	ASSERT_NULL(find_vm_area(a));
 	ASSERT_EQ(nr_pages_of(r), 16);
@@ -281,7 +237,7 @@ TEST(vrealloc_moves_when_the_next_range_is_busy)
 	ASSERT_EQ(vt_snap().areas, before.areas);
 	/* b untouched. */
 	expect_frames(b, 8, bf);
-	EXPECT_FILL(b, 8 * P, 7);
+	ASSERT_FILLED(b, 8 * P, 7);
 	ASSERT_TRUE(info_line(r, info, sizeof(info)));
 	ASSERT_NONNULL(strstr(info, " pages=16 "));
 	ASSERT_FALSE(info_line(a, info, sizeof(info)));
@@ -304,7 +260,7 @@ TEST(vrealloc_shrink_returns_tail_frames)
 	base = vt_snap();
 	a = vmalloc(64 * P);
 	ASSERT_NONNULL(a);
-	fill(a, 64 * P, 8);
+	vt_fill(a, 64 * P, 8);
 	frames_of(a, 64, old);
 	before = vt_snap();
 
@@ -315,9 +271,9 @@ TEST(vrealloc_shrink_returns_tail_frames)
 	expect_frames(a, 10, old);
 	ASSERT_NULL(vmalloc_to_page(a + 10 * P));
 	ASSERT_NULL(vmalloc_to_page(a + 63 * P));
-	EXPECT_FILL(a, 10 * P, 8);
+	ASSERT_FILLED(a, 10 * P, 8);
 	/* The tail reads as unmapped (zeros), the range stays the area's. */
-	expect_zero(a + 10 * P, 54 * P);
+	ASSERT_ZEROED(a + 10 * P, 54 * P);
 	ASSERT_EQ(find_vm_area(a)->size, 65 * P);
 	ASSERT_TRUE(info_line(a, info, sizeof(info)));
 	ASSERT_NONNULL(strstr(info, " pages=10 "));
@@ -330,9 +286,9 @@ TEST(vrealloc_shrink_returns_tail_frames)
 	ASSERT_TRUE(r == a);
 	ASSERT_EQ(before.free_pages, vt_snap().free_pages);
 	expect_frames(a, 10, old);
-	EXPECT_FILL(a, 10 * P, 8);
-	fill(a, 64 * P, 9);
-	EXPECT_FILL(a, 64 * P, 9);
+	ASSERT_FILLED(a, 10 * P, 8);
+	vt_fill(a, 64 * P, 9);
+	ASSERT_FILLED(a, 64 * P, 9);
 	vfree(a);
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_SANE();
@@ -352,12 +308,12 @@ TEST(vrealloc_null_size_zero_and_bad_pointers)
 	ASSERT_NONNULL(p);
 	ASSERT_TRUE(is_vmalloc_addr(p));
 	ASSERT_EQ(nr_pages_of(p), 3);
-	expect_zero(p, 3 * P);
+	ASSERT_ZEROED(p, 3 * P);
 	ASSERT_NULL(vrealloc(p, 0, GFP_KERNEL));
 	ASSERT_SNAP_EQ(vt_snap(), base);
 
 	p = vmalloc(3 * P);
-	fill(p, 3 * P, 10);
+	vt_fill(p, 3 * P, 10);
 	held = vt_snap();
 	w = vt_warnings();
 	ASSERT_NULL(vrealloc(p + P, 5 * P, GFP_KERNEL));	/* inside */
@@ -386,7 +342,7 @@ TEST(vrealloc_null_size_zero_and_bad_pointers)
 	ASSERT_NULL(vrealloc(p, SIZE_MAX, GFP_KERNEL | __GFP_NOWARN));
 	ASSERT_NULL(vrealloc(p, (size_t)1 << 50, GFP_KERNEL | __GFP_NOWARN));
 	ASSERT_SNAP_EQ(vt_snap(), held);
-	EXPECT_FILL(p, 3 * P, 10);
+	ASSERT_FILLED(p, 3 * P, 10);
 	ASSERT_EQ(nr_pages_of(p), 3);
 	q = vrealloc(p, 3 * P, GFP_KERNEL);	/* same size: same area */
 	ASSERT_TRUE(q == p);
@@ -411,7 +367,7 @@ TEST(vrealloc_vpages_area_resizes_its_page_array)
 	ASSERT_NONNULL(p);
 	for (i = 0; i < 4; i++) {
 		f[i] = vmalloc_to_page(p + i * 300 * P);
-		fill(p + i * 300 * P, P, (unsigned int)i);
+		vt_fill(p + i * 300 * P, P, (unsigned int)i);
 	}
 	if (host)
 		ASSERT_TRUE(find_vm_area(p)->flags & VM_VPAGES);
@@ -421,9 +377,9 @@ TEST(vrealloc_vpages_area_resizes_its_page_array)
 	ASSERT_EQ(nr_pages_of(q), 2048);
 	for (i = 0; i < 4; i++) {
 		ASSERT_TRUE(vmalloc_to_page(q + i * 300 * P) == f[i]);
-		EXPECT_FILL(q + i * 300 * P, P, (unsigned int)i);
+		ASSERT_FILLED(q + i * 300 * P, P, (unsigned int)i);
 	}
-	fill(q + 2047 * P, P, 11);
+	vt_fill(q + 2047 * P, P, 11);
 	ASSERT_SANE();
 
 	/* Down to 100 pages: an 800-byte array, no longer VM_VPAGES. */
@@ -433,7 +389,7 @@ TEST(vrealloc_vpages_area_resizes_its_page_array)
 	ASSERT_FALSE(find_vm_area(p)->flags & VM_VPAGES);
 	ASSERT_TRUE(info_line(p, info, sizeof(info)));
 	ASSERT_NULL(strstr(info, "vpages"));
-	EXPECT_FILL(p, P, 0);
+	ASSERT_FILLED(p, P, 0);
 	ASSERT_SANE();
 
 	/* And up again inside the range it kept. */
@@ -445,7 +401,7 @@ TEST(vrealloc_vpages_area_resizes_its_page_array)
 		ASSERT_TRUE(info_line(q, info, sizeof(info)));
 		ASSERT_NONNULL(strstr(info, "vpages"));
 	}
-	EXPECT_FILL(q, P, 0);
+	ASSERT_FILLED(q, P, 0);
 	ASSERT_TRUE(vmalloc_to_page(q + 1499 * P) != NULL);
 	vfree(q);
 	ASSERT_SNAP_EQ(vt_snap(), base);
@@ -465,7 +421,7 @@ TEST(vrealloc_move_keeps_user_mapped_frames)
 	p = vmalloc_user(6 * P);
 	b = vmalloc(6 * P);
 	ASSERT_TRUE(b == p + 7 * P);
-	fill(p, 6 * P, 12);
+	vt_fill(p, 6 * P, 12);
 	f0 = vmalloc_to_page(p);
 	ASSERT_EQ(vm_user_range_reserve(&vma, 2 * P), 0);
 	ASSERT_EQ(remap_vmalloc_range(&vma, p, 0), 0);
@@ -476,7 +432,7 @@ TEST(vrealloc_move_keeps_user_mapped_frames)
 	ASSERT_TRUE(vmalloc_to_page(q) == f0);
 	ASSERT_EQ(page_count(f0), 2);
 	ASSERT_EQ(vm_user_range_pfn(&vma, vma.vm_start), page_to_pfn(f0));
-	EXPECT_FILL(q, 6 * P, 12);
+	ASSERT_FILLED(q, 6 * P, 12);
 	vfree(q);
 	ASSERT_EQ(page_count(f0), 1);	/* user space still maps it */
 	vm_user_range_release(&vma);
@@ -500,7 +456,7 @@ TEST(vrealloc_no_guard_area_grows_in_place_and_keeps_its_flags)
 	ASSERT_NONNULL(p);
 	b = vmalloc(P);
 	ASSERT_TRUE(b == p + 4 * P);
-	fill(p, 4 * P, 16);
+	vt_fill(p, 4 * P, 16);
 	frames_of(p, 4, f);
 	vfree(b);
 	vm_unmap_aliases();
@@ -510,7 +466,7 @@ TEST(vrealloc_no_guard_area_grows_in_place_and_keeps_its_flags)
 	ASSERT_TRUE(find_vm_area(p)->flags & VM_NO_GUARD);
 	ASSERT_NONNULL(vmalloc_to_page(p + 9 * P));
 	expect_frames(p, 4, f);
-	EXPECT_FILL(p, 4 * P, 16);
+	ASSERT_FILLED(p, 4 * P, 16);
 	c = vmalloc(P);
 	ASSERT_TRUE(c == p + 10 * P);		/* still no guard page */
 
@@ -520,7 +476,7 @@ TEST(vrealloc_no_guard_area_grows_in_place_and_keeps_its_flags)
 	ASSERT_TRUE(find_vm_area(r)->flags & VM_NO_GUARD);
 	ASSERT_EQ(find_vm_area(r)->size, 12 * P);
 	expect_frames(r, 4, f);
-	EXPECT_FILL(r, 4 * P, 16);
+	ASSERT_FILLED(r, 4 * P, 16);
 	ASSERT_NULL(vmalloc_to_page(p));
 	r = vrealloc(r, 2 * P, GFP_KERNEL);
 	ASSERT_EQ(nr_pages_of(r), 2);
@@ -588,9 +544,9 @@ TEST(vrealloc_huge_area_keeps_whole_leaves)
 	ASSERT_NONNULL(p);
 	if (find_vm_area(p)->page_order != 9)
 		SKIP("vmalloc_huge fell back to 4 KiB pages");
-	fill(p, P, 1);
-	fill(p + H * P, P, 2);
-	fill(p + (2 * H - 1) * P, P, 3);
+	vt_fill(p, P, 1);
+	vt_fill(p + H * P, P, 2);
+	vt_fill(p + (2 * H - 1) * P, P, 3);
 	f[0] = vmalloc_to_page(p);
 	f[1] = vmalloc_to_page(p + H * P);
 	f[2] = vmalloc_to_page(p + (2 * H - 1) * P);
@@ -605,10 +561,10 @@ TEST(vrealloc_huge_area_keeps_whole_leaves)
 	ASSERT_TRUE(vmalloc_to_page(p) == f[0]);
 	ASSERT_TRUE(vmalloc_to_page(p + H * P) == f[1]);
 	ASSERT_TRUE(vmalloc_to_page(p + (2 * H - 1) * P) == f[2]);
-	EXPECT_FILL(p, P, 1);
-	EXPECT_FILL(p + H * P, P, 2);
-	EXPECT_FILL(p + (2 * H - 1) * P, P, 3);
-	fill(p + (3 * H - 1) * P, P, 4);
+	ASSERT_FILLED(p, P, 1);
+	ASSERT_FILLED(p + H * P, P, 2);
+	ASSERT_FILLED(p + (2 * H - 1) * P, P, 3);
+	vt_fill(p + (3 * H - 1) * P, P, 4);
 	ASSERT_SANE();
 
 	/* A shrink to a leaf and a page keeps two leaves, frees one. */
@@ -620,13 +576,13 @@ TEST(vrealloc_huge_area_keeps_whole_leaves)
 	ASSERT_GE(vt_snap().free_pages - before.free_pages, H);
 	ASSERT_LE(vt_snap().free_pages - before.free_pages, H + 1);
 	ASSERT_NULL(vmalloc_to_page(p + 2 * H * P));
-	EXPECT_FILL(p + (2 * H - 1) * P, P, 3);
+	ASSERT_FILLED(p + (2 * H - 1) * P, P, 3);
 	/* Within the first leaf: one leaf left; __GFP_ZERO clears the rest. */
 	r = vrealloc(p, 100, GFP_KERNEL | __GFP_ZERO);
 	ASSERT_TRUE(r == p);
 	ASSERT_EQ(nr_pages_of(p), H);
-	EXPECT_FILL(p, 100, 1);
-	expect_zero(p + 100, H * P - 100);
+	ASSERT_FILLED(p, 100, 1);
+	ASSERT_ZEROED(p + 100, H * P - 100);
 	ASSERT_SANE();
 	vfree(p);
 	ASSERT_SNAP_EQ(vt_snap(), base);
@@ -634,7 +590,7 @@ TEST(vrealloc_huge_area_keeps_whole_leaves)
 	/* No order-9 block for the grow: it moves to 4 KiB pages. */
 	p = vmalloc_huge(2 * H * P, GFP_KERNEL);
 	ASSERT_TRUE(p && find_vm_area(p)->page_order == 9);
-	fill(p, P, 5);
+	vt_fill(p, P, 5);
 	f[0] = vmalloc_to_page(p);
 	vmalloc_fault_inject(VM_FAULT_PAGE, 1, 0, 0);
 	r = vrealloc(p, 3 * H * P, GFP_KERNEL);
@@ -643,7 +599,7 @@ TEST(vrealloc_huge_area_keeps_whole_leaves)
 	ASSERT_EQ(find_vm_area(r)->page_order, 0);
 	ASSERT_EQ(nr_pages_of(r), 3 * H);
 	ASSERT_TRUE(vmalloc_to_page(r) == f[0]);
-	EXPECT_FILL(r, P, 5);
+	ASSERT_FILLED(r, P, 5);
 	vfree(r);
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_SANE();
@@ -697,7 +653,7 @@ static void sweep_vrealloc(const struct scenario *sc)
 			vfree(n);
 			n = NULL;
 		}
-		fill(p, sc->pages * P, 13);
+		vt_fill(p, sc->pages * P, 13);
 		frames_of(p, sc->pages, fr);
 		base = vt_snap();
 		vmalloc_fault_inject(VM_FAULT_ALL, k, 0, 0);
@@ -710,7 +666,7 @@ static void sweep_vrealloc(const struct scenario *sc)
 			ASSERT_SNAP_FAILED(vt_snap(), base, 4UL << 20);
 			ASSERT_EQ(nr_pages_of(p), sc->pages);
 			expect_frames(p, sc->pages, fr);
-			EXPECT_FILL(p, sc->pages * P, 13);
+			ASSERT_FILLED(p, sc->pages * P, 13);
 			if (vmalloc_check())
 				vt_fail(__FILE__, __LINE__, "%s: sanity walk failed at k=%lu",
 					sc->name, k);
@@ -725,7 +681,7 @@ static void sweep_vrealloc(const struct scenario *sc)
 				ASSERT_TRUE(r == p);
 			absorbed += attempts >= k;
 			expect_frames(r, keep, fr);
-			EXPECT_FILL(r, keep * P, 13);
+			ASSERT_FILLED(r, keep * P, 13);
 			ASSERT_SANE();
 			vfree(r);
 		}
@@ -846,7 +802,7 @@ TEST(kvzalloc_zeroes_both_paths)
 		kvfree(s);
 	}
 	l = vmalloc(5 * P);
-	fill(l, 5 * P, 14);
+	vt_fill(l, 5 * P, 14);
 	vfree(l);
 	vm_unmap_aliases();
 
@@ -856,11 +812,11 @@ TEST(kvzalloc_zeroes_both_paths)
 		ASSERT_EQ(s[i], 0);
 	l = kvzalloc(5 * P, GFP_KERNEL);
 	ASSERT_TRUE(l && is_vmalloc_addr(l));
-	expect_zero(l, 5 * P);
+	ASSERT_ZEROED(l, 5 * P);
 	kvfree(l);
 	l = kvzalloc_node(5 * P, GFP_KERNEL, NUMA_NO_NODE);
 	ASSERT_TRUE(l && is_vmalloc_addr(l));
-	expect_zero(l, 5 * P);
+	ASSERT_ZEROED(l, 5 * P);
 	kvfree(l);
 	kvfree(s);
 	s = kvzalloc_node(64, GFP_KERNEL, 0);
@@ -893,7 +849,7 @@ TEST(kvcalloc_and_kvmalloc_array_overflow)
 	l = kvcalloc(1000, 100, GFP_KERNEL);
 	ASSERT_TRUE(l && is_vmalloc_addr(l));
 	ASSERT_EQ(nr_pages_of(l), 25);
-	expect_zero(l, 100000);
+	ASSERT_ZEROED(l, 100000);
 	kvfree(l);
 	l = kvmalloc_array(3, 2 * P, GFP_KERNEL);
 	ASSERT_TRUE(l && is_vmalloc_addr(l));
@@ -947,7 +903,7 @@ TEST(kvrealloc_crosses_the_small_large_boundary_both_ways)
 	ASSERT_EQ(vread((char *)buf, l, 200), 200);
 	for (i = 0; i < 200; i++)
 		ASSERT_EQ(buf[i], (unsigned char)(i * 7));
-	expect_zero(l + 200, 6 * P - 200);
+	ASSERT_ZEROED(l + 200, 6 * P - 200);
 	ASSERT_TRUE(kvrealloc(l, 6 * P, 100, GFP_KERNEL) == l);	/* no shrink */
 	s = kvrealloc(NULL, 0, 50, GFP_KERNEL);
 	ASSERT_TRUE(s && !is_vmalloc_addr(s));
@@ -978,7 +934,7 @@ TEST(kvfree_sensitive_zeroes_before_freeing)
 	/* vmalloc path: watch the frames through the direct map. */
 	l = kvmalloc(3 * P, GFP_KERNEL);
 	ASSERT_TRUE(l && is_vmalloc_addr(l));
-	fill(l, 3 * P, 15);
+	vt_fill(l, 3 * P, 15);
 	frames_of(l, 3, f);
 	kvfree_sensitive(l, P + 100);
 	ASSERT_NULL(find_vm_area(l));

@@ -560,6 +560,30 @@ static bool claim_fast(struct vm_block *b, unsigned long addr,
 	return *res != VB_ELSEWHERE;
 }
 
+/*
+ * Lock the CPU that owns @b, for a claim of @addr. The block's CPU is a
+ * hint read without a lock: it is checked again under that CPU's lock,
+ * with the block still published there and @addr inside it. Return: the
+ * owner, locked (the caller unlocks it before it returns), or NULL when
+ * @addr is not in this block any more (VB_ELSEWHERE).
+ */
+static struct vb_cpu *lock_owner(struct vm_block *b, unsigned long addr)
+{
+	unsigned int cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
+	struct vb_cpu *pc;
+
+	if (cpu >= vb.ncpus)
+		return NULL;
+	pc = &vb.cpus[cpu];
+	vm_lock(&pc->lock);
+	if (!published(b) || __atomic_load_n(&b->cpu, __ATOMIC_RELAXED) != cpu ||
+	    addr - b->start >= b->span) {
+		vm_unlock(&pc->lock);
+		return NULL;
+	}
+	return pc;
+}
+
 /* The locked claim: a stale hint, a bad address, a refusal. */
 static __attribute__((noinline))
 enum vb_claim claim_locked(struct vm_block *b, unsigned long addr,
@@ -567,23 +591,14 @@ enum vb_claim claim_locked(struct vm_block *b, unsigned long addr,
 			   struct vm_desc **out)
 {
 	enum vb_claim res = VB_NONE;
-	unsigned int cpu, i;
-	struct vb_cpu *pc;
+	struct vb_cpu *pc = lock_owner(b, addr);
 	struct vm_desc *d;
 	bool at_start;
+	unsigned int i;
 	uintptr_t v;
 
-	cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
-	if (cpu >= vb.ncpus)
+	if (!pc)
 		return VB_ELSEWHERE;
-	pc = &vb.cpus[cpu];
-	vm_lock(&pc->lock);
-	/* The hint may be stale: check it under the owner's lock. */
-	if (!published(b) || __atomic_load_n(&b->cpu, __ATOMIC_RELAXED) != cpu ||
-	    addr - b->start >= b->span) {
-		vm_unlock(&pc->lock);
-		return VB_ELSEWHERE;
-	}
 	i = slot_of(b, addr - b->start, &at_start);
 	v = slot_load(b, i);
 	d = slot_desc(v);
@@ -831,22 +846,14 @@ enum vb_claim vb_ram_claim(struct vm_block *b, unsigned long addr,
 			   unsigned int pages, unsigned int *found)
 {
 	enum vb_claim res = VB_NONE;
-	unsigned int cpu, i, n;
 	struct vb_cpu *pc;
+	unsigned int i, n;
 	bool at_start;
 
 	*found = 0;
-	cpu = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
-	if (cpu >= vb.ncpus)
+	pc = lock_owner(b, addr);
+	if (!pc)
 		return VB_ELSEWHERE;
-	pc = &vb.cpus[cpu];
-	vm_lock(&pc->lock);
-	/* A hint, as for vb_claim(): check it under the owner's lock. */
-	if (!published(b) || __atomic_load_n(&b->cpu, __ATOMIC_RELAXED) != cpu ||
-	    addr - b->start >= b->span) {
-		vm_unlock(&pc->lock);
-		return VB_ELSEWHERE;
-	}
 	if (b->cls == VB_RAM) {
 		i = slot_of(b, addr - b->start, &at_start);
 		if (at_start && bit_test(b->head, i) && !bit_test(b->held, i)) {
