@@ -8,6 +8,7 @@
  */
 #include "harness.h"
 #include <pthread.h>
+#include <sched.h>
 
 #define P PAGE_SIZE
 
@@ -1267,6 +1268,122 @@ TEST(vrealloc_threads_resize_own_areas_while_others_allocate)
 		pthread_join(ch[i], NULL);
 	for (i = 0; i < RESIZERS; i++)
 		ASSERT_EQ(rs[i].bad, 0);
+	ASSERT_SNAP_EQ(vt_snap(), base);
+	ASSERT_EQ(vt_warnings(), 0);
+	ASSERT_SANE();
+}
+
+/*
+ * A shrink of a fast-path slot area frees its tail frames while a walker
+ * (vread, vmallocinfo) may be inside the slot: walkers hold only the
+ * block's lock, and a slot is claimed without it. The frames must not go
+ * back to the page allocator before the shrink has passed that lock, as
+ * a vfree() does (area_retire() takes it before the frames are freed):
+ * otherwise a vread() that found the slot live may read a frame another
+ * thread has meanwhile been given and is writing. The resizer and the
+ * thread that takes the freed frames share a CPU (so its page cache);
+ * they hand over with relaxed atomics, which order nothing. Run under
+ * TSan: it reports the reader's copy against the new owner's write.
+ */
+static char *shrink_race_addr;
+static unsigned long shrink_race_seen, shrink_race_go, shrink_race_done;
+static int shrink_race_stop;
+
+static bool pin_to(unsigned int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *shrink_race_reader(void *arg)
+{
+	char *buf = malloc(4 * P);
+
+	pin_to(*(unsigned int *)arg);
+	while (!__atomic_load_n(&shrink_race_stop, __ATOMIC_RELAXED)) {
+		char *a = __atomic_load_n(&shrink_race_addr, __ATOMIC_RELAXED);
+
+		if (!a)
+			continue;
+		vread(buf, a, 4 * P);
+		__atomic_store_n(&shrink_race_seen, (unsigned long)a,
+				 __ATOMIC_RELAXED);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *shrink_race_taker(void *arg)
+{
+	unsigned long done = 0, go;
+	struct page *pg[4];
+	unsigned int j;
+
+	(void)arg;
+	pin_to(0);
+	while (!__atomic_load_n(&shrink_race_stop, __ATOMIC_RELAXED)) {
+		go = __atomic_load_n(&shrink_race_go, __ATOMIC_RELAXED);
+		if (go == done) {
+			sched_yield();
+			continue;
+		}
+		for (j = 0; j < 4; j++) {
+			pg[j] = alloc_page(GFP_KERNEL);
+			if (pg[j])
+				memset(page_address(pg[j]), 0x5a, P);
+		}
+		for (j = 0; j < 4; j++)
+			if (pg[j])
+				__free_page(pg[j]);
+		done = go;
+		__atomic_store_n(&shrink_race_done, done, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void spin_until(unsigned long *v, unsigned long want)
+{
+	unsigned long k;
+
+	for (k = 0; k < 1000000 &&
+	     __atomic_load_n(v, __ATOMIC_RELAXED) != want; k++)
+		sched_yield();
+}
+
+TEST(vrealloc_thread_shrink_of_slot_vs_vread)
+{
+	unsigned int other = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	struct vt_snap base;
+	pthread_t r, t;
+	unsigned long i;
+
+	vt_init(64, 1);
+	if (!pin_to(0))
+		SKIP("cannot pin threads to CPU 0");
+	base = vt_snap();
+	shrink_race_stop = 0;
+	shrink_race_addr = NULL;
+	ASSERT_EQ(pthread_create(&r, NULL, shrink_race_reader, &other), 0);
+	ASSERT_EQ(pthread_create(&t, NULL, shrink_race_taker, NULL), 0);
+	for (i = 1; i <= 200; i++) {
+		char *p = vmalloc(4 * P), *q;
+
+		ASSERT_NE(p, NULL);
+		__atomic_store_n(&shrink_race_addr, p, __ATOMIC_RELAXED);
+		spin_until(&shrink_race_seen, (unsigned long)p);
+		q = vrealloc(p, P, GFP_KERNEL);
+		ASSERT_EQ(q, p);
+		__atomic_store_n(&shrink_race_go, i, __ATOMIC_RELAXED);
+		spin_until(&shrink_race_done, i);
+		__atomic_store_n(&shrink_race_addr, NULL, __ATOMIC_RELAXED);
+		vfree(q);
+	}
+	__atomic_store_n(&shrink_race_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(r, NULL);
+	pthread_join(t, NULL);
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_EQ(vt_warnings(), 0);
 	ASSERT_SANE();

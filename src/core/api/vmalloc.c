@@ -957,7 +957,8 @@ static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
 {
 	unsigned long old = vm->nr_pages;
 	unsigned long keep = vm_min(VM_ALIGN_UP(nr, 1UL << vm->page_order), old);
-	unsigned long flags = resized_flags(vm->flags, keep);
+	unsigned long old_flags = vm->flags;
+	unsigned long flags = resized_flags(old_flags, keep);
 	unsigned long tail = (unsigned long)vm->addr + (keep << PAGE_SHIFT);
 	unsigned long len = (old - keep) << PAGE_SHIFT;
 	struct page **pages = vm->pages, **np;
@@ -976,9 +977,20 @@ static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
 	pt_unmap_noflush(tail, old - keep);
 	vm_sync_unmap(tail, len);
 	vm_flush_tlb(tail, tail + len);
+	/*
+	 * Swap the arrays before the tail frames are freed: for a slot,
+	 * area_set_pages() takes the block lock a walker (vread,
+	 * vmallocinfo) that found the slot before the claim still holds,
+	 * so none of them reads a frame after it has a new owner (as
+	 * area_retire() does for vfree()). set_page_array() would free the
+	 * old array, which still lists the frames: done by hand here.
+	 */
+	if (flags != vm->flags)
+		vm->flags = flags;
+	area_set_pages(vm, np, (unsigned int)keep);
 	__atomic_sub_fetch(&nr_vmalloc_pages, old - keep, __ATOMIC_RELAXED);
 	pa_free_bulk(pages + keep, old - keep);
-	set_page_array(vm, np, keep, flags);
+	free_page_array(pages, old, old_flags);
 	return 0;
 }
 
