@@ -95,7 +95,11 @@ typedef unsigned int gfp_t;
 
 typedef struct { uint64_t pgprot; } pgprot_t;
 #define pgprot_val(x)	((x).pgprot)
+#ifdef __cplusplus	/* C++ has no compound literals: a braced init */
+#define __pgprot(x)	(pgprot_t{ (uint64_t)(x) })
+#else
 #define __pgprot(x)	((pgprot_t){ (uint64_t)(x) })
+#endif
 
 #define __PAGE_KERNEL_EXEC \
 	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL)
