@@ -994,11 +994,12 @@ TEST(kvfree_sensitive_zeroes_before_freeing)
 	for (i = 100; i < (int)P; i++)
 		ASSERT_EQ(d[i], (unsigned char)((P + i) * 31 + 15 + 1));
 
-	/* Small path: the object's memory, after the free-list link. */
+	/* Small path: the object's memory, after the free-list link and
+	 * the free tag (slab.c), which hold no data of the owner. */
 	s = kvmalloc(512, GFP_KERNEL);
 	memset(s, 0x5a, 512);
 	kvfree_sensitive(s, 300);
-	for (i = 8; i < 300; i++)
+	for (i = 16; i < 300; i++)
 		ASSERT_EQ(s[i], 0);
 	for (i = 300; i < 512; i++)
 		ASSERT_EQ(s[i], 0x5a);
@@ -1039,6 +1040,42 @@ TEST(kvfree_null_and_foreign_pointers)
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_SANE();
 	free(heap);
+}
+
+/*
+ * kvfree() of a small object twice, as vfree() twice, must be refused:
+ * a second free would put the object on its free list twice, and two
+ * later kvmalloc() calls would hand out the same memory.
+ */
+TEST(kvfree_twice_is_refused)
+{
+	struct vt_snap base;
+	unsigned long w;
+	size_t sizes[] = { 16, 64, 100, 4096 };
+	unsigned int i;
+
+	vt_init(64, 1);
+	base = vt_snap();
+	for (i = 0; i < ARRAY_LEN(sizes); i++) {
+		char *s = kvmalloc(sizes[i], GFP_KERNEL), *a, *b;
+
+		ASSERT_NE(s, NULL);
+		kvfree(s);
+		w = vt_warnings();
+		kvfree(s);
+		ASSERT_EQ(vt_warnings(), w + 1);
+		kvfree_sensitive(s, sizes[i]);
+		ASSERT_EQ(vt_warnings(), w + 2);
+		ASSERT_NULL(kvrealloc(s, 2 * sizes[i], GFP_KERNEL));
+		ASSERT_EQ(vt_warnings(), w + 3);
+		a = kvmalloc(sizes[i], GFP_KERNEL);
+		b = kvmalloc(sizes[i], GFP_KERNEL);
+		ASSERT_NE(a, b);
+		kvfree(a);
+		kvfree(b);
+		ASSERT_SNAP_EQ(vt_snap(), base);
+	}
+	ASSERT_SANE();
 }
 
 /*
