@@ -486,6 +486,46 @@ TEST(vrealloc_move_keeps_user_mapped_frames)
 	ASSERT_SANE();
 }
 
+/*
+ * A vmalloc_user() area keeps VM_USERMAP through vrealloc(), so
+ * remap_vmalloc_range() may hand its frames to user space: the frames a
+ * grow adds must be zeroed whatever the gfp flags, as vmalloc_user()
+ * zeroes its own (else user space reads what the frames held before).
+ * In place and on a move.
+ */
+TEST(vrealloc_of_a_user_area_zeroes_the_new_frames)
+{
+	struct vm_area_struct vma;
+	struct vt_snap base;
+	char *d, *p, *q, *b, *r;
+
+	vt_init_strict(64);
+	base = vt_snap();
+	/* Stale data in free frames. */
+	d = vmalloc(32 * P);
+	ASSERT_NE(d, NULL);
+	fill(d, 32 * P, 77);
+	vfree(d);
+	vm_unmap_aliases();
+	p = vmalloc_user(P);
+	ASSERT_NE(p, NULL);
+	q = vrealloc(p, 8 * P, GFP_KERNEL);	/* a slot: moves */
+	ASSERT_NE(q, NULL);
+	ASSERT_TRUE(find_vm_area(q)->flags & VM_USERMAP);
+	expect_zero(q, 8 * P);
+	b = vmalloc(P);				/* somewhere else */
+	r = vrealloc(q, 12 * P, GFP_KERNEL);
+	ASSERT_NE(r, NULL);
+	expect_zero(r, 12 * P);
+	ASSERT_EQ(vm_user_range_reserve(&vma, 12 * P), 0);
+	ASSERT_EQ(remap_vmalloc_range(&vma, r, 0), 0);
+	vm_user_range_release(&vma);
+	vfree(r);
+	vfree(b);
+	ASSERT_SNAP_EQ(vt_snap(), base);
+	ASSERT_SANE();
+}
+
 /* Today's area flags: VM_NO_GUARD grows without a guard page to move. */
 TEST(vrealloc_no_guard_area_grows_in_place_and_keeps_its_flags)
 {

@@ -1118,7 +1118,9 @@ static int resize_area(struct vm_struct *vm, unsigned long nr, size_t size,
  * NULL, and @p is as it was, as after any other failure. __GFP_NOFAIL
  * retries after purges as __vmalloc_node_range() does, and warns when the
  * pool cannot satisfy it. The area keeps its flags (VM_USERMAP,
- * VM_NO_GUARD, VM_FLUSH_RESET_PERMS) and its mapping's protection. An
+ * VM_NO_GUARD, VM_FLUSH_RESET_PERMS) and its mapping's protection; a
+ * VM_USERMAP area (vmalloc_user) is resized as with __GFP_ZERO whatever
+ * @flags say, since user space may map its new frames. An
  * area of 2 MiB leaves (vmalloc_huge) grows and shrinks by whole leaves
  * (its page count stays a multiple of 512); without an order-9 block
  * for a grow it moves to 4 KiB pages, as vmalloc_huge() falls back.
@@ -1157,6 +1159,9 @@ void *vrealloc(const void *p, size_t size, gfp_t flags)
 			p);
 		return NULL;
 	}
+	/* User space may map it (remap_vmalloc_range): no stale data. */
+	if (vm->flags & VM_USERMAP)
+		flags |= __GFP_ZERO;
 	if (!nr || nr > pa_nr_frames() || nr > UINT_MAX) {
 		err = -VM_EOVERFLOW;	/* never: not even with __GFP_NOFAIL */
 	} else {
