@@ -1434,10 +1434,12 @@ TEST(vrealloc_thread_shrink_of_slot_vs_vread)
 {
 	unsigned int other = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	struct vt_snap base;
+	cpu_set_t was;
 	pthread_t r, t;
 	unsigned long i;
 
 	vt_init(64, 1);
+	ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof(was), &was), 0);
 	if (!pin_to(0))
 		SKIP("cannot pin threads to CPU 0");
 	base = vt_snap();
@@ -1461,6 +1463,7 @@ TEST(vrealloc_thread_shrink_of_slot_vs_vread)
 	__atomic_store_n(&shrink_race_stop, 1, __ATOMIC_RELAXED);
 	pthread_join(r, NULL);
 	pthread_join(t, NULL);
+	pthread_setaffinity_np(pthread_self(), sizeof(was), &was);
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_EQ(vt_warnings(), 0);
 	ASSERT_SANE();
