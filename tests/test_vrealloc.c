@@ -8,6 +8,7 @@
  */
 #include "harness.h"
 #include <pthread.h>
+#include <sched.h>
 
 #define P PAGE_SIZE
 
@@ -436,6 +437,46 @@ TEST(vrealloc_move_keeps_user_mapped_frames)
 	vfree(q);
 	ASSERT_EQ(page_count(f0), 1);	/* user space still maps it */
 	vm_user_range_release(&vma);
+	vfree(b);
+	ASSERT_SNAP_EQ(vt_snap(), base);
+	ASSERT_SANE();
+}
+
+/*
+ * A vmalloc_user() area keeps VM_USERMAP through vrealloc(), so
+ * remap_vmalloc_range() may hand its frames to user space: the frames a
+ * grow adds must be zeroed whatever the gfp flags, as vmalloc_user()
+ * zeroes its own (else user space reads what the frames held before).
+ * In place and on a move.
+ */
+TEST(vrealloc_of_a_user_area_zeroes_the_new_frames)
+{
+	struct vm_area_struct vma;
+	struct vt_snap base;
+	char *d, *p, *q, *b, *r;
+
+	vt_init_strict(64);
+	base = vt_snap();
+	/* Stale data in free frames. */
+	d = vmalloc(32 * P);
+	ASSERT_NE(d, NULL);
+	fill(d, 32 * P, 77);
+	vfree(d);
+	vm_unmap_aliases();
+	p = vmalloc_user(P);
+	ASSERT_NE(p, NULL);
+	q = vrealloc(p, 8 * P, GFP_KERNEL);	/* a slot: moves */
+	ASSERT_NE(q, NULL);
+	ASSERT_TRUE(find_vm_area(q)->flags & VM_USERMAP);
+	expect_zero(q, 8 * P);
+	b = vmalloc(P);				/* somewhere else */
+	r = vrealloc(q, 12 * P, GFP_KERNEL);
+	ASSERT_NE(r, NULL);
+	expect_zero(r, 12 * P);
+	ASSERT_EQ(vm_user_range_reserve(&vma, 12 * P), 0);
+	ASSERT_EQ(remap_vmalloc_range(&vma, r, 0), 0);
+	vm_user_range_release(&vma);
+	vfree(r);
 	vfree(b);
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_SANE();
@@ -949,11 +990,12 @@ TEST(kvfree_sensitive_zeroes_before_freeing)
 	for (i = 100; i < (int)P; i++)
 		ASSERT_EQ(d[i], (unsigned char)((P + i) * 31 + 15 + 1));
 
-	/* Small path: the object's memory, after the free-list link. */
+	/* Small path: the object's memory, after the free-list link and
+	 * the free tag (slab.c), which hold no data of the owner. */
 	s = kvmalloc(512, GFP_KERNEL);
 	memset(s, 0x5a, 512);
 	kvfree_sensitive(s, 300);
-	for (i = 8; i < 300; i++)
+	for (i = 16; i < 300; i++)
 		ASSERT_EQ(s[i], 0);
 	for (i = 300; i < 512; i++)
 		ASSERT_EQ(s[i], 0x5a);
@@ -994,6 +1036,42 @@ TEST(kvfree_null_and_foreign_pointers)
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_SANE();
 	free(heap);
+}
+
+/*
+ * kvfree() of a small object twice, as vfree() twice, must be refused:
+ * a second free would put the object on its free list twice, and two
+ * later kvmalloc() calls would hand out the same memory.
+ */
+TEST(kvfree_twice_is_refused)
+{
+	struct vt_snap base;
+	unsigned long w;
+	size_t sizes[] = { 16, 64, 100, 4096 };
+	unsigned int i;
+
+	vt_init(64, 1);
+	base = vt_snap();
+	for (i = 0; i < ARRAY_LEN(sizes); i++) {
+		char *s = kvmalloc(sizes[i], GFP_KERNEL), *a, *b;
+
+		ASSERT_NE(s, NULL);
+		kvfree(s);
+		w = vt_warnings();
+		kvfree(s);
+		ASSERT_EQ(vt_warnings(), w + 1);
+		kvfree_sensitive(s, sizes[i]);
+		ASSERT_EQ(vt_warnings(), w + 2);
+		ASSERT_NULL(kvrealloc(s, 2 * sizes[i], GFP_KERNEL));
+		ASSERT_EQ(vt_warnings(), w + 3);
+		a = kvmalloc(sizes[i], GFP_KERNEL);
+		b = kvmalloc(sizes[i], GFP_KERNEL);
+		ASSERT_NE(a, b);
+		kvfree(a);
+		kvfree(b);
+		ASSERT_SNAP_EQ(vt_snap(), base);
+	}
+	ASSERT_SANE();
 }
 
 /*
@@ -1223,6 +1301,125 @@ TEST(vrealloc_threads_resize_own_areas_while_others_allocate)
 		pthread_join(ch[i], NULL);
 	for (i = 0; i < RESIZERS; i++)
 		ASSERT_EQ(rs[i].bad, 0);
+	ASSERT_SNAP_EQ(vt_snap(), base);
+	ASSERT_EQ(vt_warnings(), 0);
+	ASSERT_SANE();
+}
+
+/*
+ * A shrink of a fast-path slot area frees its tail frames while a walker
+ * (vread, vmallocinfo) may be inside the slot: walkers hold only the
+ * block's lock, and a slot is claimed without it. The frames must not go
+ * back to the page allocator before the shrink has passed that lock, as
+ * a vfree() does (area_retire() takes it before the frames are freed):
+ * otherwise a vread() that found the slot live may read a frame another
+ * thread has meanwhile been given and is writing. The resizer and the
+ * thread that takes the freed frames share a CPU (so its page cache);
+ * they hand over with relaxed atomics, which order nothing. Run under
+ * TSan: it reports the reader's copy against the new owner's write.
+ */
+static char *shrink_race_addr;
+static unsigned long shrink_race_seen, shrink_race_go, shrink_race_done;
+static int shrink_race_stop;
+
+static bool pin_to(unsigned int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *shrink_race_reader(void *arg)
+{
+	char *buf = malloc(4 * P);
+
+	pin_to(*(unsigned int *)arg);
+	while (!__atomic_load_n(&shrink_race_stop, __ATOMIC_RELAXED)) {
+		char *a = __atomic_load_n(&shrink_race_addr, __ATOMIC_RELAXED);
+
+		if (!a)
+			continue;
+		vread(buf, a, 4 * P);
+		__atomic_store_n(&shrink_race_seen, (unsigned long)a,
+				 __ATOMIC_RELAXED);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *shrink_race_taker(void *arg)
+{
+	unsigned long done = 0, go;
+	struct page *pg[4];
+	unsigned int j;
+
+	(void)arg;
+	pin_to(0);
+	while (!__atomic_load_n(&shrink_race_stop, __ATOMIC_RELAXED)) {
+		go = __atomic_load_n(&shrink_race_go, __ATOMIC_RELAXED);
+		if (go == done) {
+			sched_yield();
+			continue;
+		}
+		for (j = 0; j < 4; j++) {
+			pg[j] = alloc_page(GFP_KERNEL);
+			if (pg[j])
+				memset(page_address(pg[j]), 0x5a, P);
+		}
+		for (j = 0; j < 4; j++)
+			if (pg[j])
+				__free_page(pg[j]);
+		done = go;
+		__atomic_store_n(&shrink_race_done, done, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void spin_until(unsigned long *v, unsigned long want)
+{
+	unsigned long k;
+
+	for (k = 0; k < 1000000 &&
+	     __atomic_load_n(v, __ATOMIC_RELAXED) != want; k++)
+		sched_yield();
+}
+
+TEST(vrealloc_thread_shrink_of_slot_vs_vread)
+{
+	unsigned int other = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	struct vt_snap base;
+	cpu_set_t was;
+	pthread_t r, t;
+	unsigned long i;
+
+	vt_init(64, 1);
+	ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof(was), &was), 0);
+	if (!pin_to(0))
+		SKIP("cannot pin threads to CPU 0");
+	base = vt_snap();
+	shrink_race_stop = 0;
+	shrink_race_addr = NULL;
+	ASSERT_EQ(pthread_create(&r, NULL, shrink_race_reader, &other), 0);
+	ASSERT_EQ(pthread_create(&t, NULL, shrink_race_taker, NULL), 0);
+	for (i = 1; i <= 200; i++) {
+		char *p = vmalloc(4 * P), *q;
+
+		ASSERT_NE(p, NULL);
+		__atomic_store_n(&shrink_race_addr, p, __ATOMIC_RELAXED);
+		spin_until(&shrink_race_seen, (unsigned long)p);
+		q = vrealloc(p, P, GFP_KERNEL);
+		ASSERT_EQ(q, p);
+		__atomic_store_n(&shrink_race_go, i, __ATOMIC_RELAXED);
+		spin_until(&shrink_race_done, i);
+		__atomic_store_n(&shrink_race_addr, NULL, __ATOMIC_RELAXED);
+		vfree(q);
+	}
+	__atomic_store_n(&shrink_race_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(r, NULL);
+	pthread_join(t, NULL);
+	pthread_setaffinity_np(pthread_self(), sizeof(was), &was);
 	ASSERT_SNAP_EQ(vt_snap(), base);
 	ASSERT_EQ(vt_warnings(), 0);
 	ASSERT_SANE();

@@ -95,7 +95,11 @@ typedef unsigned int gfp_t;
 
 typedef struct { uint64_t pgprot; } pgprot_t;
 #define pgprot_val(x)	((x).pgprot)
+#ifdef __cplusplus	/* C++ has no compound literals: a braced init */
+#define __pgprot(x)	(pgprot_t{ (uint64_t)(x) })
+#else
 #define __pgprot(x)	((pgprot_t){ (uint64_t)(x) })
+#endif
 
 #define __PAGE_KERNEL_EXEC \
 	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL)
@@ -130,8 +134,11 @@ typedef struct { uint64_t pgprot; } pgprot_t;
  * One reserved range of the vmalloc space. The fields are the kernel's;
  * "next" (the seed's global list) is gone: areas live in trees.
  * Invariant: addr is page aligned; size includes one guard page that is
- * never mapped (none with VM_NO_GUARD), so the usable bytes are
- * size - PAGE_SIZE (size). pages[] always lists every 4 KiB frame;
+ * never mapped (none with VM_NO_GUARD), so the reserved bytes are
+ * size - PAGE_SIZE (size). pages[] lists every 4 KiB frame the area
+ * owns, nr_pages of them, mapped from addr on: nr_pages * PAGE_SIZE is
+ * the usable size, all of the reserved bytes except after a vrealloc()
+ * shrink (the range is kept; the pages past nr_pages are unmapped).
  * page_order is 9 when the area is mapped with 2 MiB leaves.
  */
 struct page;

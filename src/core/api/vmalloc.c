@@ -957,7 +957,8 @@ static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
 {
 	unsigned long old = vm->nr_pages;
 	unsigned long keep = vm_min(VM_ALIGN_UP(nr, 1UL << vm->page_order), old);
-	unsigned long flags = resized_flags(vm->flags, keep);
+	unsigned long old_flags = vm->flags;
+	unsigned long flags = resized_flags(old_flags, keep);
 	unsigned long tail = (unsigned long)vm->addr + (keep << PAGE_SHIFT);
 	unsigned long len = (old - keep) << PAGE_SHIFT;
 	struct page **pages = vm->pages, **np;
@@ -976,9 +977,20 @@ static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
 	pt_unmap_noflush(tail, old - keep);
 	vm_sync_unmap(tail, len);
 	vm_flush_tlb(tail, tail + len);
+	/*
+	 * Swap the arrays before the tail frames are freed: for a slot,
+	 * area_set_pages() takes the block lock a walker (vread,
+	 * vmallocinfo) that found the slot before the claim still holds,
+	 * so none of them reads a frame after it has a new owner (as
+	 * area_retire() does for vfree()). set_page_array() would free the
+	 * old array, which still lists the frames: done by hand here.
+	 */
+	if (flags != vm->flags)
+		vm->flags = flags;
+	area_set_pages(vm, np, (unsigned int)keep);
 	__atomic_sub_fetch(&nr_vmalloc_pages, old - keep, __ATOMIC_RELAXED);
 	pa_free_bulk(pages + keep, old - keep);
-	set_page_array(vm, np, keep, flags);
+	free_page_array(pages, old, old_flags);
 	return 0;
 }
 
@@ -1106,7 +1118,9 @@ static int resize_area(struct vm_struct *vm, unsigned long nr, size_t size,
  * NULL, and @p is as it was, as after any other failure. __GFP_NOFAIL
  * retries after purges as __vmalloc_node_range() does, and warns when the
  * pool cannot satisfy it. The area keeps its flags (VM_USERMAP,
- * VM_NO_GUARD, VM_FLUSH_RESET_PERMS) and its mapping's protection. An
+ * VM_NO_GUARD, VM_FLUSH_RESET_PERMS) and its mapping's protection; a
+ * VM_USERMAP area (vmalloc_user) is resized as with __GFP_ZERO whatever
+ * @flags say, since user space may map its new frames. An
  * area of 2 MiB leaves (vmalloc_huge) grows and shrinks by whole leaves
  * (its page count stays a multiple of 512); without an order-9 block
  * for a grow it moves to 4 KiB pages, as vmalloc_huge() falls back.
@@ -1145,6 +1159,9 @@ void *vrealloc(const void *p, size_t size, gfp_t flags)
 			p);
 		return NULL;
 	}
+	/* User space may map it (remap_vmalloc_range): no stale data. */
+	if (vm->flags & VM_USERMAP)
+		flags |= __GFP_ZERO;
 	if (!nr || nr > pa_nr_frames() || nr > UINT_MAX) {
 		err = -VM_EOVERFLOW;	/* never: not even with __GFP_NOFAIL */
 	} else {

@@ -25,6 +25,22 @@ static unsigned long large_live;	/* bytes of live large allocations */
 static struct kcache *registry[32];	/* every cache, for the byte counts */
 static unsigned long chunk_bytes;	/* bytes of chunks held */
 
+/*
+ * kvmalloc's caches tag each free object (carved or freed, not yet handed
+ * out) in its second word, which no free list uses: vm_kv_size() then
+ * refuses it, so that kvfree() twice, or of a never-allocated neighbour,
+ * warns instead of putting the object on a free list twice. The tag is
+ * the object's address mixed with a constant (a live object is taken
+ * for free only if its owner stored exactly that there); handing an
+ * object out zeroes it.
+ */
+#define KV_FREE_TAG	((uintptr_t)0x6b76667265656421ULL)
+
+static inline uintptr_t *free_tag(void *obj)
+{
+	return (uintptr_t *)obj + 1;
+}
+
 /* Carving state lives in the chunk header after the link word. */
 struct chunk {
 	void *next;
@@ -151,6 +167,8 @@ static void *carve_locked(struct kcache *c)
 	obj = (char *)ch + CHUNK_HEADER + ch->carved;
 	ch->carved += c->size;
 	c->total++;
+	if (c->tag_free)
+		*free_tag(obj) = KV_FREE_TAG ^ (uintptr_t)obj;
 	return obj;
 }
 
@@ -361,6 +379,7 @@ int slab_init(void)
 			    1UL << (i + KMALLOC_MIN_SHIFT));
 		kcache_init(&kv_caches[i], kv_names[i],
 			    1UL << (i + KMALLOC_MIN_SHIFT));
+		kv_caches[i].tag_free = true;
 	}
 	return 0;
 }
@@ -425,7 +444,10 @@ size_t vm_kv_size(const void *p)
 
 	for (i = 0; i < KMALLOC_CLASSES; i++)
 		if (kcache_owns(&kv_caches[i], p))
-			return kv_caches[i].size;
+			/* Ours: its tag may be read. A free object: none. */
+			return *free_tag((void *)p) ==
+			       (KV_FREE_TAG ^ (uintptr_t)p) ? 0 :
+			       kv_caches[i].size;
 	return 0;
 }
 
@@ -433,8 +455,10 @@ void vm_kv_free(void *p, size_t class_size)
 {
 	int cls = size_class(class_size);
 
-	if (p && cls >= 0)
+	if (p && cls >= 0) {
+		*free_tag(p) = KV_FREE_TAG ^ (uintptr_t)p;
 		kcache_free(&kv_caches[cls], p);
+	}
 }
 
 unsigned long slab_live_bytes(void)

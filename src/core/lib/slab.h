@@ -70,6 +70,7 @@ struct kcache {
 	struct kmag *mags;	/* one per CPU */
 	unsigned int nmags;
 	unsigned long live;	/* handed out without a magazine (atomic) */
+	bool tag_free;		/* free objects carry a tag (kvmalloc's) */
 };
 
 void kcache_init(struct kcache *c, const char *name, size_t size);
@@ -106,7 +107,8 @@ void vm_kfree(void *p, size_t size);
  * library's own metadata. vm_kv_alloc: zeroed memory of at least @size
  * bytes (16-byte aligned), or NULL (also above VM_KV_MAX). vm_kv_size:
  * the object size (its class) if @p is the start of an object of these
- * caches, else 0 (kcache_owns() on each class: O(log chunks) each).
+ * caches that is handed out, else 0 (kcache_owns() on each class:
+ * O(log chunks) each; a free object is told by its tag, see slab.c).
  * vm_kv_free: @p must be such an object, handed out.
  */
 #define VM_KV_MAX	4096UL

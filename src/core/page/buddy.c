@@ -282,7 +282,8 @@ long zone_alloc_block(struct zone *z, unsigned int order, bool *zero)
 }
 
 unsigned long zone_bulk_locked(struct zone *z, unsigned long got,
-			       unsigned long n, struct page **out)
+			       unsigned long n, struct page **out,
+			       bool to_pcp)
 {
 	vm_lock_assert_held(&z->lock);
 	while (got < n) {
@@ -301,7 +302,11 @@ unsigned long zone_bulk_locked(struct zone *z, unsigned long got,
 		}
 		if (idx < 0)
 			break;
-		mark_allocated((unsigned long)idx, order, true);
+		if (to_pcp)
+			for (i = 0; i < (1UL << order); i++)
+				pg_set(idx_page((unsigned long)idx + i), PG_pcp);
+		else
+			mark_allocated((unsigned long)idx, order, true);
 		for (i = 0; i < (1UL << order); i++)
 			out[got++] = (struct page *)((uintptr_t)idx_page(
 					(unsigned long)idx + i) |
@@ -315,7 +320,7 @@ unsigned long zone_bulk(struct zone *z, unsigned long got, unsigned long n,
 {
 	for (;;) {
 		vm_lock(&z->lock);
-		got = zone_bulk_locked(z, got, n, out);
+		got = zone_bulk_locked(z, got, n, out, false);
 		vm_unlock(&z->lock);
 		if (got == n || !may_grow || zone_grow(z))
 			return got;

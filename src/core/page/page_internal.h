@@ -163,12 +163,16 @@ long zone_alloc_block(struct zone *z, unsigned int order, bool *zero);
  * Fill out[got..n) with single frames of @z, each marked allocated
  * (refcount 1) and tagged ZERO_TAG when it reads as zero; with
  * @may_grow, grow the zone as needed (zone unlocked for it). Return the
- * new count. zone_bulk_locked: the same without growth, zone lock held.
+ * new count. zone_bulk_locked: the same without growth, zone lock held;
+ * with @to_pcp the frames are marked PG_pcp with refcount 0 instead, for
+ * a frame list: a free frame never looks allocated, even for a moment
+ * (a racing second __free_page() would take it for a live page).
  */
 unsigned long zone_bulk(struct zone *z, unsigned long got, unsigned long n,
 			struct page **out, bool may_grow);
 unsigned long zone_bulk_locked(struct zone *z, unsigned long got,
-			       unsigned long n, struct page **out);
+			       unsigned long n, struct page **out,
+			       bool to_pcp);
 
 /*
  * Grow @z by one chunk. Return 0 when it grew (or another thread grew it

@@ -33,8 +33,13 @@ static inline void push_locked(struct pcp *l, struct page *p, bool zero)
 	vm_counter_add_locked(&l->count, 1);
 }
 
-/* Pop the first frame, marked allocated (refcount 1). */
-static inline struct page *pop_locked(struct pcp *l, bool *zero)
+/*
+ * Take the first frame off list @l, still free (PG_pcp, refcount 0):
+ * __free_page() reads a frame's state without this lock, so a frame on
+ * its way back to its zone must never look allocated, not even for a
+ * moment, or a racing second free of it is taken for a legal one.
+ */
+static inline struct page *unlink_locked(struct pcp *l, bool *zero)
 {
 	struct page *p = idx_page(l->head);
 
@@ -43,6 +48,14 @@ static inline struct page *pop_locked(struct pcp *l, bool *zero)
 	vm_counter_add_locked(&l->count, -1);
 	*zero = pg_flags(p) & PG_zero;
 	p->next = PA_NONE;
+	return p;
+}
+
+/* Pop the first frame, marked allocated (refcount 1). */
+static inline struct page *pop_locked(struct pcp *l, bool *zero)
+{
+	struct page *p = unlink_locked(l, zero);
+
 	pg_set(p, PG_head);
 	pg_set_ref(p, 1);
 	return p;
@@ -56,13 +69,11 @@ static void refill_locked(struct pcp *l, struct zone *z)
 
 	vm_lock_assert_held(&l->lock);
 	vm_lock(&z->lock);
-	n = zone_bulk_locked(z, 0, PCP_BATCH, got);
+	n = zone_bulk_locked(z, 0, PCP_BATCH, got, true);
 	vm_unlock(&z->lock);
 	/* Pushed last first: they pop in ascending order, as runs. */
-	for (i = n; i-- > 0;) {
-		pg_set_ref(untag(got[i]), 0);	/* free again, on the list */
+	for (i = n; i-- > 0;)
 		push_locked(l, untag(got[i]), (uintptr_t)got[i] & ZERO_TAG);
-	}
 }
 
 /* Give @n frames of list @l back to zone @z. */
@@ -72,10 +83,9 @@ static void drain_locked(struct pcp *l, struct zone *z, unsigned long n)
 	vm_lock(&z->lock);
 	while (n-- && l->count) {
 		bool zero;
-		struct page *p = pop_locked(l, &zero);
+		struct page *p = unlink_locked(l, &zero);
 
 		pg_set(p, 0);
-		pg_set_ref(p, 0);
 		zone_free_block_locked(z, pa.base_pfn + page_idx(p), 0, zero);
 	}
 	vm_unlock(&z->lock);
