@@ -460,7 +460,7 @@ TEST(vrealloc_of_a_user_area_zeroes_the_new_frames)
 	/* Stale data in free frames. */
 	d = vmalloc(32 * P);
 	ASSERT_NE(d, NULL);
-	fill(d, 32 * P, 77);
+	vt_fill(d, 32 * P, 77);
 	vfree(d);
 	vm_unmap_aliases();
 	p = vmalloc_user(P);
@@ -468,11 +468,11 @@ TEST(vrealloc_of_a_user_area_zeroes_the_new_frames)
 	q = vrealloc(p, 8 * P, GFP_KERNEL);	/* a slot: moves */
 	ASSERT_NE(q, NULL);
 	ASSERT_TRUE(find_vm_area(q)->flags & VM_USERMAP);
-	expect_zero(q, 8 * P);
+	ASSERT_ZEROED(q, 8 * P);
 	b = vmalloc(P);				/* somewhere else */
 	r = vrealloc(q, 12 * P, GFP_KERNEL);
 	ASSERT_NE(r, NULL);
-	expect_zero(r, 12 * P);
+	ASSERT_ZEROED(r, 12 * P);
 	ASSERT_EQ(vm_user_range_reserve(&vma, 12 * P), 0);
 	ASSERT_EQ(remap_vmalloc_range(&vma, r, 0), 0);
 	vm_user_range_release(&vma);
