@@ -3568,6 +3568,7 @@ static void op_unmap_done(unsigned long addr, unsigned long size, unsigned long 
 static void op_unmap_range(void)
 {
 	unsigned long addr, size, end, addr0, size0;
+	bool others = false;
 	unsigned int r = (unsigned int)below(10);
 	int i = pick_area(v2 && chance(24) ? K_ANY : K_USER), k;
 	bool bad;
@@ -3597,8 +3598,17 @@ static void op_unmap_range(void)
 	size0 = size;
 	bad = !size || end < addr || ((addr | size) & (PAGE_SIZE - 1)) ||
 	      addr < START || end > END;
-	/* A 2 MiB leaf goes whole, with a warning (merged API only). */
-	if (!bad && merged && huge_span(&addr, &end)) {
+	/*
+	 * A 2 MiB leaf goes whole, with a warning (merged API only).
+	 * Threaded, over no area of this worker's: the leaves there may be
+	 * others', looked at only with "creators" held exclusively (below).
+	 */
+	if (!bad && concurrent()) {
+		int j = model_area_at(&M, addr);
+
+		others = j < 0 || end > M.areas[j].start + M.areas[j].size;
+	}
+	if (!bad && merged && !others && huge_span(&addr, &end)) {
 		M.warnings++;
 		R->kind[FZK_HUGE_UNMAP_WIDE]++;
 		size = end - addr;
@@ -3622,16 +3632,20 @@ static void op_unmap_range(void)
 			check_counts(SAME);
 			return;
 		}
-	if (!bad && concurrent()) {
-		int j = model_area_at(&M, addr);
-
+	if (others) {
 		/* Not inside one area of this worker: others must have none
 		 * there, and get none while it runs. */
-		if (j < 0 || end > M.areas[j].start + M.areas[j].size) {
+		{
 			exclusive(true);
+			if (merged && huge_span(&addr, &end))
+				size = end - addr;
 			if (reg_meets_other(addr, size)) {
 				exclusive(false);
 				return;
+			}
+			if (addr != addr0 || size != size0) {
+				M.warnings++;
+				R->kind[FZK_HUGE_UNMAP_WIDE]++;
 			}
 			what("unmap_kernel_range(0x%lx, 0x%lx) [no other thread's area there]",
 			     addr, size);
@@ -5439,7 +5453,7 @@ static void op_huge_1(void)
 	static const char *const names[] = { "vmalloc_huge", "vmalloc_huge_node",
 		"__vmalloc_node_range(VM_ALLOW_HUGE_VMAP)" };
 	unsigned int v = (unsigned int)below(3);
-	unsigned long size, real, hsize, npages, d, vmf = VM_ALLOW_HUGE_VMAP;
+	unsigned long size, real, hsize, npages, vmf = VM_ALLOW_HUGE_VMAP;
 	gfp_t gfp = GFP_KERNEL;
 	pgprot_t prot = PAGE_KERNEL;
 	int node = -1;
@@ -5500,8 +5514,15 @@ static void op_huge_1(void)
 					 node, caller);
 	R->kind[FZK_HUGE_CALLS]++;
 	snap();
-	d = follow_purges();
+	follow_purges();
 	if (!p) {
+		if (nthreads > 1 && wanted && M.vpages) {
+			/* failed attempts' vmalloc()ed page arrays */
+			lock();
+			G.lazy_slack += 2 * (PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) /
+					     PAGE_SIZE + 1);
+			unlock();
+		}
 		if (!concurrent() && cur.lazy_pages > M.lazy_pages) {
 			/* failed attempts' vmalloc()ed page arrays */
 			M.lazy[M.nr_lazy].start = 0;
@@ -5541,8 +5562,12 @@ static void op_huge_1(void)
 	}
 	npages = hq.size >> PAGE_SHIFT;
 	vpages = M.vpages && npages * sizeof(struct page *) > PAGE_SIZE;
-	if (!concurrent() && wanted && vm->page_order == 0 && !d &&
-	    cur.lazy_pages > M.lazy_pages) {
+	if (nthreads > 1 && wanted && vm->page_order == 0 && M.vpages) {
+		lock();
+		G.lazy_slack += PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) / PAGE_SIZE + 1;
+		unlock();
+	}
+	if (!concurrent() && wanted && M.vpages && cur.lazy_pages > M.lazy_pages) {
 		/* the failed huge attempt's page array, freed lazily */
 		M.lazy[M.nr_lazy].start = 0;
 		M.lazy[M.nr_lazy++].pages = cur.lazy_pages - M.lazy_pages;
@@ -5715,16 +5740,27 @@ static void op_map_ram_1(void)
 	}
 	what("vm_unmap_ram(%p, %u)", p, count);
 	vm_unmap_ram(p, count);
-	for (k = 0; k < count; k += 1 + count / 8)
+	/* (Threaded: after a purge another worker may map the range.) */
+	for (k = 0; !concurrent() && k < count; k += 1 + count / 8)
 		EXPECT(!vmalloc_to_page((char *)p + k * PAGE_SIZE) &&
 		       !pt_lookup(addr + k * PAGE_SIZE),
 		       "vm_unmap_ram(%p, %u): page %u still mapped", p, count, k);
 	m_lazy(addr, count + 1);
 	if (chance(64)) {
+		/*
+		 * Threaded: once a purge (any thread's) has made the range
+		 * free, another worker's vm_map_ram may get it; those live
+		 * only inside an op that holds "creators" shared, so the
+		 * second unmap runs with it held exclusively.
+		 */
+		m_end();
+		exclusive(true);
 		what("vm_unmap_ram(%p, %u) again", p, count);
 		vm_unmap_ram(p, count);
 		M.warnings++;
 		R->kind[FZK_MAP_RAM_REFUSED]++;
+		exclusive(false);
+		m_begin(0, 0);
 	}
 	if (chance(48) && nthreads == 1) {
 		what("vm_unmap_aliases() after vm_unmap_ram");
@@ -6172,7 +6208,8 @@ static void op_vrealloc_1(void)
 		what("vrealloc on model area at %p (%lu pages, flags 0x%lx)", o.p, o.nr, o.flags);
 		R->kind[FZK_VREALLOC_MODEL]++;
 	} else {
-		unsigned long sz = PAGE_SIZE * (1 + below(chance(32) ? 600 : 40)) - below(PAGE_SIZE);
+		unsigned long sz = PAGE_SIZE * (1 + below(chance(32) ? (M.vpages ? 500 : 600) : 40)) -
+				   below(PAGE_SIZE);
 		unsigned long vmf = chance(48) ? VM_NO_GUARD : chance(32) ? VM_FLUSH_RESET_PERMS : 0;
 		gfp_t g = GFP_KERNEL | (chance(128) ? __GFP_ZERO : 0);
 
@@ -6182,7 +6219,7 @@ static void op_vrealloc_1(void)
 		     r == 15 ? " by vrealloc(NULL)" : r == 14 ? ", huge" : "", vmf);
 		if (r == 15)
 			o.p = vrealloc(NULL, sz, g);
-		else if (r == 14)
+		else if (r == 14 && !M.vpages)
 			o.p = vmalloc_huge(sz + (1UL << 21), g);
 		else
 			o.p = __vmalloc_node_range(sz, 1, START, END, g, PAGE_KERNEL, vmf, -1, NULL);
@@ -6246,6 +6283,9 @@ static void op_vrealloc_1(void)
 			continue;
 		} else
 			size = (old_nr + 1 + below(4)) * PAGE_SIZE;
+		/* Host: no vmalloc()ed page arrays (their lazy ranges). */
+		if (M.vpages && size > 512 * PAGE_SIZE)
+			size = 512 * PAGE_SIZE - below(PAGE_SIZE);
 		nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
 		want_nr = huge && nr <= old_nr ? (nr + 511) & ~511UL : nr;
 		if (exact && nr > old_nr) {
@@ -6324,10 +6364,13 @@ static void op_vrealloc_1(void)
 			       o.vm->page_order == 9,
 			       "moved area size 0x%lx for %lu pages", o.vm->size, want_nr);
 			check_placement((unsigned long)q, o.vm->size, NULL, true, "moved area");
-			EXPECT(find_vm_area(o.p) != ovm || ovm->addr != o.p,
-			       "the old area is still found after a move");
-			EXPECT(!vmalloc_to_page(o.p) && !pt_lookup(oldaddr),
-			       "vrealloc moved %p to %p: the old range is still mapped", o.p, q);
+			if (!concurrent()) {	/* threaded: others may get it */
+				EXPECT(find_vm_area(o.p) != ovm || ovm->addr != o.p,
+				       "the old area is still found after a move");
+				EXPECT(!vmalloc_to_page(o.p) && !pt_lookup(oldaddr),
+				       "vrealloc moved %p to %p: the old range is still mapped",
+				       o.p, q);
+			}
 			R->kind[FZK_VREALLOC_MOVED]++;
 		}
 		/* expected contents: kept frames keep their bytes */
@@ -6576,7 +6619,19 @@ static void op_bulk(void)
 
 static void op_merged(void)
 {
-	switch (below(16)) {
+	static int only = -2;	/* VMFUZZ_MERGED_ONLY=k: every merged op is case k */
+	unsigned int k = (unsigned int)below(16);
+
+	if (only == -2) {
+		const char *e = getenv("VMFUZZ_MERGED_ONLY");
+
+		only = e ? atoi(e) : -1;
+	}
+	if (only >= 0)
+		k = (unsigned int)only;
+	if (k >= 16)
+		return;
+	switch (k) {
 	case 0: case 1: case 2: op_huge_1(); break;
 	case 3: case 4: case 5: op_map_ram_1(); break;
 	case 6: case 7: op_bulk_1(); break;
