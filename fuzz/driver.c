@@ -5516,11 +5516,12 @@ static void op_huge_1(void)
 	snap();
 	follow_purges();
 	if (!p) {
-		if (nthreads > 1 && wanted && M.vpages) {
-			/* failed attempts' vmalloc()ed page arrays */
+		if (nthreads > 1 && wanted) {
+			/* failed attempts: their vmalloc()ed page arrays, and
+			 * (injected failures) the partly mapped huge range */
 			lock();
 			G.lazy_slack += 2 * (PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) /
-					     PAGE_SIZE + 1);
+					     PAGE_SIZE + 1) + hsize / PAGE_SIZE + 1;
 			unlock();
 		}
 		if (!concurrent() && cur.lazy_pages > M.lazy_pages) {
@@ -5562,12 +5563,14 @@ static void op_huge_1(void)
 	}
 	npages = hq.size >> PAGE_SHIFT;
 	vpages = M.vpages && npages * sizeof(struct page *) > PAGE_SIZE;
-	if (nthreads > 1 && wanted && vm->page_order == 0 && M.vpages) {
+	if (nthreads > 1 && wanted && vm->page_order == 0) {
 		lock();
-		G.lazy_slack += PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) / PAGE_SIZE + 1;
+		G.lazy_slack += PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) / PAGE_SIZE + 1 +
+				hsize / PAGE_SIZE + 1;
 		unlock();
 	}
-	if (!concurrent() && wanted && M.vpages && cur.lazy_pages > M.lazy_pages) {
+	if (!concurrent() && wanted && (M.vpages || fault_active) &&
+	    cur.lazy_pages > M.lazy_pages) {
 		/* the failed huge attempt's page array, freed lazily */
 		M.lazy[M.nr_lazy].start = 0;
 		M.lazy[M.nr_lazy++].pages = cur.lazy_pages - M.lazy_pages;
