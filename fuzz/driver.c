@@ -6153,12 +6153,14 @@ static bool own_take(int i, struct own *o)
 	return true;
 }
 
-/* vfree of an owned area (or vrealloc(p, 0)): lazily unless flushed. */
-static void own_freed(struct own *o)
+/* vfree of an owned area (or vrealloc(p, 0)) of @size bytes (read before
+ * the call: threaded, the descriptor may be another's at once): lazily
+ * unless flushed. */
+static void own_freed(struct own *o, unsigned long size)
 {
 	own_shadow(o, false);
 	if (!(o->flags & VM_FLUSH_NOW))
-		m_lazy((unsigned long)o->p, o->vm->size >> PAGE_SHIFT);
+		m_lazy((unsigned long)o->p, size >> PAGE_SHIFT);
 	own_free_copy(o);
 }
 
@@ -6275,8 +6277,13 @@ static void op_vrealloc_1(void)
 			size = 0;
 		else if (s < 15) {
 			/* bad pointers: interior, guard page */
-			unsigned long x = oldaddr + PAGE_SIZE * (1 + below(old_nr)) -
-					  (chance(128) ? 0 : below(PAGE_SIZE));
+			unsigned long span = oldsize >> PAGE_SHIFT, x;
+
+			/* a page of its reserved range or guard, not the next area */
+			if (span < 2)
+				continue;
+			x = oldaddr + PAGE_SIZE * (1 + below(span - 1)) +
+			    (chance(128) ? 0 : below(PAGE_SIZE));
 
 			what("vrealloc(0x%lx, 0x%lx) [inside an area]", x, PAGE_SIZE);
 			q = vrealloc((void *)x, PAGE_SIZE, g);
@@ -6307,7 +6314,7 @@ static void op_vrealloc_1(void)
 			     : FZK_VREALLOC_FREE]++;
 		if (!size) {
 			EXPECT(!q, "vrealloc(p, 0) returned %p", q);
-			own_freed(&o);
+			own_freed(&o, oldsize);
 			mid_snap();
 			break;
 		}
@@ -6412,9 +6419,11 @@ static void op_vrealloc_1(void)
 		own_check(&o, "after vrealloc");
 	}
 	if (o.pages) {
+		unsigned long sz = o.vm->size;
+
 		what("vfree(%p) [vrealloc'ed]", o.p);
 		vfree(o.p);
-		own_freed(&o);
+		own_freed(&o, sz);
 	}
 	snap();
 	follow_purges();
