@@ -5517,12 +5517,16 @@ static void op_huge_1(void)
 	snap();
 	follow_purges();
 	if (!p) {
-		if (nthreads > 1 && wanted) {
+		if (nthreads > 1 && !refuse && (wanted || M.vpages)) {
 			/* failed attempts: their vmalloc()ed page arrays, and
 			 * (injected failures) the partly mapped huge range */
 			lock();
-			G.lazy_slack += 2 * (PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) /
-					     PAGE_SIZE + 1) + hsize / PAGE_SIZE + 1;
+			if (wanted)
+				G.lazy_slack += 2 * (PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) /
+						     PAGE_SIZE + 1) + hsize / PAGE_SIZE + 1;
+			if (M.vpages)
+				G.lazy_slack += PAGE_ALIGN(real / PAGE_SIZE * sizeof(void *)) /
+						PAGE_SIZE + 1;
 			unlock();
 		}
 		if (!concurrent() && cur.lazy_pages > M.lazy_pages) {
