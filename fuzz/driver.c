@@ -6253,11 +6253,13 @@ static void op_vrealloc_1(void)
 
 		for (k = 0; k < n; k++)
 			rw_buf[k] = (unsigned char)(x + k * 7);
+		data_lock(true, false);	/* threaded: no wide vread meanwhile */
 		for (k = 0; k < n; k++) {
 			unsigned long b = off + k;
 
 			((unsigned char *)page_address(o.pages[b / PAGE_SIZE]))[b % PAGE_SIZE] = rw_buf[k];
 		}
+		data_lock(false, false);
 		memcpy(o.data + off, rw_buf, n);
 		own_check(&o, "vrealloc: before");
 	}
@@ -6313,7 +6315,10 @@ static void op_vrealloc_1(void)
 		}
 		what("vrealloc(%p, 0x%lx, gfp 0x%x) [%lu -> %lu pages%s]", o.p, size, g,
 		     old_nr, nr, huge ? ", huge" : "");
+		/* __GFP_ZERO writes the mapped last page: as the driver's writes */
+		data_lock(true, false);
 		q = vrealloc(o.p, size, g);
+		data_lock(false, false);
 		R->kind[size ? (nr > old_nr ? FZK_VREALLOC_GROW : FZK_VREALLOC_SHRINK)
 			     : FZK_VREALLOC_FREE]++;
 		if (!size) {
@@ -6441,7 +6446,8 @@ static void op_vrealloc_1(void)
 static void op_kv_1(void)
 {
 	static const char *const names[] = { "kvmalloc", "kvzalloc", "kvmalloc_node",
-		"kvzalloc_node", "kvcalloc", "kvmalloc_array" };
+		"kvzalloc_node", "kvcalloc", "kvmalloc_array", "kvfree",
+		"kvrealloc(NULL)" };
 	unsigned int v = (unsigned int)below(8);
 	size_t size, n = 1, el = 1;
 	gfp_t gfp = GFP_KERNEL | (chance(32) ? __GFP_NOWARN : 0);
@@ -6519,7 +6525,7 @@ static void op_kv_1(void)
 	}
 	zero = v == 1 || v == 3 || v == 4;
 	big = size > VM_KV_MAX_DRIVER;
-	what("%s(%zu%s) gfp 0x%x node %d", v == 6 ? "" : names[v], size,
+	what("%s(%zu%s) gfp 0x%x node %d", names[v], size,
 	     v >= 4 ? " as n x size" : "", gfp, node);
 	m_begin(big && size < (1UL << 30) ? size / PAGE_SIZE + 64 : 0,
 		big && size < (1UL << 30) ? size / PAGE_SIZE + 2 : 0);
@@ -6539,16 +6545,16 @@ static void op_kv_1(void)
 			M.warnings++;
 		EXPECT(!size || size > INT_MAX || fault_possible() || nthreads > 1 ||
 		       (big && !vm_room(PAGE_ALIGN(size) >> PAGE_SHIFT)),
-		       "%s(%zu) failed", names[v < 6 ? v : 0], size);
+		       "%s(%zu) failed", names[v], size);
 		meta_may_change = true;
 		snap();
 		check_counts(size > INT_MAX || !size ? SAME : FAILED);
 		m_end();
 		return;
 	}
-	EXPECT(size && size <= INT_MAX, "%s(%zu) returned %p", names[v < 6 ? v : 0], size, (void *)p);
+	EXPECT(size && size <= INT_MAX, "%s(%zu) returned %p", names[v], size, (void *)p);
 	EXPECT(is_vmalloc_addr(p) == big, "%s(%zu): is_vmalloc_addr(%p) is %d",
-	       names[v < 6 ? v : 0], size, (void *)p, is_vmalloc_addr(p));
+	       names[v], size, (void *)p, is_vmalloc_addr(p));
 	if (!big) {
 		size_t k;
 
@@ -6613,10 +6619,12 @@ static void op_kv_1(void)
 	what("kvfree%s(%p) [%zu bytes]", v & 1 ? "_sensitive" : "", (void *)p, size);
 	if (big)
 		m_lazy((unsigned long)p, vm->size >> PAGE_SHIFT);
+	data_lock(true, false);		/* kvfree_sensitive writes the frames */
 	if (v & 1)
 		kvfree_sensitive(p, size);
 	else
 		kvfree(p);
+	data_lock(false, false);
 	snap();
 	follow_purges();
 	meta_may_change = true;
