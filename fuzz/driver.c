@@ -114,7 +114,8 @@ static unsigned int nthreads = 1;	/* worker threads of this run */
 static bool v2;				/* the input uses the second op table */
 static bool v3;				/* ... the third (today's API too) */
 static bool merged;			/* third, byte 2 bit 7: the merged API too */
-static bool huge_ops;			/* merged: huge allocations (host: byte 2 bit 5) */
+static bool huge_ops;			/* merged: huge allocations (host: byte 2 bits 4-5) */
+static int merged_only = -1;		/* VMFUZZ_MERGED_ONLY=k: every merged op is case k */
 static __thread int tid;		/* this worker's number, 0 first */
 
 /*
@@ -6647,16 +6648,10 @@ static void op_bulk(void)
 
 static void op_merged(void)
 {
-	static int only = -2;	/* VMFUZZ_MERGED_ONLY=k: every merged op is case k */
 	unsigned int k = (unsigned int)below(16);
 
-	if (only == -2) {
-		const char *e = getenv("VMFUZZ_MERGED_ONLY");
-
-		only = e ? atoi(e) : -1;
-	}
-	if (only >= 0)
-		k = (unsigned int)only;
+	if (merged_only >= 0)
+		k = (unsigned int)merged_only;
 	if (k >= 16)
 		return;
 	switch (k) {
@@ -7059,6 +7054,11 @@ static void read_switches(void)
 	sem.refcounts = sem_word(e, "refcounts", true);
 	sem.concurrent_check = sem_word(e, "concurrent_check", true);
 	sem.quiet_inject = sem_word(e, "quiet_inject", false);
+	{
+		const char *mo = getenv("VMFUZZ_MERGED_ONLY");
+
+		merged_only = mo ? atoi(mo) : -1;
+	}
 }
 
 /*
