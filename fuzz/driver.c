@@ -39,6 +39,7 @@
 /* Bytes of a guard page after an area with @flags. */
 #define GUARD(flags)	((flags) & VM_NO_GUARD ? 0UL : PAGE_SIZE)
 #define CANARY		0xa5
+#define VM_KV_MAX_DRIVER 4096UL	/* kvmalloc: larger sizes are vmalloc memory */
 
 /* ------------------------------------------------------------------ */
 /* State of the running input                                          */
@@ -112,6 +113,9 @@ static bool have_stale;
 static unsigned int nthreads = 1;	/* worker threads of this run */
 static bool v2;				/* the input uses the second op table */
 static bool v3;				/* ... the third (today's API too) */
+static bool merged;			/* third, byte 2 bit 7: the merged API too */
+static bool huge_ops;			/* merged: huge allocations (host: byte 2 bits 4-5) */
+static int merged_only = -1;		/* VMFUZZ_MERGED_ONLY=k: every merged op is case k */
 static __thread int tid;		/* this worker's number, 0 first */
 
 /*
@@ -3537,6 +3541,8 @@ static void op_map_vm_area_1(void)
 }
 
 /* After unmap_kernel_range(addr, size) of a good range. */
+static bool huge_span(unsigned long *s, unsigned long *e);
+
 static void op_unmap_done(unsigned long addr, unsigned long size, unsigned long end)
 {
 	unsigned long p;
@@ -3563,7 +3569,8 @@ static void op_unmap_done(unsigned long addr, unsigned long size, unsigned long 
 
 static void op_unmap_range(void)
 {
-	unsigned long addr, size, end;
+	unsigned long addr, size, end, addr0, size0;
+	bool others = false;
 	unsigned int r = (unsigned int)below(10);
 	int i = pick_area(v2 && chance(24) ? K_ANY : K_USER), k;
 	bool bad;
@@ -3589,8 +3596,25 @@ static void op_unmap_range(void)
 		size = sz[below(5)];
 	}
 	end = addr + size;
+	addr0 = addr;
+	size0 = size;
 	bad = !size || end < addr || ((addr | size) & (PAGE_SIZE - 1)) ||
 	      addr < START || end > END;
+	/*
+	 * A 2 MiB leaf goes whole, with a warning (merged API only).
+	 * Threaded, over no area of this worker's: the leaves there may be
+	 * others', looked at only with "creators" held exclusively (below).
+	 */
+	if (!bad && concurrent()) {
+		int j = model_area_at(&M, addr);
+
+		others = j < 0 || end > M.areas[j].start + M.areas[j].size;
+	}
+	if (!bad && merged && !others && huge_span(&addr, &end)) {
+		M.warnings++;
+		R->kind[FZK_HUGE_UNMAP_WIDE]++;
+		size = end - addr;
+	}
 	/* The library's own page arrays: refused (hide_internal), else never. */
 	for (k = 0; !bad && k < MODEL_MAX_AREAS; k++)
 		if (M.areas[k].used && M.areas[k].kind == MODEL_ARRAY &&
@@ -3599,7 +3623,7 @@ static void op_unmap_range(void)
 				return;
 			what("unmap_kernel_range(0x%lx, 0x%lx) [holds a page array of the library's]",
 			     addr, size);
-			unmap_kernel_range(addr, size);
+			unmap_kernel_range(addr0, size0);
 			M.warnings++;
 			R->refused++;
 			for (k = 0; k < MODEL_MAX_AREAS; k++)
@@ -3610,27 +3634,32 @@ static void op_unmap_range(void)
 			check_counts(SAME);
 			return;
 		}
-	if (!bad && concurrent()) {
-		int j = model_area_at(&M, addr);
-
+	if (others) {
 		/* Not inside one area of this worker: others must have none
 		 * there, and get none while it runs. */
-		if (j < 0 || end > M.areas[j].start + M.areas[j].size) {
+		{
 			exclusive(true);
+			if (merged && huge_span(&addr, &end))
+				size = end - addr;
 			if (reg_meets_other(addr, size)) {
 				exclusive(false);
 				return;
 			}
+			if (addr != addr0 || size != size0) {
+				M.warnings++;
+				R->kind[FZK_HUGE_UNMAP_WIDE]++;
+			}
 			what("unmap_kernel_range(0x%lx, 0x%lx) [no other thread's area there]",
 			     addr, size);
-			unmap_kernel_range(addr, size);
+			unmap_kernel_range(addr0, size0);
 			op_unmap_done(addr, size, end);
 			exclusive(false);
 			return;
 		}
 	}
-	what("unmap_kernel_range(0x%lx, 0x%lx)%s", addr, size, bad ? " [bad range]" : "");
-	unmap_kernel_range(addr, size);
+	what("unmap_kernel_range(0x%lx, 0x%lx)%s", addr0, size0, bad ? " [bad range]" :
+	     addr != addr0 || size != size0 ? " [cuts a 2 MiB leaf: all of it goes]" : "");
+	unmap_kernel_range(addr0, size0);
 	snap();
 	if (bad) {
 		M.warnings++;
@@ -5331,6 +5360,1310 @@ static void op_query(void)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* The merged API (third format with byte 2 bit 7): huge mappings,     */
+/* vm_map_ram, alloc_pages_bulk, pcpu_get_vm_areas, vrealloc, kvmalloc */
+/* ------------------------------------------------------------------ */
+
+static __thread struct resv mrsv;
+
+static void m_begin(unsigned long frames, unsigned long pages)
+{
+	creating(true);
+	reserve(&mrsv, frames, pages, 0);
+}
+
+static void m_end(void)
+{
+	unreserve(&mrsv);
+	creating(false);
+}
+
+/* A range the op itself freed lazily (known address). */
+static void m_lazy(unsigned long start, unsigned long pages)
+{
+	model_lazy_add(&M, start, pages);
+}
+
+/* Huge area @i (page_order 9): frames in aligned runs of 512, each
+ * frame's count 1, every translation a leaf or 4 KiB entries. */
+static void check_huge(int i)
+{
+	const struct model_area *a = &M.areas[i];
+	const struct vm_struct *vm = a->vm;
+	unsigned long r, j, sz;
+
+	EXPECT(!(a->start & (PT_PMD_SIZE - 1)) && a->npages % 512 == 0 &&
+	       vm->nr_pages == a->npages,
+	       "huge area #%lu at 0x%lx: %lu pages, nr_pages %u: not whole aligned 2 MiB runs",
+	       a->id, a->start, a->npages, vm->nr_pages);
+	for (r = 0; r < a->npages; r += 512) {
+		unsigned long run = pfn_of(vm->pages[r]);
+
+		EXPECT(!(run & 511), "huge area #%lu: run %lu starts at pfn 0x%lx",
+		       a->id, r / 512, run);
+		for (j = 0; j < 512; j++) {
+			EXPECT(pfn_of(vm->pages[r + j]) == run + j,
+			       "huge area #%lu: pages[%lu] pfn 0x%lx, run from 0x%lx",
+			       a->id, r + j, pfn_of(vm->pages[r + j]), run);
+			if (j % 97 == 0 || j == 511)
+				EXPECT(page_count(vm->pages[r + j]) == (int)head_refs(vm->pages[r + j]),
+				       "huge area #%lu: page_count(pages[%lu]) %d, model %u",
+				       a->id, r + j, page_count(vm->pages[r + j]),
+				       head_refs(vm->pages[r + j]));
+		}
+		sz = 0;
+		if (!pt_lookup_size(a->start + r * PAGE_SIZE, &sz))
+			continue;	/* unmapped (unmap_kernel_range) */
+		EXPECT(sz == PT_PMD_SIZE || sz == PAGE_SIZE,
+		       "huge area #%lu: pt_lookup_size gives 0x%lx", a->id, sz);
+		if (sz == PT_PMD_SIZE) {
+			R->kind[FZK_HUGE_LEAF]++;
+			for (j = 0; j < 512; j += 61) {
+				uint64_t e = pt_lookup_size(a->start + (r + j) * PAGE_SIZE + 8, &sz);
+
+				EXPECT(sz == PT_PMD_SIZE && (e & PT_ADDR_MASK) >> PAGE_SHIFT == run + j,
+				       "huge area #%lu: leaf page %lu: entry 0x%llx size 0x%lx",
+				       a->id, r + j, (unsigned long long)e, sz);
+			}
+		} else {
+			R->kind[FZK_HUGE_PTES]++;
+			for (j = 0; j < 512; j++) {
+				pt_lookup_size(a->start + (r + j) * PAGE_SIZE, &sz);
+				EXPECT(sz == PAGE_SIZE || (!sz && (!a->map || !a->map[r + j])),
+				       "huge area #%lu: 2 MiB slot %lu mixes sizes (page %lu: 0x%lx)",
+				       a->id, r / 512, r + j, sz);
+			}
+		}
+	}
+}
+
+/* The widened range of unmap_kernel_range over 2 MiB leaves. */
+static bool huge_span(unsigned long *s, unsigned long *e)
+{
+	unsigned long sz, s0 = *s, e0 = *e;
+
+	if (*s < *e && pt_lookup_size(*s, &sz) && sz == PT_PMD_SIZE)
+		*s &= ~(PT_PMD_SIZE - 1);
+	if (*s < *e && pt_lookup_size(*e - 1, &sz) && sz == PT_PMD_SIZE)
+		*e = (*e + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
+	return *s != s0 || *e != e0;
+}
+
+static void op_huge_1(void)
+{
+	static const char *const names[] = { "vmalloc_huge", "vmalloc_huge_node",
+		"__vmalloc_node_range(VM_ALLOW_HUGE_VMAP)" };
+	unsigned int v = (unsigned int)below(3);
+	unsigned long size, real, hsize, npages, vmf = VM_ALLOW_HUGE_VMAP;
+	gfp_t gfp = GFP_KERNEL;
+	pgprot_t prot = PAGE_KERNEL;
+	int node = -1;
+	const void *caller = NULL;
+	struct req rq = { .align = 1, .start = START, .end = END }, hq;
+	const char *refuse = NULL;
+	bool wanted, vpages;
+	void *p;
+	struct vm_struct *vm;
+
+	switch (below(4)) {
+	case 0: size = (1 + below(4)) << 21; break;
+	case 1: size = ((1 + below(3)) << 21) - below(4 * PAGE_SIZE); break;
+	case 2: size = ((1 + below(3)) << 21) + 1 + below(8 * PAGE_SIZE); break;
+	default: size = pick_vsize(); break;
+	}
+	if (chance(64))
+		gfp |= __GFP_ZERO;
+	if (chance(32))
+		gfp |= __GFP_NOWARN;
+	if (v >= 1)
+		node = chance(16) ? pick_node() : (int)below(M.nodes);
+	if (v == 2) {
+		rq.align = chance(160) ? PAGE_SIZE << below(10) : pick_align();
+		if (chance(64))
+			pick_window(&rq.start, &rq.end);
+		if (chance(32))
+			prot = pick_prot();
+		if (chance(64))
+			vmf |= VM_USERMAP;
+		caller = (const void *)(uintptr_t)u32();
+	}
+	what("%s(size 0x%lx) gfp 0x%x prot 0x%llx vm_flags 0x%lx node %d align 0x%lx window 0x%lx-0x%lx",
+	     names[v], size, gfp, (unsigned long long)pgprot_val(prot), vmf, node,
+	     rq.align, rq.start, rq.end);
+	real = PAGE_ALIGN(size);
+	hsize = (real + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
+	rq.size = real;
+	rq.flags = VM_ALLOC | (vmf & ~VM_ALLOW_HUGE_VMAP);
+	if (!size)
+		refuse = "size 0";
+	else if (!real || (real >> PAGE_SHIFT) > M.phys_pages)
+		refuse = "more than the pool";
+	else if (!prot_ok(prot) || node < -1 || node >= (int)M.nodes)
+		refuse = "bad protection or node";
+	else
+		refuse = req_check(&rq);
+	wanted = !refuse && !(pgprot_val(prot) & _PAGE_PSE) && pow2(rq.align) &&
+		 (node == -1 ? real / M.nodes : real) >= PT_PMD_SIZE;
+	m_begin(refuse ? 0 : (wanted ? hsize : real) / PAGE_SIZE + PT_SLACK(hsize / PAGE_SIZE) + 8,
+		refuse ? 0 : (wanted ? 2 * hsize : real) / PAGE_SIZE + 1);
+	if (v == 0)
+		p = vmalloc_huge(size, gfp);
+	else if (v == 1)
+		p = vmalloc_huge_node(size, gfp, node);
+	else
+		p = __vmalloc_node_range(size, rq.align, rq.start, rq.end, gfp, prot, vmf,
+					 node, caller);
+	R->kind[FZK_HUGE_CALLS]++;
+	snap();
+	follow_purges();
+	if (!p) {
+		if (nthreads > 1 && !refuse && (wanted || M.vpages)) {
+			/* failed attempts: their vmalloc()ed page arrays, and
+			 * (injected failures) the partly mapped huge range */
+			lock();
+			if (wanted)
+				G.lazy_slack += 2 * (PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) /
+						     PAGE_SIZE + 1) + hsize / PAGE_SIZE + 1;
+			if (M.vpages)
+				G.lazy_slack += PAGE_ALIGN(real / PAGE_SIZE * sizeof(void *)) /
+						PAGE_SIZE + 1;
+			unlock();
+		}
+		if (!concurrent() && cur.lazy_pages > M.lazy_pages) {
+			/* failed attempts' vmalloc()ed page arrays */
+			M.lazy[M.nr_lazy].start = 0;
+			M.lazy[M.nr_lazy++].pages = cur.lazy_pages - M.lazy_pages;
+			M.lazy_pages = cur.lazy_pages;
+			meta_may_change = true;
+		}
+		EXPECT(refuse || fault_possible() || nthreads > 1 || M.fast ||
+		       prev.free_pages < real / PAGE_SIZE + PT_SLACK(real / PAGE_SIZE) + 64 ||
+		       !model_fit_exists(&M, rq.total, rq.ealign, rq.vs, rq.ve, false) ||
+		       (M.vpages && real / PAGE_SIZE * sizeof(void *) > PAGE_SIZE),
+		       "%s failed although %lu frames were free and the window had room",
+		       names[v], prev.free_pages);
+		failed_pages = hsize / PAGE_SIZE + 1;
+		meta_may_change = true;
+		check_counts(refuse ? SAME : FAILED);
+		if (refuse)
+			R->refused++;
+		else
+			R->calls_failed++;
+		m_end();
+		return;
+	}
+	EXPECT(!refuse, "%s returned %p although it must fail: %s", names[v], p, refuse);
+	vm = find_vm_area(p);
+	EXPECT(vm && vm->addr == p, "find_vm_area(%p) of the new huge-capable area is %p",
+	       p, (void *)vm);
+	EXPECT(vm->page_order == 0 || (vm->page_order == 9 && wanted),
+	       "%s: page_order %u (huge %s)", names[v], vm->page_order,
+	       wanted ? "wanted" : "not wanted");
+	hq = rq;
+	if (vm->page_order == 9) {
+		hq.size = hsize;
+		hq.align = max_ul(rq.align, PT_PMD_SIZE);
+		req_check(&hq);
+		R->kind[FZK_HUGE_OK]++;
+	}
+	npages = hq.size >> PAGE_SHIFT;
+	vpages = M.vpages && npages * sizeof(struct page *) > PAGE_SIZE;
+	if (nthreads > 1 && wanted && vm->page_order == 0) {
+		lock();
+		G.lazy_slack += PAGE_ALIGN(hsize / PAGE_SIZE * sizeof(void *)) / PAGE_SIZE + 1 +
+				hsize / PAGE_SIZE + 1;
+		unlock();
+	}
+	if (!concurrent() && wanted && (M.vpages || fault_active) &&
+	    cur.lazy_pages > M.lazy_pages) {
+		/* the failed huge attempt's page array, freed lazily */
+		M.lazy[M.nr_lazy].start = 0;
+		M.lazy[M.nr_lazy++].pages = cur.lazy_pages - M.lazy_pages;
+		M.lazy_pages = cur.lazy_pages;
+	}
+	{
+		struct newarea n = {
+			.kind = MODEL_VMALLOC, .addr = (unsigned long)p, .rq = &hq,
+			.flags = VM_ALLOC | vmf | (vpages ? VM_VPAGES : 0),
+			.npages = npages, .prot = prot,
+			.zero = gfp & __GFP_ZERO, .purged = true,
+			.vpages = vpages, .node = -1,
+			.caller_set = v == 2, .caller = caller,
+		};
+		int i = adopt(&n);
+
+		if (vm->page_order == 9)
+			check_huge(i);
+	}
+	meta_may_change = true;
+	check_counts(CHANGED);
+	m_end();
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Must a vmalloc of @pages (whole range, page aligned) find room and frames? */
+static bool vm_room(unsigned long pages)
+{
+	struct req rq = { .size = pages * PAGE_SIZE, .align = 1, .start = START,
+			  .end = END, .flags = VM_ALLOC };
+
+	if (nthreads > 1 || M.fast || fault_possible() || M.vpages || req_check(&rq))
+		return false;
+	return prev.free_pages >= pages + PT_SLACK(pages) + 64 &&
+	       model_fit_exists(&M, rq.total, rq.ealign, rq.vs, rq.ve, false);
+}
+
+static char *info_text(void)
+{
+	size_t need = vmallocinfo(NULL, 0) + 4096;
+	char *buf = malloc(need);
+
+	EXPECT(buf, "driver out of memory");
+	vmallocinfo(buf, need);
+	return buf;
+}
+
+static void op_map_ram_1(void)
+{
+	unsigned int count = (unsigned int)(chance(160) ? 1 + below(64) : 1 + below(200)), k;
+	int node = chance(224) ? (int)below(M.nodes) - (int)chance(64) : pick_node();
+	bool four = chance(96), bad;
+	pgprot_t prot = four ? (chance(200) ? PAGE_KERNEL : pick_prot()) : PAGE_KERNEL;
+	unsigned long addr, len;
+	char pat[48], *info;
+	void *p;
+
+	count = (unsigned int)min_ul(count, PARR_MAX);
+	if (!fill_pages(count))
+		return;
+	bad = node < -1 || node >= (int)M.nodes || !prot_ok(prot);
+	what("vm_map_ram(pages, %u, node %d%s) prot 0x%llx", count, node,
+	     four ? ", prot" : "", (unsigned long long)pgprot_val(prot));
+	m_begin(bad ? 0 : PT_SLACK(count) + 8, bad ? 0 : count + 1 + 512);
+	if (four)
+		p = vm_map_ram(parr, count, node, prot);
+	else
+		p = vm_map_ram(parr, count, node);
+	R->kind[four ? FZK_MAP_RAM4 : FZK_MAP_RAM]++;
+	snap();
+	follow_purges();
+	if (!p) {
+		struct req rq = { .size = (unsigned long)count * PAGE_SIZE, .align = 1,
+				  .start = START, .end = END, .flags = VM_MAP };
+
+		req_check(&rq);
+		EXPECT(bad || fault_possible() || nthreads > 1 || M.fast ||
+		       prev.free_pages < PT_SLACK(count) + 64 ||
+		       !model_fit_exists(&M, rq.total, PAGE_SIZE, START, END, false),
+		       "vm_map_ram of %u pages failed although there was room", count);
+		failed_pages = count + 1;
+		meta_may_change = true;
+		check_counts(bad ? SAME : FAILED);
+		R->refused++;
+		m_end();
+		return;
+	}
+	EXPECT(!bad, "vm_map_ram with a bad node or protection returned %p", p);
+	addr = (unsigned long)p;
+	len = (unsigned long)count * PAGE_SIZE;
+	check_placement(addr, len + PAGE_SIZE, NULL, true, "vm_map_ram mapping");
+	for (k = 0; k < count; k++) {
+		struct page *got = vmalloc_to_page((char *)p + k * PAGE_SIZE);
+
+		EXPECT(got == parr[k], "vm_map_ram: page %u maps %p, not %p", k,
+		       (void *)got, (void *)parr[k]);
+		EXPECT((pt_lookup(addr + k * PAGE_SIZE) & PT_PROT_MASK) == pgprot_val(prot),
+		       "vm_map_ram: page %u PTE bits 0x%llx, asked 0x%llx", k,
+		       (unsigned long long)(pt_lookup(addr + k * PAGE_SIZE) & PT_PROT_MASK),
+		       (unsigned long long)pgprot_val(prot));
+	}
+	EXPECT(!vmalloc_to_page((char *)p + len), "vm_map_ram: guard page mapped");
+	EXPECT(is_vmalloc_addr(p), "is_vmalloc_addr(vm_map_ram mapping %p) false", p);
+	EXPECT(!find_vm_area(p), "find_vm_area(vm_map_ram mapping %p) finds an area", p);
+	/* vread gives the frames' bytes */
+	data_lock(true, false);
+	{
+		unsigned long n = min_ul(len, RW_MAX);
+		long got = vread((char *)rw_buf, p, n);
+
+		EXPECT(got == (long)n, "vread of the vm_map_ram mapping returned %ld, not %lu",
+		       got, n);
+		for (k = 0; k < n / PAGE_SIZE; k++) {
+			struct model_frame *f = model_frame(&M, parr[k]);
+
+			EXPECT(f && !memcmp(rw_buf + (unsigned long)k * PAGE_SIZE, f->data, PAGE_SIZE),
+			       "vread of vm_map_ram page %u differs from its frame", k);
+		}
+	}
+	data_lock(false, false);
+	info = info_text();
+	snprintf(pat, sizeof(pat), "0x%016lx-0x%016lx ", addr, addr + len + PAGE_SIZE);
+	{
+		char *l = strstr(info, pat);
+
+		EXPECT(l && (l == info || l[-1] == '\n') && strstr(l, "vm_map_ram") &&
+		       strstr(l, "vm_map_ram") < strchr(l, '\n'),
+		       "vmallocinfo has no vm_map_ram line '%s...' (first such line: %.80s)", pat,
+		       strstr(info, "vm_map_ram") ? strstr(info, "vm_map_ram") - 60 : "none");
+		if (l)
+			EXPECT(!strstr(strchr(l, '\n'), pat), "two vmallocinfo lines for %s", pat);
+	}
+	free(info);
+	/* Refused, each with a warning, nothing changed. */
+	for (k = (unsigned int)below(3); k; k--) {
+		unsigned int h = (unsigned int)below(6);
+
+		switch (h) {
+		case 0: what("vfree(vm_map_ram mapping %p)", p); vfree(p); break;
+		case 1: what("vunmap(vm_map_ram mapping %p)", p); vunmap(p); break;
+		case 2:
+			what("remove_vm_area(vm_map_ram mapping %p)", p);
+			EXPECT(!remove_vm_area(p), "remove_vm_area of a vm_map_ram mapping");
+			break;
+		case 3: {
+			unsigned int c = count + 1 + (unsigned int)below(3);
+
+			if (chance(128) && count > 1)
+				c = count - 1 - (unsigned int)below(count - 1);
+			what("vm_unmap_ram(%p, %u) [maps %u]", p, c, count);
+			vm_unmap_ram(p, c);
+			break;
+		}
+		case 4:
+			what("vm_unmap_ram(%p, %u) [inside the mapping or its guard]",
+			     (char *)p + PAGE_SIZE, count);
+			vm_unmap_ram((char *)p + PAGE_SIZE * (1 + below(count)), count);
+			break;
+		default:
+			what("vm_unmap_ram(%p, 0)", p);
+			vm_unmap_ram(p, 0);
+			break;
+		}
+		M.warnings++;
+		R->kind[FZK_MAP_RAM_REFUSED]++;
+		EXPECT(vmalloc_to_page(p) == parr[0] &&
+		       vmalloc_to_page((char *)p + len - PAGE_SIZE) == parr[count - 1],
+		       "a refused call changed the vm_map_ram mapping");
+	}
+	what("vm_unmap_ram(%p, %u)", p, count);
+	vm_unmap_ram(p, count);
+	/* (Threaded: after a purge another worker may map the range.) */
+	for (k = 0; !concurrent() && k < count; k += 1 + count / 8)
+		EXPECT(!vmalloc_to_page((char *)p + k * PAGE_SIZE) &&
+		       !pt_lookup(addr + k * PAGE_SIZE),
+		       "vm_unmap_ram(%p, %u): page %u still mapped", p, count, k);
+	m_lazy(addr, count + 1);
+	if (chance(64)) {
+		/*
+		 * Threaded: once a purge (any thread's) has made the range
+		 * free, another worker's vm_map_ram may get it; those live
+		 * only inside an op that holds "creators" shared, so the
+		 * second unmap runs with it held exclusively.
+		 */
+		m_end();
+		exclusive(true);
+		what("vm_unmap_ram(%p, %u) again", p, count);
+		vm_unmap_ram(p, count);
+		M.warnings++;
+		R->kind[FZK_MAP_RAM_REFUSED]++;
+		exclusive(false);
+		m_begin(0, 0);
+	}
+	if (chance(48) && nthreads == 1) {
+		what("vm_unmap_aliases() after vm_unmap_ram");
+		vm_unmap_aliases();
+		model_purge(&M);
+	}
+	snap();
+	if (!concurrent() && M.fast && cur.lazy_pages != M.lazy_pages && cur.purges == M.purges) {
+		/* ram blocks: dirty pages counted in per-CPU batches */
+		M.nr_lazy = 0;
+		M.lazy_pages = 0;
+		if (cur.lazy_pages) {
+			M.lazy[0].start = 0;
+			M.lazy[0].pages = cur.lazy_pages;
+			M.nr_lazy = 1;
+			M.lazy_pages = cur.lazy_pages;
+		}
+	}
+	meta_may_change = true;
+	check_counts(CHANGED);
+	m_end();
+}
+
+/* ------------------------------------------------------------------ */
+
+static void op_bulk_1(void)
+{
+	struct page *arr[80], *was[80];
+	struct page *frames[64];
+	unsigned long n = 1 + below(80), set = 0, ret, k, got = 0, nf;
+	bool node_form = chance(128), zero = chance(96), stopped = false;
+	int nid = node_form ? (chance(224) ? (int)below(M.nodes) : pick_node()) : -1;
+	gfp_t gfp = GFP_KERNEL | (zero ? __GFP_ZERO : 0);
+
+	nf = driver_frames(frames, 64);
+	for (k = 0; k < n; k++) {
+		arr[k] = NULL;
+		if (nf && chance(64))
+			arr[k] = frames[below(nf)];
+		set += arr[k] != NULL;
+		was[k] = arr[k];
+	}
+	what("alloc_pages_bulk%s(gfp 0x%x%s%d, %lu, array with %lu set)",
+	     node_form ? "_node" : "", gfp, node_form ? ", nid " : "", nid, n, set);
+	m_begin(n + 8, 0);
+	if (node_form)
+		ret = alloc_pages_bulk_node(gfp, nid, n, arr);
+	else
+		ret = alloc_pages_bulk(gfp, n, arr);
+	R->kind[FZK_BULK]++;
+	if (nid < -1 || nid >= (int)M.nodes) {
+		/* refused with a log line: 0, the array untouched */
+		EXPECT(ret == 0, "alloc_pages_bulk_node(nid %d) returned %lu", nid, ret);
+		for (k = 0; k < n; k++)
+			EXPECT(arr[k] == was[k], "refused alloc_pages_bulk_node changed slot %lu", k);
+		R->refused++;
+		snap();
+		check_counts(SAME);
+		m_end();
+		return;
+	}
+	for (k = 0; k < n; k++) {
+		if (was[k]) {
+			EXPECT(arr[k] == was[k], "alloc_pages_bulk changed set slot %lu", k);
+			continue;
+		}
+		if (!arr[k]) {
+			stopped = true;
+			continue;
+		}
+		EXPECT(!stopped, "alloc_pages_bulk filled slot %lu after leaving one empty", k);
+		EXPECT(pfn_to_page(pfn_of(arr[k])) == arr[k] && !model_frame(&M, arr[k]),
+		       "alloc_pages_bulk slot %lu: %p is no fresh frame", k, (void *)arr[k]);
+		EXPECT(page_count(arr[k]) == 1, "alloc_pages_bulk slot %lu: page_count %d",
+		       k, page_count(arr[k]));
+		EXPECT(!zero || !memcmp(page_address(arr[k]), zero_page, PAGE_SIZE),
+		       "alloc_pages_bulk(__GFP_ZERO) slot %lu not zeroed", k);
+		if (node_form && nid >= 0 && nid < (int)M.nodes && nthreads == 1 && !lax_node &&
+		    prev.node_free_pages[nid] >= n + 64)
+			EXPECT(page_to_nid(arr[k]) == nid, "alloc_pages_bulk_node(%d) slot %lu on node %d",
+			       nid, k, page_to_nid(arr[k]));
+		got++;
+	}
+	EXPECT(ret == set + got, "alloc_pages_bulk returned %lu, %lu slots set", ret, set + got);
+	EXPECT(ret == n || fault_possible() || nthreads > 1 || prev.free_pages < n + 64,
+		       "alloc_pages_bulk filled %lu of %lu with %lu frames free", ret, n,
+		       prev.free_pages);
+	/* distinct */
+	for (k = 0; k < n; k++) {
+		unsigned long j;
+
+		if (!arr[k] || was[k])
+			continue;
+		for (j = k + 1; j < n; j++)
+			EXPECT(arr[j] != arr[k] || was[j], "alloc_pages_bulk gave %p twice", (void *)arr[k]);
+		__free_pages(arr[k], 0);
+	}
+	if (ret > set)
+		R->kind[FZK_BULK_FILLED]++;
+	snap();
+	follow_purges();
+	check_counts(CHANGED);
+	m_end();
+}
+
+/* ------------------------------------------------------------------ */
+
+static bool pcpu_fits(const unsigned long *rel, const unsigned long *len, int nr,
+		      unsigned long b, bool lazy_busy)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (model_overlaps_live(&M, b + rel[i], len[i]) ||
+		    (lazy_busy && model_overlaps_lazy(&M, b + rel[i], len[i])))
+			return false;
+	return true;
+}
+
+/* The highest aligned base where all fit (0: none, or gave up). */
+static unsigned long pcpu_top(const unsigned long *rel, const unsigned long *len, int nr,
+			      unsigned long align, unsigned long span, bool lazy_busy,
+			      bool *gave_up)
+{
+	unsigned long b, tries = 0;
+
+	*gave_up = false;
+	if (span > END - START)
+		return 0;
+	b = (END - span) & ~(align - 1);
+	while (b >= START && b + span <= END) {
+		if (pcpu_fits(rel, len, nr, b, lazy_busy))
+			return b;
+		if (++tries > 4096) {
+			*gave_up = true;
+			return 0;
+		}
+		if (b < START + align)
+			break;
+		b -= align;
+	}
+	return 0;
+}
+
+static void op_pcpu_1(void)
+{
+	unsigned long offsets[4], rel[4], len[4], lo = ULONG_MAX, hi = 0, off = 0;
+	size_t sizes[4], align = PAGE_SIZE << below(chance(32) ? 11 : 5);
+	int nr = 1 + (int)below(4), i, j, nr_call = nr;
+	bool ok = true, gave_up = false, exact;
+	unsigned long top = 0, top2 = 0, d, sum = 0;
+	struct vm_struct **vms;
+	unsigned int h = (unsigned int)below(16);
+
+	for (i = 0; i < nr; i++) {
+		sizes[i] = (1 + below(chance(200) ? 4 : 64)) * align;
+		offsets[i] = off + below(3) * align;
+		off = (offsets[i] + sizes[i] + PAGE_SIZE + align - 1) & ~(align - 1);
+	}
+	for (i = nr - 1; i > 0; i--) {	/* any order */
+		unsigned long t = below((unsigned long)i + 1), o = offsets[i];
+		size_t s = sizes[i];
+
+		offsets[i] = offsets[t]; sizes[i] = sizes[t];
+		offsets[t] = o; sizes[t] = s;
+	}
+	switch (h) {
+	case 0: align = chance(128) ? 0 : PAGE_SIZE / 2; break;
+	case 1: align = 3 * PAGE_SIZE; break;
+	case 2: sizes[below(nr)] = 0; break;
+	case 3: offsets[below(nr)] += PAGE_SIZE / (align > PAGE_SIZE ? 1 : 2); break;
+	case 4: if (nr > 1) offsets[1] = offsets[0] + sizes[0]; break;
+	case 5: offsets[below(nr)] += (END - START) & ~(align - 1); break;
+	case 6: nr_call = chance(128) ? 0 : -1; break;
+	}
+	/* The kernel's rules, as the library logs them. */
+	if (nr_call <= 0 || !pow2(align) || align < PAGE_SIZE)
+		ok = false;
+	for (i = 0; ok && i < nr; i++) {
+		unsigned long s = offsets[i], e = s + sizes[i] + PAGE_SIZE;
+
+		if (!sizes[i] || (s | sizes[i]) & (align - 1) || e < s)
+			ok = false;
+		for (j = 0; ok && j < i; j++)
+			if (s < offsets[j] + sizes[j] + PAGE_SIZE && offsets[j] < e)
+				ok = false;
+		lo = min_ul(lo, s);
+		hi = max_ul(hi, e);
+	}
+	if (ok && hi - lo > END - START)
+		ok = false;
+	what("pcpu_get_vm_areas(%d areas, align 0x%zx) offsets 0x%lx 0x%lx 0x%lx 0x%lx sizes 0x%zx 0x%zx 0x%zx 0x%zx%s",
+	     nr_call, align, offsets[0], nr > 1 ? offsets[1] : 0, nr > 2 ? offsets[2] : 0,
+	     nr > 3 ? offsets[3] : 0, sizes[0], nr > 1 ? sizes[1] : 0, nr > 2 ? sizes[2] : 0,
+	     nr > 3 ? sizes[3] : 0, ok ? "" : " [invalid]");
+	if (ok) {
+		for (i = 0; i < nr; i++) {
+			rel[i] = offsets[i] - lo;
+			len[i] = sizes[i] + PAGE_SIZE;
+			sum += len[i] >> PAGE_SHIFT;
+		}
+	}
+	exact = ok && nthreads == 1 && !M.fast && !fault_active && lazy_known();
+	if (exact) {
+		top = pcpu_top(rel, len, nr, align, hi - lo, true, &gave_up);
+		if (!top && !gave_up)
+			top2 = pcpu_top(rel, len, nr, align, hi - lo, false, &gave_up);
+		exact = !gave_up;
+	}
+	m_begin(ok ? 16 : 0, ok ? sum + 1 : 0);
+	vms = pcpu_get_vm_areas(offsets, sizes, nr_call, align);
+	R->kind[FZK_PCPU]++;
+	snap();
+	d = follow_purges();
+	if (!vms) {
+		EXPECT(!exact || (!top && !top2) || fault_possible(),
+		       "pcpu_get_vm_areas failed, but base 0x%lx fits%s", top ? top : top2,
+		       top ? "" : " after a purge");
+		check_counts(ok ? FAILED : SAME);
+		R->refused++;
+		m_end();
+		return;
+	}
+	EXPECT(ok, "pcpu_get_vm_areas accepted invalid arguments");
+	{
+		unsigned long b = (unsigned long)vms[0]->addr - rel[0];
+
+		EXPECT(!(b & (align - 1)), "pcpu_get_vm_areas: base 0x%lx not aligned to 0x%zx",
+		       b, align);
+		if (exact) {
+			EXPECT(top ? b == top && !d : b == top2,
+			       "pcpu_get_vm_areas: base 0x%lx, model's highest 0x%lx (after a purge 0x%lx)%s",
+			       b, top, top2, d ? ", purged" : "");
+			R->kind[FZK_PCPU_EXACT]++;
+		}
+		for (i = 0; i < nr; i++) {
+			struct vm_struct *vm = vms[i];
+
+			EXPECT(vm && (unsigned long)vm->addr == b + rel[i] &&
+			       vm->size == len[i] && vm->flags == VM_ALLOC && !vm->pages &&
+			       !vm->nr_pages,
+			       "pcpu area %d: addr %p size 0x%lx flags 0x%lx; want 0x%lx + 0x%lx",
+			       i, vm ? vm->addr : NULL, vm ? vm->size : 0, vm ? vm->flags : 0,
+			       b + rel[i], len[i]);
+			check_placement(b + rel[i], len[i], NULL, d != 0, "pcpu area");
+			EXPECT(find_vm_area(vm->addr) == vm, "find_vm_area of pcpu area %d", i);
+		}
+	}
+	R->kind[FZK_PCPU_OK]++;
+	what("pcpu_free_vm_areas(%d areas)", nr);
+	pcpu_free_vm_areas(vms, nr);
+	snap();
+	check_counts(CHANGED);
+	m_end();
+}
+
+/* ------------------------------------------------------------------ */
+
+/* An area this op owns (made by it, or taken over from the model). */
+struct own {
+	void *p;
+	struct vm_struct *vm;
+	unsigned long nr;		/* frames */
+	unsigned long flags;
+	uint64_t prot;
+	struct page **pages;		/* copy of vm->pages */
+	unsigned char *data;		/* nr pages of expected contents */
+	int sh;				/* its range in the model, or -1 */
+};
+
+/* Show the owned area's range to the model (placements, room), or not. */
+static void own_shadow(struct own *o, bool on)
+{
+	int i;
+
+	if (o->sh >= 0)
+		model_area_free(&M, o->sh);
+	o->sh = -1;
+	if (!on || (i = model_area_new(&M)) < 0)
+		return;
+	M.areas[i].kind = MODEL_GVA;
+	M.areas[i].start = (unsigned long)o->p;
+	M.areas[i].size = o->vm->size;
+	M.areas[i].npages = (o->vm->size - GUARD(o->flags)) >> PAGE_SHIFT;
+	M.areas[i].flags = o->flags;
+	o->sh = i;
+}
+
+static void own_free_copy(struct own *o)
+{
+	free(o->pages);
+	free(o->data);
+	o->pages = NULL;
+	o->data = NULL;
+}
+
+/* Read what the library has now (after checking what it must have). */
+static void own_snapshot(struct own *o)
+{
+	unsigned long k;
+
+	o->vm = find_vm_area(o->p);
+	EXPECT(o->vm && o->vm->addr == o->p && o->vm->pages && o->vm->nr_pages,
+	       "vrealloc: find_vm_area(%p) is %p", o->p, (void *)o->vm);
+	o->nr = o->vm->nr_pages;
+	o->flags = o->vm->flags;
+	free(o->pages);
+	o->pages = malloc(o->nr * sizeof(*o->pages));
+	EXPECT(o->pages, "driver out of memory");
+	memcpy(o->pages, o->vm->pages, o->nr * sizeof(*o->pages));
+	o->data = realloc(o->data, o->nr * PAGE_SIZE);
+	EXPECT(o->data, "driver out of memory");
+	for (k = 0; k < o->nr; k++)
+		memcpy(o->data + k * PAGE_SIZE, page_address(o->pages[k]), PAGE_SIZE);
+}
+
+/* Contents, frames and PTEs of @o against what the op expects. */
+static void own_check(const struct own *o, const char *who)
+{
+	unsigned long k, off;
+
+	EXPECT(o->vm->nr_pages == o->nr, "%s: nr_pages %u, expected %lu", who,
+	       o->vm->nr_pages, o->nr);
+	for (k = 0; k < o->nr; k++) {
+		EXPECT(o->vm->pages[k] == o->pages[k], "%s: pages[%lu] changed", who, k);
+		if (k % 37 == 0 || k == o->nr - 1) {
+			EXPECT(vmalloc_to_page((char *)o->p + k * PAGE_SIZE) == o->pages[k],
+			       "%s: page %lu maps %p, not %p", who, k,
+			       (void *)vmalloc_to_page((char *)o->p + k * PAGE_SIZE),
+			       (void *)o->pages[k]);
+			EXPECT((pt_lookup((unsigned long)o->p + k * PAGE_SIZE) & PT_PROT_MASK) == o->prot,
+			       "%s: page %lu PTE bits 0x%llx, expected 0x%llx", who, k,
+			       (unsigned long long)(pt_lookup((unsigned long)o->p + k * PAGE_SIZE) &
+						    PT_PROT_MASK), (unsigned long long)o->prot);
+		}
+	}
+	for (off = 0; off < o->nr * PAGE_SIZE; off += RW_MAX) {
+		unsigned long n = min_ul(RW_MAX, o->nr * PAGE_SIZE - off);
+		long got = vread((char *)rw_buf, (char *)o->p + off, n);
+
+		EXPECT(got == (long)n, "%s: vread returned %ld of %lu", who, got, n);
+		if (memcmp(rw_buf, o->data + off, n)) {
+			for (k = 0; rw_buf[k] == o->data[off + k]; k++)
+				;
+			FAIL("%s: byte %lu reads 0x%02x, expected 0x%02x", who, off + k,
+			     rw_buf[k], o->data[off + k]);
+		}
+	}
+}
+
+/* Take model area @i (a plain vmalloc area) out of the model. */
+static bool own_take(int i, struct own *o)
+{
+	struct model_area *a = &M.areas[i];
+	unsigned long p;
+
+	if (nthreads > 1 || a->kind != MODEL_VMALLOC || a->child >= 0 || !a->map ||
+	    (a->flags & (VM_IOREMAP | VM_SPARSE)) ||
+	    a->vm->nr_pages != a->npages)
+		return false;
+	for (p = 0; p < a->npages; p++)
+		if (a->map[p] != a->owned[p] || head_refs(a->owned[p]) != 1 ||
+		    a->prot[p] != a->prot[0])
+			return false;
+	memset(o, 0, sizeof(*o));
+	o->sh = -1;
+	o->p = (void *)a->start;
+	o->prot = a->prot[0];
+	o->nr = a->npages;
+	own_snapshot(o);
+	o->prot = a->prot[0];
+	{
+		unsigned char *want = malloc(a->npages * PAGE_SIZE);
+
+		EXPECT(want, "driver out of memory");
+		model_read(&M, a->start, a->npages * PAGE_SIZE, want);
+		EXPECT(!memcmp(want, o->data, a->npages * PAGE_SIZE),
+		       "area #%lu: its frames differ from the model", a->id);
+		free(want);
+	}
+	own_check(o, "taken-over area");
+	reg_gone(a->id);
+	for (p = 0; p < a->npages; p++)
+		model_frame_del(&M, a->owned[p]);
+	model_area_free(&M, i);
+	return true;
+}
+
+/* vfree of an owned area (or vrealloc(p, 0)) of @size bytes (read before
+ * the call: threaded, the descriptor may be another's at once): lazily
+ * unless flushed. */
+static void own_freed(struct own *o, unsigned long size)
+{
+	own_shadow(o, false);
+	if (!(o->flags & VM_FLUSH_NOW))
+		m_lazy((unsigned long)o->p, size >> PAGE_SHIFT);
+	own_free_copy(o);
+}
+
+static void mid_snap(void)
+{
+	snap();
+	follow_purges();
+	if (!concurrent())
+		prev.purges = cur.purges;
+}
+
+static void op_vrealloc_1(void)
+{
+	struct own o;
+	unsigned int calls, r = (unsigned int)below(16);
+	int i = -1;
+	void *q;
+
+	memset(&o, 0, sizeof(o));
+	o.sh = -1;
+	if (r < 3) {
+		/* Refused: not a vmalloc area of the library's making. */
+		unsigned long x;
+		int j = pick_area(K_VMAP | K_GVA);
+
+		x = j >= 0 && chance(160) ? M.areas[j].start : pick_addr(K_ANY);
+		if (j < 0 && !x)
+			return;
+		i = model_area_starting(&M, x);
+		if (i >= 0 && M.areas[i].kind == MODEL_VMALLOC &&
+		    !(M.areas[i].flags & (VM_IOREMAP | VM_SPARSE)))
+			return;
+		if (!x || reg_start_other(x) || (nthreads > 1 && i < 0))
+			return;
+		what("vrealloc(0x%lx, 0x%lx) [%s]", x, PAGE_SIZE * (1 + below(8)),
+		     i >= 0 ? kind_name(M.areas[i].kind) : "no area starts there");
+		q = vrealloc((void *)x, PAGE_SIZE * (1 + below(8)), GFP_KERNEL);
+		EXPECT(!q, "vrealloc of 0x%lx returned %p", x, q);
+		M.warnings++;
+		R->kind[FZK_VREALLOC_REFUSED]++;
+		if (i >= 0) {
+			check_desc(i);
+			check_ptes(i, false);
+		}
+		snap();
+		check_counts(SAME);
+		return;
+	}
+	m_begin(256 + 64, 512);
+	if (r < 8 && (i = pick_area(K_VMALLOC)) >= 0 && own_take(i, &o)) {
+		what("vrealloc on model area at %p (%lu pages, flags 0x%lx)", o.p, o.nr, o.flags);
+		R->kind[FZK_VREALLOC_MODEL]++;
+	} else {
+		unsigned long sz = PAGE_SIZE * (1 + below(chance(32) ? (M.vpages ? 500 : 600) : 40)) -
+				   below(PAGE_SIZE);
+		unsigned long vmf = chance(48) ? VM_NO_GUARD : chance(32) ? VM_FLUSH_RESET_PERMS : 0;
+		gfp_t g = GFP_KERNEL | (chance(128) ? __GFP_ZERO : 0);
+
+		if (!chance(16))
+			vmf = 0;
+		what("vrealloc: area of 0x%lx bytes%s (vm_flags 0x%lx)", sz,
+		     r == 15 ? " by vrealloc(NULL)" : r == 14 ? ", huge" : "", vmf);
+		if (r == 15)
+			o.p = vrealloc(NULL, sz, g);
+		else if (r == 14 && !M.vpages)
+			o.p = vmalloc_huge(sz + (1UL << 21), g);
+		else
+			o.p = __vmalloc_node_range(sz, 1, START, END, g, PAGE_KERNEL, vmf, -1, NULL);
+		mid_snap();
+		if (!o.p) {
+			meta_may_change = true;
+			snap();
+			check_counts(FAILED);
+			m_end();
+			return;
+		}
+		o.prot = pgprot_val(PAGE_KERNEL);
+		own_snapshot(&o);
+	}
+	own_shadow(&o, true);
+	/* some bytes of our own */
+	{
+		unsigned long off = below(o.nr * PAGE_SIZE), n = min_ul(1 + below(3 * PAGE_SIZE),
+							    o.nr * PAGE_SIZE - off), k;
+		unsigned char x = (unsigned char)u8();
+
+		for (k = 0; k < n; k++)
+			rw_buf[k] = (unsigned char)(x + k * 7);
+		data_lock(true, false);	/* threaded: no wide vread meanwhile */
+		for (k = 0; k < n; k++) {
+			unsigned long b = off + k;
+
+			((unsigned char *)page_address(o.pages[b / PAGE_SIZE]))[b % PAGE_SIZE] = rw_buf[k];
+		}
+		data_lock(false, false);
+		memcpy(o.data + off, rw_buf, n);
+		own_check(&o, "vrealloc: before");
+	}
+	for (calls = 1 + (unsigned int)below(3); calls; calls--) {
+		unsigned int s = (unsigned int)below(16);
+		unsigned long old_nr = o.nr, size, nr, want_nr, k, oldsize = o.vm->size;
+		unsigned long guard = GUARD(o.flags), oldaddr = (unsigned long)o.p;
+		gfp_t g = GFP_KERNEL | (chance(96) ? __GFP_ZERO : 0) | (chance(32) ? __GFP_NOWARN : 0);
+		bool huge = o.vm->page_order == 9, zero = g & __GFP_ZERO, inplace_pred = false;
+		bool exact = nthreads == 1 && !M.fast && !fault_active && lazy_known() && !huge &&
+			     !M.vpages;
+		struct vm_struct *ovm = o.vm;
+
+		if (s < 6)
+			size = PAGE_SIZE * (old_nr + 1 + below(s < 2 ? 300 : 16)) - below(PAGE_SIZE);
+		else if (s < 11)
+			size = 1 + below(old_nr * PAGE_SIZE);
+		else if (s < 13)
+			size = old_nr * PAGE_SIZE - below(PAGE_SIZE);
+		else if (s < 14)
+			size = 0;
+		else if (s < 15) {
+			/* bad pointers: interior, guard page */
+			unsigned long span = oldsize >> PAGE_SHIFT, x;
+
+			/* a page of its reserved range or guard, not the next area */
+			if (span < 2)
+				continue;
+			x = oldaddr + PAGE_SIZE * (1 + below(span - 1)) +
+			    (chance(128) ? 0 : below(PAGE_SIZE));
+
+			what("vrealloc(0x%lx, 0x%lx) [inside an area]", x, PAGE_SIZE);
+			q = vrealloc((void *)x, PAGE_SIZE, g);
+			EXPECT(!q, "vrealloc of an interior address returned %p", q);
+			M.warnings++;
+			R->kind[FZK_VREALLOC_REFUSED]++;
+			own_check(&o, "after a refused vrealloc");
+			continue;
+		} else
+			size = (old_nr + 1 + below(4)) * PAGE_SIZE;
+		/* Host: no vmalloc()ed page arrays (their lazy ranges). */
+		if (M.vpages && size > 512 * PAGE_SIZE)
+			size = 512 * PAGE_SIZE - below(PAGE_SIZE);
+		nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
+		want_nr = huge && nr <= old_nr ? (nr + 511) & ~511UL : nr;
+		if (exact && nr > old_nr) {
+			unsigned long need = nr * PAGE_SIZE + guard;
+
+			inplace_pred = need <= oldsize ||
+				(oldaddr + need <= END && oldaddr + need > oldaddr &&
+				 !model_overlaps_live(&M, oldaddr + oldsize, need - oldsize) &&
+				 !model_overlaps_lazy(&M, oldaddr + oldsize, need - oldsize));
+		}
+		what("vrealloc(%p, 0x%lx, gfp 0x%x) [%lu -> %lu pages%s]", o.p, size, g,
+		     old_nr, nr, huge ? ", huge" : "");
+		/* __GFP_ZERO writes the mapped last page: as the driver's writes */
+		data_lock(true, false);
+		q = vrealloc(o.p, size, g);
+		data_lock(false, false);
+		R->kind[size ? (nr > old_nr ? FZK_VREALLOC_GROW : FZK_VREALLOC_SHRINK)
+			     : FZK_VREALLOC_FREE]++;
+		if (!size) {
+			EXPECT(!q, "vrealloc(p, 0) returned %p", q);
+			own_freed(&o, oldsize);
+			mid_snap();
+			break;
+		}
+		snap();
+		if (q && q != o.p && !(o.flags & VM_FLUSH_NOW)) {
+			/* the old range waits for a purge; one in the call
+			 * (for room) may have come before or after it */
+			unsigned long pd = concurrent() ? 0 : cur.purges - prev.purges;
+
+			m_lazy(oldaddr, oldsize >> PAGE_SHIFT);
+			follow_purges();
+			if (pd && cur.lazy_pages == oldsize >> PAGE_SHIFT)
+				m_lazy(oldaddr, oldsize >> PAGE_SHIFT);
+			if (!concurrent())
+				prev.purges = cur.purges;
+		} else {
+			follow_purges();
+			if (!concurrent())
+				prev.purges = cur.purges;
+		}
+		if (!q) {
+			EXPECT(fault_possible() || !exact || nr < old_nr ||
+			       prev.free_pages < nr + PT_SLACK(nr) + 64 ||
+			       (!inplace_pred && !model_fit_exists(&M, nr * PAGE_SIZE + guard,
+								   PAGE_SIZE, START, END, false)),
+			       "vrealloc to %lu pages failed with %lu frames free", nr,
+			       prev.free_pages);
+			o.vm = find_vm_area(o.p);
+			EXPECT(o.vm == ovm, "failed vrealloc: the area is gone");
+			own_check(&o, "after a failed vrealloc");
+			meta_may_change = true;
+			continue;
+		}
+		o.vm = find_vm_area(q);
+		EXPECT(o.vm && o.vm->addr == q, "vrealloc returned %p: find_vm_area %p", q,
+		       (void *)o.vm);
+		if (o.vm->page_order == 9)
+			want_nr = (nr + 511) & ~511UL;
+		if (nr <= old_nr)
+			EXPECT(q == o.p, "shrinking vrealloc moved %p to %p", o.p, q);
+		if (exact && nr > old_nr) {
+			EXPECT((q == o.p) == inplace_pred,
+			       "vrealloc grow %lu -> %lu pages at %p: %s, the model says %s",
+			       old_nr, nr, o.p, q == o.p ? "in place" : "moved",
+			       inplace_pred ? "in place" : "move");
+			R->kind[FZK_VREALLOC_EXACT]++;
+		}
+		EXPECT(o.vm->nr_pages == want_nr && o.vm->flags == o.flags,
+		       "vrealloc: nr_pages %u flags 0x%lx, expected %lu, 0x%lx", o.vm->nr_pages,
+		       o.vm->flags, want_nr, o.flags);
+		if (q == o.p)
+			EXPECT(o.vm == ovm && o.vm->size >= want_nr * PAGE_SIZE + guard &&
+			       o.vm->size >= oldsize,
+			       "vrealloc in place: size 0x%lx (was 0x%lx) for %lu pages",
+			       o.vm->size, oldsize, want_nr);
+		else {
+			EXPECT(o.vm->size == want_nr * PAGE_SIZE + guard ||
+			       o.vm->page_order == 9,
+			       "moved area size 0x%lx for %lu pages", o.vm->size, want_nr);
+			check_placement((unsigned long)q, o.vm->size, NULL, true, "moved area");
+			if (!concurrent()) {	/* threaded: others may get it */
+				EXPECT(find_vm_area(o.p) != ovm || ovm->addr != o.p,
+				       "the old area is still found after a move");
+				EXPECT(!vmalloc_to_page(o.p) && !pt_lookup(oldaddr),
+				       "vrealloc moved %p to %p: the old range is still mapped",
+				       o.p, q);
+			}
+			R->kind[FZK_VREALLOC_MOVED]++;
+		}
+		/* expected contents: kept frames keep their bytes */
+		if (zero && want_nr <= old_nr) {
+			unsigned long from = huge || o.vm->page_order == 9 ? size : size;
+
+			memset(o.data + from, 0, want_nr * PAGE_SIZE - from);
+		}
+		o.data = realloc(o.data, want_nr * PAGE_SIZE);
+		EXPECT(o.data, "driver out of memory");
+		{
+			struct page **np = malloc(want_nr * sizeof(*np));
+
+			EXPECT(np, "driver out of memory");
+			for (k = 0; k < want_nr; k++) {
+				if (k < old_nr) {
+					EXPECT(o.vm->pages[k] == o.pages[k],
+					       "vrealloc: kept page %lu has a new frame", k);
+					np[k] = o.pages[k];
+					continue;
+				}
+				np[k] = o.vm->pages[k];
+				EXPECT(!model_frame(&M, np[k]), "vrealloc: new frame %lu is someone's", k);
+				if (zero)
+					EXPECT(!memcmp(page_address(np[k]), zero_page, PAGE_SIZE),
+					       "vrealloc(__GFP_ZERO): new page %lu not zeroed", k);
+				memcpy(o.data + k * PAGE_SIZE, page_address(np[k]), PAGE_SIZE);
+			}
+			free(o.pages);
+			o.pages = np;
+		}
+		o.nr = want_nr;
+		o.p = q;
+		own_shadow(&o, true);
+		own_check(&o, "after vrealloc");
+	}
+	if (o.pages) {
+		unsigned long sz = o.vm->size;
+
+		what("vfree(%p) [vrealloc'ed]", o.p);
+		vfree(o.p);
+		own_freed(&o, sz);
+	}
+	snap();
+	follow_purges();
+	meta_may_change = true;
+	check_counts(CHANGED);
+	m_end();
+}
+
+/* ------------------------------------------------------------------ */
+
+static void op_kv_1(void)
+{
+	static const char *const names[] = { "kvmalloc", "kvzalloc", "kvmalloc_node",
+		"kvzalloc_node", "kvcalloc", "kvmalloc_array", "kvfree",
+		"kvrealloc(NULL)" };
+	unsigned int v = (unsigned int)below(8);
+	size_t size, n = 1, el = 1;
+	gfp_t gfp = GFP_KERNEL | (chance(32) ? __GFP_NOWARN : 0);
+	int node = (int)below(M.nodes);
+	bool zero, big, ovf = false;
+	unsigned char *p, local[32];
+	struct vm_struct *vm = NULL;
+
+	if (v == 6) {
+		/* hostile kvfree / kvfree_sensitive */
+		unsigned int h = (unsigned int)below(5);
+		const void *x = local;
+		int j;
+		struct page *frames[4];
+
+		if (h == 1)
+			x = some_static + below(16);
+		else if (h == 2) {
+			j = pick_area(K_VMALLOC);
+			if (j < 0 || !M.areas[j].vm)
+				return;
+			x = M.areas[j].vm->pages;	/* the library's page array */
+			if (is_vmalloc_addr(x) && !sem.hide_internal)
+				return;
+		} else if (h == 3) {
+			if (!driver_frames(frames, 4))
+				return;
+			x = page_address(frames[0]);
+		} else if (h == 4) {
+			p = kvmalloc(64 + below(900), GFP_KERNEL);
+			if (!p) {
+				meta_may_change = true;
+				snap();
+				check_counts(CHANGED);
+				return;
+			}
+			what("kvfree(%p + 16) [inside an object]", (void *)p);
+			kvfree(p + 16);
+			M.warnings++;
+			R->kind[FZK_KVFREE_REFUSED]++;
+			kvfree(p);
+			meta_may_change = true;
+			snap();
+			check_counts(CHANGED);
+			return;
+		}
+		what("kvfree%s(%p) [hostile %u]", chance(64) ? "_sensitive" : "", x, h);
+		if (chance(64))
+			kvfree_sensitive(x, 16);
+		else
+			kvfree(x);
+		M.warnings++;
+		R->kind[FZK_KVFREE_REFUSED]++;
+		snap();
+		check_counts(SAME);
+		return;
+	}
+	switch (below(8)) {
+	case 0: case 1: case 2: size = 1 + below(VM_KV_MAX_DRIVER); break;
+	case 3: size = VM_KV_MAX_DRIVER - below(2) + below(2); break;
+	case 4: case 5: size = VM_KV_MAX_DRIVER + 1 + below(32 * PAGE_SIZE); break;
+	case 6: size = PAGE_SIZE * (1 + below(300)); break;
+	default: size = chance(128) ? 0 : (size_t)INT_MAX + 1 + below(4); break;
+	}
+	if (v >= 4) {
+		el = 1 + below(64);
+		n = (size + el - 1) / el;
+		if (chance(16)) {
+			n = SIZE_MAX / el + 1 + below(4);
+			el = 2 + below(64);
+		}
+		ovf = __builtin_mul_overflow(n, el, &size);
+		if (ovf)
+			size = 0;
+	}
+	zero = v == 1 || v == 3 || v == 4;
+	big = size > VM_KV_MAX_DRIVER;
+	what("%s(%zu%s) gfp 0x%x node %d", names[v], size,
+	     v >= 4 ? " as n x size" : "", gfp, node);
+	m_begin(big && size < (1UL << 30) ? size / PAGE_SIZE + 64 : 0,
+		big && size < (1UL << 30) ? size / PAGE_SIZE + 2 : 0);
+	switch (v) {
+	case 0: p = kvmalloc(size, gfp); break;
+	case 1: p = kvzalloc(size, gfp); break;
+	case 2: p = kvmalloc_node(size, gfp, node); break;
+	case 3: p = kvzalloc_node(size, gfp, node); break;
+	case 4: p = kvcalloc(n, el, gfp); break;
+	case 5: p = kvmalloc_array(n, el, gfp); break;
+	default: p = kvrealloc(NULL, size, gfp); break;
+	}
+	R->kind[big ? FZK_KV_BIG : FZK_KV_SMALL]++;
+	mid_snap();
+	if (!p) {
+		if (size > INT_MAX && !(gfp & __GFP_NOWARN) && !ovf)
+			M.warnings++;
+		EXPECT(!size || size > INT_MAX || fault_possible() || nthreads > 1 ||
+		       (big && !vm_room(PAGE_ALIGN(size) >> PAGE_SHIFT)),
+		       "%s(%zu) failed", names[v], size);
+		meta_may_change = true;
+		snap();
+		check_counts(size > INT_MAX || !size ? SAME : FAILED);
+		m_end();
+		return;
+	}
+	EXPECT(size && size <= INT_MAX, "%s(%zu) returned %p", names[v], size, (void *)p);
+	EXPECT(is_vmalloc_addr(p) == big, "%s(%zu): is_vmalloc_addr(%p) is %d",
+	       names[v], size, (void *)p, is_vmalloc_addr(p));
+	if (!big) {
+		size_t k;
+
+		for (k = 0; k < size; k++)
+			EXPECT(!p[k], "small kvmalloc object: byte %zu is 0x%02x", k, p[k]);
+		memset(p, 0x5a, size);
+		if (chance(96)) {
+			size_t ns = 1 + below(2 * VM_KV_MAX_DRIVER);
+			unsigned char *q;
+
+			what("kvrealloc(%p, %zu) [small, %zu]", (void *)p, ns, size);
+			q = chance(64) ? kvrealloc(p, size, ns, gfp | __GFP_ZERO)
+				       : kvrealloc(p, ns, gfp);
+			R->kind[FZK_KVREALLOC]++;
+			if (q) {
+				unsigned char chk[2 * 4096];
+				size_t m = min_ul(size, ns);
+
+				if (is_vmalloc_addr(q))
+					EXPECT(vread((char *)chk, (char *)q, m) == (long)m,
+					       "vread of kvrealloc'ed memory");
+				else
+					memcpy(chk, q, m);
+				for (k = 0; k < m; k++)
+					EXPECT(chk[k] == 0x5a, "kvrealloc lost byte %zu", k);
+				p = q;
+				size = ns;
+				big = is_vmalloc_addr(q);
+				zero = false;
+			} else {
+				EXPECT(fault_possible() || nthreads > 1 ||
+				       (ns > VM_KV_MAX_DRIVER && !vm_room(PAGE_ALIGN(ns) >> PAGE_SHIFT)),
+				       "kvrealloc of a small object to %zu failed", ns);
+			}
+			mid_snap();
+		}
+	}
+	if (big) {
+		vm = find_vm_area(p);
+		EXPECT(vm && vm->addr == p && (vm->flags & VM_ALLOC) &&
+		       (vm->flags & VM_ALLOW_HUGE_VMAP) &&
+		       (vm->nr_pages == PAGE_ALIGN(size) >> PAGE_SHIFT || vm->page_order == 9),
+		       "kvmalloc(%zu): area %p flags 0x%lx nr_pages %u", size,
+		       vm ? vm->addr : NULL, vm ? vm->flags : 0, vm ? vm->nr_pages : 0);
+		if (zero) {
+			unsigned long off;
+
+			for (off = 0; off < PAGE_ALIGN(size); off += RW_MAX) {
+				unsigned long c = min_ul(RW_MAX, PAGE_ALIGN(size) - off);
+
+				vread((char *)rw_buf, (char *)p + off, c);
+				{
+					unsigned long k;
+
+					for (k = 0; k < c; k++)
+						EXPECT(!rw_buf[k], "kvzalloc memory: byte 0x%lx is 0x%02x",
+						       off + k, rw_buf[k]);
+				}
+			}
+		}
+	}
+	what("kvfree%s(%p) [%zu bytes]", v & 1 ? "_sensitive" : "", (void *)p, size);
+	if (big)
+		m_lazy((unsigned long)p, vm->size >> PAGE_SHIFT);
+	data_lock(true, false);		/* kvfree_sensitive writes the frames */
+	if (v & 1)
+		kvfree_sensitive(p, size);
+	else
+		kvfree(p);
+	data_lock(false, false);
+	snap();
+	follow_purges();
+	meta_may_change = true;
+	check_counts(CHANGED);
+	m_end();
+}
+
+static void op_huge(void)
+{
+	if (huge_ops)
+		op_huge_1();
+	else
+		op_bulk_1();
+}
+
+static void op_bulk(void)
+{
+	op_bulk_1();
+}
+
+static void op_merged(void)
+{
+	unsigned int k = (unsigned int)below(16);
+
+	if (merged_only >= 0)
+		k = (unsigned int)merged_only;
+	if (k >= 16)
+		return;
+	switch (k) {
+	case 0: case 1: case 2: op_huge(); break;
+	case 3: case 4: case 5: op_map_ram_1(); break;
+	case 6: case 7: op_bulk_1(); break;
+	case 8: case 9: op_pcpu_1(); break;
+	case 10: case 11: case 12: op_vrealloc_1(); break;
+	default: op_kv_1(); break;
+	}
+}
+
 static void op_today(void)
 {
 	unsigned int r = (unsigned int)below(16);
@@ -5386,13 +6719,19 @@ static void op_migrate(void)
 }
 
 static void op_sparse_map(void);
+static void op_merged(void);
+static void op_huge(void);
+static void op_bulk(void);
 
 /* One allocating op, while failures are being injected. */
 static void faulty_op(void)
 {
 	if (model_full())
 		return;
-	switch (below(v3 ? 9 : v2 ? 8 : 7)) {
+	switch (below(merged ? 12 : v3 ? 9 : v2 ? 8 : 7)) {
+	case 11: op_merged(); break;
+	case 10: op_huge(); break;
+	case 9: op_bulk(); break;
 	case 8: op_sparse_map(); break;
 	case 7: op_vmalloc_area(); break;
 	case 0: case 1: op_vmalloc(); break;
@@ -5569,6 +6908,17 @@ static void one_op_v2(unsigned int r)
  */
 static void one_op_v3(unsigned int r)
 {
+	if (merged && r >= 36 && r < 68) {
+		if (model_full())
+			op_free();
+		else
+			op_merged();
+		return;
+	}
+	if (merged && r >= 68) {
+		one_op_v2(r == 255 ? 255 : (r - 68) * 255 / 187);
+		return;
+	}
 	if (r < 36) {
 		if (model_full())
 			op_free();
@@ -5704,6 +7054,11 @@ static void read_switches(void)
 	sem.refcounts = sem_word(e, "refcounts", true);
 	sem.concurrent_check = sem_word(e, "concurrent_check", true);
 	sem.quiet_inject = sem_word(e, "quiet_inject", false);
+	{
+		const char *mo = getenv("VMFUZZ_MERGED_ONLY");
+
+		merged_only = mo ? atoi(mo) : -1;
+	}
 }
 
 /*
@@ -5749,8 +7104,26 @@ static int start_library(void)
 	v3 = (c2 & 0x88) == 0x88 && (c & 3) == 3;
 	if (v3) {
 		c3 = u8();
+		/* The generator writes the merged API's marker (bit 7). */
+		if (S.gen) {
+			c3 |= 0x80;
+			S.rec[2] = (uint8_t)c3;
+		}
 		cfg.nodes = 1 + c3 % 3;
 	}
+	/*
+	 * Byte 2 bit 7 (no older input has it): the merged API's ops
+	 * (huge mappings, vm_map_ram, bulk, congruent areas, vrealloc,
+	 * kvmalloc); bit 6 then makes the pool 64 MiB, so that 2 MiB
+	 * blocks are there more often.
+	 */
+	merged = v3 && (c3 & 0x80);
+	/* Host engine: once a huge run is mapped, every vmalloc_get_stats()
+	 * reads /proc/self/smaps (host_huge_bytes), which makes the run
+	 * several times slower: huge allocations only in runs with bits 4 and 5. */
+	huge_ops = merged && (strcmp(O->engine, "host") || (c3 & 0x30) == 0x30);
+	if (merged && (c3 & 0x40))
+		cfg.phys_mb = 64;
 	cfg_len = v3 ? 3 : 2;
 	cfg.no_fast_path = !(c2 & 1);
 	cfg.reserve_pages = reserve_tab[(c2 >> 1) & 3];	/* frames released early */
@@ -5819,10 +7192,10 @@ static int start_library(void)
 	err_lines = err_seen = 0;
 	snprintf(cfg3, sizeof(cfg3), " 0x%02x", c3);
 	if (O->verbose)
-		printf("config 0x%02x 0x%02x%.0s%s: %s engine, range 0x%lx-0x%lx, %lu frames, %u nodes, lazy max %lu, fast path %s, reserve %lu, format %d, %u thread%s\n",
+		printf("config 0x%02x 0x%02x%.0s%s: %s engine, range 0x%lx-0x%lx, %lu frames, %u nodes, lazy max %lu, fast path %s, reserve %lu, format %d, %u thread%s%s\n",
 		       c, c2, "", v3 ? cfg3 : "", O->engine, START, END, M.phys_pages, M.nodes, M.lazy_max,
 		       M.fast ? "on" : "off", cfg.reserve_pages, v3 ? 3 : v2 ? 2 : 1, nthreads,
-		       nthreads > 1 ? "s" : "");
+		       nthreads > 1 ? "s" : "", merged ? ", merged API" : "");
 	return 0;
 }
 
@@ -6211,7 +7584,16 @@ const char *fz_kind_name(int k)
 		"vmalloc_dump_obj", "vmalloc_dump_obj true", "virt_to_page",
 		"unpurged lines checked",
 		"__GFP_NOFAIL succeeded past an injected failure",
-		"placements checked (lowest fit)" };
+		"placements checked (lowest fit)",
+		"huge allocations", "huge areas (page_order 9)", "2 MiB leaves checked",
+		"2 MiB slots of 4 KiB PTEs checked", "unmap_kernel_range widened to a leaf",
+		"vm_map_ram", "vm_map_ram(prot)", "vm_map_ram misuse refused",
+		"alloc_pages_bulk(_node)", "bulk calls that filled slots",
+		"pcpu_get_vm_areas", "pcpu_get_vm_areas ok", "pcpu bases checked (highest fit)",
+		"vrealloc grow", "vrealloc shrink/same", "vrealloc(p, 0)", "vrealloc moves",
+		"vrealloc in-place predictions", "vrealloc on model areas", "vrealloc refused",
+		"kvmalloc small", "kvmalloc large", "kvrealloc of small objects",
+		"hostile kvfree refused" };
 
 	if (k < 0 || k >= FZK_MAX)
 		return NULL;
