@@ -6269,7 +6269,10 @@ static void op_vrealloc_1(void)
 		unsigned long old_nr = o.nr, size, nr, want_nr, k, oldsize = o.vm->size;
 		unsigned long guard = GUARD(o.flags), oldaddr = (unsigned long)o.p;
 		gfp_t g = GFP_KERNEL | (chance(96) ? __GFP_ZERO : 0) | (chance(32) ? __GFP_NOWARN : 0);
-		bool huge = o.vm->page_order == 9, zero = g & __GFP_ZERO, inplace_pred = false;
+		/* A VM_USERMAP area is resized as with __GFP_ZERO, whatever g says
+		 * (user space may map it: no stale bytes, new or past the end). */
+		bool huge = o.vm->page_order == 9, inplace_pred = false;
+		bool zero = (g & __GFP_ZERO) || (o.flags & VM_USERMAP);
 		bool exact = nthreads == 1 && !M.fast && !fault_active && lazy_known() && !huge &&
 			     !M.vpages;
 		struct vm_struct *ovm = o.vm;
