@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host section (issue 3): on the host engine vmalloc'ed memory is
+ * The host section: on the host engine vmalloc'ed memory is
  * real, so compare vmalloc + touch every page + vfree with the two things
  * a program would otherwise use, mmap + touch + munmap and malloc + touch
  * + free, at 4 KiB .. 8 MiB. Runs only when vmalloc_init(.engine = "host")

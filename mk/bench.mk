@@ -1,8 +1,8 @@
-# vmbench: the benchmark of issue 4 (see bench/README.md).
+# vmbench: the benchmark (see bench/README.md).
 #
 #   make bench                         build and run with default arguments
 #   make bench VMBENCH_ARGS="--quick"  the same with any vmbench options
-#   make bench-targets                 the runs every issue-4 target needs
+#   make bench-targets                 the runs every performance target needs
 #   make bench-plot                    the 1k..1M busy sweep as SVG + JSON
 #   make vmbench                       build only: $(BUILD)/bench/vmbench
 

@@ -1,4 +1,4 @@
-# The model-based fuzzer of issue 5 (see fuzz/driver.h).
+# The model-based fuzzer (see fuzz/driver.h).
 #
 #   make fuzz-driver   build $(BUILD)/fuzz/vmfuzz: the plain program (gcc,
 #                      links $(BUILD)/libvmalloc.a)
