@@ -4,16 +4,20 @@
 #   make run        build and run the main example
 #   make test       every test, sanitizer and checker run (see tests/run)
 #   make bench      vmbench
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (and make uninstall, the same variables)
 #
 # Variables: CC (gcc or clang), BUILD (output folder), EXTRA_CFLAGS,
-# EXTRA_LDFLAGS, VM_DEBUG (0 release, 1 lock asserts, 2 sanity walks).
+# EXTRA_LDFLAGS, VM_DEBUG (0 release, 1 lock asserts, 2 sanity walks);
+# for install/uninstall: PREFIX, LIBDIR (e.g. $(PREFIX)/lib64 or a
+# multiarch folder), INCLUDEDIR, and DESTDIR (a staging root).
 
 CC        ?= cc
 V         ?= 0
 Q         := $(if $(filter 1,$(V)),,@)
 BUILD     ?= build
 PREFIX    ?= /usr/local
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 VM_DEBUG  ?= 0
 OPT       ?= -O2
 
@@ -43,7 +47,7 @@ TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 HEADERS    := $(wildcard include/vmalloc/*.h)
 
-.PHONY: all lib tests examples run test stress bench install clean check-freestanding
+.PHONY: all lib tests examples run test stress bench install uninstall clean check-freestanding
 all: lib
 lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so
 
@@ -115,14 +119,25 @@ check-freestanding:
 	echo "check-freestanding: the core needs only memcpy, memset and vm_platform_autoinit"
 
 install: lib
-	install -d $(DESTDIR)$(PREFIX)/include/vmalloc $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/vmalloc/
-	install -m 644 $(BUILD)/libvmalloc.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libvmalloc.so $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|' vmalloc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmalloc.pc
+	install -d $(DESTDIR)$(INCLUDEDIR)/vmalloc $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/vmalloc/
+	install -m 644 $(BUILD)/libvmalloc.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/libvmalloc.so $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' vmalloc.pc.in \
+	    > $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc
+
+# Removes exactly what install put there, and the folders it made when
+# they are left empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/vmalloc/,$(notdir $(HEADERS)))
+	rm -f $(DESTDIR)$(LIBDIR)/libvmalloc.a $(DESTDIR)$(LIBDIR)/libvmalloc.so
+	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/vmalloc 2>/dev/null
+	-rmdir $(DESTDIR)$(LIBDIR)/pkgconfig 2>/dev/null
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 # Pieces with their own rules (bench, fuzz, the QEMU kernel) live in mk/.
 -include $(wildcard mk/*.mk)
