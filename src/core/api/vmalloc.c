@@ -1613,17 +1613,24 @@ unsigned long vmalloc_to_pfn(const void *addr)
  * through the frames' direct-map addresses. Pages without a mapping (and,
  * for writes, without write permission) read as zeros and take no write.
  */
+/* The frame mapped at @addr's page, or NULL; *@pte gets its leaf entry. */
+static struct page *frame_at(unsigned long addr, uint64_t *pte)
+{
+	*pte = pt_lookup(addr & PAGE_MASK);
+	if (!(*pte & _PAGE_PRESENT))
+		return NULL;
+	return pa_pfn_page_present((*pte & PT_ADDR_MASK) >> PAGE_SHIFT);
+}
+
 static void copy_area(char *buf, unsigned long addr, unsigned long n,
 		      bool write)
 {
 	while (n) {
 		unsigned long off = addr & (PAGE_SIZE - 1);
 		unsigned long chunk = vm_min(n, PAGE_SIZE - off);
-		uint64_t pte = pt_lookup(addr & PAGE_MASK);
-		struct page *pg = NULL;
+		uint64_t pte;
+		struct page *pg = frame_at(addr, &pte);
 
-		if (pte & _PAGE_PRESENT)
-			pg = pa_pfn_page_present((pte & PT_ADDR_MASK) >> PAGE_SHIFT);
 		if (!write) {
 			if (pg)
 				vm_memcpy(buf, (char *)pa_page_address(pg) + off,
@@ -1651,11 +1658,9 @@ void vm_vmem_zero(const void *addr, unsigned long n)
 	while (n) {
 		unsigned long off = a & (PAGE_SIZE - 1);
 		unsigned long chunk = vm_min(n, PAGE_SIZE - off);
-		uint64_t pte = pt_lookup(a & PAGE_MASK);
-		struct page *pg = NULL;
+		uint64_t pte;
+		struct page *pg = frame_at(a, &pte);
 
-		if (pte & _PAGE_PRESENT)
-			pg = pa_pfn_page_present((pte & PT_ADDR_MASK) >> PAGE_SHIFT);
 		if (pg) {
 			char *d = (char *)pa_page_address(pg) + off;
 
