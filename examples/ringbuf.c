@@ -43,7 +43,7 @@ static int ring_init(struct ring *r)
 			return -1;
 		twice[i] = twice[i + RING_PAGES] = r->pages[i];
 	}
-	r->base = vmap(twice, 2 * RING_PAGES, VM_MAP, PAGE_KERNEL);
+	r->base = (char *)vmap(twice, 2 * RING_PAGES, VM_MAP, PAGE_KERNEL);
 	return r->base ? 0 : -1;
 }
 

@@ -21,7 +21,7 @@ static void put(void *dst, const void *src, unsigned long n)
 	if (direct)
 		memcpy(dst, src, n);
 	else
-		vwrite((char *)src, dst, n);
+		vwrite((char *)src, (char *)dst, n);
 }
 
 static void get(void *dst, const void *src, unsigned long n)
@@ -29,7 +29,7 @@ static void get(void *dst, const void *src, unsigned long n)
 	if (direct)
 		memcpy(dst, src, n);
 	else
-		vread(dst, (char *)src, n);
+		vread((char *)dst, (char *)src, n);
 }
 
 static void check(int ok, const char *what)
@@ -56,8 +56,8 @@ int main(void)
 	       vmalloc_engine(), VMALLOC_START, VMALLOC_END, st0.phys_pages);
 
 	printf("vmalloc(1 MiB): 256 single frames mapped contiguously\n");
-	big = vmalloc(n);
-	buf = malloc(n);
+	big = (char *)vmalloc(n);
+	buf = (char *)malloc(n);
 	if (!big || !buf)
 		return 1;
 	for (i = 0; i < n; i++)
@@ -74,7 +74,7 @@ int main(void)
 	       vmalloc_to_page(big + n) ? "yes" : "no");
 
 	printf("vmalloc_user(16 KiB): zeroed, may be mapped into user space\n");
-	user = vmalloc_user(4 * PAGE_SIZE);
+	user = (char *)vmalloc_user(4 * PAGE_SIZE);
 	get(buf, user, 4 * PAGE_SIZE);
 	for (i = 0; i < 4 * PAGE_SIZE && !buf[i]; i++)
 		;
@@ -85,7 +85,7 @@ int main(void)
 		pg[k] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		ring[k] = ring[k + 4] = pg[k];
 	}
-	view = vmap(ring, 8, VM_MAP, PAGE_KERNEL);
+	view = (char *)vmap(ring, 8, VM_MAP, PAGE_KERNEL);
 	put(view + 4 * PAGE_SIZE - 3, "wrap-around", 12);	/* crosses the end */
 	get(buf, view + 4 * PAGE_SIZE - 3, 12);
 	check(!strcmp(buf, "wrap-around"), "a record crossing the end reads back whole");
