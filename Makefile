@@ -1,39 +1,71 @@
 # libvmalloc: the Linux vmalloc subsystem as a standalone C library.
 #
-#   make            build/libvmalloc.a and build/libvmalloc.so
+#   make            the libraries (build/libvmalloc.a, build/libvmalloc.so.*)
+#                   and build/bench/vmbench
 #   make run        build and run the main example
 #   make test       every test, sanitizer and checker run (see tests/run)
 #   make bench      vmbench
-#   make install PREFIX=/usr/local   (and make uninstall, the same variables)
+#   make install    (and make uninstall, with the same variables)
+#   make version    print the library's version
 #
-# Variables: CC (gcc or clang), BUILD (output folder), EXTRA_CFLAGS,
-# EXTRA_LDFLAGS, VM_DEBUG (0 release, 1 lock asserts, 2 sanity walks);
-# for install/uninstall: PREFIX, LIBDIR (e.g. $(PREFIX)/lib64 or a
-# multiarch folder), INCLUDEDIR, and DESTDIR (a staging root).
+# Variables: CC (gcc or clang), CFLAGS, CPPFLAGS, LDFLAGS (the user's:
+# the project's flags are added to them), BUILD (output folder),
+# EXTRA_CFLAGS, EXTRA_LDFLAGS, WERROR=1 (warnings are errors; make test
+# sets it), VM_DEBUG (0 release, 1 lock asserts, 2 sanity walks); for
+# install/uninstall: DESTDIR (a staging root), PREFIX (/usr/local),
+# LIBDIR (e.g. $(PREFIX)/lib64 or a multiarch folder), INCLUDEDIR,
+# BINDIR and MANDIR.
 
 CC        ?= cc
+LD        ?= ld
+OBJCOPY   ?= objcopy
 V         ?= 0
 Q         := $(if $(filter 1,$(V)),,@)
 BUILD     ?= build
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
 VM_DEBUG  ?= 0
 OPT       ?= -O2
+WERROR    ?= 0
 
-WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-             -Wmissing-prototypes -Wpointer-arith -Wundef
-# -fno-semantic-interposition: the library's calls to its own functions
-# are not routed through the PLT of libvmalloc.so, so they can be inlined
-# (about 6% fewer instructions on the fast path). Overriding a libvmalloc
-# function with LD_PRELOAD affects only the program's calls to it.
-CFLAGS    := -std=gnu11 $(OPT) -g -fPIC -fno-semantic-interposition $(WARN) \
-             -Iinclude -DVM_DEBUG=$(VM_DEBUG) $(EXTRA_CFLAGS)
+# The version lives in one place, the public header; the file names,
+# SONAME, pkg-config file and `make version` all read it from there.
+vm_version_part = $(shell sed -n 's/^\#define VMALLOC_VERSION_$(1)[[:space:]]*\([0-9]*\).*/\1/p' include/vmalloc/vmalloc.h)
+VERSION_MAJOR := $(call vm_version_part,MAJOR)
+VERSION       := $(VERSION_MAJOR).$(call vm_version_part,MINOR).$(call vm_version_part,PATCH)
+SONAME        := libvmalloc.so.$(VERSION_MAJOR)
+SHLIB         := libvmalloc.so.$(VERSION)
+
+# Flags. CFLAGS, CPPFLAGS and LDFLAGS are the user's (the environment or
+# the command line, as dpkg and rpm pass them): the project's own flags
+# are added to them, never replaced by them. EXTRA_CFLAGS/EXTRA_LDFLAGS
+# are the same for the sanitizer builds of `make test`. -Werror is the
+# project's own: WERROR=1 (tests/run sets it), never a packager's.
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wpointer-arith -Wundef \
+             $(if $(filter 1,$(WERROR)),-Werror)
+CFLAGS    ?= $(OPT) -g
+VM_CPPFLAGS := -Iinclude -DVM_DEBUG=$(VM_DEBUG) $(CPPFLAGS)
+VM_CFLAGS := -std=gnu11 -fPIC $(WARN) $(VM_CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+# The library's own objects. -fvisibility=hidden: only what the public
+# headers declare (they mark it visible) leaves the library, and
+# src/libvmalloc.map names exactly that list. -fno-semantic-interposition:
+# the library's calls to its own functions are not routed through the
+# PLT of libvmalloc.so, so they can be inlined (about 6% fewer
+# instructions on the fast path). Overriding a libvmalloc function with
+# LD_PRELOAD affects only the program's calls.
+LIB_CFLAGS := $(VM_CFLAGS) -fvisibility=hidden -fno-semantic-interposition
 # The core is freestanding: no libc headers, no libc calls. Its files
 # include each other by layer: "page/page_alloc.h".
-CORE_CFLAGS := $(CFLAGS) -Isrc/core -ffreestanding
+CORE_CFLAGS := $(LIB_CFLAGS) -Isrc/core -ffreestanding
 LDLIBS    := -lpthread -ldl
-LDFLAGS   := $(EXTRA_LDFLAGS)
+VM_LDFLAGS := $(LDFLAGS) $(EXTRA_LDFLAGS)
+# The shared library resolves every symbol it uses at link time (not
+# under sanitizers, whose runtime the program brings).
+SO_DEFS   := $(if $(findstring sanitize,$(VM_CFLAGS) $(VM_LDFLAGS)),,-Wl,-z,defs)
 
 CORE_SRC   := $(wildcard src/core/*/*.c)
 CORE_HDR   := $(wildcard src/core/*/*.h)
@@ -47,40 +79,69 @@ TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 HEADERS    := $(wildcard include/vmalloc/*.h)
 
-.PHONY: all lib tests examples run test stress bench install uninstall clean check-freestanding
-all: lib
-lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so
+# Two archives: libvmalloc.a is the public one (one object whose internal
+# symbols are local, so a program's own rb_insert or va_init cannot
+# collide with ours); libvmalloc-internal.a keeps them global for the
+# project's tests, fuzzer and benchmark, which reach into the core.
+INTERNAL_LIB := $(BUILD)/libvmalloc-internal.a
+VERSION_SCRIPT := src/libvmalloc.map
+
+.PHONY: all lib tests examples run test stress bench install uninstall clean \
+	check-freestanding version
+all: lib vmbench
+lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so $(BUILD)/$(SONAME) $(INTERNAL_LIB)
+
+version:
+	@echo $(VERSION)
 
 $(BUILD)/obj/src/core/%.o: src/core/%.c $(CORE_HDR) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CORE_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) $(CORE_HDR) $(HEADERS)
+$(BUILD)/obj/src/%.o: src/%.c $(wildcard src/*/*.h) $(CORE_HDR) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
-$(BUILD)/libvmalloc.a: $(LIB_OBJ)
+$(INTERNAL_LIB): $(LIB_OBJ)
 	@rm -f $@
 	@echo "  AR      $@"
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/libvmalloc.so: $(LIB_OBJ)
+# ld -r joins the objects (so calls between them resolve inside), then
+# every hidden symbol, that is everything the public headers do not
+# declare, becomes local.
+$(BUILD)/obj/libvmalloc.o: $(LIB_OBJ)
+	@echo "  LD -r   $@"
+	$(Q)$(LD) -r -o $@.tmp $^
+	$(Q)$(OBJCOPY) --localize-hidden $@.tmp $@
+	@rm -f $@.tmp
+
+$(BUILD)/libvmalloc.a: $(BUILD)/obj/libvmalloc.o
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/$(SHLIB): $(LIB_OBJ) $(VERSION_SCRIPT)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,$(VERSION_SCRIPT) \
+		$(SO_DEFS) $(VM_LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/$(SONAME) $(BUILD)/libvmalloc.so: $(BUILD)/$(SHLIB)
+	$(Q)ln -sf $(SHLIB) $@
 
 tests: $(TEST_BIN)
-$(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libvmalloc.a
+$(BUILD)/tests/%: tests/%.c tests/harness.h $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(CFLAGS) -Isrc/core -Itests $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
+	$(Q)$(CC) $(VM_CFLAGS) -Isrc/core -Itests $< -o $@ $(VM_LDFLAGS) $(INTERNAL_LIB) $(LDLIBS)
 
 examples: $(EXAMPLES)
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libvmalloc.a
 	@mkdir -p $(dir $@)
 	@echo "  EXAMPLE $@"
-	$(Q)$(CC) $(CFLAGS) -rdynamic $< -o $@ $(LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
+	$(Q)$(CC) $(VM_CFLAGS) -rdynamic $< -o $@ $(VM_LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)
 
 run: $(BUILD)/examples/tour
 	$(BUILD)/examples/tour
@@ -118,21 +179,24 @@ check-freestanding:
 	if [ -n "$$undef" ]; then echo "check-freestanding: the core needs $$undef"; exit 1; fi; \
 	echo "check-freestanding: the core needs only memcpy, memset and vm_platform_autoinit"
 
-install: lib
-	install -d $(DESTDIR)$(INCLUDEDIR)/vmalloc $(DESTDIR)$(LIBDIR)/pkgconfig
+install: lib vmbench install-man
+	install -d $(DESTDIR)$(INCLUDEDIR)/vmalloc $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/vmalloc/
 	install -m 644 $(BUILD)/libvmalloc.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(BUILD)/libvmalloc.so $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvmalloc.so
+	install -m 755 $(BENCH_BIN) $(DESTDIR)$(BINDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' vmalloc.pc.in \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' vmalloc.pc.in \
 	    > $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc
 
 # Removes exactly what install put there, and the folders it made when
 # they are left empty.
-uninstall:
+uninstall: uninstall-man
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/vmalloc/,$(notdir $(HEADERS)))
-	rm -f $(DESTDIR)$(LIBDIR)/libvmalloc.a $(DESTDIR)$(LIBDIR)/libvmalloc.so
-	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libvmalloc.a $(SHLIB) $(SONAME) libvmalloc.so)
+	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc $(DESTDIR)$(BINDIR)/$(notdir $(BENCH_BIN))
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/vmalloc 2>/dev/null
 	-rmdir $(DESTDIR)$(LIBDIR)/pkgconfig 2>/dev/null
 

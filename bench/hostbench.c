@@ -83,11 +83,11 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 	static const unsigned long sizes[] = {
 		4UL << 10, 64UL << 10, 1UL << 20, 8UL << 20,
 	};
-	struct vmalloc_config cfg = { .engine = "host", .quiet = true };
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = "host", .quiet = true };
 	unsigned long budget = o->quick ? 4UL << 20 : 256UL << 20;
 	unsigned long min_ops = o->quick ? 4 : 16;
 	unsigned int nrows = 0, i, rep;
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	long left;
 	int rc;
 

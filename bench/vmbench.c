@@ -59,7 +59,7 @@ void progress_done(void)
 
 static int soft_init(unsigned long phys_mb)
 {
-	struct vmalloc_config cfg = {
+	struct vmalloc_config cfg = { .sz = sizeof(cfg),
 		.engine = "soft",
 		.phys_mb = phys_mb,
 		.quiet = true,
@@ -94,7 +94,7 @@ static bool has_failed(struct bench_run *r)
 /* Metadata with all the set-up areas live (worker 0, others waiting). */
 static void measure_meta(struct bench_run *r)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 
 	if (r->impl != IMPL_OURS || vmalloc_get_stats(&st))
 		return;
@@ -336,7 +336,7 @@ fail_msg(struct bench_run *r, const char *fmt, ...)
 /* After the teardown: everything must be back where it started. */
 static void check_ours(struct bench_run *r, const struct vmalloc_stats *s0)
 {
-	struct vmalloc_stats s1;
+	struct vmalloc_stats s1 = { .sz = sizeof(struct vmalloc_stats) };
 	long left;
 
 	vm_unmap_aliases();
@@ -386,7 +386,7 @@ static void check_workers(struct bench_run *r)
 /* Run @r: set up the allocator, start the workers, time, check. */
 static void run_one(struct bench_run *r)
 {
-	struct vmalloc_stats s0;
+	struct vmalloc_stats s0 = { .sz = sizeof(struct vmalloc_stats) };
 	struct seed_list sl;
 	unsigned int t;
 	int err;

@@ -41,7 +41,7 @@ static void check(int ok, const char *what)
 
 int main(void)
 {
-	struct vmalloc_stats st0, st;
+	struct vmalloc_stats st0 = { .sz = sizeof(struct vmalloc_stats) }, st = { .sz = sizeof(struct vmalloc_stats) };
 	struct page *pg[4], *ring[8];
 	struct vm_struct *area;
 	struct page **cursor;

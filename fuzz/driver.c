@@ -82,8 +82,8 @@ static __thread unsigned int recent_pos;
 static bool is_host;
 static bool lax_node;		/* VMFUZZ_LAX_NODE: no node-locality check */
 static unsigned long START, END;
-static struct vmalloc_stats base;
-static __thread struct vmalloc_stats prev, cur;
+static struct vmalloc_stats base = { .sz = sizeof(struct vmalloc_stats) };
+static __thread struct vmalloc_stats prev = { .sz = sizeof(struct vmalloc_stats) }, cur = { .sz = sizeof(struct vmalloc_stats) };
 static __thread bool fault_active;	/* this thread injects failures */
 
 /* The log hook's view (of the calls of this thread). */
@@ -4597,7 +4597,7 @@ static void op_misc(void)
 		return;
 	}
 	case 4: {	/* vmalloc_init again: -EBUSY, nothing changes */
-		struct vmalloc_config cfg = { .engine = O->engine, .quiet = true };
+		struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = O->engine, .quiet = true };
 		int err;
 
 		what("vmalloc_init() while initialised");
@@ -7082,7 +7082,7 @@ static int start_library(void)
 	static const unsigned long reserve_tab[] = { 0, 1, 64, 1024 };
 	unsigned int c = u8(), c2 = u8(), c3 = 0, t;
 	char cfg3[8];
-	struct vmalloc_config cfg = {
+	struct vmalloc_config cfg = { .sz = sizeof(cfg),
 		.engine = O->engine,
 		.phys_mb = c & 0x10 ? 32 : 16,
 		.nodes = 1 + (c & 3) % 3,

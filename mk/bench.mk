@@ -17,12 +17,12 @@ vmbench: $(BENCH_BIN)
 $(BUILD)/obj/bench/%.o: bench/%.c $(wildcard bench/*.h) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -Ibench -c $< -o $@
+	$(Q)$(CC) $(VM_CFLAGS) -Ibench -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_OBJ) $(BUILD)/libvmalloc.a
+$(BENCH_BIN): $(BENCH_OBJ) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(BUILD)/libvmalloc.a $(LDLIBS) -lm
+	$(Q)$(CC) $(VM_LDFLAGS) -o $@ $(BENCH_OBJ) $(INTERNAL_LIB) $(LDLIBS) -lm
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN) $(VMBENCH_ARGS)

@@ -1,7 +1,7 @@
 # The model-based fuzzer (see fuzz/driver.h).
 #
 #   make fuzz-driver   build $(BUILD)/fuzz/vmfuzz: the plain program (gcc,
-#                      links $(BUILD)/libvmalloc.a)
+#                      links $(INTERNAL_LIB))
 #   make fuzz-check    for `make test`: FUZZ_OPS_SOFT generated ops on the
 #                      soft engine, FUZZ_OPS_HOST on the host engine (each
 #                      with a fresh seed, printed), one thread; then
@@ -60,12 +60,12 @@ fuzz-driver: $(VMFUZZ)
 $(BUILD)/obj/fuzz/%.o: fuzz/%.c $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -Isrc/core -Ifuzz -c $< -o $@
+	$(Q)$(CC) $(VM_CFLAGS) -Isrc/core -Ifuzz -c $< -o $@
 
-$(VMFUZZ): $(FUZZ_DRIVER_OBJ) $(BUILD)/libvmalloc.a
+$(VMFUZZ): $(FUZZ_DRIVER_OBJ) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(FUZZ_DRIVER_OBJ) $(BUILD)/libvmalloc.a $(LDLIBS)
+	$(Q)$(CC) $(VM_LDFLAGS) -o $@ $(FUZZ_DRIVER_OBJ) $(INTERNAL_LIB) $(LDLIBS)
 
 fuzz-check: $(VMFUZZ)
 	$(VMFUZZ) --engine soft --ops $(FUZZ_OPS_SOFT) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))

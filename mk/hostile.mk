@@ -10,7 +10,7 @@ tests: $(HOSTILE_DSO)
 $(HOSTILE_DSO): tests/hostile_dso.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  DSO     $@"
-	$(Q)$(CC) $(CFLAGS) -shared -o $@ $< $(LDFLAGS)
+	$(Q)$(CC) $(VM_CFLAGS) -shared -o $@ $< $(VM_LDFLAGS)
 
-$(BUILD)/tests/test_hostile: private LDFLAGS += -rdynamic
+$(BUILD)/tests/test_hostile: private VM_LDFLAGS += -rdynamic
 $(BUILD)/tests/test_hostile: | $(HOSTILE_DSO)

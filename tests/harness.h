@@ -216,7 +216,7 @@ static inline void vt_init_cfg(const struct vmalloc_config *cfg)
 
 static inline void vt_init(unsigned long phys_mb, unsigned int nodes)
 {
-	struct vmalloc_config cfg = { .phys_mb = phys_mb, .nodes = nodes,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = phys_mb, .nodes = nodes,
 				      .quiet = true };
 
 	vt_init_cfg(&cfg);
@@ -225,7 +225,7 @@ static inline void vt_init(unsigned long phys_mb, unsigned int nodes)
 /* Strict lowest-address placement for every size (no fast path). */
 static inline void vt_init_strict(unsigned long phys_mb)
 {
-	struct vmalloc_config cfg = { .phys_mb = phys_mb, .no_fast_path = true,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = phys_mb, .no_fast_path = true,
 				      .quiet = true };
 
 	vt_init_cfg(&cfg);
@@ -250,7 +250,7 @@ struct vt_snap {
 
 static inline struct vt_snap vt_snap(void)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	struct vt_snap s;
 
 	vm_unmap_aliases();
@@ -307,7 +307,7 @@ static inline unsigned long vt_table_bound(unsigned long bytes)
 
 static inline unsigned long vt_warnings(void)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 
 	vmalloc_get_stats(&st);
 	return st.warnings;

@@ -250,7 +250,7 @@ TEST(vfree_of_null_does_nothing_and_bad_addresses_warn)
 TEST(vfree_returns_frames_and_the_range_after_the_purge)
 {
 	struct vt_snap s0;
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	char *p, *q;
 
 	vt_init(16, 1);
@@ -276,9 +276,9 @@ TEST(vfree_returns_frames_and_the_range_after_the_purge)
 
 TEST(lazy_threshold_triggers_a_purge_by_itself)
 {
-	struct vmalloc_config cfg = { .phys_mb = 16, .lazy_max_pages = 64,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 16, .lazy_max_pages = 64,
 				      .quiet = true };
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	int i;
 
 	vt_init_cfg(&cfg);
@@ -914,7 +914,7 @@ TEST(vmallocinfo_print_writes_the_listing)
 
 TEST(exit_releases_what_the_program_left_behind)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 
 	vt_init(16, 1);
 	ASSERT_NONNULL(vmalloc(PAGE_SIZE));
@@ -929,7 +929,7 @@ TEST(exit_releases_what_the_program_left_behind)
 
 TEST(statistics_track_areas_and_metadata)
 {
-	struct vmalloc_stats st0, st1;
+	struct vmalloc_stats st0 = { .sz = sizeof(struct vmalloc_stats) }, st1 = { .sz = sizeof(struct vmalloc_stats) };
 	enum { N = 2000 };
 	static void *p[N];
 	int i;

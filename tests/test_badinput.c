@@ -132,7 +132,7 @@ TEST(an_exhausted_physical_pool_fails_cleanly)
 
 TEST(an_exhausted_address_space_fails_cleanly)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .vmalloc_size_mb = 4,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .vmalloc_size_mb = 4,
 				      .no_fast_path = true, .quiet = true };
 	struct vt_snap s0;
 	void *a[600];

@@ -367,7 +367,7 @@ TEST(host_max_map_count_exhaustion_fails_cleanly)
 
 TEST(host_rss_follows_live_vmalloc_memory)
 {
-	struct vmalloc_config cfg = { .phys_mb = 1024, .reserve_pages = 1024,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 1024, .reserve_pages = 1024,
 				      .quiet = true };
 	unsigned long base, peak, after, n = 256UL << 20;
 	char *p;

@@ -395,13 +395,13 @@ TEST(configuration_values_are_range_checked_at_full_width)
 TEST(config_struct_values_are_range_checked)
 {
 	struct vmalloc_config bad[] = {
-		{ .nodes = 9 },
-		{ .nodes = UINT_MAX },
-		{ .phys_mb = 1UL << 24 },
-		{ .phys_mb = ULONG_MAX },
-		{ .vmalloc_size_mb = (1UL << 26) + 1 },
-		{ .vmalloc_size_mb = ULONG_MAX },
-		{ .vmalloc_start = 0xffffc90000000001UL },
+		{ .sz = sizeof(struct vmalloc_config), .nodes = 9 },
+		{ .sz = sizeof(struct vmalloc_config), .nodes = UINT_MAX },
+		{ .sz = sizeof(struct vmalloc_config), .phys_mb = 1UL << 24 },
+		{ .sz = sizeof(struct vmalloc_config), .phys_mb = ULONG_MAX },
+		{ .sz = sizeof(struct vmalloc_config), .vmalloc_size_mb = (1UL << 26) + 1 },
+		{ .sz = sizeof(struct vmalloc_config), .vmalloc_size_mb = ULONG_MAX },
+		{ .sz = sizeof(struct vmalloc_config), .vmalloc_start = 0xffffc90000000001UL },
 	};
 	static const char *const says[] = {
 		"vmalloc_config.nodes = 9 is out of range (1 .. 8)",
@@ -428,7 +428,7 @@ TEST(config_struct_values_are_range_checked)
 
 TEST(the_largest_documented_pool_is_accepted)
 {
-	struct vmalloc_config cfg = { .engine = "soft", .phys_mb = (1UL << 24) - 1,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = "soft", .phys_mb = (1UL << 24) - 1,
 				      .quiet = true };
 	char *p;
 	int err;
@@ -467,7 +467,7 @@ static void many_calls_with_a_bad_engine(void *arg)
 	fputs("-- mark 2\n", stderr);
 	for (i = 0; i < 1000; i++) {
 		ASSERT_NULL(vmalloc(PAGE_SIZE));
-		ASSERT_EQ(vmalloc_get_stats(&(struct vmalloc_stats){ 0 }), -ENODEV);
+		ASSERT_EQ(vmalloc_get_stats(&(struct vmalloc_stats){ .sz = sizeof(struct vmalloc_stats) }), -ENODEV);
 	}
 	/* Fixed, and asked again: it works. */
 	setenv("VMALLOC_ENGINE", "soft", 1);
@@ -578,7 +578,7 @@ static void leak_on_purpose(void *arg)
 
 static void exit_without_vmalloc_exit(void *arg)
 {
-	struct vmalloc_config cfg = { .engine = "soft", .phys_mb = 64,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = "soft", .phys_mb = 64,
 				      .quiet = true };
 	static void *p[64];
 	int i;
@@ -594,7 +594,7 @@ static void exit_without_vmalloc_exit(void *arg)
 
 static void forked_child_starts_over(void *arg)
 {
-	struct vmalloc_config cfg = { .engine = vt_engine(), .phys_mb = 64,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = vt_engine(), .phys_mb = 64,
 				      .quiet = true };
 	pid_t pid;
 	int st;
@@ -751,9 +751,9 @@ TEST(fork_child_can_neither_reach_nor_free_the_parents_areas)
  */
 static void zeroing_allocations_read_zero_after_failed_releases(void)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .reserve_pages = 1,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .reserve_pages = 1,
 				      .quiet = true };
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	int kind;
 
 	vt_init_cfg(&cfg);
@@ -887,7 +887,7 @@ static unsigned long fill_to_the_map_limit(void **v)
 
 TEST(host_max_map_count_is_reported_once_per_instance)
 {
-	struct vmalloc_config cfg = { .phys_mb = 512, .quiet = true };
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 512, .quiet = true };
 	unsigned long n, i;
 	void **v;
 
@@ -928,7 +928,7 @@ TEST(host_max_map_count_is_reported_once_per_instance)
 TEST(host_allocation_at_max_map_count_purges_lazily_freed_areas)
 {
 	/* Lazily freed areas keep their mappings until a purge. */
-	struct vmalloc_config cfg = { .phys_mb = 512, .lazy_max_pages = 1UL << 30,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 512, .lazy_max_pages = 1UL << 30,
 				      .quiet = true };
 	void **v;
 	unsigned long n, i, back = 0;
@@ -1024,7 +1024,7 @@ static long process_mappings(void)
 
 TEST(host_full_fit_areas_cost_two_host_mappings_each)
 {
-	struct vmalloc_config cfg = { .phys_mb = 1024, .quiet = true };
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 1024, .quiet = true };
 	struct full_fit f[2];
 	pthread_barrier_t go;
 	struct vt_snap s0;

@@ -757,7 +757,7 @@ static uint64_t failing_tree_map(unsigned long region, void **out)
  */
 TEST(small_areas_stay_mapped_while_another_thread_rolls_back_a_failed_mapping)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .quiet = true };
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .quiet = true };
 	unsigned long base, regions, r, rounds, nslots, i, failed_round = 0;
 	unsigned long helper_ok = 0, injected = 0;
 	struct vm_struct **slots;
@@ -942,7 +942,7 @@ static void pause_handler(int sig)
  */
 TEST(freeing_areas_in_block_tails_while_another_thread_recycles_blocks_is_never_misattributed)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .quiet = true };
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .quiet = true };
 	unsigned long cycles = 0, frees = 0, tails[2], w0;
 	struct itimerspec its;
 	struct sigevent sev;
@@ -1031,7 +1031,7 @@ static void *flags_lister(void *arg)
 TEST(flags_set_on_areas_while_a_thread_lists_them_are_race_free)
 {
 	unsigned long rounds = 0, i, n = vt_long() ? 200000 : 20000;
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	struct vt_snap s0;
 	pthread_t t;
 

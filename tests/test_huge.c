@@ -24,7 +24,7 @@ static unsigned long leaf_size(const void *addr)
 
 static unsigned long huge_leaves(void)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 
 	ASSERT_EQ(vmalloc_get_stats(&st), 0);
 	return st.huge_leaves;
@@ -751,7 +751,7 @@ static bool smaps_of(unsigned long va, unsigned long *offset, bool *hg)
 
 TEST(host_maps_huge_runs_aligned_and_reports_what_the_host_used)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	unsigned long off = 1, i;
 	bool hg = false;
 	char mode[32];

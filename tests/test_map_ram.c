@@ -62,7 +62,7 @@ static int count_lines(const char *buf, const char *needle)
 
 static struct vmalloc_stats stats(void)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 
 	ASSERT_EQ(vmalloc_get_stats(&st), 0);
 	return st;
@@ -76,7 +76,7 @@ TEST(small_mappings_of_1_to_64_pages_show_their_frames)
 	vt_init(64, 1);
 	s0 = vt_snap();
 	for (n = 1; n <= 64; n++) {
-		struct vmalloc_stats before, during;
+		struct vmalloc_stats before = { .sz = sizeof(struct vmalloc_stats) }, during = { .sz = sizeof(struct vmalloc_stats) };
 		char *p;
 
 		get_pages(n, (unsigned char)n);
@@ -263,10 +263,10 @@ TEST(vmallocinfo_lists_each_mapping_as_vm_map_ram)
  */
 TEST(unmap_and_unmap_aliases_give_the_space_back)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .vmalloc_size_mb = 8,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .vmalloc_size_mb = 8,
 				      .lazy_max_pages = 1UL << 30,
 				      .quiet = true };
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	struct vt_snap s0;
 	unsigned long i, purges;
 	struct vm_struct *whole;
@@ -301,7 +301,7 @@ TEST(unmap_and_unmap_aliases_give_the_space_back)
 
 TEST(a_dirty_range_is_reused_only_after_a_purge)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64,
 				      .lazy_max_pages = 1UL << 30,
 				      .quiet = true };
 	char *p, *q;
@@ -669,7 +669,7 @@ TEST(pcpu_areas_are_congruent_and_at_the_top)
 /* Interleaved free holes: only some base fits every range at once. */
 TEST(pcpu_areas_fit_between_busy_ranges)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .vmalloc_size_mb = 64,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .vmalloc_size_mb = 64,
 				      .quiet = true };
 	unsigned long off[2] = { 0, 8 * MiB };
 	size_t sizes[2] = { MiB - PAGE_SIZE, MiB - PAGE_SIZE };
@@ -698,7 +698,7 @@ TEST(pcpu_areas_fit_between_busy_ranges)
 
 TEST(pcpu_areas_are_all_or_none)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .vmalloc_size_mb = 16,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .vmalloc_size_mb = 16,
 				      .quiet = true };
 	unsigned long off[2] = { 0, 12 * MiB };
 	size_t sizes[2] = { MiB, MiB };
@@ -768,7 +768,7 @@ TEST(pcpu_get_vm_areas_validates_like_the_kernel)
  */
 TEST(pcpu_placement_matches_a_brute_force_search)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .vmalloc_size_mb = 16,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .vmalloc_size_mb = 16,
 				      .quiet = true };
 	unsigned long round, rounds = vt_long() ? 2000 : 150, found = 0;
 

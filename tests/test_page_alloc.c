@@ -13,7 +13,7 @@ TEST(alloc_pages_every_order_is_aligned_and_counted)
 	unsigned int order;
 	unsigned long before;
 
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 
 	vt_init(64, 1);
 	before = nr_free_pages();
@@ -314,9 +314,9 @@ TEST(bulk_from_a_fragmented_pool_still_succeeds)
 
 TEST(cold_frames_are_released_beyond_the_reserve)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64, .reserve_pages = 1024,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64, .reserve_pages = 1024,
 				      .quiet = true };
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	struct page *p[8];
 	unsigned char *a;
 	unsigned long i;

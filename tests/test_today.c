@@ -22,7 +22,7 @@ static void dirty_the_pool(unsigned long pages)
 
 static struct vmalloc_stats stats(void)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 
 	ASSERT_EQ(vmalloc_get_stats(&st), 0);
 	return st;
@@ -192,7 +192,7 @@ TEST(gfp_names_of_todays_kernel_allocate)
 
 TEST(no_guard_area_maps_every_page_and_is_flushed_when_freed)
 {
-	struct vmalloc_stats before, after;
+	struct vmalloc_stats before = { .sz = sizeof(struct vmalloc_stats) }, after = { .sz = sizeof(struct vmalloc_stats) };
 	struct vm_struct *vm;
 	struct vt_snap s0;
 	char *p, *q;
@@ -225,7 +225,7 @@ TEST(no_guard_area_maps_every_page_and_is_flushed_when_freed)
 
 TEST(flush_reset_perms_area_is_unmapped_before_vfree_returns)
 {
-	struct vmalloc_stats before, after;
+	struct vmalloc_stats before = { .sz = sizeof(struct vmalloc_stats) }, after = { .sz = sizeof(struct vmalloc_stats) };
 	unsigned int i;
 	char *p[2];
 

@@ -104,7 +104,7 @@ static void model_free(int i)
 
 static void check_stats(void)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	unsigned long busy = 0;
 	int i;
 
@@ -117,7 +117,7 @@ static void check_stats(void)
 
 static void run(unsigned long ops)
 {
-	struct vmalloc_config cfg = { .phys_mb = 64,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 64,
 				      .vmalloc_size_mb = RANGE_PAGES * PAGE_SIZE >> 20,
 				      .lazy_max_pages = LAZY_MAX,
 				      .no_fast_path = true, .quiet = true };

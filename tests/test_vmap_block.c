@@ -75,7 +75,7 @@ TEST(the_lowest_free_slot_is_reused_first)
 
 TEST(a_freed_mapped_slot_waits_for_the_purge)
 {
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	char *p, *q, *r;
 
 	pin(0);
@@ -187,7 +187,7 @@ TEST(unmap_aliases_gives_empty_blocks_back)
 
 TEST(a_full_range_falls_back_from_blocks_to_the_tree)
 {
-	struct vmalloc_config cfg = { .engine = NULL, .phys_mb = 64,
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = NULL, .phys_mb = 64,
 				      .vmalloc_size_mb = 7, .quiet = true };
 	struct vt_snap s0;
 	struct vm_struct *a[4096];

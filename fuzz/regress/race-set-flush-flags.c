@@ -43,7 +43,7 @@ static void *lister(void *arg)
 
 int main(void)
 {
-	struct vmalloc_config cfg = { .engine = "soft", .quiet = true };
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = "soft", .quiet = true };
 	pthread_t t;
 	int i;
 

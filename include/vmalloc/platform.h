@@ -54,6 +54,10 @@
 
 #include "vmalloc/vmalloc.h"
 
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -63,11 +67,23 @@ extern "C" {
  * structures; the platform casts the storage to its lock type (it must fit
  * in 64 bytes with 16-byte alignment).
  */
+#if defined(__GNUC__)
+#define VM_PLAT_LOCK_ALIGN	__attribute__((aligned(16)))
+#elif defined(__cplusplus)
+#define VM_PLAT_LOCK_ALIGN	alignas(16)
+#else
+#define VM_PLAT_LOCK_ALIGN	_Alignas(16)
+#endif
 struct vm_plat_lock {
-	_Alignas(16) unsigned char opaque[64];
+	VM_PLAT_LOCK_ALIGN unsigned char opaque[64];
 };
 
+/*
+ * Filled by the platform; sz = sizeof(struct vm_platform), as for the
+ * structs of vmalloc.h (VMALLOC_OPTS). The core copies what it gets.
+ */
 struct vm_platform {
+	size_t sz;
 	const char *name;		/* "soft", "host", "kernel", ... */
 	void *ctx;
 
@@ -251,8 +267,9 @@ struct vm_platform {
 /* Bytes of core metadata per frame (struct page). */
 #define VM_FRAME_META_BYTES	16
 
-/* Tunables of the core (zero selects the default). */
+/* Tunables of the core (zero selects the default; sz as above). */
 struct vmalloc_tunables {
+	size_t sz;			/* sizeof(struct vmalloc_tunables) */
 	unsigned long lazy_max_pages;	/* default: 8192 * fls(ncpus) */
 	unsigned long reserve_pages;	/* free frames kept before release();
 					   default 8192; ULONG_MAX: never */
@@ -260,9 +277,11 @@ struct vmalloc_tunables {
 };
 
 /*
- * vmalloc_core_init - bring the core up on @plat. @plat must stay valid
- * until vmalloc_core_exit(). Return: 0, -EBUSY when already up, -EINVAL
- * when @plat breaks the contract above (with a log line), -ENOMEM.
+ * vmalloc_core_init - bring the core up on @plat (copied: the caller's
+ * struct may go away; ctx must stay valid until vmalloc_core_exit()) and
+ * @tun (NULL: defaults). Return: 0, -EBUSY when already up, -EINVAL when
+ * @plat breaks the contract above or a sz is wrong (with a log line),
+ * -ENOMEM.
  */
 int vmalloc_core_init(const struct vm_platform *plat,
 		      const struct vmalloc_tunables *tun);
@@ -300,6 +319,22 @@ int vm_platform_autoinit(void);
 bool vm_fault_should_fail(unsigned int site);
 
 /*
+ * For platforms and hosted layers that take a sized struct of their own
+ * (VMALLOC_OPTS in vmalloc.h) from a caller. VM_SIZE_THROUGH(type, field)
+ * is the struct's size at a release whose last field was @field.
+ * vm_opts_problem - may the struct at @src (sz first) be used by a build
+ * whose struct is @size bytes and was @v1 bytes in its first release?
+ * Return: NULL, or why not (a sz below @v1: it was never set; or a field
+ * beyond @size set: the caller knows a newer header), for a log line.
+ * vm_opts_take - copy an accepted struct into @dst, @size bytes: the
+ * caller's bytes, and zero for the fields it does not have.
+ */
+#define VM_SIZE_THROUGH(type, field) \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
+const char *vm_opts_problem(const void *src, size_t size, size_t v1);
+void vm_opts_take(void *dst, size_t size, const void *src);
+
+/*
  * For platforms that log before the core is up (configuration, set-up):
  * the hook vmalloc_set_log_hook() installed, or NULL. Once the core is up,
  * its own logger delivers to that hook or to the platform's log.
@@ -318,6 +353,10 @@ size_t vm_snprintf(char *buf, size_t len, const char *fmt, ...)
 
 #ifdef __cplusplus
 }
+#endif
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
 #endif
 
 #endif /* VMALLOC_PLATFORM_H */

@@ -23,25 +23,71 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/*
+ * The library's version: this header is the one place it is written (the
+ * shared library's file name and SONAME, the pkg-config file and the
+ * CHANGELOG follow it). vmalloc_version() returns the running library's.
+ */
+#define VMALLOC_VERSION_MAJOR	1
+#define VMALLOC_VERSION_MINOR	0
+#define VMALLOC_VERSION_PATCH	0
+#define VMALLOC_VERSION(major, minor, patch) \
+	(((major) << 16) | ((minor) << 8) | (patch))
+#define VMALLOC_VERSION_CODE	VMALLOC_VERSION(VMALLOC_VERSION_MAJOR, \
+					VMALLOC_VERSION_MINOR, VMALLOC_VERSION_PATCH)
+#define VMALLOC_VERSION_STRING	"1.0.0"
+
+/*
+ * Everything declared here is the library's interface, visible from the
+ * shared library even when the including code builds with
+ * -fvisibility=hidden (the library itself does: what no public header
+ * declares stays inside it).
+ */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The version of the library actually running: VMALLOC_VERSION_CODE and
+ * VMALLOC_VERSION_STRING as it was built. */
+unsigned int vmalloc_version(void);
+const char *vmalloc_version_string(void);
 
 /* ------------------------------------------------------------------ */
 /* Pages and protections                                               */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The page size is fixed at 4 KiB: the x86-64 format the page tables use.
+ * VMALLOC_PAGE_SHIFT/SIZE/MASK are always defined. The kernel's names
+ * (PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, PAGE_ALIGN, MAX_ORDER) are defined
+ * too, each unless the program defined it first, and spelled as glibc's
+ * <sys/user.h> spells them, so either may be included first. A program
+ * that uses one of those names for something else (a variable, an enum)
+ * defines VMALLOC_NO_PAGE_MACROS before including this header.
+ */
+#define VMALLOC_PAGE_SHIFT	12
+#define VMALLOC_PAGE_SIZE	(1UL << VMALLOC_PAGE_SHIFT)
+#define VMALLOC_PAGE_MASK	(~(VMALLOC_PAGE_SIZE-1))
+#ifndef VMALLOC_NO_PAGE_MACROS
 #ifndef PAGE_SHIFT
-#define PAGE_SHIFT	12
+#define PAGE_SHIFT		12
 #endif
 #ifndef PAGE_SIZE
-#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PAGE_SIZE		(1UL << PAGE_SHIFT)
 #endif
 #ifndef PAGE_MASK
-#define PAGE_MASK	(~(PAGE_SIZE - 1))
+#define PAGE_MASK		(~(PAGE_SIZE-1))
 #endif
 /* Rounds up; wraps to 0 for sizes within a page of ULONG_MAX (callers check). */
-#define PAGE_ALIGN(x)	(((unsigned long)(x) + PAGE_SIZE - 1) & PAGE_MASK)
+#ifndef PAGE_ALIGN
+#define PAGE_ALIGN(x)	(((unsigned long)(x) + VMALLOC_PAGE_SIZE - 1) & \
+			 VMALLOC_PAGE_MASK)
+#endif
+#endif /* !VMALLOC_NO_PAGE_MACROS */
 
 /* Page allocation flags (the kernel's values). */
 typedef unsigned int gfp_t;
@@ -128,7 +174,7 @@ typedef struct { uint64_t pgprot; } pgprot_t;
 #define VM_SPARSE	0x00001000UL	/* pages mapped piecewise:
 					   vm_area_map_pages() */
 /* ioremap areas are aligned to their size, up to 2^IOREMAP_MAX_ORDER. */
-#define IOREMAP_MAX_ORDER	(7 + PAGE_SHIFT)
+#define IOREMAP_MAX_ORDER	(7 + VMALLOC_PAGE_SHIFT)
 
 /*
  * One reserved range of the vmalloc space. The fields are the kernel's;
@@ -397,7 +443,10 @@ size_t vmallocinfo(char *buf, size_t len);
 /* The page allocator                                                  */
 /* ------------------------------------------------------------------ */
 
-#define MAX_ORDER	11	/* orders 0 .. MAX_ORDER-1 */
+#define VMALLOC_MAX_ORDER	11	/* orders 0 .. VMALLOC_MAX_ORDER-1 */
+#if !defined(VMALLOC_NO_PAGE_MACROS) && !defined(MAX_ORDER)
+#define MAX_ORDER	VMALLOC_MAX_ORDER
+#endif
 
 struct page *alloc_pages(gfp_t gfp_mask, unsigned int order);
 struct page *alloc_pages_node(int nid, gfp_t gfp_mask, unsigned int order);
@@ -444,7 +493,30 @@ int num_online_nodes(void);
 
 #define VMALLOC_MAX_NODES	8
 
+/*
+ * Structs the caller fills (vmalloc_stats and vmalloc_config below,
+ * vmalloc_tunables and vm_platform in platform.h) begin with their size,
+ * as libbpf's option structs do, so fields can be added without breaking
+ * programs built against an older header. Set sz to the size of the
+ * struct as this header declares it:
+ *
+ *	VMALLOC_OPTS(vmalloc_config, cfg, .engine = "soft");	(C)
+ *	struct vmalloc_stats st = { .sz = sizeof(st) };		(C)
+ *	vmalloc_stats st{}; st.sz = sizeof(st);			(C++)
+ *
+ * The library reads and writes only the first sz bytes: a newer library
+ * takes an older program's shorter struct (the fields it lacks count as
+ * zero; vmalloc_get_stats() leaves them out); an older library takes a
+ * newer program's longer struct when every field it does not know is
+ * zero (vmalloc_get_stats() zeroes them) and refuses it otherwise. A sz
+ * smaller than the first release's struct means sz was not set: refused.
+ * Refusals return -EINVAL and log a line that says why.
+ */
+#define VMALLOC_OPTS(type, name, ...) \
+	struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
+
 struct vmalloc_stats {
+	size_t sz;				/* sizeof(struct vmalloc_stats) */
 	unsigned long phys_pages;		/* frames in the pool */
 	unsigned long free_pages;		/* free frames, all nodes */
 	unsigned long node_free_pages[VMALLOC_MAX_NODES];
@@ -470,7 +542,9 @@ struct vmalloc_stats {
 						   pages (/proc/self/smaps) */
 };
 
-/* Fill @st. Return: 0, or -ENODEV when the library cannot initialise. */
+/* Fill the first @st->sz bytes of @st (see VMALLOC_OPTS; sz is kept).
+ * Return: 0, -EINVAL for a bad sz, or -ENODEV when the library cannot
+ * initialise. */
 int vmalloc_get_stats(struct vmalloc_stats *st);
 
 /* Purge every lazily freed area now (the kernel's vm_unmap_aliases()). */
@@ -513,11 +587,13 @@ int vmalloc_check(void);
 /* ------------------------------------------------------------------ */
 
 /*
- * Configuration for vmalloc_init(). Zero fields take defaults (and the
+ * Configuration for vmalloc_init(); sz as for vmalloc_stats (NULL is
+ * fine: everything default). Zero fields take defaults (and the
  * environment: VMALLOC_ENGINE, VMALLOC_PHYS_MB, VMALLOC_NODES,
  * VMALLOC_SIZE_MB, VMALLOC_LAZY_PAGES, VMALLOC_RESERVE_PAGES).
  */
 struct vmalloc_config {
+	size_t		sz;		 /* sizeof(struct vmalloc_config) */
 	const char	*engine;	 /* "host" (default) or "soft" */
 	unsigned long	phys_mb;	 /* physical pool size in MiB */
 	unsigned int	nodes;		 /* NUMA nodes the pool is split into */
@@ -578,6 +654,10 @@ long vmallocinfo_print(FILE *out);
 
 #ifdef __cplusplus
 }
+#endif
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
 #endif
 
 #endif /* VMALLOC_VMALLOC_H */

@@ -510,21 +510,33 @@ static bool settings(const struct vmalloc_config *cfg,
 	return ok;
 }
 
+/* The first release's struct vmalloc_config ended with quiet. */
+#define CONFIG_SIZE_V1	VM_SIZE_THROUGH(struct vmalloc_config, quiet)
+
 /* init_lock held. */
-static int init_locked(const struct vmalloc_config *cfg)
+static int init_locked(const struct vmalloc_config *cfg_in)
 {
-	static const struct vmalloc_config none;
+	struct vmalloc_config config = { .sz = sizeof(config) };
+	const struct vmalloc_config *cfg = &config;
 	const struct hosted_engine *eng;
 	struct engine_config ec;
 	struct vmalloc_tunables tun;
-	const char *name;
+	const char *name, *why;
 	int err;
 
 	if (vmalloc_core_ready())
 		return -EBUSY;
 	pthread_once(&atfork_once, register_atfork);
-	if (!cfg)
-		cfg = &none;
+	if (cfg_in) {
+		why = vm_opts_problem(cfg_in, sizeof(config), CONFIG_SIZE_V1);
+		if (why) {
+			quiet = getenv("VMALLOC_QUIET") != NULL;
+			config_error("struct vmalloc_config with sz %zu refused: %s",
+				     cfg_in->sz, why);
+			return -EINVAL;
+		}
+		vm_opts_take(&config, sizeof(config), cfg_in);
+	}
 	quiet = cfg->quiet || getenv("VMALLOC_QUIET");
 	name = cfg->engine ? cfg->engine : getenv("VMALLOC_ENGINE");
 	if (!name || !*name)
@@ -538,10 +550,12 @@ static int init_locked(const struct vmalloc_config *cfg)
 		return -EINVAL;
 
 	memset(&platform, 0, sizeof(platform));
+	platform.sz = sizeof(platform);
 	fill_common(&platform);
 	err = eng->setup(&ec, &platform);
 	if (err)
 		return err;
+	tun.sz = sizeof(tun);
 	tun.lazy_max_pages = ec.lazy_max_pages;
 	tun.reserve_pages = ec.reserve_pages;
 	tun.no_fast_path = ec.no_fast_path;

@@ -11,6 +11,17 @@
 #include "pgtable/pgtable.h"
 
 int vm_core_ready;			/* 1 once init succeeded */
+static struct vm_platform plat_copy;	/* vm_plat while the core is up */
+
+unsigned int vmalloc_version(void)
+{
+	return VMALLOC_VERSION_CODE;
+}
+
+const char *vmalloc_version_string(void)
+{
+	return VMALLOC_VERSION_STRING;
+}
 
 /* ------------------------------------------------------------------ */
 /* Bring-up                                                            */
@@ -61,11 +72,28 @@ bool vm_ensure_ready_slow(void)
 	return vm_platform_autoinit() == 0 && vmalloc_core_ready();
 }
 
-int vmalloc_core_init(const struct vm_platform *plat,
-		      const struct vmalloc_tunables *tun)
+/*
+ * Log a refused set-up: to the log hook when one is installed, else to
+ * the platform's log when @plat has one where the first release had it.
+ */
+static void init_refused(const struct vm_platform *plat, const char *what,
+			 const char *why)
 {
-	unsigned long lazy = tun ? tun->lazy_max_pages : 0;
-	unsigned long reserve = tun ? tun->reserve_pages : 0;
+	vmalloc_log_fn hook = vm_log_hook();
+	char line[192];
+
+	vm_snprintf(line, sizeof(line), "vmalloc: %s rejected: %s", what, why);
+	if (hook)
+		hook(VM_LOG_ERR, line);
+	else if (plat->sz >= VM_PLATFORM_SIZE_V1 && plat->log)
+		plat->log(plat->ctx, VM_LOG_ERR, line);
+}
+
+int vmalloc_core_init(const struct vm_platform *plat,
+		      const struct vmalloc_tunables *tun_in)
+{
+	struct vmalloc_tunables tun = { .sz = sizeof(tun) };
+	unsigned long lazy, reserve;
 	const char *why;
 	int err;
 
@@ -73,17 +101,28 @@ int vmalloc_core_init(const struct vm_platform *plat,
 		return -VM_EBUSY;
 	if (!plat)
 		return -VM_EINVAL;
-	why = platform_problem(plat);
+	why = vm_opts_problem(plat, sizeof(*plat), VM_PLATFORM_SIZE_V1);
 	if (why) {
-		char line[128];
-
-		vm_snprintf(line, sizeof(line), "vmalloc: platform rejected: %s",
-			    why);
-		if (plat->log)
-			plat->log(plat->ctx, VM_LOG_ERR, line);
+		init_refused(plat, "struct vm_platform", why);
 		return -VM_EINVAL;
 	}
-	vm_plat = plat;
+	if (tun_in) {
+		why = vm_opts_problem(tun_in, sizeof(tun), VM_TUNABLES_SIZE_V1);
+		if (why) {
+			init_refused(plat, "struct vmalloc_tunables", why);
+			return -VM_EINVAL;
+		}
+		vm_opts_take(&tun, sizeof(tun), tun_in);
+	}
+	vm_opts_take(&plat_copy, sizeof(plat_copy), plat);
+	why = platform_problem(&plat_copy);
+	if (why) {
+		init_refused(plat, "platform", why);
+		return -VM_EINVAL;
+	}
+	lazy = tun.lazy_max_pages;
+	reserve = tun.reserve_pages;
+	vm_plat = &plat_copy;
 	vm_memset(&vm_count, 0, sizeof(vm_count));
 	/* Fault injection is the process's: set before init, it stays set. */
 	if (!lazy)
@@ -100,7 +139,7 @@ int vmalloc_core_init(const struct vm_platform *plat,
 	err = pt_init();
 	if (err)
 		goto out_pa;
-	err = area_init(lazy, !(tun && tun->no_fast_path));
+	err = area_init(lazy, !tun.no_fast_path);
 	if (err)
 		goto out_pt;
 	__atomic_store_n(&vm_core_ready, 1, __ATOMIC_RELEASE);
@@ -145,16 +184,23 @@ void vmalloc_core_forget(void)
 /* Statistics and sanity                                               */
 /* ------------------------------------------------------------------ */
 
-int vmalloc_get_stats(struct vmalloc_stats *st)
+int vmalloc_get_stats(struct vmalloc_stats *out)
 {
+	struct vmalloc_stats stats = { .sz = sizeof(stats) }, *st = &stats;
 	struct area_stats vs;
 	unsigned int n;
 
-	if (!st)
+	if (!out)
 		return -VM_EINVAL;
 	if (!vm_ensure_ready())
 		return -VM_ENODEV;
-	vm_memset(st, 0, sizeof(*st));
+	/* Output only: the fields this build does not know are zeroed. */
+	if (out->sz < VM_STATS_SIZE_V1) {
+		vm_log(VM_LOG_ERR, "vmalloc_get_stats: struct vmalloc_stats "
+		       "with sz %zu refused: it is smaller than the struct "
+		       "ever was: set it to sizeof the struct", out->sz);
+		return -VM_EINVAL;
+	}
 	st->phys_pages = pa_nr_frames();
 	st->free_pages = pa_nr_free(-1);
 	st->nr_nodes = pa_nr_nodes();
@@ -177,6 +223,7 @@ int vmalloc_get_stats(struct vmalloc_stats *st)
 	st->huge_leaves = pt_nr_huge();
 	if (vm_plat->stats)
 		vm_plat->stats(vm_plat->ctx, st);
+	vm_opts_give(out, st, sizeof(*st));
 	return 0;
 }
 

@@ -146,6 +146,18 @@ static inline unsigned long vm_stat_read(const unsigned long *c)
 extern const struct vm_platform *vm_plat;
 
 /* ------------------------------------------------------------------ */
+/* Sized structs from the caller (VMALLOC_OPTS in vmalloc.h)           */
+/* ------------------------------------------------------------------ */
+
+/* The first release's sizes: a smaller sz was never a real struct. */
+#define VM_STATS_SIZE_V1	VM_SIZE_THROUGH(struct vmalloc_stats, host_huge_bytes)
+#define VM_TUNABLES_SIZE_V1	VM_SIZE_THROUGH(struct vmalloc_tunables, no_fast_path)
+#define VM_PLATFORM_SIZE_V1	VM_SIZE_THROUGH(struct vm_platform, stats)
+
+/* vm_opts_problem() and vm_opts_take() are in platform.h. */
+void vm_opts_give(void *dst, const void *src, size_t size);
+
+/* ------------------------------------------------------------------ */
 /* Locks                                                               */
 /* ------------------------------------------------------------------ */
 

@@ -142,7 +142,7 @@ static void check_after(struct kt *t, const struct kt_case *c,
 			const struct vmalloc_stats *s0,
 			const struct kplat_stats *k0)
 {
-	struct vmalloc_stats s1;
+	struct vmalloc_stats s1 = { .sz = sizeof(struct vmalloc_stats) };
 	unsigned long new_tables;
 
 	vm_unmap_aliases();
@@ -186,7 +186,7 @@ int ktest_run_all(const struct vm_platform *plat)
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		const struct kt_case *c = &cases[i];
 		struct kt t = { .name = c->name, .plat = plat };
-		struct vmalloc_stats s0;
+		struct vmalloc_stats s0 = { .sz = sizeof(struct vmalloc_stats) };
 		struct kplat_stats k0;
 		uint64_t t0, us;
 

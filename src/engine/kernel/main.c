@@ -154,7 +154,7 @@ static uint64_t tsc_calibrate_khz(void)
 void kmain(uint32_t magic, uint32_t mbi);
 void kmain(uint32_t magic, uint32_t mbi)
 {
-	struct vmalloc_tunables tun = { 0 };
+	struct vmalloc_tunables tun = { .sz = sizeof(tun) };
 	int err, failed;
 
 	console_init();

@@ -334,6 +334,7 @@ int kplat_setup(struct vm_platform *p)
 	kplat_stats.meta_region = kp.meta_end - kp.meta_base;
 
 	memset(p, 0, sizeof(*p));
+	p->sz = sizeof(*p);
 	p->name = "kernel";
 	p->base_pfn = kp.meta_end / KPAGE_SIZE;
 	p->nr_frames = pages - meta_pages;

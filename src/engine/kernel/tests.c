@@ -74,7 +74,7 @@ static void check_fault(struct kt *t, unsigned long before, uint64_t addr,
 void test_platform_boot(struct kt *t)
 {
 	const struct vm_platform *p = t->plat;
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	struct page *pg;
 	unsigned long n0;
 	uint64_t v;
@@ -487,7 +487,7 @@ void test_nx_fetch(struct kt *t)
 void test_use_after_vfree(struct kt *t)
 {
 	volatile uint64_t *p = vmalloc(2 * PG);
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	unsigned long n0, purges;
 	uint64_t v;
 	int stale;
@@ -531,7 +531,7 @@ void test_vm_map_ram(struct kt *t)
 {
 	static struct page *pg[100];
 	static const unsigned int counts[] = { 8, 100 };
-	struct vmalloc_stats st;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	unsigned long n0, got, c, i;
 	volatile uint64_t *p;
 	uint64_t v;
@@ -667,7 +667,7 @@ void test_tlb_reuse_full(struct kt *t)
  */
 void test_lazy_threshold(struct kt *t)
 {
-	struct vmalloc_stats st0, st;
+	struct vmalloc_stats st0 = { .sz = sizeof(struct vmalloc_stats) }, st = { .sz = sizeof(struct vmalloc_stats) };
 	volatile uint64_t *a, *c = NULL, *d = NULL;
 	void *big;
 	unsigned long n0;
