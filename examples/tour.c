@@ -41,13 +41,19 @@ static void check(int ok, const char *what)
 
 int main(void)
 {
-	struct vmalloc_stats st0 = { .sz = sizeof(struct vmalloc_stats) }, st = { .sz = sizeof(struct vmalloc_stats) };
+	struct vmalloc_stats st0, st;
 	struct page *pg[4], *ring[8];
 	struct vm_struct *area;
 	struct page **cursor;
 	char *big, *user, *view, *buf;
 	unsigned long i, n = 1UL << 20;
 	int k;
+
+	/* The stats struct begins with its own size (see vmalloc.h); this
+	 * way of setting it reads the same in C and C++. */
+	memset(&st0, 0, sizeof(st0));
+	st0.sz = sizeof(st0);
+	st = st0;
 
 	/* No set-up needed: the first call picks the engine (host). */
 	vmalloc_get_stats(&st0);
