@@ -87,7 +87,7 @@ INTERNAL_LIB := $(BUILD)/libvmalloc-internal.a
 VERSION_SCRIPT := src/libvmalloc.map
 
 .PHONY: all lib tests examples run test stress bench install uninstall clean \
-	check-freestanding version
+	check-freestanding version abi-baseline
 all: lib vmbench
 lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so $(BUILD)/$(SONAME) $(INTERNAL_LIB)
 
@@ -199,6 +199,13 @@ uninstall: uninstall-man
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc $(DESTDIR)$(BINDIR)/$(notdir $(BENCH_BIN))
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/vmalloc 2>/dev/null
 	-rmdir $(DESTDIR)$(LIBDIR)/pkgconfig 2>/dev/null
+
+# At a release: record the shared library's ABI (tests/check_symbols
+# compares every later build against it).
+abi-baseline: $(BUILD)/$(SHLIB)
+	abidw --headers-dir include/vmalloc --no-corpus-path $< | \
+		sed "s| comp-dir-path='[^']*'||" > abi/$(SONAME).abi
+	@echo "abi/$(SONAME).abi: the ABI of $(VERSION)"
 
 clean:
 	rm -rf $(BUILD)
