@@ -376,6 +376,7 @@ static bool setting(const char *env, const char *field, unsigned long cfg_val,
 {
 	const char *s;
 	char *end;
+	bool hex;
 	unsigned long v;
 
 	if (cfg_val) {
@@ -392,9 +393,13 @@ static bool setting(const char *env, const char *field, unsigned long cfg_val,
 		*out = dflt;
 		return true;
 	}
-	/* Digits only, as C writes them: no sign, no blanks (strtoul skips them). */
+	/*
+	 * Decimal, or hex after 0x: no sign, no blanks (strtoul skips them),
+	 * and no octal (a leading 0 is read as decimal: 0100 is 100).
+	 */
 	errno = 0;
-	v = strtoul(s, &end, 0);
+	hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	v = strtoul(s, &end, hex ? 16 : 10);
 	if (s[0] < '0' || s[0] > '9' || *end) {
 		config_error("%s=%s is not a number (decimal or 0x hex)", env, s);
 		return false;
