@@ -33,7 +33,9 @@ _Static_assert(sizeof(pthread_mutex_t) <= sizeof(struct vm_plat_lock),
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vm_platform platform;		/* valid while initialised */
-static const struct hosted_engine *engine;	/* NULL when not initialised */
+static const struct hosted_engine *engine;	/* NULL when not initialised;
+						   written under init_lock, read
+						   without it by vmalloc_engine() */
 static bool quiet;
 static struct vmalloc_config running_cfg;	/* what is running */
 static bool child_restart;			/* forked: start over with it */
@@ -473,7 +475,7 @@ static void atfork_child(void)
 		vmalloc_core_forget();
 		engine->forget(platform.ctx);
 		meta_free_all();
-		engine = NULL;
+		__atomic_store_n(&engine, NULL, __ATOMIC_RELEASE);
 		child_restart = true;
 	}
 	pthread_mutex_unlock(&init_lock);
@@ -569,7 +571,7 @@ static int init_locked(const struct vmalloc_config *cfg_in)
 		eng->teardown(platform.ctx);
 		return err;
 	}
-	engine = eng;
+	__atomic_store_n(&engine, eng, __ATOMIC_RELEASE);
 	running_cfg = *cfg;
 	running_cfg.engine = eng->name;
 	auto_err = 0;
@@ -618,7 +620,7 @@ long vmalloc_exit(void)
 	if (engine) {
 		left = vmalloc_core_exit();
 		engine->teardown(platform.ctx);
-		engine = NULL;
+		__atomic_store_n(&engine, NULL, __ATOMIC_RELEASE);
 	}
 	child_restart = false;
 	auto_err = 0;
@@ -628,7 +630,10 @@ long vmalloc_exit(void)
 
 const char *vmalloc_engine(void)
 {
-	return engine ? engine->name : NULL;
+	/* Lock-free: a first call may be initialising concurrently. */
+	const struct hosted_engine *e = __atomic_load_n(&engine, __ATOMIC_ACQUIRE);
+
+	return e ? e->name : NULL;
 }
 
 /* ------------------------------------------------------------------ */
