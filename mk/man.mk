@@ -1,12 +1,17 @@
-# Manual pages: section 3 (one file per public function: a page, or a
-# one-line .so link to the page that documents it) and section 7.
+# Manual pages: man/man3 (the API, one page per group of functions, a
+# one-line .so link for every other name) and man/man7 (the overview).
 #
-#   make install-man     into $(DESTDIR)$(MANDIR)/man3 and man7
-#   make uninstall-man   removes exactly those files
+#   make install-man     install them under $(DESTDIR)$(MANDIR)
+#   make uninstall-man   remove exactly those files
+#
+# Variables: MANDIR (default $(PREFIX)/share/man), DESTDIR, PREFIX.
+# tests/check_man lints them and checks that every public function has
+# a page.
 
 MANDIR ?= $(PREFIX)/share/man
-MAN3   := $(wildcard man/man3/*.3)
-MAN7   := $(wildcard man/man7/*.7)
+
+MAN3 := $(wildcard man/man3/*.3)
+MAN7 := $(wildcard man/man7/*.7)
 
 .PHONY: install-man uninstall-man
 
@@ -18,4 +23,5 @@ install-man:
 uninstall-man:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
-	-rmdir $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 2>/dev/null
+	-rmdir $(DESTDIR)$(MANDIR)/man3 2>/dev/null
+	-rmdir $(DESTDIR)$(MANDIR)/man7 2>/dev/null

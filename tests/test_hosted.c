@@ -347,6 +347,10 @@ static const struct bad_env bad_envs[] = {
 	{ "VMALLOC_NODES", "-1", "VMALLOC_NODES=-1 is not a number" },
 	{ "VMALLOC_NODES", " 1", "VMALLOC_NODES= 1 is not a number" },
 	{ "VMALLOC_NODES", "1x", "VMALLOC_NODES=1x is not a number" },
+	/* No octal: 010 is ten (octal would make it 8, accepted). */
+	{ "VMALLOC_NODES", "010", "VMALLOC_NODES=010 is out of range (1 .. 8)" },
+	{ "VMALLOC_NODES", "0x", "VMALLOC_NODES=0x is not a number" },
+	{ "VMALLOC_NODES", "08x", "VMALLOC_NODES=08x is not a number" },
 	{ "VMALLOC_PHYS_MB", "16777216", "VMALLOC_PHYS_MB=16777216 is out of range (1 .. 16777215)" },
 	{ "VMALLOC_PHYS_MB", "4294967297", "VMALLOC_PHYS_MB=4294967297 is out of range (1 .. 16777215)" },
 	{ "VMALLOC_PHYS_MB", "99999999999999999999", "VMALLOC_PHYS_MB=99999999999999999999 is out of range" },

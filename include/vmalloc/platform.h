@@ -77,6 +77,7 @@ extern "C" {
 struct vm_plat_lock {
 	VM_PLAT_LOCK_ALIGN unsigned char opaque[64];
 };
+#undef VM_PLAT_LOCK_ALIGN
 
 /*
  * Filled by the platform; sz = sizeof(struct vm_platform), as for the

@@ -14,7 +14,9 @@
  * extras (vmalloc_init() with an engine name, FILE * output, user vmas of a
  * Linux process) are declared at the end and exist only in hosted builds.
  *
- * All functions are thread-safe unless their comment says otherwise.
+ * All functions are thread-safe unless their comment says otherwise. Every
+ * function has a manual page (man 3 vmalloc, man 3 kvmalloc, ...: one per
+ * name), and libvmalloc(7) is the overview.
  */
 #ifndef VMALLOC_VMALLOC_H
 #define VMALLOC_VMALLOC_H

@@ -33,7 +33,9 @@ _Static_assert(sizeof(pthread_mutex_t) <= sizeof(struct vm_plat_lock),
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vm_platform platform;		/* valid while initialised */
-static const struct hosted_engine *engine;	/* NULL when not initialised */
+static const struct hosted_engine *engine;	/* NULL when not initialised;
+						   written under init_lock, read
+						   without it by vmalloc_engine() */
 static bool quiet;
 static struct vmalloc_config running_cfg;	/* what is running */
 static bool child_restart;			/* forked: start over with it */
@@ -376,6 +378,7 @@ static bool setting(const char *env, const char *field, unsigned long cfg_val,
 {
 	const char *s;
 	char *end;
+	bool hex;
 	unsigned long v;
 
 	if (cfg_val) {
@@ -392,9 +395,13 @@ static bool setting(const char *env, const char *field, unsigned long cfg_val,
 		*out = dflt;
 		return true;
 	}
-	/* Digits only, as C writes them: no sign, no blanks (strtoul skips them). */
+	/*
+	 * Decimal, or hex after 0x: no sign, no blanks (strtoul skips them),
+	 * and no octal (a leading 0 is read as decimal: 0100 is 100).
+	 */
 	errno = 0;
-	v = strtoul(s, &end, 0);
+	hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	v = strtoul(s, &end, hex ? 16 : 10);
 	if (s[0] < '0' || s[0] > '9' || *end) {
 		config_error("%s=%s is not a number (decimal or 0x hex)", env, s);
 		return false;
@@ -468,7 +475,7 @@ static void atfork_child(void)
 		vmalloc_core_forget();
 		engine->forget(platform.ctx);
 		meta_free_all();
-		engine = NULL;
+		__atomic_store_n(&engine, NULL, __ATOMIC_RELEASE);
 		child_restart = true;
 	}
 	pthread_mutex_unlock(&init_lock);
@@ -564,7 +571,7 @@ static int init_locked(const struct vmalloc_config *cfg_in)
 		eng->teardown(platform.ctx);
 		return err;
 	}
-	engine = eng;
+	__atomic_store_n(&engine, eng, __ATOMIC_RELEASE);
 	running_cfg = *cfg;
 	running_cfg.engine = eng->name;
 	auto_err = 0;
@@ -613,7 +620,7 @@ long vmalloc_exit(void)
 	if (engine) {
 		left = vmalloc_core_exit();
 		engine->teardown(platform.ctx);
-		engine = NULL;
+		__atomic_store_n(&engine, NULL, __ATOMIC_RELEASE);
 	}
 	child_restart = false;
 	auto_err = 0;
@@ -623,7 +630,10 @@ long vmalloc_exit(void)
 
 const char *vmalloc_engine(void)
 {
-	return engine ? engine->name : NULL;
+	/* Lock-free: a first call may be initialising concurrently. */
+	const struct hosted_engine *e = __atomic_load_n(&engine, __ATOMIC_ACQUIRE);
+
+	return e ? e->name : NULL;
 }
 
 /* ------------------------------------------------------------------ */
