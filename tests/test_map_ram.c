@@ -223,7 +223,7 @@ TEST(both_call_forms_map_with_their_protection)
 	ASSERT_EQ(vt_warnings(), 0);
 }
 
-TEST(vmallocinfo_lists_each_mapping_as_vm_map_ram)
+TEST(vmallocinfo_lists_each_mapping_as_vm_map_ram_and_dump_obj_skips_them)
 {
 	static char buf[1 << 16];
 	char line[80], *small, *big;
@@ -247,6 +247,14 @@ TEST(vmallocinfo_lists_each_mapping_as_vm_map_ram)
 		 71 * PAGE_SIZE);
 	ASSERT_NONNULL(strstr(buf, line));
 	ASSERT_EQ(count_lines(buf, " vmalloc"), 1);
+	/* No vm_struct behind either mapping: not an object's home, as in
+	 * the kernel, and nothing logged; the vmalloc area next to them is. */
+	vt_log_clear();
+	ASSERT_FALSE(vmalloc_dump_obj(small + PAGE_SIZE));
+	ASSERT_FALSE(vmalloc_dump_obj(big + 69 * PAGE_SIZE));
+	ASSERT_EQ(vt_log_n, 0);
+	ASSERT_TRUE(vmalloc_dump_obj((char *)v + 10));
+	ASSERT_EQ(vt_log_count("3-page vmalloc region starting at"), 1);
 	vm_unmap_ram(small, 4);
 	vm_unmap_ram(big, 70);
 	vmallocinfo(buf, sizeof(buf));

@@ -107,7 +107,9 @@ typedef unsigned int gfp_t;
 #define __GFP_RETRY_MAYFAIL 0x400u /* the 2.6 __GFP_REPEAT bit */
 #define __GFP_NOFAIL	0x800u	/* purge and retry; fail (loudly) only when
 				   the pool cannot ever satisfy the request */
-#define __GFP_NORETRY	0x1000u	/* no purge-and-retry after a failure */
+#define __GFP_NORETRY	0x1000u	/* accepted: as in the kernel, running out of
+				   address space still purges lazily freed
+				   areas and retries once */
 #define __GFP_ACCOUNT	0x100000u /* accepted (no memory cgroups here) */
 #define __GFP_KSWAPD_RECLAIM 0x400000u /* accepted */
 #define __GFP_DIRECT_RECLAIM __GFP_WAIT

@@ -202,7 +202,8 @@ bool vmalloc_dump_obj(void *object)
 	c.n = 0;
 	area_walk(a, a + 1, collect_area, &c);
 	l = &c.lines[0];
-	if (!c.n || a < l->start || a - l->start >= l->size)
+	/* vm_map_ram() mappings have no vm_struct: not an object's home. */
+	if (!c.n || a < l->start || a - l->start >= l->size || l->ram)
 		return false;
 	if (l->caller && vm_plat->symbolize) {
 		vm_assert_unlocked(0, "symbolize");
