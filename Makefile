@@ -58,6 +58,15 @@ VM_CFLAGS := -std=gnu11 -fPIC $(WARN) $(VM_CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 # instructions on the fast path). Overriding a libvmalloc function with
 # LD_PRELOAD affects only the program's calls.
 LIB_CFLAGS := $(VM_CFLAGS) -fvisibility=hidden -fno-semantic-interposition
+# With -flto in the user's CFLAGS (dpkg-buildflags' optimize=+lto) the
+# objects hold GCC's intermediate code, which ld -r passes through and
+# objcopy cannot localize: libvmalloc.a then exported every internal name
+# (to LTO links) and, with slim objects, held no machine code at all. GCC
+# builds fat objects then, and the public archive keeps the machine code
+# only (as dh_strip would); the shared library and the tests still get
+# LTO. (clang's -flto objects are bitcode: ld -r needs LD=ld.lld.)
+VM_GCC_LTO = $(if $(filter -flto%,$(VM_CFLAGS)),$(shell $(CC) -dM -E -x c /dev/null 2>/dev/null | grep -q __clang__ || echo yes))
+LIB_CFLAGS += $(if $(VM_GCC_LTO),-ffat-lto-objects)
 # The core is freestanding: no libc headers, no libc calls. Its files
 # include each other by layer: "page/page_alloc.h".
 CORE_CFLAGS := $(LIB_CFLAGS) -Isrc/core -ffreestanding
@@ -115,7 +124,8 @@ $(INTERNAL_LIB): $(LIB_OBJ)
 $(BUILD)/obj/libvmalloc.o: $(LIB_OBJ)
 	@echo "  LD -r   $@"
 	$(Q)$(LD) -r -o $@.tmp $^
-	$(Q)$(OBJCOPY) --localize-hidden $@.tmp $@
+	$(Q)$(OBJCOPY) --localize-hidden $(if $(VM_GCC_LTO),-R '.gnu.lto_*' \
+		-R '.gnu.debuglto_*' -N __gnu_lto_v1 -N __gnu_lto_slim) $@.tmp $@
 	@rm -f $@.tmp
 
 $(BUILD)/libvmalloc.a: $(BUILD)/obj/libvmalloc.o
