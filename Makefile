@@ -189,26 +189,28 @@ check-freestanding:
 	if [ -n "$$undef" ]; then echo "check-freestanding: the core needs $$undef"; exit 1; fi; \
 	echo "check-freestanding: the core needs only memcpy, memset and vm_platform_autoinit"
 
+# Paths are quoted: DESTDIR, PREFIX and the folders may contain spaces.
 install: lib vmbench install-man
-	install -d $(DESTDIR)$(INCLUDEDIR)/vmalloc $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
-	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/vmalloc/
-	install -m 644 $(BUILD)/libvmalloc.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/
-	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvmalloc.so
-	install -m 755 $(BENCH_BIN) $(DESTDIR)$(BINDIR)/
+	install -d "$(DESTDIR)$(INCLUDEDIR)/vmalloc" "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(BINDIR)"
+	install -m 644 $(HEADERS) "$(DESTDIR)$(INCLUDEDIR)/vmalloc/"
+	install -m 644 $(BUILD)/libvmalloc.a "$(DESTDIR)$(LIBDIR)/"
+	install -m 755 $(BUILD)/$(SHLIB) "$(DESTDIR)$(LIBDIR)/"
+	ln -sf $(SHLIB) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
+	ln -sf $(SONAME) "$(DESTDIR)$(LIBDIR)/libvmalloc.so"
+	install -m 755 $(BENCH_BIN) "$(DESTDIR)$(BINDIR)/"
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' vmalloc.pc.in \
-	    > $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc
+	    > "$(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc"
 
-# Removes exactly what install put there, and the folders it made when
-# they are left empty.
+# Removes exactly what install put there, and the folders of its own
+# (vmalloc/ and pkgconfig/) when they are left empty.
 uninstall: uninstall-man
-	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/vmalloc/,$(notdir $(HEADERS)))
-	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libvmalloc.a $(SHLIB) $(SONAME) libvmalloc.so)
-	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc $(DESTDIR)$(BINDIR)/$(notdir $(BENCH_BIN))
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/vmalloc 2>/dev/null
-	-rmdir $(DESTDIR)$(LIBDIR)/pkgconfig 2>/dev/null
+	for f in $(notdir $(HEADERS)); do rm -f "$(DESTDIR)$(INCLUDEDIR)/vmalloc/$$f"; done
+	for f in libvmalloc.a $(SHLIB) $(SONAME) libvmalloc.so pkgconfig/vmalloc.pc; do \
+	  rm -f "$(DESTDIR)$(LIBDIR)/$$f"; done
+	rm -f "$(DESTDIR)$(BINDIR)/$(notdir $(BENCH_BIN))"
+	-rmdir "$(DESTDIR)$(INCLUDEDIR)/vmalloc" 2>/dev/null
+	-rmdir "$(DESTDIR)$(LIBDIR)/pkgconfig" 2>/dev/null
 
 # At a release: record the shared library's ABI (tests/check_symbols
 # compares every later build against it).
