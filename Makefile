@@ -55,8 +55,11 @@ VM_CFLAGS := -std=gnu11 -fPIC $(WARN) $(VM_CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 # src/libvmalloc.map names exactly that list. -fno-semantic-interposition:
 # the library's calls to its own functions are not routed through the
 # PLT of libvmalloc.so, so they can be inlined (about 6% fewer
-# instructions on the fast path). Overriding a libvmalloc function with
-# LD_PRELOAD affects only the program's calls.
+# instructions on the fast path). That covers calls within one file only:
+# -Bsymbolic-functions binds the calls between the library's files to its
+# own functions too, so overriding a libvmalloc function (LD_PRELOAD, or a
+# program's own is_vmalloc_addr) affects only the program's calls, never
+# the library's (kvfree() asking is_vmalloc_addr(), ...).
 LIB_CFLAGS := $(VM_CFLAGS) -fvisibility=hidden -fno-semantic-interposition
 # With -flto in the user's CFLAGS (dpkg-buildflags' optimize=+lto) the
 # objects hold GCC's intermediate code, which ld -r passes through and
@@ -136,6 +139,7 @@ $(BUILD)/libvmalloc.a: $(BUILD)/obj/libvmalloc.o
 $(BUILD)/$(SHLIB): $(LIB_OBJ) $(VERSION_SCRIPT)
 	@echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,$(VERSION_SCRIPT) \
+		-Wl,-Bsymbolic-functions \
 		$(SO_DEFS) $(VM_LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
 
 $(BUILD)/$(SONAME) $(BUILD)/libvmalloc.so: $(BUILD)/$(SHLIB)
