@@ -513,7 +513,8 @@ int num_online_nodes(void);
  * zero; vmalloc_get_stats() leaves them out); an older library takes a
  * newer program's longer struct when every field it does not know is
  * zero (vmalloc_get_stats() zeroes them) and refuses it otherwise. A sz
- * smaller than the first release's struct means sz was not set: refused.
+ * smaller than the first release's struct, or larger than 4096 bytes,
+ * means sz was not set: refused.
  * Refusals return -EINVAL and log a line that says why.
  */
 #define VMALLOC_OPTS(type, name, ...) \
