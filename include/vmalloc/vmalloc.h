@@ -67,9 +67,12 @@ const char *vmalloc_version_string(void);
  * VMALLOC_PAGE_SHIFT/SIZE/MASK are always defined. The kernel's names
  * (PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, PAGE_ALIGN, MAX_ORDER) are defined
  * too, each unless the program defined it first, and spelled as glibc's
- * <sys/user.h> spells them, so either may be included first. A program
- * that uses one of those names for something else (a variable, an enum)
- * defines VMALLOC_NO_PAGE_MACROS before including this header.
+ * <sys/user.h> spells them, so either may be included first. A program's
+ * own definition wins, and PAGE_SIZE/PAGE_MASK then follow its PAGE_SHIFT
+ * (PAGE_ALIGN stays 4 KiB): the library's pages are 4 KiB whatever these
+ * names say. A program that uses one of those names for something else
+ * (another page size, a variable, an enum) defines VMALLOC_NO_PAGE_MACROS
+ * before including this header.
  */
 #define VMALLOC_PAGE_SHIFT	12
 #define VMALLOC_PAGE_SIZE	(1UL << VMALLOC_PAGE_SHIFT)
