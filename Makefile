@@ -22,6 +22,11 @@ OBJCOPY   ?= objcopy
 V         ?= 0
 Q         := $(if $(filter 1,$(V)),,@)
 BUILD     ?= build
+# An empty BUILD= would put objects in /obj and the libraries in / (and
+# make clean would remove nothing).
+ifeq ($(strip $(BUILD)),)
+$(error BUILD is empty: give the output folder, e.g. BUILD=build)
+endif
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -119,7 +124,7 @@ $(BUILD)/obj/src/%.o: src/%.c $(wildcard src/*/*.h) $(CORE_HDR) $(HEADERS)
 $(INTERNAL_LIB): $(LIB_OBJ)
 	@rm -f $@
 	@echo "  AR      $@"
-	$(Q)ar rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 # ld -r joins the objects (so calls between them resolve inside), then
 # every hidden symbol, that is everything the public headers do not
@@ -134,7 +139,7 @@ $(BUILD)/obj/libvmalloc.o: $(LIB_OBJ)
 $(BUILD)/libvmalloc.a: $(BUILD)/obj/libvmalloc.o
 	@rm -f $@
 	@echo "  AR      $@"
-	$(Q)ar rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/$(SHLIB): $(LIB_OBJ) $(VERSION_SCRIPT)
 	@echo "  LD      $@"
