@@ -24,6 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+/* FILE, for vmallocinfo_print() (hosted builds); included here, outside
+ * extern "C" and the visibility pragma, where C++ requires a standard
+ * header to be. */
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(VMALLOC_FREESTANDING)
+#include <stdio.h>
+#endif
 
 /*
  * The library's version: this header is the one place it is written (the
@@ -655,7 +661,6 @@ unsigned long vm_user_range_pfn(const struct vm_area_struct *vma,
 				unsigned long uaddr);
 
 #if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(VMALLOC_FREESTANDING)
-#include <stdio.h>
 /* Print the vmallocinfo listing. Return: bytes written, or -errno. */
 long vmallocinfo_print(FILE *out);
 #endif
