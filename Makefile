@@ -22,6 +22,11 @@ OBJCOPY   ?= objcopy
 V         ?= 0
 Q         := $(if $(filter 1,$(V)),,@)
 BUILD     ?= build
+# An empty BUILD= would put objects in /obj and the libraries in / (and
+# make clean would remove nothing).
+ifeq ($(strip $(BUILD)),)
+$(error BUILD is empty: give the output folder, e.g. BUILD=build)
+endif
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -55,9 +60,21 @@ VM_CFLAGS := -std=gnu11 -fPIC $(WARN) $(VM_CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 # src/libvmalloc.map names exactly that list. -fno-semantic-interposition:
 # the library's calls to its own functions are not routed through the
 # PLT of libvmalloc.so, so they can be inlined (about 6% fewer
-# instructions on the fast path). Overriding a libvmalloc function with
-# LD_PRELOAD affects only the program's calls.
+# instructions on the fast path). That covers calls within one file only:
+# -Bsymbolic-functions binds the calls between the library's files to its
+# own functions too, so overriding a libvmalloc function (LD_PRELOAD, or a
+# program's own is_vmalloc_addr) affects only the program's calls, never
+# the library's (kvfree() asking is_vmalloc_addr(), ...).
 LIB_CFLAGS := $(VM_CFLAGS) -fvisibility=hidden -fno-semantic-interposition
+# With -flto in the user's CFLAGS (dpkg-buildflags' optimize=+lto) the
+# objects hold GCC's intermediate code, which ld -r passes through and
+# objcopy cannot localize: libvmalloc.a then exported every internal name
+# (to LTO links) and, with slim objects, held no machine code at all. GCC
+# builds fat objects then, and the public archive keeps the machine code
+# only (as dh_strip would); the shared library and the tests still get
+# LTO. (clang's -flto objects are bitcode: ld -r needs LD=ld.lld.)
+VM_GCC_LTO = $(if $(filter -flto%,$(VM_CFLAGS)),$(shell $(CC) -dM -E -x c /dev/null 2>/dev/null | grep -q __clang__ || echo yes))
+LIB_CFLAGS += $(if $(VM_GCC_LTO),-ffat-lto-objects)
 # The core is freestanding: no libc headers, no libc calls. Its files
 # include each other by layer: "page/page_alloc.h".
 CORE_CFLAGS := $(LIB_CFLAGS) -Isrc/core -ffreestanding
@@ -107,7 +124,7 @@ $(BUILD)/obj/src/%.o: src/%.c $(wildcard src/*/*.h) $(CORE_HDR) $(HEADERS)
 $(INTERNAL_LIB): $(LIB_OBJ)
 	@rm -f $@
 	@echo "  AR      $@"
-	$(Q)ar rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 # ld -r joins the objects (so calls between them resolve inside), then
 # every hidden symbol, that is everything the public headers do not
@@ -115,17 +132,19 @@ $(INTERNAL_LIB): $(LIB_OBJ)
 $(BUILD)/obj/libvmalloc.o: $(LIB_OBJ)
 	@echo "  LD -r   $@"
 	$(Q)$(LD) -r -o $@.tmp $^
-	$(Q)$(OBJCOPY) --localize-hidden $@.tmp $@
+	$(Q)$(OBJCOPY) --localize-hidden $(if $(VM_GCC_LTO),-R '.gnu.lto_*' \
+		-R '.gnu.debuglto_*' -N __gnu_lto_v1 -N __gnu_lto_slim) $@.tmp $@
 	@rm -f $@.tmp
 
 $(BUILD)/libvmalloc.a: $(BUILD)/obj/libvmalloc.o
 	@rm -f $@
 	@echo "  AR      $@"
-	$(Q)ar rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/$(SHLIB): $(LIB_OBJ) $(VERSION_SCRIPT)
 	@echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,$(VERSION_SCRIPT) \
+		-Wl,-Bsymbolic-functions \
 		$(SO_DEFS) $(VM_LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
 
 $(BUILD)/$(SONAME) $(BUILD)/libvmalloc.so: $(BUILD)/$(SHLIB)
@@ -179,26 +198,28 @@ check-freestanding:
 	if [ -n "$$undef" ]; then echo "check-freestanding: the core needs $$undef"; exit 1; fi; \
 	echo "check-freestanding: the core needs only memcpy, memset and vm_platform_autoinit"
 
+# Paths are quoted: DESTDIR, PREFIX and the folders may contain spaces.
 install: lib vmbench install-man
-	install -d $(DESTDIR)$(INCLUDEDIR)/vmalloc $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
-	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/vmalloc/
-	install -m 644 $(BUILD)/libvmalloc.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/
-	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvmalloc.so
-	install -m 755 $(BENCH_BIN) $(DESTDIR)$(BINDIR)/
+	install -d "$(DESTDIR)$(INCLUDEDIR)/vmalloc" "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(BINDIR)"
+	install -m 644 $(HEADERS) "$(DESTDIR)$(INCLUDEDIR)/vmalloc/"
+	install -m 644 $(BUILD)/libvmalloc.a "$(DESTDIR)$(LIBDIR)/"
+	install -m 755 $(BUILD)/$(SHLIB) "$(DESTDIR)$(LIBDIR)/"
+	ln -sf $(SHLIB) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
+	ln -sf $(SONAME) "$(DESTDIR)$(LIBDIR)/libvmalloc.so"
+	install -m 755 $(BENCH_BIN) "$(DESTDIR)$(BINDIR)/"
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' vmalloc.pc.in \
-	    > $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc
+	    > "$(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc"
 
-# Removes exactly what install put there, and the folders it made when
-# they are left empty.
+# Removes exactly what install put there, and the folders of its own
+# (vmalloc/ and pkgconfig/) when they are left empty.
 uninstall: uninstall-man
-	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/vmalloc/,$(notdir $(HEADERS)))
-	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libvmalloc.a $(SHLIB) $(SONAME) libvmalloc.so)
-	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/vmalloc.pc $(DESTDIR)$(BINDIR)/$(notdir $(BENCH_BIN))
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/vmalloc 2>/dev/null
-	-rmdir $(DESTDIR)$(LIBDIR)/pkgconfig 2>/dev/null
+	for f in $(notdir $(HEADERS)); do rm -f "$(DESTDIR)$(INCLUDEDIR)/vmalloc/$$f"; done
+	for f in libvmalloc.a $(SHLIB) $(SONAME) libvmalloc.so pkgconfig/vmalloc.pc; do \
+	  rm -f "$(DESTDIR)$(LIBDIR)/$$f"; done
+	rm -f "$(DESTDIR)$(BINDIR)/$(notdir $(BENCH_BIN))"
+	-rmdir "$(DESTDIR)$(INCLUDEDIR)/vmalloc" 2>/dev/null
+	-rmdir "$(DESTDIR)$(LIBDIR)/pkgconfig" 2>/dev/null
 
 # At a release: record the shared library's ABI (tests/check_symbols
 # compares every later build against it).

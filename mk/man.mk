@@ -16,12 +16,12 @@ MAN7 := $(wildcard man/man7/*.7)
 .PHONY: install-man uninstall-man
 
 install-man:
-	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
-	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
-	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
+	install -d "$(DESTDIR)$(MANDIR)/man3" "$(DESTDIR)$(MANDIR)/man7"
+	$(if $(MAN3),install -m 644 $(MAN3) "$(DESTDIR)$(MANDIR)/man3/")
+	$(if $(MAN7),install -m 644 $(MAN7) "$(DESTDIR)$(MANDIR)/man7/")
 
 uninstall-man:
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
-	-rmdir $(DESTDIR)$(MANDIR)/man3 2>/dev/null
-	-rmdir $(DESTDIR)$(MANDIR)/man7 2>/dev/null
+	for f in $(notdir $(MAN3)); do rm -f "$(DESTDIR)$(MANDIR)/man3/$$f"; done
+	for f in $(notdir $(MAN7)); do rm -f "$(DESTDIR)$(MANDIR)/man7/$$f"; done
+	-rmdir "$(DESTDIR)$(MANDIR)/man3" 2>/dev/null
+	-rmdir "$(DESTDIR)$(MANDIR)/man7" 2>/dev/null

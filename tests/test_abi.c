@@ -55,6 +55,11 @@ TEST(config_without_sz_is_refused_with_a_reason_and_leaves_nothing)
 	ASSERT_EQ(init_with(&cfg), -EINVAL);
 	ASSERT_EQ(vt_log_count("refused"), 1);
 	ASSERT_NULL(vmalloc_engine());
+	/* Garbage: refused before a byte past the struct is read. */
+	cfg.sz = (size_t)-1;
+	ASSERT_EQ(init_with(&cfg), -EINVAL);
+	ASSERT_EQ(vt_log_count("larger than any struct will be"), 1);
+	ASSERT_NULL(vmalloc_engine());
 	/* And then the right size works. */
 	cfg.sz = sizeof(cfg);
 	cfg.quiet = true;
@@ -128,6 +133,15 @@ TEST(stats_write_only_the_callers_bytes_and_zero_what_they_do_not_know)
 	ASSERT_EQ(vt_log_count("struct vmalloc_stats with sz 0 refused"), 1);
 	n.st.sz = VM_STATS_SIZE_V1 - 1;
 	ASSERT_EQ(vmalloc_get_stats(&n.st), -EINVAL);
+	/* Garbage (an uninitialised sz): refused, nothing written past it. */
+	n.st.sz = 0xcdcdcdcdcdcdcdcdUL;
+	vt_log_clear();
+	ASSERT_EQ(vmalloc_get_stats(&n.st), -EINVAL);
+	ASSERT_EQ(n.st.areas, 0xcdcdcdcdcdcdcdcdUL);
+	ASSERT_EQ(n.canary, 0xcdcdcdcdcdcdcdcdUL);
+	ASSERT_EQ(vt_log_count("larger than any struct will be"), 1);
+	n.st.sz = 4097;
+	ASSERT_EQ(vmalloc_get_stats(&n.st), -EINVAL);
 	vfree(p);
 	ASSERT_EQ(vmalloc_exit(), 0);
 }
@@ -166,6 +180,13 @@ TEST(opts_rules_hold_for_older_and_newer_sizes)
 	sz = 16;
 	memcpy(caller, &sz, sizeof(sz));
 	ASSERT_NONNULL(vm_opts_problem(caller, sizeof(lib), 24));
+	/* Above a page: garbage, refused without reading that far. */
+	sz = (size_t)-1;
+	memcpy(caller, &sz, sizeof(sz));
+	ASSERT_NONNULL(vm_opts_problem(caller, sizeof(lib), 24));
+	sz = 4097;
+	memcpy(caller, &sz, sizeof(sz));
+	ASSERT_NONNULL(vm_opts_problem(caller, sizeof(lib), 24));
 
 	/* Output: the older caller gets its 32 bytes, not one more. */
 	memset(caller, 0x77, sizeof(caller));
@@ -196,6 +217,9 @@ TEST(core_init_refuses_platform_and_tunables_without_their_size)
 	memset(&tun, 0, sizeof(tun));
 	ASSERT_EQ(vmalloc_core_init(&plat, &tun), -EINVAL);
 	ASSERT_EQ(vt_log_count("struct vmalloc_tunables rejected: sz is smaller"), 1);
+	tun.sz = (size_t)-1;	/* garbage: refused before any byte past it is read */
+	ASSERT_EQ(vmalloc_core_init(&plat, &tun), -EINVAL);
+	ASSERT_EQ(vt_log_count("struct vmalloc_tunables rejected: sz is larger"), 1);
 
 	/* Sizes right: now the contract itself is checked (no hooks here). */
 	tun.sz = sizeof(tun);

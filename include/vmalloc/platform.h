@@ -325,8 +325,9 @@ bool vm_fault_should_fail(unsigned int site);
  * is the struct's size at a release whose last field was @field.
  * vm_opts_problem - may the struct at @src (sz first) be used by a build
  * whose struct is @size bytes and was @v1 bytes in its first release?
- * Return: NULL, or why not (a sz below @v1: it was never set; or a field
- * beyond @size set: the caller knows a newer header), for a log line.
+ * Return: NULL, or why not (a sz below @v1 or above 4096: it was never
+ * set; or a field beyond @size set: the caller knows a newer header), for
+ * a log line.
  * vm_opts_take - copy an accepted struct into @dst, @size bytes: the
  * caller's bytes, and zero for the fields it does not have.
  */

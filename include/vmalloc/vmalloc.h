@@ -24,6 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+/* FILE, for vmallocinfo_print() (hosted builds); included here, outside
+ * extern "C" and the visibility pragma, where C++ requires a standard
+ * header to be. */
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(VMALLOC_FREESTANDING)
+#include <stdio.h>
+#endif
 
 /*
  * The library's version: this header is the one place it is written (the
@@ -67,9 +73,12 @@ const char *vmalloc_version_string(void);
  * VMALLOC_PAGE_SHIFT/SIZE/MASK are always defined. The kernel's names
  * (PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, PAGE_ALIGN, MAX_ORDER) are defined
  * too, each unless the program defined it first, and spelled as glibc's
- * <sys/user.h> spells them, so either may be included first. A program
- * that uses one of those names for something else (a variable, an enum)
- * defines VMALLOC_NO_PAGE_MACROS before including this header.
+ * <sys/user.h> spells them, so either may be included first. A program's
+ * own definition wins, and PAGE_SIZE/PAGE_MASK then follow its PAGE_SHIFT
+ * (PAGE_ALIGN stays 4 KiB): the library's pages are 4 KiB whatever these
+ * names say. A program that uses one of those names for something else
+ * (another page size, a variable, an enum) defines VMALLOC_NO_PAGE_MACROS
+ * before including this header.
  */
 #define VMALLOC_PAGE_SHIFT	12
 #define VMALLOC_PAGE_SIZE	(1UL << VMALLOC_PAGE_SHIFT)
@@ -513,7 +522,8 @@ int num_online_nodes(void);
  * zero; vmalloc_get_stats() leaves them out); an older library takes a
  * newer program's longer struct when every field it does not know is
  * zero (vmalloc_get_stats() zeroes them) and refuses it otherwise. A sz
- * smaller than the first release's struct means sz was not set: refused.
+ * smaller than the first release's struct, or larger than 4096 bytes,
+ * means sz was not set: refused.
  * Refusals return -EINVAL and log a line that says why.
  */
 #define VMALLOC_OPTS(type, name, ...) \
@@ -651,7 +661,6 @@ unsigned long vm_user_range_pfn(const struct vm_area_struct *vma,
 				unsigned long uaddr);
 
 #if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(VMALLOC_FREESTANDING)
-#include <stdio.h>
 /* Print the vmallocinfo listing. Return: bytes written, or -errno. */
 long vmallocinfo_print(FILE *out);
 #endif

@@ -201,6 +201,15 @@ int vmalloc_get_stats(struct vmalloc_stats *out)
 		       "ever was: set it to sizeof the struct", out->sz);
 		return -VM_EINVAL;
 	}
+	/* Garbage (sz never set): zeroing up to it would overwrite the
+	 * caller's memory past the struct. */
+	if (out->sz > VM_OPTS_MAX_SZ) {
+		vm_log(VM_LOG_ERR, "vmalloc_get_stats: struct vmalloc_stats "
+		       "with sz %zu refused: it is larger than any struct "
+		       "will be (4096 bytes): set it to sizeof the struct",
+		       out->sz);
+		return -VM_EINVAL;
+	}
 	st->phys_pages = pa_nr_frames();
 	st->free_pages = pa_nr_free(-1);
 	st->nr_nodes = pa_nr_nodes();

@@ -27,6 +27,8 @@ const char *vm_opts_problem(const void *src, size_t size, size_t v1)
 
 	if (sz < v1)
 		return "sz is smaller than the struct ever was: set it to sizeof the struct";
+	if (sz > VM_OPTS_MAX_SZ)
+		return "sz is larger than any struct will be (4096 bytes): set it to sizeof the struct";
 	for (i = size; i < sz; i++)
 		if (p[i])
 			return "a field this library version does not know is set "

@@ -153,6 +153,10 @@ extern const struct vm_platform *vm_plat;
 #define VM_STATS_SIZE_V1	VM_SIZE_THROUGH(struct vmalloc_stats, host_huge_bytes)
 #define VM_TUNABLES_SIZE_V1	VM_SIZE_THROUGH(struct vmalloc_tunables, no_fast_path)
 #define VM_PLATFORM_SIZE_V1	VM_SIZE_THROUGH(struct vm_platform, stats)
+/* No sized struct will ever be larger (the kernel caps its sized structs,
+ * bpf_attr and friends, at a page too): a larger sz is garbage, an unset
+ * sz, and must not make the library read or zero that many bytes. */
+#define VM_OPTS_MAX_SZ		4096
 
 /* vm_opts_problem() and vm_opts_take() are in platform.h. */
 void vm_opts_give(void *dst, const void *src, size_t size);
