@@ -117,7 +117,8 @@ static uint64_t *get_table(uint64_t *e, struct pt_walk *w)
 
 	if (cur || !w->alloc)
 		return entry_table(cur);
-	pg = pa_alloc(0, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, 0, VM_FAULT_PT);
+	pg = pa_alloc_lasting(0, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
+			      VM_FAULT_PT);
 	if (!pg)
 		return NULL;
 	vm_lock(&pt.lock);
@@ -509,8 +510,8 @@ int pt_init(void)
 	if (vm_plat->pgd) {
 		pt.pgd = vm_plat->pgd;
 	} else {
-		pt.own_pgd = pa_alloc(0, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
-				      0, 0);
+		pt.own_pgd = pa_alloc_lasting(0, GFP_KERNEL | __GFP_ZERO |
+					      __GFP_NOWARN, 0);
 		if (!pt.own_pgd)
 			return -VM_ENOMEM;
 		pt.pgd = pa_page_address(pt.own_pgd);
