@@ -281,12 +281,15 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 		/*
 		 * Whole blocks of the sizes asked for, so that the frames
 		 * are runs: first from the zone's free lists, then after
-		 * giving this CPU's list back (single frames freed one by
-		 * one wait there and may complete a block); only then
-		 * smaller blocks, growing the zone when it is short.
+		 * giving this CPU's list back when it holds at least as many
+		 * frames as are missing (single frames freed one by one
+		 * wait there, and may complete a block); only then smaller
+		 * blocks, growing the zone when it is short. A large take
+		 * leaves the list alone: it would only empty it before the
+		 * zone grows (a log hook called from the growth allocates).
 		 */
 		got = zone_bulk(zl[z], got, n, out, ZB_WHOLE);
-		if (got < n && pcp_drain_local(zl[z]))
+		if (got < n && pcp_drain_local(zl[z], n - got))
 			got = zone_bulk(zl[z], got, n, out, ZB_WHOLE);
 		if (got < n)
 			got = zone_bulk(zl[z], got, n, out, ZB_GROW);

@@ -258,8 +258,8 @@ void pcp_free(struct page *const *frames, unsigned long n);
 
 /* Empty every CPU's list of @z into it. Return whether any frame moved. */
 bool pcp_drain_zone(struct zone *z);
-/* The same for this CPU's list of @z only. */
-bool pcp_drain_local(struct zone *z);
+/* The same for this CPU's list of @z only, when it holds @min frames. */
+bool pcp_drain_local(struct zone *z, unsigned long min);
 
 int pcp_init(void);
 void pcp_exit(void);

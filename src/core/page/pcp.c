@@ -151,9 +151,11 @@ bool pcp_drain_zone(struct zone *z)
 	return moved;
 }
 
-bool pcp_drain_local(struct zone *z)
+bool pcp_drain_local(struct zone *z, unsigned long min)
 {
-	return drain_list(pcp_of(vm_this_cpu(), z), z);
+	struct pcp *l = pcp_of(vm_this_cpu(), z);
+
+	return vm_counter_read(&l->count) >= min && drain_list(l, z);
 }
 
 /* Take @n frames from list @l if it can give them all (refilling it). */
