@@ -166,8 +166,9 @@ static void zero_frames(struct page *head, unsigned long n)
  * pa_alloc, and pa_alloc_lasting (@lasting): a single frame from the
  * zone's free lists instead of this CPU's list.
  */
-static struct page *alloc_block(int nid, gfp_t gfp, unsigned int order,
-				unsigned int site, bool lasting)
+static inline __attribute__((always_inline)) struct page *
+alloc_block(int nid, gfp_t gfp, unsigned int order, unsigned int site,
+	    bool lasting)
 {
 	struct zone *zl[ZONELIST_MAX];
 	struct page *p = NULL;

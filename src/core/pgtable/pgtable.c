@@ -399,14 +399,14 @@ static int sync_runs(unsigned long addr, struct page *const *pages,
 }
 
 int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
-	   uint64_t prot, bool *refused)
+	   uint64_t prot, bool lazy, bool *refused)
 {
-	return pt_map_order(addr, pages, nr, prot, 0, refused);
+	return pt_map_order(addr, pages, nr, prot, 0, lazy, refused);
 }
 
 int pt_map_order(unsigned long addr, struct page *const *pages,
 		 unsigned long nr, uint64_t prot, unsigned int order,
-		 bool *refused)
+		 bool lazy, bool *refused)
 {
 	struct pt_walk w = { .leaf = leaf_set, .pmd = pmd_set,
 			     .need_tables = true, .start = addr, .pages = pages,
@@ -431,7 +431,8 @@ int pt_map_order(unsigned long addr, struct page *const *pages,
 	}
 	/* Phase 3: the platform may still refuse. */
 	if (vm_plat->sync_map) {
-		err = sync_runs(addr, pages, nr, w.prot, w.huge);
+		err = sync_runs(addr, pages, nr,
+				w.prot | (lazy ? VM_SYNC_LAZY : 0), w.huge);
 		if (err) {
 			pt_unmap_noflush(addr, nr);
 			*refused = true;
