@@ -219,7 +219,7 @@ struct page *pa_alloc_lasting(int nid, gfp_t gfp, unsigned int site)
 	return alloc_block(nid, gfp, 0, site, true);
 }
 
-/* Sift the larger of v[i]'s children up until v[i] heads a heap of n. */
+/* Move v[i] down the heap v[0 .. n), past each larger child. */
 static void sift_down(uintptr_t *v, unsigned long i, unsigned long n)
 {
 	for (;;) {
