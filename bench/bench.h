@@ -128,6 +128,8 @@ struct opts {
 	const char *plot;
 	bool quick, host, soft, progress, verbose;
 	bool pin;			/* workers on distinct CPUs (threads > 1) */
+	bool ring;			/* the ring section (--scenario ring, all) */
+	bool host_sizes;		/* the host section's vmalloc/mmap rows */
 };
 
 /* ---- reporting (report.c) ---- */
@@ -137,6 +139,20 @@ struct host_row {
 	unsigned long ops;
 	double vm_ns, mmap_ns, malloc_ns;	/* medians, 0 = not measured */
 	double vm_syscalls;			/* per op; < 0 unknown */
+};
+
+/* The ring section: a 64 KiB double-mapped ring, libvmalloc vs memfd. */
+struct ring_row {
+	bool bulk;			/* alloc_pages_bulk, else alloc_page x16 */
+	bool touch;			/* one write + read per page per op */
+	unsigned long ops;
+	double vm_ns, memfd_ns;		/* medians of ns per set-up + tear-down */
+	double ratio, ratio_min, ratio_max;	/* vm / memfd, per repeat */
+	double vm_syscalls;		/* host_syscalls per op, purges included */
+	unsigned int memfd_syscalls;	/* fixed by the recipe */
+	double setup_syscalls;		/* one set-up alone */
+	long setup_mappings;		/* host mappings one set-up adds */
+	unsigned int runs;		/* runs of consecutive frames in its pages */
 };
 
 struct sweep_point {
@@ -157,8 +173,10 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		unsigned int n, const struct host_row *host, unsigned int nhost,
 		const char *host_err, const struct sweep_point *sw,
-		unsigned int nsw);
+		unsigned int nsw, const struct ring_row *ring, int nring,
+		const char *ring_err);
 void report_host(FILE *f, const struct host_row *rows, unsigned int n);
+void report_ring(FILE *f, const struct ring_row *rows, unsigned int n);
 
 /* ---- the SVG plot (plot.c) ---- */
 
@@ -172,6 +190,15 @@ int plot_svg(const char *path, const struct sweep_point *pts, unsigned int n,
  * -errno when the host engine cannot be initialised (@err gets a message).
  */
 int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
+	       char *err, size_t errlen);
+
+/* ---- the ring section (ringbench.c) ---- */
+
+/*
+ * Time a double-mapped 64 KiB ring through libvmalloc (host engine)
+ * against memfd + mmap. Return the rows filled, or -errno (@err says why).
+ */
+int ring_bench(const struct opts *o, struct ring_row *rows, unsigned int max,
 	       char *err, size_t errlen);
 
 /* Progress line on stderr (only when it is a terminal). */

@@ -453,6 +453,36 @@ void report_host(FILE *f, const struct host_row *rows, unsigned int n)
 		"(host_syscalls from vmalloc_get_stats)\n\n");
 }
 
+void report_ring(FILE *f, const struct ring_row *rows, unsigned int n)
+{
+	unsigned int i;
+
+	fprintf(f, "== ring: 64 KiB double-mapped ring, set up and torn down "
+		"(host engine)\n");
+	fprintf(f, "  %-22s %6s %11s %11s %8s %15s %9s %9s %8s %6s\n",
+		"libvmalloc pages", "ops", "vm ns/op", "memfd ns/op", "vm/memfd",
+		"min..max", "vm sys/op", "memfd sys", "setup sys", "runs");
+	for (i = 0; i < n; i++) {
+		const struct ring_row *r = &rows[i];
+		char what[32], range[32];
+
+		snprintf(what, sizeof(what), "%s%s",
+			 r->bulk ? "alloc_pages_bulk" : "alloc_page x16",
+			 r->touch ? " +rw" : "");
+		snprintf(range, sizeof(range), "%.2f..%.2f", r->ratio_min,
+			 r->ratio_max);
+		fprintf(f, "  %-22s %6lu %11.0f %11.0f %7.2fx %15s %9.2f %9u %8.0f %6u\n",
+			what, r->ops, r->vm_ns, r->memfd_ns, r->ratio, range,
+			r->vm_syscalls, r->memfd_syscalls, r->setup_syscalls,
+			r->runs);
+	}
+	fprintf(f, "  vm/memfd: median of the per-repeat ratios (the two take turns); "
+		"+rw: one write per page through the\n  first view, read back "
+		"through the second; sys/op includes purges; setup sys: one set-up "
+		"alone;\n  runs: runs of consecutive frames in the 16 pages "
+		"(1 = one mmap per view)\n\n");
+}
+
 /* ------------------------------------------------------------------ */
 /* JSON                                                                */
 /* ------------------------------------------------------------------ */
@@ -541,7 +571,8 @@ static void json_run(FILE *f, struct bench_run **runs, unsigned int n,
 int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		unsigned int n, const struct host_row *host, unsigned int nhost,
 		const char *host_err, const struct sweep_point *sw,
-		unsigned int nsw)
+		unsigned int nsw, const struct ring_row *ring, int nring,
+		const char *ring_err)
 {
 	FILE *f = fopen(path, "w");
 	char model[128], date[32];
@@ -578,8 +609,44 @@ int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		fprintf(f, ", \"seed_loops\": %lu}%s\n", sw[i].seed_loops,
 			i + 1 < nsw ? "," : "");
 	}
-	fprintf(f, "  ],\n  \"host\": ");
-	if (!o->host) {
+	fprintf(f, "  ],\n  \"ring\": ");
+	if (!o->ring || !o->host) {
+		fprintf(f, "{\"skipped\": true}");
+	} else if (ring_err) {
+		fprintf(f, "{\"available\": false, \"error\": ");
+		json_str(f, ring_err);
+		fprintf(f, "}");
+	} else {
+		fprintf(f, "{\"available\": true, \"bytes\": 65536, \"rows\": [\n");
+		for (i = 0; i < (unsigned int)nring; i++) {
+			const struct ring_row *r = &ring[i];
+
+			fprintf(f, "    {\"pages_from\": \"%s\", \"touch\": %s, "
+				"\"ops\": %lu, \"vmalloc_ns\": ",
+				r->bulk ? "alloc_pages_bulk" : "alloc_page",
+				r->touch ? "true" : "false", r->ops);
+			json_num(f, r->vm_ns);
+			fprintf(f, ", \"memfd_ns\": ");
+			json_num(f, r->memfd_ns);
+			fprintf(f, ", \"ratio\": ");
+			json_num(f, r->ratio);
+			fprintf(f, ", \"ratio_min\": ");
+			json_num(f, r->ratio_min);
+			fprintf(f, ", \"ratio_max\": ");
+			json_num(f, r->ratio_max);
+			fprintf(f, ", \"vmalloc_syscalls_per_op\": ");
+			json_num(f, r->vm_syscalls);
+			fprintf(f, ", \"memfd_syscalls_per_op\": %u, "
+				"\"setup_syscalls\": ", r->memfd_syscalls);
+			json_num(f, r->setup_syscalls);
+			fprintf(f, ", \"setup_mappings\": %ld, \"frame_runs\": %u}%s\n",
+				r->setup_mappings, r->runs,
+				i + 1 < (unsigned int)nring ? "," : "");
+		}
+		fprintf(f, "  ]}");
+	}
+	fprintf(f, ",\n  \"host\": ");
+	if (!o->host || !o->host_sizes) {
 		fprintf(f, "{\"skipped\": true}\n}\n");
 	} else if (host_err) {
 		fprintf(f, "{\"available\": false, \"error\": ");

@@ -573,6 +573,12 @@ static void usage(FILE *f)
 	for (i = 0; i < nr_scenarios; i++)
 		fprintf(f, "                      %-18s %s\n", scenarios[i].name,
 			scenarios[i].what);
+	fprintf(f, "                      %-18s %s\n", "ring",
+		"host engine: a 64 KiB double-mapped ring (vmap of 16 pages "
+		"twice) set up\n"
+		"                                         and torn down, against "
+		"memfd + two mmap(MAP_FIXED);\n"
+		"                                         named alone, only the ring runs");
 	fprintf(f,
 "  --mode LIST       kva,full (default both): address space only, or vmalloc\n"
 "  --no-seed         skip the seed baseline\n"
@@ -645,10 +651,16 @@ static void parse_scenarios(struct opts *o, const char *arg)
 	unsigned int i;
 
 	o->scen_mask = 0;
+	o->ring = false;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "all")) {
 			o->scen_mask = (1UL << nr_scenarios) - 1;
+			o->ring = true;
+			continue;
+		}
+		if (!strcmp(tok, "ring")) {
+			o->ring = true;
 			continue;
 		}
 		for (i = 0; i < nr_scenarios; i++)
@@ -660,6 +672,9 @@ static void parse_scenarios(struct opts *o, const char *arg)
 		}
 		o->scen_mask |= 1UL << i;
 	}
+	/* The ring alone: neither the soft scenarios nor the host sizes. */
+	if (!o->scen_mask && o->ring)
+		o->soft = o->host_sizes = false;
 	free(copy);
 }
 
@@ -726,6 +741,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	o->seed = 1;
 	o->budget_ms = 250;
 	o->host = o->soft = o->progress = true;
+	o->ring = o->host_sizes = true;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -794,6 +810,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		case OPT_HOST_ONLY:
 			o->soft = false;
 			o->host = true;
+			o->host_sizes = true;
 			break;
 		case OPT_NO_PROGRESS:
 			o->progress = false;
@@ -959,7 +976,9 @@ int main(int argc, char **argv)
 	static struct bench_run *runs[MAX_RUNS];
 	struct sweep_point sweep[MAX_BUSY];
 	struct host_row host[8];
-	char host_err[200] = "";
+	struct ring_row ring[8];
+	char host_err[200] = "", ring_err[200] = "";
+	int nring = 0;
 	unsigned int first[32], count[32];
 	unsigned int nruns = 0, nsw = 0, i, s, failed = 0;
 	int nhost = 0;
@@ -1019,17 +1038,25 @@ int main(int argc, char **argv)
 		report_targets(stdout, runs, nruns, sweep, nsw,
 			       o.threads > 1 ? machine_ceiling(o.threads) : 0);
 	}
-	if (o.host) {
+	if (o.host && o.host_sizes) {
 		nhost = host_bench(&o, host, 8, host_err, sizeof(host_err));
 		if (nhost < 0)
 			printf("host engine unavailable: %s\n", host_err);
 		else
 			report_host(stdout, host, (unsigned int)nhost);
 	}
+	if (o.host && o.ring) {
+		nring = ring_bench(&o, ring, 8, ring_err, sizeof(ring_err));
+		if (nring < 0)
+			printf("ring: %s\n", ring_err);
+		else
+			report_ring(stdout, ring, (unsigned int)nring);
+	}
 	vmalloc_exit();
 	if (o.json && report_json(o.json, &o, runs, nruns, host,
 				  nhost > 0 ? (unsigned int)nhost : 0,
-				  nhost < 0 ? host_err : NULL, sweep, nsw))
+				  nhost < 0 ? host_err : NULL, sweep, nsw,
+				  ring, nring, nring < 0 ? ring_err : NULL))
 		failed++;
 	if (failed)
 		fprintf(stderr, "vmbench: %u run(s) failed their checks\n", failed);

@@ -80,6 +80,13 @@ struct vm_plat_lock {
 #undef VM_PLAT_LOCK_ALIGN
 
 /*
+ * A hint in sync_map()'s pte_flags (see there): map lazily. Bit 52 of an
+ * x86-64 entry, which no protection the core accepts has and no entry it
+ * writes carries.
+ */
+#define VM_SYNC_LAZY	(1ULL << 52)
+
+/*
  * Filled by the platform; sz = sizeof(struct vm_platform), as for the
  * structs of vmalloc.h (VMALLOC_OPTS). The core copies what it gets.
  */
@@ -139,7 +146,12 @@ struct vm_platform {
 	 * pte_flags (the _PAGE_* bits of the protection). Make them real.
 	 * Called once per run of consecutive frames. Return 0 or -errno;
 	 * on failure the core clears the range again and calls sync_unmap()
-	 * for every run that succeeded. OPTIONAL. Locks held: none.
+	 * for every run that succeeded. pte_flags may also carry
+	 * VM_SYNC_LAZY, a hint that is never part of a PTE: the frames are
+	 * the caller's (vmap, vm_map_ram, vmap_pfn, vm_area_map_pages, and
+	 * map_vm_area), who may touch few of them, or map them twice (a
+	 * ring buffer): a platform that prefaults its mappings had better
+	 * not prefault this one. OPTIONAL. Locks held: none.
 	 */
 	int (*sync_map)(void *ctx, unsigned long addr, unsigned long pfn,
 			unsigned long nr, uint64_t pte_flags);

@@ -162,17 +162,18 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
  * allocated is not retried: lazily freed areas hold no frames.
  */
 static int map_range_order(unsigned long start, struct page *const *pages,
-			   unsigned long nr, pgprot_t prot, unsigned int order)
+			   unsigned long nr, pgprot_t prot, unsigned int order,
+			   bool lazy)
 {
 	bool refused;
 	int err = pt_map_order(start, pages, nr, pgprot_val(prot), order,
-			       &refused);
+			       lazy, &refused);
 
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
 		if (refused && err == -VM_ENOMEM && area_purge(true))
 			err = pt_map_order(start, pages, nr, pgprot_val(prot),
-					   order, &refused);
+					   order, lazy, &refused);
 	}
 	if (err) {
 		vm_flush_tlb(start, start + nr * PAGE_SIZE);
@@ -185,12 +186,15 @@ static int map_range_order(unsigned long start, struct page *const *pages,
 int vm_map_range(unsigned long start, struct page *const *pages,
 		 unsigned long nr, pgprot_t prot)
 {
-	return map_range_order(start, pages, nr, prot, 0);
+	return map_range_order(start, pages, nr, prot, 0, true);
 }
 
 /*
  * map_range_order() at page @first of @vm (map_area: at its start); the
- * area will need a flush before its range is reused.
+ * area will need a flush before its range is reused. The frames of a
+ * VM_ALLOC area are its own, about to be used: the platform may prefault
+ * them; any other area maps the caller's frames (vmap and its kin),
+ * lazily (VM_SYNC_LAZY).
  */
 static int map_area_at(struct vm_struct *vm, unsigned long first,
 		       struct page *const *pages, unsigned long nr,
@@ -198,7 +202,7 @@ static int map_area_at(struct vm_struct *vm, unsigned long first,
 {
 	int err = map_range_order((unsigned long)vm->addr +
 				  (first << PAGE_SHIFT), pages, nr, prot,
-				  order);
+				  order, !(vm->flags & VM_ALLOC));
 
 	if (!err)
 		area_mark_mapped(vm);
@@ -2183,7 +2187,7 @@ int vm_area_map_pages(struct vm_struct *area, unsigned long start,
 	if (!err) {
 		bool refused;
 
-		err = pt_map(start, pages, nr, pgprot_val(PAGE_KERNEL),
+		err = pt_map(start, pages, nr, pgprot_val(PAGE_KERNEL), true,
 			     &refused);
 		if (err)
 			vm_flush_tlb(start, end);

@@ -93,6 +93,11 @@ static inline void vm_memcpy(void *d, const void *s, size_t n)
 	__builtin_memcpy(d, s, n);
 }
 
+static inline void vm_memmove(void *d, const void *s, size_t n)
+{
+	__builtin_memmove(d, s, n);
+}
+
 /* A spinning wait's pause (the core never sleeps on its own). */
 static inline void vm_cpu_relax(void)
 {

@@ -283,7 +283,7 @@ long zone_alloc_block(struct zone *z, unsigned int order, bool *zero)
 
 unsigned long zone_bulk_locked(struct zone *z, unsigned long got,
 			       unsigned long n, struct page **out,
-			       bool to_pcp)
+			       unsigned int how)
 {
 	vm_lock_assert_held(&z->lock);
 	while (got < n) {
@@ -297,12 +297,12 @@ unsigned long zone_bulk_locked(struct zone *z, unsigned long got,
 		/* No block that large: take the largest smaller one. */
 		for (;; order--) {
 			idx = take_block_locked(z, order, &zero);
-			if (idx >= 0 || !order)
+			if (idx >= 0 || !order || (how & ZB_WHOLE))
 				break;
 		}
 		if (idx < 0)
 			break;
-		if (to_pcp)
+		if (how & ZB_TO_PCP)
 			for (i = 0; i < (1UL << order); i++)
 				pg_set(idx_page((unsigned long)idx + i), PG_pcp);
 		else
@@ -316,13 +316,13 @@ unsigned long zone_bulk_locked(struct zone *z, unsigned long got,
 }
 
 unsigned long zone_bulk(struct zone *z, unsigned long got, unsigned long n,
-			struct page **out, bool may_grow)
+			struct page **out, unsigned int how)
 {
 	for (;;) {
 		vm_lock(&z->lock);
-		got = zone_bulk_locked(z, got, n, out, false);
+		got = zone_bulk_locked(z, got, n, out, how & ~ZB_TO_PCP);
 		vm_unlock(&z->lock);
-		if (got == n || !may_grow || zone_grow(z))
+		if (got == n || !(how & ZB_GROW) || zone_grow(z))
 			return got;
 	}
 }

@@ -162,8 +162,13 @@ static void zero_frames(struct page *head, unsigned long n)
 	vm_memset(pa_page_address(head), 0, n * PAGE_SIZE);
 }
 
-struct page *pa_alloc(int nid, gfp_t gfp, unsigned int order,
-		      unsigned int site)
+/*
+ * pa_alloc, and pa_alloc_lasting (@lasting): a single frame from the
+ * zone's free lists instead of this CPU's list.
+ */
+static inline __attribute__((always_inline)) struct page *
+alloc_block(int nid, gfp_t gfp, unsigned int order, unsigned int site,
+	    bool lasting)
 {
 	struct zone *zl[ZONELIST_MAX];
 	struct page *p = NULL;
@@ -175,13 +180,13 @@ struct page *pa_alloc(int nid, gfp_t gfp, unsigned int order,
 	if (vm_fault_should_fail(site))
 		goto fail;
 	nz = build_zonelist(nid, gfp, zl);
-	if (!order) {
+	if (!order && !lasting) {
 		if (pcp_alloc(zl, nz, 1, &p) == 0) {
 			zero = (uintptr_t)p & ZERO_TAG;
 			p = untag(p);
 		}
 	}
-	for (i = 0; order && i < nz && !p; i++) {
+	for (i = 0; (order || lasting) && i < nz && !p; i++) {
 		long idx = zone_alloc_block(zl[i], order, &zero);
 
 		/* Single frames on CPU lists may complete a block. */
@@ -203,6 +208,64 @@ fail:
 	return NULL;
 }
 
+struct page *pa_alloc(int nid, gfp_t gfp, unsigned int order,
+		      unsigned int site)
+{
+	return alloc_block(nid, gfp, order, site, false);
+}
+
+struct page *pa_alloc_lasting(int nid, gfp_t gfp, unsigned int site)
+{
+	return alloc_block(nid, gfp, 0, site, true);
+}
+
+/* Move v[i] down the heap v[0 .. n), past each larger child. */
+static void sift_down(uintptr_t *v, unsigned long i, unsigned long n)
+{
+	for (;;) {
+		unsigned long c = 2 * i + 1;
+		uintptr_t t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && v[c + 1] > v[c])
+			c++;
+		if (v[i] >= v[c])
+			return;
+		t = v[i];
+		v[i] = v[c];
+		v[c] = t;
+		i = c;
+	}
+}
+
+/*
+ * Sort a bulk take by frame. The struct pages are one array in frame
+ * order, so their addresses sort as the frames do; the ZERO_TAG bit
+ * cannot change the order of two distinct pages. A take is usually
+ * sorted already (one block, or blocks split off one larger block in
+ * ascending order): then this is one pass. Otherwise a heapsort: in
+ * place, O(n log n), no recursion.
+ */
+static void sort_frames(struct page **out, unsigned long n)
+{
+	uintptr_t *v = (uintptr_t *)out, t;
+	unsigned long i;
+
+	for (i = 1; i < n && v[i - 1] < v[i]; i++)
+		;
+	if (i >= n)
+		return;
+	for (i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (i = n; i-- > 1;) {
+		t = v[0];
+		v[0] = v[i];
+		v[i] = t;
+		sift_down(v, 0, i);
+	}
+}
+
 int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 {
 	struct zone *zl[ZONELIST_MAX];
@@ -216,11 +279,27 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 	if (n <= PCP_MAX_REQ && pcp_alloc(zl, nz, n, out) == 0)
 		got = n;
 	for (z = 0; z < nz && got < n; z++) {
-		got = zone_bulk(zl[z], got, n, out, true);
+		/*
+		 * Whole blocks of the sizes asked for, so that the frames
+		 * are runs: first from the zone's free lists, then after
+		 * giving this CPU's list back when it holds at least as many
+		 * frames as are missing (single frames freed one by one
+		 * wait there, and may complete a block); only then smaller
+		 * blocks, growing the zone when it is short. A large take
+		 * leaves the list alone: it would only empty it before the
+		 * zone grows (a log hook called from the growth allocates).
+		 */
+		got = zone_bulk(zl[z], got, n, out, ZB_WHOLE);
+		if (got < n && pcp_drain_local(zl[z], n - got))
+			got = zone_bulk(zl[z], got, n, out, ZB_WHOLE);
+		if (got < n)
+			got = zone_bulk(zl[z], got, n, out, ZB_GROW);
 		/* Free frames may wait on CPU lists: before the next zone. */
 		if (got < n && pcp_drain_zone(zl[z]))
-			got = zone_bulk(zl[z], got, n, out, false);
+			got = zone_bulk(zl[z], got, n, out, 0);
 	}
+	if (got == n)
+		sort_frames(out, n);
 	for (i = 0; i < got; i++) {
 		uintptr_t v = (uintptr_t)out[i];
 

@@ -77,9 +77,20 @@ struct page *pa_alloc(int nid, gfp_t gfp, unsigned int order,
 		      unsigned int site);
 
 /*
+ * pa_alloc(nid, gfp, 0, site) for a frame that stays allocated for long
+ * (a page table: tables are never freed while the core runs). It comes
+ * from the zone's free lists (a free single frame first, else the lowest
+ * of the smallest block), not from this CPU's list: that list hands its
+ * frames out lowest first as runs of consecutive frames, and a frame kept
+ * out of it for good would split the runs of later allocations.
+ */
+struct page *pa_alloc_lasting(int nid, gfp_t gfp, unsigned int site);
+
+/*
  * Allocate @n order-0 frames into @out, all or nothing (-ENOMEM), with one
- * lock round trip per zone rather than per frame; consecutive frames are
- * handed out in ascending order where the free lists allow it. Each has
+ * lock round trip per zone rather than per frame. @out is sorted: frames
+ * in ascending order, as runs of consecutive frames where whole buddy
+ * blocks could be had (see docs/design.md, "Frame order"). Each has
  * refcount 1. Context: no core lock held.
  */
 int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out);

@@ -68,14 +68,22 @@ static inline unsigned long zone_grown(const struct zone *z)
 	return __atomic_load_n(&z->grown_pfn, __ATOMIC_RELAXED);
 }
 
+/* A CPU list moves frames to and from its zone this many at a time, and
+ * gives a batch back once it holds more than PCP_HIGH. */
+#define PCP_BATCH	32
+#define PCP_HIGH	256
+
 /*
- * A CPU's list of single free frames of one zone (pcp.c). The lock
- * protects head and the frames' links and flags; count is read without it.
+ * A CPU's list of single free frames of one zone (pcp.c), kept sorted:
+ * frame[] holds frame indexes in descending order, so the lowest frame
+ * is frame[count - 1] and is handed out first. The lock protects frame[]
+ * and the frames' flags; count is read without it. count <= PCP_HIGH
+ * except inside a free, which drains at PCP_HIGH + 1.
  */
 struct pcp {
 	struct vm_lock lock;
-	uint32_t head;			/* frame index, linked through next */
 	unsigned long count;
+	uint32_t frame[PCP_HIGH + 1];
 } __attribute__((aligned(64)));
 
 /* The page allocator's state (page_alloc.c owns it). */
@@ -91,6 +99,7 @@ struct page_alloc {
 	unsigned long released;		/* frames released so far */
 	struct zone zones[VMALLOC_MAX_NODES][2];	/* [nid][0: DMA32, 1: NORMAL] */
 	struct pcp *pcp;		/* [cpu][zone] lists of single frames */
+	unsigned int pcp_zones;		/* zones per CPU in pcp: 2 per node */
 	size_t pcp_bytes;
 	unsigned int ncpus;
 };
@@ -159,20 +168,28 @@ void zone_exit(struct zone *z);
  */
 long zone_alloc_block(struct zone *z, unsigned int order, bool *zero);
 
+/* How zone_bulk and zone_bulk_locked take frames. */
+#define ZB_TO_PCP	0x1u	/* for a CPU list: PG_pcp, refcount 0 */
+#define ZB_WHOLE	0x2u	/* blocks of the order asked only (see below) */
+#define ZB_GROW		0x4u	/* grow the zone when short (zone_bulk) */
+
 /*
  * Fill out[got..n) with single frames of @z, each marked allocated
- * (refcount 1) and tagged ZERO_TAG when it reads as zero; with
- * @may_grow, grow the zone as needed (zone unlocked for it). Return the
- * new count. zone_bulk_locked: the same without growth, zone lock held;
- * with @to_pcp the frames are marked PG_pcp with refcount 0 instead, for
- * a frame list: a free frame never looks allocated, even for a moment
- * (a racing second __free_page() would take it for a live page).
+ * (refcount 1) and tagged ZERO_TAG when it reads as zero. The frames come
+ * as whole buddy blocks, largest first: for 20 frames a block of 16, then
+ * one of 4, each in ascending order. When no block of the order asked is
+ * free, smaller ones are taken, unless ZB_WHOLE: then it stops there.
+ * With ZB_GROW, the zone grows as needed (zone unlocked for it). Return
+ * the new count. zone_bulk_locked: the same without growth, zone lock
+ * held; with ZB_TO_PCP the frames are marked PG_pcp with refcount 0
+ * instead, for a frame list: a free frame never looks allocated, even for
+ * a moment (a racing second __free_page() would take it for a live page).
  */
 unsigned long zone_bulk(struct zone *z, unsigned long got, unsigned long n,
-			struct page **out, bool may_grow);
+			struct page **out, unsigned int how);
 unsigned long zone_bulk_locked(struct zone *z, unsigned long got,
 			       unsigned long n, struct page **out,
-			       bool to_pcp);
+			       unsigned int how);
 
 /*
  * Grow @z by one chunk. Return 0 when it grew (or another thread grew it
@@ -227,18 +244,22 @@ int zone_check_locked(struct zone *z);
 /*
  * Take @n <= PCP_MAX_REQ single frames (tagged ZERO_TAG when zero) from
  * this CPU's list of the first zone in @zl that can give them all,
- * refilling and growing as needed. Return 0 or -ENOMEM (nothing taken).
+ * refilling and growing as needed: the lowest frames of the list, in
+ * ascending order. Return 0 or -ENOMEM (nothing taken).
  */
 int pcp_alloc(struct zone **zl, int nz, unsigned long n, struct page **out);
 
 /*
- * Put @n frames (already at refcount 0, checked) on this CPU's lists.
- * Frames are pushed last first, so they come back out in this order.
+ * Put @n frames (already at refcount 0, checked) on this CPU's lists, each
+ * at its place in the list's order: whatever the order of the frees, the
+ * list hands its frames out lowest first.
  */
 void pcp_free(struct page *const *frames, unsigned long n);
 
 /* Empty every CPU's list of @z into it. Return whether any frame moved. */
 bool pcp_drain_zone(struct zone *z);
+/* The same for this CPU's list of @z only, when it holds @min frames. */
+bool pcp_drain_local(struct zone *z, unsigned long min);
 
 int pcp_init(void);
 void pcp_exit(void);

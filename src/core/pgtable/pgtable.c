@@ -117,7 +117,8 @@ static uint64_t *get_table(uint64_t *e, struct pt_walk *w)
 
 	if (cur || !w->alloc)
 		return entry_table(cur);
-	pg = pa_alloc(0, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, 0, VM_FAULT_PT);
+	pg = pa_alloc_lasting(0, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
+			      VM_FAULT_PT);
 	if (!pg)
 		return NULL;
 	vm_lock(&pt.lock);
@@ -398,14 +399,14 @@ static int sync_runs(unsigned long addr, struct page *const *pages,
 }
 
 int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
-	   uint64_t prot, bool *refused)
+	   uint64_t prot, bool lazy, bool *refused)
 {
-	return pt_map_order(addr, pages, nr, prot, 0, refused);
+	return pt_map_order(addr, pages, nr, prot, 0, lazy, refused);
 }
 
 int pt_map_order(unsigned long addr, struct page *const *pages,
 		 unsigned long nr, uint64_t prot, unsigned int order,
-		 bool *refused)
+		 bool lazy, bool *refused)
 {
 	struct pt_walk w = { .leaf = leaf_set, .pmd = pmd_set,
 			     .need_tables = true, .start = addr, .pages = pages,
@@ -430,7 +431,8 @@ int pt_map_order(unsigned long addr, struct page *const *pages,
 	}
 	/* Phase 3: the platform may still refuse. */
 	if (vm_plat->sync_map) {
-		err = sync_runs(addr, pages, nr, w.prot, w.huge);
+		err = sync_runs(addr, pages, nr,
+				w.prot | (lazy ? VM_SYNC_LAZY : 0), w.huge);
 		if (err) {
 			pt_unmap_noflush(addr, nr);
 			*refused = true;
@@ -509,8 +511,8 @@ int pt_init(void)
 	if (vm_plat->pgd) {
 		pt.pgd = vm_plat->pgd;
 	} else {
-		pt.own_pgd = pa_alloc(0, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
-				      0, 0);
+		pt.own_pgd = pa_alloc_lasting(0, GFP_KERNEL | __GFP_ZERO |
+					      __GFP_NOWARN, 0);
 		if (!pt.own_pgd)
 			return -VM_ENOMEM;
 		pt.pgd = pa_page_address(pt.own_pgd);

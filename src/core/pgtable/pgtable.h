@@ -60,10 +60,12 @@ void pt_exit(void);
  * again and sync_unmap() has undone the runs that were made; the tables
  * stay. Return: 0, -ENOMEM (no frame for a table), or the platform's
  * error, and then *@refused is true (the tables and PTEs were fine).
+ * @lazy: the frames are the caller's (vmap and its kin): sync_map() gets
+ * VM_SYNC_LAZY with the bits, a hint not to prefault them.
  * Context: no core lock held (sync_map is a call out).
  */
 int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
-	   uint64_t prot, bool *refused);
+	   uint64_t prot, bool lazy, bool *refused);
 
 /*
  * pt_map_order - pt_map() with 2 MiB leaves where they fit (@order
@@ -77,7 +79,7 @@ int pt_map(unsigned long addr, struct page *const *pages, unsigned long nr,
  */
 int pt_map_order(unsigned long addr, struct page *const *pages,
 		 unsigned long nr, uint64_t prot, unsigned int order,
-		 bool *refused);
+		 bool lazy, bool *refused);
 
 /*
  * pt_unmap_noflush - clear the PTEs of [addr, addr + nr pages). No TLB
