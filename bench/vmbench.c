@@ -391,7 +391,6 @@ static void run_one(struct bench_run *r)
 	unsigned int t;
 	int err;
 
-	memset(&s0, 0, sizeof(s0));
 	if (r->impl == IMPL_OURS) {
 		err = soft_init(phys_mb_for(r));
 		if (err) {
