@@ -443,14 +443,15 @@ static bool unmap_retiring(const struct vm_struct *vm)
 	return false;
 }
 
-/* Retire a claimed slot area. */
-static inline void retire_slot(struct vm_desc *d, bool keep)
+/* Retire a claimed slot area (of block @b; NULL: look it up). */
+static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
+			       bool keep)
 {
 	bool mapped = desc_flags(d) & VMD_MAPPED;
 
 	if (mapped)
 		mapped = unmap_retiring(&d->vm);
-	if (vb_retire(d, mapped, keep))
+	if (vb_retire(b, d, mapped, keep))
 		area_purge(false);
 }
 
@@ -613,7 +614,7 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 		enum vb_claim r = vb_claim(b, addr, expect, how, &d);
 
 		if (r == VB_CLAIMED && VM_DEBUG < 2) {
-			retire_slot(d, false);
+			retire_slot(b, d, false);
 			return 0;
 		}
 		if (r != VB_ELSEWHERE) {
@@ -650,7 +651,7 @@ void area_retire(struct vm_struct *vm, bool keep)
 	bool mapped = desc_flags(d) & VMD_MAPPED;
 
 	if (desc_flags(d) & VMD_SLOT) {
-		retire_slot(d, keep);
+		retire_slot(NULL, d, keep);
 	} else {
 		if (mapped)
 			mapped = unmap_retiring(vm);

@@ -35,11 +35,12 @@
  * identity, the slot the address falls in, a descriptor there whose own
  * address is the address freed (a descriptor's address is unique among
  * live areas, whatever the hint), and a compare-and-swap that sets the
- * claim bit. Anything else (a stale hint, a tree area in the tail of a
- * block's granule, a bad address) takes the locked path: it locks the CPU
- * the hint names and re-checks, under that lock, that the block is
- * published, still that CPU's, and covers the address before it reads
- * the slot.
+ * claim bit. A consistent identity that does not cover the address (a
+ * tree area in the tail of a block's granule) goes to the registry's
+ * tree at once. Anything else (a stale hint, a bad address) takes the
+ * locked path: it locks the CPU the hint names and re-checks, under that
+ * lock, that the block is published, still that CPU's, and covers the
+ * address before it reads the slot.
  *
  * vm_map_ram blocks (class VB_RAM). The kernel serves small vm_map_ram()
  * mappings from per-CPU blocks with no descriptor per mapping; so do we.
@@ -544,9 +545,21 @@ static bool claim_fast(struct vm_block *b, unsigned long addr,
 	stride = ld(&b->stride);
 	recip = __atomic_load_n(&b->recip, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&b->seq, __ATOMIC_RELAXED) != seq ||
-	    addr - start >= span)
+	if (__atomic_load_n(&b->seq, __ATOMIC_RELAXED) != seq)
 		return false;
+	if (addr - start >= span) {
+		/*
+		 * A consistent identity that does not cover @addr: no live
+		 * slot area starts there. A live slot's block stays
+		 * published, and in the directory entry of its granule, for
+		 * as long as the slot is used, so the hint of a caller that
+		 * frees its own area is always that block. The registry's
+		 * tree decides (a tree area in the tail of this granule, or
+		 * no area): no block lock is worth taking.
+		 */
+		*res = VB_ELSEWHERE;
+		return true;
+	}
 	i = slot_index(addr - start, stride, recip, &at_start);
 	if (!at_start || i >= VB_MAX_SLOTS)
 		return false;
@@ -675,10 +688,13 @@ static bool fold_lazy_locked(struct vb_cpu *pc)
 	return now > vb.lazy_max;
 }
 
-bool vb_retire(struct vm_desc *d, bool mapped, bool keep)
+bool vb_retire(struct vm_block *b, struct vm_desc *d, bool mapped, bool keep)
 {
-	struct vm_block *b = block_of(d);
-	struct vb_cpu *pc = cpu_of(b);
+	struct vb_cpu *pc;
+
+	if (!b)
+		b = block_of(d);
+	pc = cpu_of(b);
 	bool purge = false;
 	unsigned int i;
 	bool was_full, at_start;

@@ -87,12 +87,13 @@ void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr);
 /* Add VM_* @flags to a claimed slot area, under the same rule. */
 void vb_add_flags(struct vm_desc *d, unsigned long flags);
 /*
- * Retire a claimed slot area whose PTEs the caller cleared (if it was
- * mapped: then the slot is dirty until a purge, else free at once). With
- * @keep the descriptor becomes REMOVED and stays the caller's, else it
- * is freed. Return: whether the lazy count passed the purge threshold.
+ * Retire a claimed slot area of block @b (NULL: look it up) whose PTEs
+ * the caller cleared (if it was mapped: then the slot is dirty until a
+ * purge, else free at once). With @keep the descriptor becomes REMOVED
+ * and stays the caller's, else it is freed. Return: whether the lazy
+ * count passed the purge threshold.
  */
-bool vb_retire(struct vm_desc *d, bool mapped, bool keep);
+bool vb_retire(struct vm_block *b, struct vm_desc *d, bool mapped, bool keep);
 
 /*
  * vm_map_ram blocks (see vmap_block.c): a mapping of @pages pages, its
