@@ -37,6 +37,23 @@ struct vmap_area {
 	unsigned long flags;
 };
 
+/*
+ * Hot cells: per CPU, one cell per size in pages (guard page included)
+ * up to HOT_MAX_PAGES. free_vm_area() of an area that was never mapped
+ * leaves it claimed, descriptor and range together, in its size's cell
+ * of the freeing CPU (an atomic exchange; the area it displaces is
+ * retired for good); the next allocation of that size on that CPU takes
+ * it back if it fits the request (alignment, window). A slot comes back
+ * with no lock at all, a tree area with one hold of the registry's lock
+ * and no tree or arena work. Cells are emptied by every shrinking purge
+ * (vm_unmap_aliases, an allocation that found no room). See
+ * docs/design.md, "Hot cells".
+ */
+#define HOT_MAX_PAGES	128
+struct hot_cells {
+	struct vm_desc *cell[HOT_MAX_PAGES + 1];	/* atomic */
+} __attribute__((aligned(64)));
+
 #define VA_BLOCK	0x1UL	/* the range of a fast-path block */
 #define VA_DYING	0x2UL	/* claimed: no lookup finds it, but it
 				   covers its range until it is retired */
@@ -56,8 +73,22 @@ static struct {
 	struct objstock descs;		/* descriptor stock */
 	struct kcache desc_cache;
 	unsigned long start, end;
+	struct hot_cells *hot;		/* one per CPU (fast path only) */
+	size_t hot_bytes;
 	bool fast_path;
 } reg;
+
+/*
+ * A busy node's flags: written under reg.lock, except that the thread
+ * that takes a tree area out of a hot cell clears VA_DYING without it
+ * (hot_get: nobody else writes a dying node's flags). So every reader
+ * loads them atomically; acquire: a node seen alive has its descriptor
+ * filled.
+ */
+static inline unsigned long va_flags(const struct vmap_area *v)
+{
+	return __atomic_load_n(&v->flags, __ATOMIC_ACQUIRE);
+}
 
 static inline struct vmap_area *to_va(const struct rb_node *n)
 {
@@ -285,12 +316,23 @@ struct vm_struct *tree_alloc(const struct area_request *rq, int *err)
 	return &d->vm;
 }
 
+static struct vm_struct *hot_get(const struct area_request *rq);
+
 struct vm_struct *area_alloc(const struct area_request *rq, int *err)
 {
 	struct vm_struct *vm = NULL;
 	struct vm_desc *d;
 
 	*err = -VM_ENOSPC;
+	if (reg.hot) {
+		vm = hot_get(rq);
+		if (likely(vm)) {
+			*err = 0;
+			if (VM_DEBUG >= 2)
+				area_check();
+			return vm;
+		}
+	}
 	if (reg.fast_path && vb_wants(rq)) {
 		*err = vb_alloc(rq, &d);
 		if (likely(!*err) && VM_DEBUG < 2)
@@ -377,7 +419,7 @@ static struct vmap_area *claimed_node_locked(const struct vm_desc *d)
 {
 	struct vmap_area *v = busy_containing_locked((unsigned long)d->vm.addr);
 
-	if (VM_DEBUG && (!v || v->desc != d || !(v->flags & VA_DYING)))
+	if (VM_DEBUG && (!v || v->desc != d || !(va_flags(v) & VA_DYING)))
 		vm_bug("vmap_area: claimed area %p has no dying node",
 		       d->vm.addr);
 	return v;
@@ -453,6 +495,163 @@ static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
 		mapped = unmap_retiring(&d->vm);
 	if (vb_retire(b, d, mapped, keep))
 		area_purge(false);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hot cells                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * While an area sits in a hot cell it is claimed (a slot: its claim bit;
+ * a tree area: VA_DYING and VMD_CLAIMED), so no lookup, walk or claim
+ * sees it, and the tiling and counts stay exact; area_get_stats() counts
+ * cells out. Its descriptor's page array field, unused while claimed,
+ * holds what holds the area: its block, or its busy node.
+ */
+static inline void hot_set_holder(struct vm_desc *d, void *holder)
+{
+	d->vm.pages = (struct page **)holder;
+}
+
+static inline void *hot_holder(const struct vm_desc *d)
+{
+	return (void *)d->vm.pages;
+}
+
+static inline struct vm_desc **hot_cell(unsigned int cpu, unsigned long size)
+{
+	return &reg.hot[cpu].cell[size >> PAGE_SHIFT];
+}
+
+/* May a claimed, never-mapped area of @d go into a cell? */
+static inline bool hot_wants(const struct vm_desc *d)
+{
+	return reg.hot && d->vm.size <= (HOT_MAX_PAGES << PAGE_SHIFT) &&
+	       !(desc_flags(d) & (VMD_MAPPED | VMD_INTERNAL | VMD_UNINIT |
+				  VMD_RAM));
+}
+
+/* Retire hot tree area @d for good (reg.lock held). */
+static void hot_drop_tree_locked(struct vm_desc *d)
+{
+	struct vmap_area *v = hot_holder(d);
+
+	vm_lock_assert_held(&reg.lock);
+	busy_erase_locked(v);
+	vm_counter_add_locked(&reg.busy_count, -1);
+	arena_free_locked(&reg.arena, &v->an);
+	desc_put_locked(d);
+}
+
+/* Retire a hot area for good: its range is free at once (never mapped). */
+static void hot_drop(struct vm_desc *d)
+{
+	if (desc_flags(d) & VMD_SLOT) {
+		vb_retire(hot_holder(d), d, false, false);
+		return;
+	}
+	vm_lock(&reg.lock);
+	hot_drop_tree_locked(d);
+	vm_unlock(&reg.lock);
+}
+
+/*
+ * Put claimed area @d, held by @holder, into @cpu's cell of its size: a
+ * slot goes to its block's owner (so it serves only what its block would
+ * serve), a tree area to the freeing CPU. Return the area it displaced,
+ * which the caller retires (hot_drop), or NULL.
+ */
+static inline struct vm_desc *hot_put(struct vm_desc *d, void *holder,
+				      unsigned int cpu)
+{
+	hot_set_holder(d, holder);
+	return __atomic_exchange_n(hot_cell(cpu, d->vm.size), d,
+				   __ATOMIC_ACQ_REL);
+}
+
+/*
+ * An area for @rq from this CPU's cell of its size, LIVE again, or NULL.
+ * The cell's area has the size; it must also sit inside the window at the
+ * alignment, and a slot serves only what the blocks would serve.
+ */
+static struct vm_struct *hot_get(const struct area_request *rq)
+{
+	struct vmap_area *v;
+	struct vm_desc **cell, *d;
+	unsigned long addr;
+
+	if (rq->size > (HOT_MAX_PAGES << PAGE_SHIFT) || rq->ram)
+		return NULL;
+	cell = hot_cell(vm_this_cpu(), rq->size);
+	if (!__atomic_load_n(cell, __ATOMIC_RELAXED))
+		return NULL;
+	d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQ_REL);
+	if (!d)
+		return NULL;
+	addr = (unsigned long)d->vm.addr;
+	if ((addr & (rq->align - 1)) || addr < rq->vstart ||
+	    addr >= rq->vend || rq->vend - addr < rq->size ||
+	    ((desc_flags(d) & VMD_SLOT) && !vb_wants(rq))) {
+		hot_drop(d);
+		return NULL;
+	}
+	if (desc_flags(d) & VMD_SLOT) {
+		struct vm_block *b = hot_holder(d);
+
+		desc_refill(d, rq, VMD_SLOT);
+		vb_unclaim(b, d);	/* release: the fields above are seen */
+		return &d->vm;
+	}
+	/*
+	 * A tree area, with no lock: while it is dying only its claimer (we)
+	 * writes its node's flags and descriptor, and lookups, walks and
+	 * claims pass it by. The descriptor first, then the node (release:
+	 * whoever sees the node alive sees the descriptor whole).
+	 */
+	v = hot_holder(d);
+	desc_refill(d, rq, 0);
+	__atomic_store_n(&d->state, VMD_LIVE, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->flags, va_flags(v) & ~VA_DYING, __ATOMIC_RELEASE);
+	return &d->vm;
+}
+
+/* Empty every cell (a shrinking purge). */
+static void hot_flush(void)
+{
+	unsigned int c, i;
+
+	if (!reg.hot)
+		return;
+	for (c = 0; c < vm_ncpus(); c++)
+		for (i = 0; i <= HOT_MAX_PAGES; i++) {
+			struct vm_desc **cell = &reg.hot[c].cell[i], *d;
+
+			if (!__atomic_load_n(cell, __ATOMIC_RELAXED))
+				continue;
+			d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQ_REL);
+			if (d)
+				hot_drop(d);
+		}
+}
+
+/* Areas in cells: slots and tree areas (approximate while calls run). */
+static void hot_count(unsigned long *slots, unsigned long *tree)
+{
+	unsigned int c, i;
+
+	*slots = *tree = 0;
+	if (!reg.hot)
+		return;
+	for (c = 0; c < vm_ncpus(); c++)
+		for (i = 0; i <= HOT_MAX_PAGES; i++) {
+			struct vm_desc *d = __atomic_load_n(&reg.hot[c].cell[i],
+							    __ATOMIC_ACQUIRE);
+
+			if (d && (desc_flags(d) & VMD_SLOT))
+				(*slots)++;
+			else if (d)
+				(*tree)++;
+		}
 }
 
 static int claim_result(enum vb_claim r, struct vm_desc *d,
@@ -546,25 +745,34 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 	       unsigned int how, bool retire, struct vm_struct **out)
 {
 	struct vmap_area *v;
-	struct vm_desc *d = NULL;
+	struct vm_desc *d = NULL, *old = NULL;
 	enum vb_claim r;
 	int err;
 
 	vm_lock(&reg.lock);
 	v = busy_containing_locked(addr);
-	if (v && (v->flags & VA_BLOCK)) {
+	if (v && (va_flags(v) & VA_BLOCK)) {
 		/* Under the registry's lock the block cannot be reused. */
 		r = vb_claim(v->block, addr, expect, how, &d);
 		vm_unlock(&reg.lock);
 		return claim_result(r, d, out);
 	}
-	if (!v || v->an.start != addr || (v->flags & VA_DYING)) {
+	if (!v || v->an.start != addr || (va_flags(v) & VA_DYING)) {
 		vm_unlock(&reg.lock);
 		return -VM_ENOENT;
 	}
 	d = v->desc;
 	err = desc_check_claim(d, expect, how);
-	if (!err && retire && !(desc_flags(d) & VMD_MAPPED)) {
+	if (!err && retire && hot_wants(d)) {
+		/* Validated, never mapped: claimed, into a hot cell. */
+		v->flags |= VA_DYING;
+		d->state = VMD_CLAIMED;
+		old = hot_put(d, v, vm_this_cpu());
+		if (old && !(desc_flags(old) & VMD_SLOT)) {
+			hot_drop_tree_locked(old);
+			old = NULL;
+		}
+	} else if (!err && retire && !(desc_flags(d) & VMD_MAPPED)) {
 		/* Validated: retire at once (no PTE, no TLB entry). */
 		busy_erase_locked(v);
 		vm_counter_add_locked(&reg.busy_count, -1);
@@ -576,6 +784,8 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 		*out = &d->vm;
 	}
 	vm_unlock(&reg.lock);
+	if (old)
+		hot_drop(old);	/* a slot: its block's lock, not ours */
 	return err;
 }
 
@@ -613,8 +823,18 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 	if (b) {
 		enum vb_claim r = vb_claim(b, addr, expect, how, &d);
 
-		if (r == VB_CLAIMED && VM_DEBUG < 2) {
-			retire_slot(b, d, false);
+		if (r == VB_CLAIMED) {
+			struct vm_desc *old;
+
+			if (!hot_wants(d)) {
+				retire_slot(b, d, false);
+			} else {
+				old = hot_put(d, b, vb_owner(b));
+				if (old)
+					hot_drop(old);
+			}
+			if (VM_DEBUG >= 2)
+				area_check();
 			return 0;
 		}
 		if (r != VB_ELSEWHERE) {
@@ -636,7 +856,7 @@ void area_unclaim(struct vm_struct *vm)
 	struct vm_desc *d = vm_desc_of(vm);
 
 	if (desc_flags(d) & VMD_SLOT) {
-		vb_unclaim(d);
+		vb_unclaim(NULL, d);
 		return;
 	}
 	vm_lock(&reg.lock);
@@ -996,6 +1216,8 @@ bool area_purge(bool shrink)
 	unsigned long count = 0, pages = 0;
 
 	vm_lock(&reg.purge_lock);
+	if (shrink)
+		hot_flush();	/* before the blocks: they may empty */
 	vb_purge_collect(&bp, shrink);
 	vm_lock(&reg.lock);
 	list = reg.lazy;
@@ -1024,7 +1246,7 @@ bool area_purge(bool shrink)
 	for (b = bp.empty; b; b = bnext) {
 		bnext = vb_next_empty(b);
 		v = busy_containing_locked(vb_start(b));
-		if (!v || !(v->flags & VA_BLOCK) || v->block != b) {
+		if (!v || !(va_flags(v) & VA_BLOCK) || v->block != b) {
 			vm_bug("vmap_area: released block at 0x%lx not busy",
 			       vb_start(b));
 			continue;
@@ -1054,9 +1276,9 @@ struct vm_struct *area_find(unsigned long addr, bool containing)
 
 	vm_lock(&reg.lock);
 	v = busy_containing_locked(addr);
-	if (v && (v->flags & VA_BLOCK))
+	if (v && (va_flags(v) & VA_BLOCK))
 		d = vb_find(v->block, addr, containing);
-	else if (v && !(v->flags & VA_DYING) &&
+	else if (v && !(va_flags(v) & VA_DYING) &&
 		 (containing || v->an.start == addr))
 		d = v->desc;
 	if (d && desc_check_claim(d, NULL, 0))
@@ -1073,10 +1295,10 @@ void area_walk(unsigned long from, unsigned long to,
 	vm_lock(&reg.lock);
 	for (v = busy_first_after_locked(from); v && v->an.start < to;
 	     v = busy_next(v)) {
-		if (v->flags & VA_BLOCK) {
+		if (va_flags(v) & VA_BLOCK) {
 			if (vb_walk(v->block, from, to, fn, arg))
 				break;
-		} else if (!(v->flags & VA_DYING) && fn(&v->desc->vm, arg)) {
+		} else if (!(va_flags(v) & VA_DYING) && fn(&v->desc->vm, arg)) {
 			break;
 		}
 	}
@@ -1119,6 +1341,17 @@ int area_init(unsigned long lazy_max_pages, bool fast_path)
 		arena_destroy(&reg.arena);
 		goto fail;
 	}
+	if (fast_path) {
+		reg.hot_bytes = vm_ncpus() * sizeof(struct hot_cells);
+		reg.hot = vm_plat->meta_alloc(vm_plat->ctx, reg.hot_bytes);
+		if (!reg.hot) {
+			vb_exit();
+			arena_destroy(&reg.arena);
+			err = -VM_ENOMEM;
+			goto fail;
+		}
+		vm_memset(reg.hot, 0, reg.hot_bytes);
+	}
 	return 0;
 fail:
 	kcache_destroy(&reg.desc_cache);
@@ -1129,6 +1362,8 @@ fail:
 
 void area_exit(void)
 {
+	if (reg.hot)
+		vm_plat->meta_free(vm_plat->ctx, reg.hot, reg.hot_bytes);
 	vb_exit();
 	arena_destroy(&reg.arena);
 	kcache_destroy(&reg.desc_cache);
@@ -1139,11 +1374,16 @@ void area_exit(void)
 
 void area_get_stats(struct area_stats *st)
 {
+	unsigned long hot_slots, hot_tree;
 	struct vb_counts c;
 
 	vb_stats(&c);
-	st->areas = vm_counter_read(&reg.areas) + (unsigned long)c.areas;
-	st->busy = vm_counter_read(&reg.busy_count) + (unsigned long)c.busy;
+	hot_count(&hot_slots, &hot_tree);
+	/* Areas in hot cells are free to their users: counted out. */
+	st->areas = vm_counter_read(&reg.areas) + (unsigned long)c.areas -
+		    hot_slots - hot_tree;
+	st->busy = vm_counter_read(&reg.busy_count) + (unsigned long)c.busy -
+		   hot_slots - hot_tree;
 	st->lazy_pages = vm_stat_read(&reg.lazy_pages) + (unsigned long)c.lazy;
 	st->lazy_max_pages = reg.lazy_max;
 	st->blocks = c.blocks;
@@ -1151,16 +1391,25 @@ void area_get_stats(struct area_stats *st)
 	st->purged_areas = vm_counter_read(&reg.purged_areas);
 	st->meta_stock_bytes = c.stock_bytes +
 			       arena_stock_bytes(&reg.arena) +
-			       vm_counter_read(&reg.descs.n) * reg.desc_cache.size;
+			       (vm_counter_read(&reg.descs.n) + hot_slots +
+				hot_tree) * reg.desc_cache.size +
+			       hot_tree * reg.arena.nodes.size;
 }
 
 /* Busy node @v, a tree area: does its descriptor agree? */
 static bool tree_area_ok(const struct vmap_area *v)
 {
 	const struct vm_desc *d = v->desc;
-	uint32_t want = v->flags & VA_DYING ? VMD_CLAIMED : VMD_LIVE;
+	uint32_t state = d ? __atomic_load_n(&d->state, __ATOMIC_RELAXED) : 0;
 
-	return d && d->state == want &&
+	/*
+	 * Dying: claimed, or on its way out of a hot cell (hot_get makes the
+	 * descriptor LIVE, then the node, without the lock).
+	 */
+	if (!(va_flags(v) & VA_DYING) ? state != VMD_LIVE :
+	    state != VMD_CLAIMED && state != VMD_LIVE)
+		return false;
+	return
 	       (unsigned long)d->vm.addr == v->an.start &&
 	       d->vm.size == va_size(v) && !(desc_flags(d) & VMD_SLOT);
 }
@@ -1194,7 +1443,7 @@ static const char *check_locked(void)
 		} else if (b && b->an.start == pos) {
 			s = b->an.start;
 			e = b->an.end;
-			if (b->flags & VA_BLOCK) {
+			if (va_flags(b) & VA_BLOCK) {
 				unsigned long live = 0, dirty = 0;
 
 				why = vb_check_locked(b->block, s, e - s, &live,

@@ -447,6 +447,11 @@ void vb_forget(struct vm_block *b)
 	vb_discard(b);
 }
 
+unsigned int vb_owner(const struct vm_block *b)
+{
+	return __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
+}
+
 unsigned long vb_start(const struct vm_block *b)
 {
 	return ld(&b->start);
@@ -515,7 +520,7 @@ enum vb_claim claim_slot(struct vm_block *b, unsigned int i,
 					 __ATOMIC_RELAXED))
 		return VB_ELSEWHERE;
 	/* Ours now: its page array can be read without a race. */
-	if (desc_check_claim(d, expect, how)) {
+	if ((how & AREA_REFUSE_FRAMES) && desc_check_claim(d, expect, how)) {
 		slot_store(b, i, v);
 		return VB_REFUSED;
 	}
@@ -644,11 +649,13 @@ static inline struct vm_block *block_of(const struct vm_desc *d)
 	return vb_lookup((unsigned long)d->vm.addr);
 }
 
-void vb_unclaim(struct vm_desc *d)
+void vb_unclaim(struct vm_block *b, struct vm_desc *d)
 {
-	struct vm_block *b = block_of(d);
 	unsigned int i;
 	bool at_start;
+
+	if (!b)
+		b = block_of(d);
 
 	/* Only the claimer writes a claimed slot; its block stays put. */
 	i = slot_of(b, (unsigned long)d->vm.addr - b->start, &at_start);

@@ -76,8 +76,8 @@ enum vb_claim { VB_ELSEWHERE, VB_NONE, VB_REFUSED, VB_CLAIMED };
 enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 		       const struct vm_struct *expect, unsigned int how,
 		       struct vm_desc **out);
-/* Make a claimed slot area LIVE again. */
-void vb_unclaim(struct vm_desc *d);
+/* Make a claimed slot area (of block @b; NULL: look it up) LIVE again. */
+void vb_unclaim(struct vm_block *b, struct vm_desc *d);
 /*
  * Set a claimed slot area's page array under its block's lock: a walk
  * (which holds that lock) that found the slot before it was claimed
@@ -153,6 +153,9 @@ void vb_purge_sync(struct vb_purge *p,
 				 unsigned long end), void *arg);
 void vb_purge_finish(struct vb_purge *p);
 struct vm_block *vb_next_empty(struct vm_block *b);
+/* The CPU that owns @b (a hint without its lock; exact while one of its
+ * slots is used, as for the caller of a claim). */
+unsigned int vb_owner(const struct vm_block *b);
 /* Its range (valid from vb_publish until vb_forget). */
 unsigned long vb_start(const struct vm_block *b);
 unsigned long vb_span(const struct vm_block *b);
