@@ -6,10 +6,10 @@
  *   irbench SCENARIO LOOPS [BUSY] [full]
  *
  * Sets up BUSY one-page areas (get_vm_area, held for the whole run),
- * then runs LOOPS loops of SCENARIO inside ir_loop(), the one function
- * that callgrind counts (--toggle-collect=ir_loop). bench/ir/run counts
- * two loop numbers and divides the difference by the pairs in between,
- * so set-up, warm-up and the first blocks drop out.
+ * then runs LOOPS loops of SCENARIO. bench/ir/run has callgrind count
+ * only the library's entry points (--toggle-collect), for two loop
+ * numbers, and divides the difference by the pairs in between, so the
+ * harness, set-up, warm-up and the first blocks drop out.
  *
  *   page1     get_vm_area(1 page) + free_vm_area         1 pair a loop
  *   random    1..100 pages (uniform, splitmix64 seed 1)    1 pair

@@ -73,6 +73,9 @@ static struct {
 	struct objstock descs;		/* descriptor stock */
 	struct kcache desc_cache;
 	unsigned long start, end;
+	struct vmap_area **hash;	/* tree areas by start (see hash_) */
+	unsigned int hash_shift;	/* 64 - log2(buckets) */
+	unsigned long hash_count;
 	struct hot_cells *hot;		/* one per CPU (fast path only) */
 	size_t hot_bytes;
 	bool fast_path;
@@ -210,6 +213,111 @@ static struct vmap_area *busy_containing_locked(unsigned long addr)
 }
 
 /* ------------------------------------------------------------------ */
+/* The hash of tree areas by start (reg.lock held)                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every tree area in the busy tree (live, claimed, hot; not blocks, not
+ * the lazy list) is also in a hash of chains by start address, linked
+ * through its arena node's user word: a free finds its node in O(1)
+ * instead of walking a busy tree of a million blocks and areas. The
+ * table doubles when the chains average more than one node; a doubling
+ * that finds no memory keeps the old table (longer chains, no failure).
+ */
+#define HASH_MIN_BITS	8
+
+static inline struct vmap_area *hash_next(const struct vmap_area *v)
+{
+	return v->an.user;
+}
+
+static inline struct vmap_area **hash_bucket(unsigned long addr)
+{
+	return &reg.hash[((addr >> PAGE_SHIFT) * 0x9e3779b97f4a7c15UL) >>
+			 reg.hash_shift];
+}
+
+static inline size_t hash_bytes(unsigned int shift)
+{
+	return sizeof(*reg.hash) << (64 - shift);
+}
+
+static __vm_slow void hash_grow_locked(void)
+{
+	unsigned int old_shift = reg.hash_shift;
+	struct vmap_area **old = reg.hash, *v, *next;
+	unsigned long i;
+	void *fresh;
+
+	fresh = vm_plat->meta_alloc(vm_plat->ctx, hash_bytes(old_shift - 1));
+	if (!fresh)
+		return;
+	vm_memset(fresh, 0, hash_bytes(old_shift - 1));
+	reg.hash = fresh;
+	reg.hash_shift = old_shift - 1;
+	for (i = 0; i < 1UL << (64 - old_shift); i++)
+		for (v = old[i]; v; v = next) {
+			struct vmap_area **b = hash_bucket(v->an.start);
+
+			next = hash_next(v);
+			v->an.user = *b;
+			*b = v;
+		}
+	vm_plat->meta_free(vm_plat->ctx, old, hash_bytes(old_shift));
+}
+
+static void hash_insert_locked(struct vmap_area *v)
+{
+	struct vmap_area **b;
+
+	vm_lock_assert_held(&reg.lock);
+	if (++reg.hash_count > 1UL << (64 - reg.hash_shift))
+		hash_grow_locked();
+	b = hash_bucket(v->an.start);
+	v->an.user = *b;
+	*b = v;
+}
+
+static void hash_remove_locked(struct vmap_area *v)
+{
+	struct vmap_area **p = hash_bucket(v->an.start);
+
+	vm_lock_assert_held(&reg.lock);
+	while (*p && *p != v)
+		p = (struct vmap_area **)&(*p)->an.user;
+	if (!*p) {
+		vm_bug("vmap_area: tree area 0x%lx not in the hash", v->an.start);
+		return;
+	}
+	*p = hash_next(v);
+	reg.hash_count--;
+}
+
+/* The tree area (live, claimed or hot) starting at @addr, or NULL. */
+static inline struct vmap_area *hash_find_locked(unsigned long addr)
+{
+	struct vmap_area *v;
+
+	for (v = *hash_bucket(addr); v; v = hash_next(v))
+		if (v->an.start == addr)
+			return v;
+	return NULL;
+}
+
+/* A tree area joins or leaves the busy tree and the hash together. */
+static void tree_insert_locked(struct vmap_area *v)
+{
+	busy_insert_locked(v);
+	hash_insert_locked(v);
+}
+
+static void tree_erase_locked(struct vmap_area *v)
+{
+	hash_remove_locked(v);
+	busy_erase_locked(v);
+}
+
+/* ------------------------------------------------------------------ */
 /* Allocation                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -310,7 +418,7 @@ struct vm_struct *tree_alloc(const struct area_request *rq, int *err)
 	d = desc_get_locked();
 	v->desc = d;
 	desc_fill(d, n->start, rq, 0);
-	busy_insert_locked(v);
+	tree_insert_locked(v);
 	vm_counter_add_locked(&reg.busy_count, 1);
 	vm_unlock(&reg.lock);
 	return &d->vm;
@@ -417,7 +525,7 @@ bool area_is_ram(const struct vm_struct *vm)
 /* The busy node of claimed tree area @d (reg.lock held). */
 static struct vmap_area *claimed_node_locked(const struct vm_desc *d)
 {
-	struct vmap_area *v = busy_containing_locked((unsigned long)d->vm.addr);
+	struct vmap_area *v = hash_find_locked((unsigned long)d->vm.addr);
 
 	if (VM_DEBUG && (!v || v->desc != d || !(va_flags(v) & VA_DYING)))
 		vm_bug("vmap_area: claimed area %p has no dying node",
@@ -434,7 +542,7 @@ bool retire_tree(struct vm_desc *d, bool mapped, bool keep)
 
 	vm_lock(&reg.lock);
 	v = claimed_node_locked(d);
-	busy_erase_locked(v);
+	tree_erase_locked(v);
 	vm_counter_add_locked(&reg.busy_count, -1);
 	if (mapped) {
 		v->lazy_next = reg.lazy;
@@ -537,7 +645,7 @@ static void hot_drop_tree_locked(struct vm_desc *d)
 	struct vmap_area *v = hot_holder(d);
 
 	vm_lock_assert_held(&reg.lock);
-	busy_erase_locked(v);
+	tree_erase_locked(v);
 	vm_counter_add_locked(&reg.busy_count, -1);
 	arena_free_locked(&reg.arena, &v->an);
 	desc_put_locked(d);
@@ -588,19 +696,21 @@ static struct vm_struct *hot_get(const struct area_request *rq)
 	d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQ_REL);
 	if (!d)
 		return NULL;
+	if (desc_flags(d) & VMD_SLOT) {
+		/* What the blocks serve: page aligned, the whole range. */
+		if (unlikely(!vb_wants(rq))) {
+			hot_drop(d);
+			return NULL;
+		}
+		desc_refill(d, rq, VMD_SLOT);
+		vb_unclaim(hot_holder(d), d);	/* release: the fields above */
+		return &d->vm;
+	}
 	addr = (unsigned long)d->vm.addr;
 	if ((addr & (rq->align - 1)) || addr < rq->vstart ||
-	    addr >= rq->vend || rq->vend - addr < rq->size ||
-	    ((desc_flags(d) & VMD_SLOT) && !vb_wants(rq))) {
+	    addr >= rq->vend || rq->vend - addr < rq->size) {
 		hot_drop(d);
 		return NULL;
-	}
-	if (desc_flags(d) & VMD_SLOT) {
-		struct vm_block *b = hot_holder(d);
-
-		desc_refill(d, rq, VMD_SLOT);
-		vb_unclaim(b, d);	/* release: the fields above are seen */
-		return &d->vm;
 	}
 	/*
 	 * A tree area, with no lock: while it is dying only its claimer (we)
@@ -750,7 +860,10 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 	int err;
 
 	vm_lock(&reg.lock);
-	v = busy_containing_locked(addr);
+	/* A tree area in O(1); else a block (a stale hint) or nothing. */
+	v = hash_find_locked(addr);
+	if (!v)
+		v = busy_containing_locked(addr);
 	if (v && (va_flags(v) & VA_BLOCK)) {
 		/* Under the registry's lock the block cannot be reused. */
 		r = vb_claim(v->block, addr, expect, how, &d);
@@ -774,7 +887,7 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 		}
 	} else if (!err && retire && !(desc_flags(d) & VMD_MAPPED)) {
 		/* Validated: retire at once (no PTE, no TLB entry). */
-		busy_erase_locked(v);
+		tree_erase_locked(v);
 		vm_counter_add_locked(&reg.busy_count, -1);
 		arena_free_locked(&reg.arena, &v->an);
 		desc_put_locked(d);
@@ -1063,7 +1176,7 @@ int area_alloc_congruent(const unsigned long *rel, const unsigned long *len,
 		v->desc = d;
 		one.size = len[i];
 		desc_fill(d, an->start, &one, 0);
-		busy_insert_locked(v);
+		tree_insert_locked(v);
 		vm_counter_add_locked(&reg.busy_count, 1);
 		out[i] = &d->vm;
 	}
@@ -1341,10 +1454,21 @@ int area_init(unsigned long lazy_max_pages, bool fast_path)
 		arena_destroy(&reg.arena);
 		goto fail;
 	}
+	reg.hash_shift = 64 - HASH_MIN_BITS;
+	reg.hash = vm_plat->meta_alloc(vm_plat->ctx, hash_bytes(reg.hash_shift));
+	if (!reg.hash) {
+		vb_exit();
+		arena_destroy(&reg.arena);
+		err = -VM_ENOMEM;
+		goto fail;
+	}
+	vm_memset(reg.hash, 0, hash_bytes(reg.hash_shift));
 	if (fast_path) {
 		reg.hot_bytes = vm_ncpus() * sizeof(struct hot_cells);
 		reg.hot = vm_plat->meta_alloc(vm_plat->ctx, reg.hot_bytes);
 		if (!reg.hot) {
+			vm_plat->meta_free(vm_plat->ctx, reg.hash,
+					   hash_bytes(reg.hash_shift));
 			vb_exit();
 			arena_destroy(&reg.arena);
 			err = -VM_ENOMEM;
@@ -1364,6 +1488,9 @@ void area_exit(void)
 {
 	if (reg.hot)
 		vm_plat->meta_free(vm_plat->ctx, reg.hot, reg.hot_bytes);
+	if (reg.hash)
+		vm_plat->meta_free(vm_plat->ctx, reg.hash,
+				   hash_bytes(reg.hash_shift));
 	vb_exit();
 	arena_destroy(&reg.arena);
 	kcache_destroy(&reg.desc_cache);
@@ -1419,7 +1546,7 @@ static const char *check_locked(void)
 	struct arena_node *f = arena_first_locked(&reg.arena);
 	struct rb_node *bn = rb_first(&reg.busy);
 	struct vmap_area *lz;
-	unsigned long pos = reg.start, lazy_pages = 0, busy = 0;
+	unsigned long pos = reg.start, lazy_pages = 0, busy = 0, tree_areas = 0;
 	struct vb_counts c;
 	const char *why;
 
@@ -1454,8 +1581,11 @@ static const char *check_locked(void)
 				lazy_pages += dirty;
 			} else {
 				busy++;
+				tree_areas++;
 				if (!tree_area_ok(b))
 					return "busy area and its vm_struct disagree";
+				if (hash_find_locked(s) != b)
+					return "tree area missing from the hash";
 			}
 			bn = rb_next(bn);
 		} else if (lz && lz->an.start == pos) {
@@ -1472,6 +1602,8 @@ static const char *check_locked(void)
 	}
 	if (pos != reg.end || f || bn || lz)
 		return "ranges overlap or leave a hole";
+	if (tree_areas != reg.hash_count)
+		return "hash count wrong";
 	vb_stats(&c);
 	if (lazy_pages != vm_stat_read(&reg.lazy_pages) + (unsigned long)c.lazy)
 		return "lazy page count wrong";
