@@ -121,6 +121,9 @@ struct vm_struct *get_area_checked(unsigned long size, unsigned long align,
 		  (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
 	rq.vstart = vm_max(start, vm_plat->vmalloc_start);
 	rq.vend = vm_min(end, vm_plat->vmalloc_end);
+	/* Constant for the entry points that pass the whole range. */
+	rq.whole = rq.vstart == vm_plat->vmalloc_start &&
+		   rq.vend == vm_plat->vmalloc_end;
 	rq.flags = flags;
 	rq.caller = caller;
 	rq.uninit = how & GA_UNINIT;

@@ -72,6 +72,7 @@ struct area_request {
 	unsigned long align;	/* a power of two >= PAGE_SIZE */
 	unsigned long vstart;	/* window, inside the managed range */
 	unsigned long vend;
+	bool whole;		/* the window is the whole managed range */
 	unsigned long flags;	/* VM_* of the area */
 	const void *caller;
 	bool uninit;		/* born VMD_UNINIT: area_ready() publishes it */

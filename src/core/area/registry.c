@@ -942,6 +942,8 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 			if (!hot_wants(d)) {
 				retire_slot(b, d, false);
 			} else {
+				/* Then the descriptor is ours to write. */
+				vb_quiesce(b);
 				old = hot_put(d, b, vb_owner(b));
 				if (old)
 					hot_drop(old);
@@ -1026,8 +1028,8 @@ int area_ram_alloc(unsigned long pages, const void *caller,
 {
 	struct area_request rq = {
 		.size = (pages + 1) << PAGE_SHIFT, .align = PAGE_SIZE,
-		.vstart = reg.start, .vend = reg.end, .caller = caller,
-		.uninit = true, .ram = true,
+		.vstart = reg.start, .vend = reg.end, .whole = true,
+		.caller = caller, .uninit = true, .ram = true,
 	};
 	unsigned int tries;
 	int err = -VM_ENOSPC;

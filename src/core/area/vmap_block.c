@@ -104,6 +104,8 @@ struct vm_block {
 	struct vm_block *purge_next;	/* a purge's batch or release list */
 	uint16_t cls, nslots, nr_used, nr_dirty, nr_purging;
 	uint16_t words;			/* bitmap words in use */
+	unsigned int walkers;		/* vb_walk inside (atomic; see
+					   vb_quiesce) */
 	bool on_partial, on_dirty;
 	uint64_t tail;			/* valid bits of the last word */
 	uint64_t used[VB_WORDS];	/* a descriptor is there */
@@ -330,11 +332,12 @@ static __vm_slow struct vm_block **dir_new_leaf(unsigned long l)
 
 static inline struct vm_block **dir_slot(unsigned long addr, bool create)
 {
+	/* Below the range, g wraps and fails the test too; no directory:
+	 * dir_len is 0. */
 	unsigned long g = (addr >> VB_SPAN_SHIFT) - vb.dir_base;
 	struct vm_block **leaf;
 
-	if (!vb.dir || (addr >> VB_SPAN_SHIFT) < vb.dir_base ||
-	    (g >> VB_LEAF_SHIFT) >= vb.dir_len)
+	if ((g >> VB_LEAF_SHIFT) >= vb.dir_len)
 		return NULL;
 	leaf = __atomic_load_n(&vb.dir[g >> VB_LEAF_SHIFT], __ATOMIC_ACQUIRE);
 	if (!leaf && create)
@@ -447,6 +450,18 @@ void vb_forget(struct vm_block *b)
 	vb_discard(b);
 }
 
+void vb_quiesce(struct vm_block *b)
+{
+	struct vb_cpu *pc;
+
+	if (!__atomic_load_n(&b->walkers, __ATOMIC_SEQ_CST))
+		return;
+	/* A walk may hold the descriptor: it holds the lock until done. */
+	pc = cpu_of(b);
+	vm_lock(&pc->lock);
+	vm_unlock(&pc->lock);
+}
+
 unsigned int vb_owner(const struct vm_block *b)
 {
 	return __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
@@ -515,8 +530,9 @@ enum vb_claim claim_slot(struct vm_block *b, unsigned int i,
 {
 	if (desc_check_claim(d, expect, how & ~AREA_REFUSE_FRAMES))
 		return VB_NONE;
+	/* Sequentially consistent: vb_quiesce() pairs it with vb_walk. */
 	if (!__atomic_compare_exchange_n(&b->slot[i], &v, v | SLOT_CLAIMED,
-					 false, __ATOMIC_ACQ_REL,
+					 false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_RELAXED))
 		return VB_ELSEWHERE;
 	/* Ours now: its page array can be read without a race. */
@@ -991,16 +1007,25 @@ bool vb_walk(struct vm_block *b, unsigned long from, unsigned long to,
 		vm_unlock(&pc->lock);
 		return stop;
 	}
+	/*
+	 * @fn reads the descriptors it is shown. A free that claims one of
+	 * them meanwhile (no lock) may not write it until we are done: it
+	 * sees walkers (vb_quiesce), or we see its claim. Both sides are
+	 * sequentially consistent: the increment and slot loads here, the
+	 * claim's compare-and-swap and the load of walkers there.
+	 */
+	__atomic_fetch_add(&b->walkers, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; published(b) && i < b->nslots && !stop; i++) {
 		unsigned long s = slot_start(b, i);
-		struct vm_desc *d;
+		uintptr_t v;
 
 		if (s >= to)
 			break;
-		d = slot_live(b, i);
-		if (s + b->stride > from && d)
-			stop = fn(&d->vm, arg);
+		v = __atomic_load_n(&b->slot[i], __ATOMIC_SEQ_CST);
+		if (s + b->stride > from && v && !(v & SLOT_CLAIMED))
+			stop = fn(&slot_desc(v)->vm, arg);
 	}
+	__atomic_fetch_sub(&b->walkers, 1, __ATOMIC_RELEASE);
 	vm_unlock(&pc->lock);
 	return stop;
 }

@@ -32,9 +32,7 @@ static inline bool vb_wants(const struct area_request *rq)
 	unsigned long pages = rq->size >> PAGE_SHIFT;
 
 	return pages >= 2 && pages <= VB_MAX_PAGES && rq->align == PAGE_SIZE &&
-	       !(rq->flags & (VM_IOREMAP | VM_NO_GUARD)) &&
-	       rq->vstart == vm_plat->vmalloc_start &&
-	       rq->vend == vm_plat->vmalloc_end;
+	       !(rq->flags & (VM_IOREMAP | VM_NO_GUARD)) && rq->whole;
 }
 
 /*
@@ -76,6 +74,13 @@ enum vb_claim { VB_ELSEWHERE, VB_NONE, VB_REFUSED, VB_CLAIMED };
 enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 		       const struct vm_struct *expect, unsigned int how,
 		       struct vm_desc **out);
+/*
+ * After claiming a slot area of @b, before writing its descriptor without
+ * the block's lock (a hot cell, registry.c): wait until no walk that
+ * found the area before the claim can still be reading it. Usually one
+ * load; a lock round trip when a walk is in the block.
+ */
+void vb_quiesce(struct vm_block *b);
 /* Make a claimed slot area (of block @b; NULL: look it up) LIVE again. */
 void vb_unclaim(struct vm_block *b, struct vm_desc *d);
 /*
