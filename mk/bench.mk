@@ -40,3 +40,16 @@ bench-targets: $(BENCH_BIN)
 bench-plot: $(BENCH_BIN)
 	$(BENCH_BIN) --no-host --scenario long_busy_list \
 		--plot $(BUILD)/bench/busy.svg --json $(BUILD)/bench/busy.json $(VMBENCH_ARGS)
+
+# irbench: the KVA pairs of issue 12, counted by callgrind (bench/ir/run).
+IRBENCH_BIN := $(BUILD)/bench/irbench
+.PHONY: bench-ir irbench
+irbench: $(IRBENCH_BIN)
+
+$(IRBENCH_BIN): bench/ir/irbench.c $(INTERNAL_LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(VM_CFLAGS) -o $@ $< $(INTERNAL_LIB) $(LDLIBS) $(VM_LDFLAGS)
+
+bench-ir: $(IRBENCH_BIN)
+	bench/ir/run $(IRBENCH_BIN)

@@ -185,6 +185,121 @@ TEST(unmap_aliases_gives_empty_blocks_back)
 	free_vm_area(find_vm_area(p[0]));
 }
 
+/*
+ * Hot cells (registry.c): free_vm_area() of a never-mapped area leaves it
+ * in a per-CPU cell of its size, and the next request of that size it
+ * fits takes it back, at the same address, with the same descriptor. To
+ * the user it is freed: the counts leave it out, lookups do not find it,
+ * a second free of it is refused, and a shrinking purge gives it back.
+ */
+TEST(a_freed_area_comes_back_from_its_hot_cell)
+{
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
+	struct vm_struct *a, *b, *t, *u;
+	struct vt_snap s0;
+	unsigned long w0;
+	void *addr;
+
+	pin(0);
+	vt_init(64, 1);
+	s0 = vt_snap();
+	/* A slot. */
+	ASSERT_NONNULL(a = get_vm_area(PAGE_SIZE, VM_ALLOC));
+	addr = a->addr;
+	free_vm_area(a);
+	ASSERT_EQ(vmalloc_get_stats(&st), 0);
+	ASSERT_EQ(st.areas, 0);
+	ASSERT_EQ(st.vmap_areas, 0);
+	ASSERT_TRUE(find_vm_area(addr) == NULL);
+	ASSERT_SANE();
+	ASSERT_NONNULL(b = get_vm_area(PAGE_SIZE, VM_MAP));
+	ASSERT_TRUE(b == a && b->addr == addr);
+	ASSERT_EQ(b->flags, VM_MAP);
+	ASSERT_TRUE(find_vm_area(addr) == b);
+	free_vm_area(b);
+	/* A tree area. */
+	ASSERT_NONNULL(t = get_vm_area(50 * PAGE_SIZE, VM_ALLOC));
+	addr = t->addr;
+	free_vm_area(t);
+	ASSERT_TRUE(find_vm_area(addr) == NULL);
+	ASSERT_SANE();
+	ASSERT_NONNULL(u = get_vm_area(50 * PAGE_SIZE, VM_ALLOC));
+	ASSERT_TRUE(u == t && u->addr == addr);
+	ASSERT_EQ(u->size, 51 * PAGE_SIZE);
+	ASSERT_TRUE(find_vm_area((char *)addr + 10 * PAGE_SIZE) == u);
+	free_vm_area(u);
+	/* A second free of an area in a cell is a free of no area. */
+	w0 = vt_warnings();
+	free_vm_area(u);
+	ASSERT_EQ(vt_warnings(), w0 + 1);
+	ASSERT_SANE();
+	/* A request the cell's area does not fit: it goes, the tree serves. */
+	ASSERT_NONNULL(u = __get_vm_area_aligned(50 * PAGE_SIZE, 1UL << 30,
+						 VM_ALLOC, VMALLOC_START,
+						 VMALLOC_END, NULL));
+	ASSERT_EQ((unsigned long)u->addr & ((1UL << 30) - 1), 0);
+	ASSERT_SANE();
+	free_vm_area(u);
+	ASSERT_SNAP_EQ(vt_snap(), s0);	/* vt_snap purges: cells empty */
+	ASSERT_SANE();
+}
+
+/* Areas in cells go back when the range is full, so a large one fits. */
+TEST(a_shrinking_purge_empties_the_hot_cells)
+{
+	struct vm_struct *a[4], *big;
+	int i;
+
+	pin(0);
+	vt_init(64, 1);
+	for (i = 0; i < 4; i++)
+		ASSERT_NONNULL(a[i] = get_vm_area((unsigned long)(i + 1) * 40 *
+						  PAGE_SIZE, VM_ALLOC));
+	for (i = 0; i < 4; i++)
+		free_vm_area(a[i]);
+	/* The whole range, as one area: only if the cells gave theirs back. */
+	big = __get_vm_area(VMALLOC_END - VMALLOC_START - PAGE_SIZE, VM_ALLOC,
+			    VMALLOC_START, VMALLOC_END);
+	ASSERT_NONNULL(big);
+	ASSERT_EQ((unsigned long)big->addr, VMALLOC_START);
+	free_vm_area(big);
+	ASSERT_SANE();
+}
+
+/*
+ * Tree areas are found by start through a hash that doubles as it fills
+ * (registry.c): 3000 of them (past several doublings), freed in a
+ * scattered order, each found and freed exactly; the sanity walk checks
+ * that every tree area is in the hash.
+ */
+TEST(many_tree_areas_are_found_through_the_hash)
+{
+	enum { N = 3000 };
+	struct vm_struct **a = calloc(N, sizeof(*a));
+	struct vt_snap s0;
+	unsigned long i;
+
+	ASSERT_NONNULL(a);
+	vt_init(64, 1);
+	s0 = vt_snap();
+	for (i = 0; i < N; i++) {
+		ASSERT_NONNULL(a[i] = get_vm_area((5 + i % 7) * PAGE_SIZE,
+						  VM_ALLOC));
+		ASSERT_TRUE(find_vm_area(a[i]->addr) == a[i]);
+	}
+	ASSERT_SANE();
+	for (i = 0; i < N; i++) {
+		unsigned long k = (i * 1237) % N;	/* 1237 is prime to N */
+
+		free_vm_area(a[k]);
+		if (i % 500 == 0)
+			ASSERT_SANE();
+	}
+	ASSERT_SNAP_EQ(vt_snap(), s0);
+	ASSERT_SANE();
+	free(a);
+}
+
 TEST(a_full_range_falls_back_from_blocks_to_the_tree)
 {
 	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = NULL, .phys_mb = 64,

@@ -249,7 +249,15 @@ static uintptr_t self(void *ctx)
  * The current CPU: glibc registers an rseq area for every thread, whose
  * cpu_id the kernel keeps current; reading it costs two loads, against
  * some thirty instructions for sched_getcpu() (which reads it too).
+ * Without rseq (an older glibc, or under valgrind, which refuses the
+ * system call) the thread keeps the answer of sched_getcpu() for
+ * CPU_REREAD calls: the core uses the CPU only to pick which per-CPU
+ * list (under its own lock) to use, so a stale id costs locality, never
+ * correctness.
  */
+#define CPU_REREAD	64
+static __thread unsigned int cpu_cached, cpu_uses;
+
 static unsigned int cpu(void *ctx)
 {
 	int c;
@@ -267,8 +275,12 @@ static unsigned int cpu(void *ctx)
 			return (unsigned int)c;
 	}
 #endif
+	if (cpu_uses--)
+		return cpu_cached;
+	cpu_uses = CPU_REREAD - 1;
 	c = sched_getcpu();
-	return c < 0 ? 0 : (unsigned int)c;
+	cpu_cached = c < 0 ? 0 : (unsigned int)c;
+	return cpu_cached;
 }
 
 static void log_line(void *ctx, int level, const char *line)

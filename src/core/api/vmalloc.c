@@ -84,23 +84,68 @@ static inline unsigned long area_pages(const struct vm_struct *vm)
 #define GA_INTERNAL	0x2u	/* the library's own (a page array) */
 #define GA_VPAGES	0x4u	/* VM_VPAGES allowed: vmalloc_range set it */
 
+/* The log line of a request that found no room. */
+static __vm_slow void get_area_no_room(int err, gfp_t gfp)
+{
+	if (err == -VM_ENOSPC && !(gfp & __GFP_NOWARN))
+		vm_log(VM_LOG_WARNING,
+		       "vmalloc: allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
+}
+
+static __vm_slow void get_area_bad_window(unsigned long start,
+					  unsigned long end)
+{
+	vm_log(VM_LOG_WARNING,
+	       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
+	       start, end, vm_plat->vmalloc_start, vm_plat->vmalloc_end);
+}
+
 /*
- * get_area - reserve [addr, addr + PAGE_ALIGN(size) + guard) inside
- * [start, end) clipped to the managed range, aligned to @align (a power of
- * two; VM_IOREMAP raises it to the size's order as the seed does), made
- * as @how (GA_*) says.
- * Return: the live descriptor; or NULL with one log line saying why (none
- * for size 0, as the seed).
+ * Reserve a validated request: @align a power of two (VM_IOREMAP's
+ * raise applied), @size neither 0 nor too large, @flags allowed.
+ * Inline: the entry points' constants (align 1, the whole range, how 0)
+ * fold away.
  */
-static struct vm_struct *get_area(unsigned long size, unsigned long align,
-				  unsigned long flags, unsigned long start,
-				  unsigned long end, gfp_t gfp,
-				  const void *caller, unsigned int how)
+static inline __attribute__((always_inline))
+struct vm_struct *get_area_checked(unsigned long size, unsigned long align,
+				   unsigned long flags, unsigned long start,
+				   unsigned long end, gfp_t gfp,
+				   const void *caller, unsigned int how)
 {
 	struct area_request rq;
 	struct vm_struct *vm;
 	int err;
 
+	rq.align = vm_max(align, PAGE_SIZE);
+	rq.size = PAGE_ALIGN(size) +			/* the guard page */
+		  (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
+	rq.vstart = vm_max(start, vm_plat->vmalloc_start);
+	rq.vend = vm_min(end, vm_plat->vmalloc_end);
+	/* Constant for the entry points that pass the whole range. */
+	rq.whole = rq.vstart == vm_plat->vmalloc_start &&
+		   rq.vend == vm_plat->vmalloc_end;
+	rq.flags = flags;
+	rq.caller = caller;
+	rq.uninit = how & GA_UNINIT;
+	rq.internal = how & GA_INTERNAL;
+	rq.ram = false;
+	if (unlikely(rq.vstart >= rq.vend)) {
+		get_area_bad_window(start, end);
+		return NULL;
+	}
+	vm = area_alloc(&rq, &err);
+	if (unlikely(!vm))
+		get_area_no_room(err, gfp);
+	return vm;
+}
+
+/* get_area() for every request the common case does not cover. */
+static __attribute__((noinline))
+struct vm_struct *get_area_slow(unsigned long size, unsigned long align,
+				unsigned long flags, unsigned long start,
+				unsigned long end, gfp_t gfp,
+				const void *caller, unsigned int how)
+{
 	if (!size)
 		return NULL;
 	if (size > ULONG_MAX - 2 * PAGE_SIZE) {
@@ -126,27 +171,33 @@ static struct vm_struct *get_area(unsigned long size, unsigned long align,
 			bit = PAGE_SHIFT;
 		align = vm_max(align, 1UL << bit);
 	}
-	rq.align = vm_max(align, PAGE_SIZE);
-	rq.size = PAGE_ALIGN(size) +			/* the guard page */
-		  (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
-	rq.vstart = vm_max(start, vm_plat->vmalloc_start);
-	rq.vend = vm_min(end, vm_plat->vmalloc_end);
-	rq.flags = flags;
-	rq.caller = caller;
-	rq.uninit = how & GA_UNINIT;
-	rq.internal = how & GA_INTERNAL;
-	rq.ram = false;
-	if (rq.vstart >= rq.vend) {
-		vm_log(VM_LOG_WARNING,
-		       "vmalloc: window 0x%lx-0x%lx outside the vmalloc range 0x%lx-0x%lx",
-		       start, end, vm_plat->vmalloc_start, vm_plat->vmalloc_end);
-		return NULL;
-	}
-	vm = area_alloc(&rq, &err);
-	if (!vm && err == -VM_ENOSPC && !(gfp & __GFP_NOWARN))
-		vm_log(VM_LOG_WARNING,
-		       "vmalloc: allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
-	return vm;
+	return get_area_checked(size, align, flags, start, end, gfp, caller,
+				how);
+}
+
+/*
+ * get_area - reserve [addr, addr + PAGE_ALIGN(size) + guard) inside
+ * [start, end) clipped to the managed range, aligned to @align (a power of
+ * two; VM_IOREMAP raises it to the size's order as the seed does), made
+ * as @how (GA_*) says.
+ * Return: the live descriptor; or NULL with one log line saying why (none
+ * for size 0, as the seed). Inline, for the common request: the rest,
+ * and every refusal, goes through get_area_slow().
+ */
+static inline __attribute__((always_inline))
+struct vm_struct *get_area(unsigned long size, unsigned long align,
+			   unsigned long flags, unsigned long start,
+			   unsigned long end, gfp_t gfp, const void *caller,
+			   unsigned int how)
+{
+	if (unlikely(size - 1 >= ULONG_MAX - 2 * PAGE_SIZE ||
+		     (flags & (VM_IOREMAP | ~(VM_PUBLIC_FLAGS |
+			       (how & GA_VPAGES ? VM_VPAGES : 0)))) ||
+		     !VM_IS_POW2(align)))
+		return get_area_slow(size, align, flags, start, end, gfp,
+				     caller, how);
+	return get_area_checked(size, align, flags, start, end, gfp, caller,
+				how);
 }
 
 /*

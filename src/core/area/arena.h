@@ -10,8 +10,9 @@
  * allocation hands its user a node describing the range it got (the
  * block's own node when it is used whole, else a node from the arena's
  * stock); the user keeps it while the range is allocated, may use its
- * tree link and the bytes after struct arena_node (nodes are node_size
- * bytes, chosen at init), and gives the same node back to free the range.
+ * tree link, its user word and the bytes after struct arena_node (nodes
+ * are node_size bytes, chosen at init), and gives the same node back to
+ * free the range.
  * So freeing never allocates, and allocating needs at most one node from
  * the stock, which arena_prepare_locked() fills before anything changes.
  *
@@ -29,7 +30,10 @@ struct arena_node {
 	unsigned long start;
 	unsigned long end;		/* exclusive */
 	struct rb_node rb;		/* free: the arena's tree; allocated: the user's */
-	unsigned long subtree_max;	/* free: the largest block below */
+	union {
+		unsigned long subtree_max;	/* free: the largest block below */
+		void *user;			/* allocated: the user's */
+	};
 };
 
 struct arena {

@@ -72,6 +72,7 @@ struct area_request {
 	unsigned long align;	/* a power of two >= PAGE_SIZE */
 	unsigned long vstart;	/* window, inside the managed range */
 	unsigned long vend;
+	bool whole;		/* the window is the whole managed range */
 	unsigned long flags;	/* VM_* of the area */
 	const void *caller;
 	bool uninit;		/* born VMD_UNINIT: area_ready() publishes it */
@@ -97,6 +98,26 @@ static inline void desc_fill(struct vm_desc *d, unsigned long addr,
 			 (rq->internal ? VMD_INTERNAL : 0) |
 			 (rq->ram ? VMD_RAM : 0)), __ATOMIC_RELAXED);
 	d->state = VMD_LIVE;
+}
+
+/*
+ * Reuse claimed descriptor @d for @rq over the range it already has (a
+ * hot cell's, registry.c): every field but the range and the state,
+ * which the sanity walk may be reading under a lock this path does not
+ * take (they keep their values).
+ */
+static inline void desc_refill(struct vm_desc *d,
+			       const struct area_request *rq, uint16_t flags)
+{
+	d->vm.flags = rq->flags;
+	d->vm.pages = NULL;
+	d->vm.nr_pages = 0;
+	d->vm.page_order = 0;
+	d->vm.phys_addr = 0;
+	d->vm.caller = rq->caller;
+	__atomic_store_n(&d->flags, (uint16_t)(flags |
+			 (rq->uninit ? VMD_UNINIT : 0) |
+			 (rq->internal ? VMD_INTERNAL : 0)), __ATOMIC_RELAXED);
 }
 
 /* Descriptor flags are read by walkers while the owner sets them. */

@@ -37,6 +37,23 @@ struct vmap_area {
 	unsigned long flags;
 };
 
+/*
+ * Hot cells: per CPU, one cell per size in pages (guard page included)
+ * up to HOT_MAX_PAGES. free_vm_area() of an area that was never mapped
+ * leaves it claimed, descriptor and range together, in its size's cell
+ * of the freeing CPU (an atomic exchange; the area it displaces is
+ * retired for good); the next allocation of that size on that CPU takes
+ * it back if it fits the request (alignment, window). A slot comes back
+ * with no lock at all, a tree area with one hold of the registry's lock
+ * and no tree or arena work. Cells are emptied by every shrinking purge
+ * (vm_unmap_aliases, an allocation that found no room). See
+ * docs/design.md, "Hot cells".
+ */
+#define HOT_MAX_PAGES	128
+struct hot_cells {
+	struct vm_desc *cell[HOT_MAX_PAGES + 1];	/* atomic */
+} __attribute__((aligned(64)));
+
 #define VA_BLOCK	0x1UL	/* the range of a fast-path block */
 #define VA_DYING	0x2UL	/* claimed: no lookup finds it, but it
 				   covers its range until it is retired */
@@ -56,8 +73,25 @@ static struct {
 	struct objstock descs;		/* descriptor stock */
 	struct kcache desc_cache;
 	unsigned long start, end;
+	struct vmap_area **hash;	/* tree areas by start (see hash_) */
+	unsigned int hash_shift;	/* 64 - log2(buckets) */
+	unsigned long hash_count;
+	struct hot_cells *hot;		/* one per CPU (fast path only) */
+	size_t hot_bytes;
 	bool fast_path;
 } reg;
+
+/*
+ * A busy node's flags: written under reg.lock, except that the thread
+ * that takes a tree area out of a hot cell clears VA_DYING without it
+ * (hot_get: nobody else writes a dying node's flags). So every reader
+ * loads them atomically; acquire: a node seen alive has its descriptor
+ * filled.
+ */
+static inline unsigned long va_flags(const struct vmap_area *v)
+{
+	return __atomic_load_n(&v->flags, __ATOMIC_ACQUIRE);
+}
 
 static inline struct vmap_area *to_va(const struct rb_node *n)
 {
@@ -179,6 +213,111 @@ static struct vmap_area *busy_containing_locked(unsigned long addr)
 }
 
 /* ------------------------------------------------------------------ */
+/* The hash of tree areas by start (reg.lock held)                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every tree area in the busy tree (live, claimed, hot; not blocks, not
+ * the lazy list) is also in a hash of chains by start address, linked
+ * through its arena node's user word: a free finds its node in O(1)
+ * instead of walking a busy tree of a million blocks and areas. The
+ * table doubles when the chains average more than one node; a doubling
+ * that finds no memory keeps the old table (longer chains, no failure).
+ */
+#define HASH_MIN_BITS	8
+
+static inline struct vmap_area *hash_next(const struct vmap_area *v)
+{
+	return v->an.user;
+}
+
+static inline struct vmap_area **hash_bucket(unsigned long addr)
+{
+	return &reg.hash[((addr >> PAGE_SHIFT) * 0x9e3779b97f4a7c15UL) >>
+			 reg.hash_shift];
+}
+
+static inline size_t hash_bytes(unsigned int shift)
+{
+	return sizeof(*reg.hash) << (64 - shift);
+}
+
+static __vm_slow void hash_grow_locked(void)
+{
+	unsigned int old_shift = reg.hash_shift;
+	struct vmap_area **old = reg.hash, *v, *next;
+	unsigned long i;
+	void *fresh;
+
+	fresh = vm_plat->meta_alloc(vm_plat->ctx, hash_bytes(old_shift - 1));
+	if (!fresh)
+		return;
+	vm_memset(fresh, 0, hash_bytes(old_shift - 1));
+	reg.hash = fresh;
+	reg.hash_shift = old_shift - 1;
+	for (i = 0; i < 1UL << (64 - old_shift); i++)
+		for (v = old[i]; v; v = next) {
+			struct vmap_area **b = hash_bucket(v->an.start);
+
+			next = hash_next(v);
+			v->an.user = *b;
+			*b = v;
+		}
+	vm_plat->meta_free(vm_plat->ctx, old, hash_bytes(old_shift));
+}
+
+static void hash_insert_locked(struct vmap_area *v)
+{
+	struct vmap_area **b;
+
+	vm_lock_assert_held(&reg.lock);
+	if (++reg.hash_count > 1UL << (64 - reg.hash_shift))
+		hash_grow_locked();
+	b = hash_bucket(v->an.start);
+	v->an.user = *b;
+	*b = v;
+}
+
+static void hash_remove_locked(struct vmap_area *v)
+{
+	struct vmap_area **p = hash_bucket(v->an.start);
+
+	vm_lock_assert_held(&reg.lock);
+	while (*p && *p != v)
+		p = (struct vmap_area **)&(*p)->an.user;
+	if (!*p) {
+		vm_bug("vmap_area: tree area 0x%lx not in the hash", v->an.start);
+		return;
+	}
+	*p = hash_next(v);
+	reg.hash_count--;
+}
+
+/* The tree area (live, claimed or hot) starting at @addr, or NULL. */
+static inline struct vmap_area *hash_find_locked(unsigned long addr)
+{
+	struct vmap_area *v;
+
+	for (v = *hash_bucket(addr); v; v = hash_next(v))
+		if (v->an.start == addr)
+			return v;
+	return NULL;
+}
+
+/* A tree area joins or leaves the busy tree and the hash together. */
+static void tree_insert_locked(struct vmap_area *v)
+{
+	busy_insert_locked(v);
+	hash_insert_locked(v);
+}
+
+static void tree_erase_locked(struct vmap_area *v)
+{
+	hash_remove_locked(v);
+	busy_erase_locked(v);
+}
+
+/* ------------------------------------------------------------------ */
 /* Allocation                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -279,11 +418,13 @@ struct vm_struct *tree_alloc(const struct area_request *rq, int *err)
 	d = desc_get_locked();
 	v->desc = d;
 	desc_fill(d, n->start, rq, 0);
-	busy_insert_locked(v);
+	tree_insert_locked(v);
 	vm_counter_add_locked(&reg.busy_count, 1);
 	vm_unlock(&reg.lock);
 	return &d->vm;
 }
+
+static struct vm_struct *hot_get(const struct area_request *rq);
 
 struct vm_struct *area_alloc(const struct area_request *rq, int *err)
 {
@@ -291,6 +432,15 @@ struct vm_struct *area_alloc(const struct area_request *rq, int *err)
 	struct vm_desc *d;
 
 	*err = -VM_ENOSPC;
+	if (reg.hot) {
+		vm = hot_get(rq);
+		if (likely(vm)) {
+			*err = 0;
+			if (VM_DEBUG >= 2)
+				area_check();
+			return vm;
+		}
+	}
 	if (reg.fast_path && vb_wants(rq)) {
 		*err = vb_alloc(rq, &d);
 		if (likely(!*err) && VM_DEBUG < 2)
@@ -375,9 +525,9 @@ bool area_is_ram(const struct vm_struct *vm)
 /* The busy node of claimed tree area @d (reg.lock held). */
 static struct vmap_area *claimed_node_locked(const struct vm_desc *d)
 {
-	struct vmap_area *v = busy_containing_locked((unsigned long)d->vm.addr);
+	struct vmap_area *v = hash_find_locked((unsigned long)d->vm.addr);
 
-	if (VM_DEBUG && (!v || v->desc != d || !(v->flags & VA_DYING)))
+	if (VM_DEBUG && (!v || v->desc != d || !(va_flags(v) & VA_DYING)))
 		vm_bug("vmap_area: claimed area %p has no dying node",
 		       d->vm.addr);
 	return v;
@@ -392,7 +542,7 @@ bool retire_tree(struct vm_desc *d, bool mapped, bool keep)
 
 	vm_lock(&reg.lock);
 	v = claimed_node_locked(d);
-	busy_erase_locked(v);
+	tree_erase_locked(v);
 	vm_counter_add_locked(&reg.busy_count, -1);
 	if (mapped) {
 		v->lazy_next = reg.lazy;
@@ -443,15 +593,175 @@ static bool unmap_retiring(const struct vm_struct *vm)
 	return false;
 }
 
-/* Retire a claimed slot area. */
-static inline void retire_slot(struct vm_desc *d, bool keep)
+/* Retire a claimed slot area (of block @b; NULL: look it up). */
+static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
+			       bool keep)
 {
 	bool mapped = desc_flags(d) & VMD_MAPPED;
 
 	if (mapped)
 		mapped = unmap_retiring(&d->vm);
-	if (vb_retire(d, mapped, keep))
+	if (vb_retire(b, d, mapped, keep))
 		area_purge(false);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hot cells                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * While an area sits in a hot cell it is claimed (a slot: its claim bit;
+ * a tree area: VA_DYING and VMD_CLAIMED), so no lookup, walk or claim
+ * sees it, and the tiling and counts stay exact; area_get_stats() counts
+ * cells out. Its descriptor's page array field, unused while claimed,
+ * holds what holds the area: its block, or its busy node.
+ */
+static inline void hot_set_holder(struct vm_desc *d, void *holder)
+{
+	d->vm.pages = (struct page **)holder;
+}
+
+static inline void *hot_holder(const struct vm_desc *d)
+{
+	return (void *)d->vm.pages;
+}
+
+static inline struct vm_desc **hot_cell(unsigned int cpu, unsigned long size)
+{
+	return &reg.hot[cpu].cell[size >> PAGE_SHIFT];
+}
+
+/* May a claimed, never-mapped area of @d go into a cell? */
+static inline bool hot_wants(const struct vm_desc *d)
+{
+	return reg.hot && d->vm.size <= (HOT_MAX_PAGES << PAGE_SHIFT) &&
+	       !(desc_flags(d) & (VMD_MAPPED | VMD_INTERNAL | VMD_UNINIT |
+				  VMD_RAM));
+}
+
+/* Retire hot tree area @d for good (reg.lock held). */
+static void hot_drop_tree_locked(struct vm_desc *d)
+{
+	struct vmap_area *v = hot_holder(d);
+
+	vm_lock_assert_held(&reg.lock);
+	tree_erase_locked(v);
+	vm_counter_add_locked(&reg.busy_count, -1);
+	arena_free_locked(&reg.arena, &v->an);
+	desc_put_locked(d);
+}
+
+/* Retire a hot area for good: its range is free at once (never mapped). */
+static void hot_drop(struct vm_desc *d)
+{
+	if (desc_flags(d) & VMD_SLOT) {
+		vb_retire(hot_holder(d), d, false, false);
+		return;
+	}
+	vm_lock(&reg.lock);
+	hot_drop_tree_locked(d);
+	vm_unlock(&reg.lock);
+}
+
+/*
+ * Put claimed area @d, held by @holder, into @cpu's cell of its size: a
+ * slot goes to its block's owner (so it serves only what its block would
+ * serve), a tree area to the freeing CPU. Return the area it displaced,
+ * which the caller retires (hot_drop), or NULL.
+ */
+static inline struct vm_desc *hot_put(struct vm_desc *d, void *holder,
+				      unsigned int cpu)
+{
+	hot_set_holder(d, holder);
+	return __atomic_exchange_n(hot_cell(cpu, d->vm.size), d,
+				   __ATOMIC_ACQ_REL);
+}
+
+/*
+ * An area for @rq from this CPU's cell of its size, LIVE again, or NULL.
+ * The cell's area has the size; it must also sit inside the window at the
+ * alignment, and a slot serves only what the blocks would serve.
+ */
+static struct vm_struct *hot_get(const struct area_request *rq)
+{
+	struct vmap_area *v;
+	struct vm_desc **cell, *d;
+	unsigned long addr;
+
+	if (rq->size > (HOT_MAX_PAGES << PAGE_SHIFT) || rq->ram)
+		return NULL;
+	cell = hot_cell(vm_this_cpu(), rq->size);
+	if (!__atomic_load_n(cell, __ATOMIC_RELAXED))
+		return NULL;
+	d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQ_REL);
+	if (!d)
+		return NULL;
+	if (desc_flags(d) & VMD_SLOT) {
+		/* What the blocks serve: page aligned, the whole range. */
+		if (unlikely(!vb_wants(rq))) {
+			hot_drop(d);
+			return NULL;
+		}
+		desc_refill(d, rq, VMD_SLOT);
+		vb_unclaim(hot_holder(d), d);	/* release: the fields above */
+		return &d->vm;
+	}
+	addr = (unsigned long)d->vm.addr;
+	if ((addr & (rq->align - 1)) || addr < rq->vstart ||
+	    addr >= rq->vend || rq->vend - addr < rq->size) {
+		hot_drop(d);
+		return NULL;
+	}
+	/*
+	 * A tree area, with no lock: while it is dying only its claimer (we)
+	 * writes its node's flags and descriptor, and lookups, walks and
+	 * claims pass it by. The descriptor first, then the node (release:
+	 * whoever sees the node alive sees the descriptor whole).
+	 */
+	v = hot_holder(d);
+	desc_refill(d, rq, 0);
+	__atomic_store_n(&d->state, VMD_LIVE, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->flags, va_flags(v) & ~VA_DYING, __ATOMIC_RELEASE);
+	return &d->vm;
+}
+
+/* Empty every cell (a shrinking purge). */
+static void hot_flush(void)
+{
+	unsigned int c, i;
+
+	if (!reg.hot)
+		return;
+	for (c = 0; c < vm_ncpus(); c++)
+		for (i = 0; i <= HOT_MAX_PAGES; i++) {
+			struct vm_desc **cell = &reg.hot[c].cell[i], *d;
+
+			if (!__atomic_load_n(cell, __ATOMIC_RELAXED))
+				continue;
+			d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQ_REL);
+			if (d)
+				hot_drop(d);
+		}
+}
+
+/* Areas in cells: slots and tree areas (approximate while calls run). */
+static void hot_count(unsigned long *slots, unsigned long *tree)
+{
+	unsigned int c, i;
+
+	*slots = *tree = 0;
+	if (!reg.hot)
+		return;
+	for (c = 0; c < vm_ncpus(); c++)
+		for (i = 0; i <= HOT_MAX_PAGES; i++) {
+			struct vm_desc *d = __atomic_load_n(&reg.hot[c].cell[i],
+							    __ATOMIC_ACQUIRE);
+
+			if (d && (desc_flags(d) & VMD_SLOT))
+				(*slots)++;
+			else if (d)
+				(*tree)++;
+		}
 }
 
 static int claim_result(enum vb_claim r, struct vm_desc *d,
@@ -545,27 +855,39 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 	       unsigned int how, bool retire, struct vm_struct **out)
 {
 	struct vmap_area *v;
-	struct vm_desc *d = NULL;
+	struct vm_desc *d = NULL, *old = NULL;
 	enum vb_claim r;
 	int err;
 
 	vm_lock(&reg.lock);
-	v = busy_containing_locked(addr);
-	if (v && (v->flags & VA_BLOCK)) {
+	/* A tree area in O(1); else a block (a stale hint) or nothing. */
+	v = hash_find_locked(addr);
+	if (!v)
+		v = busy_containing_locked(addr);
+	if (v && (va_flags(v) & VA_BLOCK)) {
 		/* Under the registry's lock the block cannot be reused. */
 		r = vb_claim(v->block, addr, expect, how, &d);
 		vm_unlock(&reg.lock);
 		return claim_result(r, d, out);
 	}
-	if (!v || v->an.start != addr || (v->flags & VA_DYING)) {
+	if (!v || v->an.start != addr || (va_flags(v) & VA_DYING)) {
 		vm_unlock(&reg.lock);
 		return -VM_ENOENT;
 	}
 	d = v->desc;
 	err = desc_check_claim(d, expect, how);
-	if (!err && retire && !(desc_flags(d) & VMD_MAPPED)) {
+	if (!err && retire && hot_wants(d)) {
+		/* Validated, never mapped: claimed, into a hot cell. */
+		v->flags |= VA_DYING;
+		d->state = VMD_CLAIMED;
+		old = hot_put(d, v, vm_this_cpu());
+		if (old && !(desc_flags(old) & VMD_SLOT)) {
+			hot_drop_tree_locked(old);
+			old = NULL;
+		}
+	} else if (!err && retire && !(desc_flags(d) & VMD_MAPPED)) {
 		/* Validated: retire at once (no PTE, no TLB entry). */
-		busy_erase_locked(v);
+		tree_erase_locked(v);
 		vm_counter_add_locked(&reg.busy_count, -1);
 		arena_free_locked(&reg.arena, &v->an);
 		desc_put_locked(d);
@@ -575,6 +897,8 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 		*out = &d->vm;
 	}
 	vm_unlock(&reg.lock);
+	if (old)
+		hot_drop(old);	/* a slot: its block's lock, not ours */
 	return err;
 }
 
@@ -612,8 +936,20 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 	if (b) {
 		enum vb_claim r = vb_claim(b, addr, expect, how, &d);
 
-		if (r == VB_CLAIMED && VM_DEBUG < 2) {
-			retire_slot(d, false);
+		if (r == VB_CLAIMED) {
+			struct vm_desc *old;
+
+			if (!hot_wants(d)) {
+				retire_slot(b, d, false);
+			} else {
+				/* Then the descriptor is ours to write. */
+				vb_quiesce(b);
+				old = hot_put(d, b, vb_owner(b));
+				if (old)
+					hot_drop(old);
+			}
+			if (VM_DEBUG >= 2)
+				area_check();
 			return 0;
 		}
 		if (r != VB_ELSEWHERE) {
@@ -635,7 +971,7 @@ void area_unclaim(struct vm_struct *vm)
 	struct vm_desc *d = vm_desc_of(vm);
 
 	if (desc_flags(d) & VMD_SLOT) {
-		vb_unclaim(d);
+		vb_unclaim(NULL, d);
 		return;
 	}
 	vm_lock(&reg.lock);
@@ -650,7 +986,7 @@ void area_retire(struct vm_struct *vm, bool keep)
 	bool mapped = desc_flags(d) & VMD_MAPPED;
 
 	if (desc_flags(d) & VMD_SLOT) {
-		retire_slot(d, keep);
+		retire_slot(NULL, d, keep);
 	} else {
 		if (mapped)
 			mapped = unmap_retiring(vm);
@@ -692,8 +1028,8 @@ int area_ram_alloc(unsigned long pages, const void *caller,
 {
 	struct area_request rq = {
 		.size = (pages + 1) << PAGE_SHIFT, .align = PAGE_SIZE,
-		.vstart = reg.start, .vend = reg.end, .caller = caller,
-		.uninit = true, .ram = true,
+		.vstart = reg.start, .vend = reg.end, .whole = true,
+		.caller = caller, .uninit = true, .ram = true,
 	};
 	unsigned int tries;
 	int err = -VM_ENOSPC;
@@ -842,7 +1178,7 @@ int area_alloc_congruent(const unsigned long *rel, const unsigned long *len,
 		v->desc = d;
 		one.size = len[i];
 		desc_fill(d, an->start, &one, 0);
-		busy_insert_locked(v);
+		tree_insert_locked(v);
 		vm_counter_add_locked(&reg.busy_count, 1);
 		out[i] = &d->vm;
 	}
@@ -995,6 +1331,8 @@ bool area_purge(bool shrink)
 	unsigned long count = 0, pages = 0;
 
 	vm_lock(&reg.purge_lock);
+	if (shrink)
+		hot_flush();	/* before the blocks: they may empty */
 	vb_purge_collect(&bp, shrink);
 	vm_lock(&reg.lock);
 	list = reg.lazy;
@@ -1023,7 +1361,7 @@ bool area_purge(bool shrink)
 	for (b = bp.empty; b; b = bnext) {
 		bnext = vb_next_empty(b);
 		v = busy_containing_locked(vb_start(b));
-		if (!v || !(v->flags & VA_BLOCK) || v->block != b) {
+		if (!v || !(va_flags(v) & VA_BLOCK) || v->block != b) {
 			vm_bug("vmap_area: released block at 0x%lx not busy",
 			       vb_start(b));
 			continue;
@@ -1053,9 +1391,9 @@ struct vm_struct *area_find(unsigned long addr, bool containing)
 
 	vm_lock(&reg.lock);
 	v = busy_containing_locked(addr);
-	if (v && (v->flags & VA_BLOCK))
+	if (v && (va_flags(v) & VA_BLOCK))
 		d = vb_find(v->block, addr, containing);
-	else if (v && !(v->flags & VA_DYING) &&
+	else if (v && !(va_flags(v) & VA_DYING) &&
 		 (containing || v->an.start == addr))
 		d = v->desc;
 	if (d && desc_check_claim(d, NULL, 0))
@@ -1072,10 +1410,10 @@ void area_walk(unsigned long from, unsigned long to,
 	vm_lock(&reg.lock);
 	for (v = busy_first_after_locked(from); v && v->an.start < to;
 	     v = busy_next(v)) {
-		if (v->flags & VA_BLOCK) {
+		if (va_flags(v) & VA_BLOCK) {
 			if (vb_walk(v->block, from, to, fn, arg))
 				break;
-		} else if (!(v->flags & VA_DYING) && fn(&v->desc->vm, arg)) {
+		} else if (!(va_flags(v) & VA_DYING) && fn(&v->desc->vm, arg)) {
 			break;
 		}
 	}
@@ -1118,6 +1456,28 @@ int area_init(unsigned long lazy_max_pages, bool fast_path)
 		arena_destroy(&reg.arena);
 		goto fail;
 	}
+	reg.hash_shift = 64 - HASH_MIN_BITS;
+	reg.hash = vm_plat->meta_alloc(vm_plat->ctx, hash_bytes(reg.hash_shift));
+	if (!reg.hash) {
+		vb_exit();
+		arena_destroy(&reg.arena);
+		err = -VM_ENOMEM;
+		goto fail;
+	}
+	vm_memset(reg.hash, 0, hash_bytes(reg.hash_shift));
+	if (fast_path) {
+		reg.hot_bytes = vm_ncpus() * sizeof(struct hot_cells);
+		reg.hot = vm_plat->meta_alloc(vm_plat->ctx, reg.hot_bytes);
+		if (!reg.hot) {
+			vm_plat->meta_free(vm_plat->ctx, reg.hash,
+					   hash_bytes(reg.hash_shift));
+			vb_exit();
+			arena_destroy(&reg.arena);
+			err = -VM_ENOMEM;
+			goto fail;
+		}
+		vm_memset(reg.hot, 0, reg.hot_bytes);
+	}
 	return 0;
 fail:
 	kcache_destroy(&reg.desc_cache);
@@ -1128,6 +1488,11 @@ fail:
 
 void area_exit(void)
 {
+	if (reg.hot)
+		vm_plat->meta_free(vm_plat->ctx, reg.hot, reg.hot_bytes);
+	if (reg.hash)
+		vm_plat->meta_free(vm_plat->ctx, reg.hash,
+				   hash_bytes(reg.hash_shift));
 	vb_exit();
 	arena_destroy(&reg.arena);
 	kcache_destroy(&reg.desc_cache);
@@ -1138,11 +1503,16 @@ void area_exit(void)
 
 void area_get_stats(struct area_stats *st)
 {
+	unsigned long hot_slots, hot_tree;
 	struct vb_counts c;
 
 	vb_stats(&c);
-	st->areas = vm_counter_read(&reg.areas) + (unsigned long)c.areas;
-	st->busy = vm_counter_read(&reg.busy_count) + (unsigned long)c.busy;
+	hot_count(&hot_slots, &hot_tree);
+	/* Areas in hot cells are free to their users: counted out. */
+	st->areas = vm_counter_read(&reg.areas) + (unsigned long)c.areas -
+		    hot_slots - hot_tree;
+	st->busy = vm_counter_read(&reg.busy_count) + (unsigned long)c.busy -
+		   hot_slots - hot_tree;
 	st->lazy_pages = vm_stat_read(&reg.lazy_pages) + (unsigned long)c.lazy;
 	st->lazy_max_pages = reg.lazy_max;
 	st->blocks = c.blocks;
@@ -1150,16 +1520,25 @@ void area_get_stats(struct area_stats *st)
 	st->purged_areas = vm_counter_read(&reg.purged_areas);
 	st->meta_stock_bytes = c.stock_bytes +
 			       arena_stock_bytes(&reg.arena) +
-			       vm_counter_read(&reg.descs.n) * reg.desc_cache.size;
+			       (vm_counter_read(&reg.descs.n) + hot_slots +
+				hot_tree) * reg.desc_cache.size +
+			       hot_tree * reg.arena.nodes.size;
 }
 
 /* Busy node @v, a tree area: does its descriptor agree? */
 static bool tree_area_ok(const struct vmap_area *v)
 {
 	const struct vm_desc *d = v->desc;
-	uint32_t want = v->flags & VA_DYING ? VMD_CLAIMED : VMD_LIVE;
+	uint32_t state = d ? __atomic_load_n(&d->state, __ATOMIC_RELAXED) : 0;
 
-	return d && d->state == want &&
+	/*
+	 * Dying: claimed, or on its way out of a hot cell (hot_get makes the
+	 * descriptor LIVE, then the node, without the lock).
+	 */
+	if (!(va_flags(v) & VA_DYING) ? state != VMD_LIVE :
+	    state != VMD_CLAIMED && state != VMD_LIVE)
+		return false;
+	return
 	       (unsigned long)d->vm.addr == v->an.start &&
 	       d->vm.size == va_size(v) && !(desc_flags(d) & VMD_SLOT);
 }
@@ -1169,7 +1548,7 @@ static const char *check_locked(void)
 	struct arena_node *f = arena_first_locked(&reg.arena);
 	struct rb_node *bn = rb_first(&reg.busy);
 	struct vmap_area *lz;
-	unsigned long pos = reg.start, lazy_pages = 0, busy = 0;
+	unsigned long pos = reg.start, lazy_pages = 0, busy = 0, tree_areas = 0;
 	struct vb_counts c;
 	const char *why;
 
@@ -1193,7 +1572,7 @@ static const char *check_locked(void)
 		} else if (b && b->an.start == pos) {
 			s = b->an.start;
 			e = b->an.end;
-			if (b->flags & VA_BLOCK) {
+			if (va_flags(b) & VA_BLOCK) {
 				unsigned long live = 0, dirty = 0;
 
 				why = vb_check_locked(b->block, s, e - s, &live,
@@ -1204,8 +1583,11 @@ static const char *check_locked(void)
 				lazy_pages += dirty;
 			} else {
 				busy++;
+				tree_areas++;
 				if (!tree_area_ok(b))
 					return "busy area and its vm_struct disagree";
+				if (hash_find_locked(s) != b)
+					return "tree area missing from the hash";
 			}
 			bn = rb_next(bn);
 		} else if (lz && lz->an.start == pos) {
@@ -1222,6 +1604,8 @@ static const char *check_locked(void)
 	}
 	if (pos != reg.end || f || bn || lz)
 		return "ranges overlap or leave a hole";
+	if (tree_areas != reg.hash_count)
+		return "hash count wrong";
 	vb_stats(&c);
 	if (lazy_pages != vm_stat_read(&reg.lazy_pages) + (unsigned long)c.lazy)
 		return "lazy page count wrong";

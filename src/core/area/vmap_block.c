@@ -35,11 +35,12 @@
  * identity, the slot the address falls in, a descriptor there whose own
  * address is the address freed (a descriptor's address is unique among
  * live areas, whatever the hint), and a compare-and-swap that sets the
- * claim bit. Anything else (a stale hint, a tree area in the tail of a
- * block's granule, a bad address) takes the locked path: it locks the CPU
- * the hint names and re-checks, under that lock, that the block is
- * published, still that CPU's, and covers the address before it reads
- * the slot.
+ * claim bit. A consistent identity that does not cover the address (a
+ * tree area in the tail of a block's granule) goes to the registry's
+ * tree at once. Anything else (a stale hint, a bad address) takes the
+ * locked path: it locks the CPU the hint names and re-checks, under that
+ * lock, that the block is published, still that CPU's, and covers the
+ * address before it reads the slot.
  *
  * vm_map_ram blocks (class VB_RAM). The kernel serves small vm_map_ram()
  * mappings from per-CPU blocks with no descriptor per mapping; so do we.
@@ -103,6 +104,8 @@ struct vm_block {
 	struct vm_block *purge_next;	/* a purge's batch or release list */
 	uint16_t cls, nslots, nr_used, nr_dirty, nr_purging;
 	uint16_t words;			/* bitmap words in use */
+	unsigned int walkers;		/* vb_walk inside (atomic; see
+					   vb_quiesce) */
 	bool on_partial, on_dirty;
 	uint64_t tail;			/* valid bits of the last word */
 	uint64_t used[VB_WORDS];	/* a descriptor is there */
@@ -329,11 +332,12 @@ static __vm_slow struct vm_block **dir_new_leaf(unsigned long l)
 
 static inline struct vm_block **dir_slot(unsigned long addr, bool create)
 {
+	/* Below the range, g wraps and fails the test too; no directory:
+	 * dir_len is 0. */
 	unsigned long g = (addr >> VB_SPAN_SHIFT) - vb.dir_base;
 	struct vm_block **leaf;
 
-	if (!vb.dir || (addr >> VB_SPAN_SHIFT) < vb.dir_base ||
-	    (g >> VB_LEAF_SHIFT) >= vb.dir_len)
+	if ((g >> VB_LEAF_SHIFT) >= vb.dir_len)
 		return NULL;
 	leaf = __atomic_load_n(&vb.dir[g >> VB_LEAF_SHIFT], __ATOMIC_ACQUIRE);
 	if (!leaf && create)
@@ -446,6 +450,23 @@ void vb_forget(struct vm_block *b)
 	vb_discard(b);
 }
 
+void vb_quiesce(struct vm_block *b)
+{
+	struct vb_cpu *pc;
+
+	if (!__atomic_load_n(&b->walkers, __ATOMIC_SEQ_CST))
+		return;
+	/* A walk may hold the descriptor: it holds the lock until done. */
+	pc = cpu_of(b);
+	vm_lock(&pc->lock);
+	vm_unlock(&pc->lock);
+}
+
+unsigned int vb_owner(const struct vm_block *b)
+{
+	return __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
+}
+
 unsigned long vb_start(const struct vm_block *b)
 {
 	return ld(&b->start);
@@ -509,12 +530,13 @@ enum vb_claim claim_slot(struct vm_block *b, unsigned int i,
 {
 	if (desc_check_claim(d, expect, how & ~AREA_REFUSE_FRAMES))
 		return VB_NONE;
+	/* Sequentially consistent: vb_quiesce() pairs it with vb_walk. */
 	if (!__atomic_compare_exchange_n(&b->slot[i], &v, v | SLOT_CLAIMED,
-					 false, __ATOMIC_ACQ_REL,
+					 false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_RELAXED))
 		return VB_ELSEWHERE;
 	/* Ours now: its page array can be read without a race. */
-	if (desc_check_claim(d, expect, how)) {
+	if ((how & AREA_REFUSE_FRAMES) && desc_check_claim(d, expect, how)) {
 		slot_store(b, i, v);
 		return VB_REFUSED;
 	}
@@ -544,9 +566,21 @@ static bool claim_fast(struct vm_block *b, unsigned long addr,
 	stride = ld(&b->stride);
 	recip = __atomic_load_n(&b->recip, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&b->seq, __ATOMIC_RELAXED) != seq ||
-	    addr - start >= span)
+	if (__atomic_load_n(&b->seq, __ATOMIC_RELAXED) != seq)
 		return false;
+	if (addr - start >= span) {
+		/*
+		 * A consistent identity that does not cover @addr: no live
+		 * slot area starts there. A live slot's block stays
+		 * published, and in the directory entry of its granule, for
+		 * as long as the slot is used, so the hint of a caller that
+		 * frees its own area is always that block. The registry's
+		 * tree decides (a tree area in the tail of this granule, or
+		 * no area): no block lock is worth taking.
+		 */
+		*res = VB_ELSEWHERE;
+		return true;
+	}
 	i = slot_index(addr - start, stride, recip, &at_start);
 	if (!at_start || i >= VB_MAX_SLOTS)
 		return false;
@@ -631,11 +665,13 @@ static inline struct vm_block *block_of(const struct vm_desc *d)
 	return vb_lookup((unsigned long)d->vm.addr);
 }
 
-void vb_unclaim(struct vm_desc *d)
+void vb_unclaim(struct vm_block *b, struct vm_desc *d)
 {
-	struct vm_block *b = block_of(d);
 	unsigned int i;
 	bool at_start;
+
+	if (!b)
+		b = block_of(d);
 
 	/* Only the claimer writes a claimed slot; its block stays put. */
 	i = slot_of(b, (unsigned long)d->vm.addr - b->start, &at_start);
@@ -675,10 +711,13 @@ static bool fold_lazy_locked(struct vb_cpu *pc)
 	return now > vb.lazy_max;
 }
 
-bool vb_retire(struct vm_desc *d, bool mapped, bool keep)
+bool vb_retire(struct vm_block *b, struct vm_desc *d, bool mapped, bool keep)
 {
-	struct vm_block *b = block_of(d);
-	struct vb_cpu *pc = cpu_of(b);
+	struct vb_cpu *pc;
+
+	if (!b)
+		b = block_of(d);
+	pc = cpu_of(b);
 	bool purge = false;
 	unsigned int i;
 	bool was_full, at_start;
@@ -968,16 +1007,25 @@ bool vb_walk(struct vm_block *b, unsigned long from, unsigned long to,
 		vm_unlock(&pc->lock);
 		return stop;
 	}
+	/*
+	 * @fn reads the descriptors it is shown. A free that claims one of
+	 * them meanwhile (no lock) may not write it until we are done: it
+	 * sees walkers (vb_quiesce), or we see its claim. Both sides are
+	 * sequentially consistent: the increment and slot loads here, the
+	 * claim's compare-and-swap and the load of walkers there.
+	 */
+	__atomic_fetch_add(&b->walkers, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; published(b) && i < b->nslots && !stop; i++) {
 		unsigned long s = slot_start(b, i);
-		struct vm_desc *d;
+		uintptr_t v;
 
 		if (s >= to)
 			break;
-		d = slot_live(b, i);
-		if (s + b->stride > from && d)
-			stop = fn(&d->vm, arg);
+		v = __atomic_load_n(&b->slot[i], __ATOMIC_SEQ_CST);
+		if (s + b->stride > from && v && !(v & SLOT_CLAIMED))
+			stop = fn(&slot_desc(v)->vm, arg);
 	}
+	__atomic_fetch_sub(&b->walkers, 1, __ATOMIC_RELEASE);
 	vm_unlock(&pc->lock);
 	return stop;
 }

@@ -32,9 +32,7 @@ static inline bool vb_wants(const struct area_request *rq)
 	unsigned long pages = rq->size >> PAGE_SHIFT;
 
 	return pages >= 2 && pages <= VB_MAX_PAGES && rq->align == PAGE_SIZE &&
-	       !(rq->flags & (VM_IOREMAP | VM_NO_GUARD)) &&
-	       rq->vstart == vm_plat->vmalloc_start &&
-	       rq->vend == vm_plat->vmalloc_end;
+	       !(rq->flags & (VM_IOREMAP | VM_NO_GUARD)) && rq->whole;
 }
 
 /*
@@ -76,8 +74,15 @@ enum vb_claim { VB_ELSEWHERE, VB_NONE, VB_REFUSED, VB_CLAIMED };
 enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 		       const struct vm_struct *expect, unsigned int how,
 		       struct vm_desc **out);
-/* Make a claimed slot area LIVE again. */
-void vb_unclaim(struct vm_desc *d);
+/*
+ * After claiming a slot area of @b, before writing its descriptor without
+ * the block's lock (a hot cell, registry.c): wait until no walk that
+ * found the area before the claim can still be reading it. Usually one
+ * load; a lock round trip when a walk is in the block.
+ */
+void vb_quiesce(struct vm_block *b);
+/* Make a claimed slot area (of block @b; NULL: look it up) LIVE again. */
+void vb_unclaim(struct vm_block *b, struct vm_desc *d);
 /*
  * Set a claimed slot area's page array under its block's lock: a walk
  * (which holds that lock) that found the slot before it was claimed
@@ -87,12 +92,13 @@ void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr);
 /* Add VM_* @flags to a claimed slot area, under the same rule. */
 void vb_add_flags(struct vm_desc *d, unsigned long flags);
 /*
- * Retire a claimed slot area whose PTEs the caller cleared (if it was
- * mapped: then the slot is dirty until a purge, else free at once). With
- * @keep the descriptor becomes REMOVED and stays the caller's, else it
- * is freed. Return: whether the lazy count passed the purge threshold.
+ * Retire a claimed slot area of block @b (NULL: look it up) whose PTEs
+ * the caller cleared (if it was mapped: then the slot is dirty until a
+ * purge, else free at once). With @keep the descriptor becomes REMOVED
+ * and stays the caller's, else it is freed. Return: whether the lazy
+ * count passed the purge threshold.
  */
-bool vb_retire(struct vm_desc *d, bool mapped, bool keep);
+bool vb_retire(struct vm_block *b, struct vm_desc *d, bool mapped, bool keep);
 
 /*
  * vm_map_ram blocks (see vmap_block.c): a mapping of @pages pages, its
@@ -152,6 +158,9 @@ void vb_purge_sync(struct vb_purge *p,
 				 unsigned long end), void *arg);
 void vb_purge_finish(struct vb_purge *p);
 struct vm_block *vb_next_empty(struct vm_block *b);
+/* The CPU that owns @b (a hint without its lock; exact while one of its
+ * slots is used, as for the caller of a claim). */
+unsigned int vb_owner(const struct vm_block *b);
 /* Its range (valid from vb_publish until vb_forget). */
 unsigned long vb_start(const struct vm_block *b);
 unsigned long vb_span(const struct vm_block *b);
