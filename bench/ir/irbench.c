@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * irbench: the KVA pairs of performance issue 12, for counting
+ * irbench: KVA pairs (get_vm_area + free_vm_area) of six scenarios, for counting
  * instructions under callgrind (`make bench-ir`, which runs bench/ir/run).
  *
  *   irbench SCENARIO LOOPS [BUSY] [full]
