@@ -110,6 +110,8 @@ struct bench_run {
 
 uint64_t rng_next(uint64_t *s);
 uint64_t now_ns(void);
+/* The median of @v[0..n), n <= MAX_REPEAT; @v is left as it was. */
+double median_of(const double *v, unsigned int n);
 
 /* ---- options (vmbench.c) ---- */
 

@@ -64,19 +64,6 @@ static double host_loop(enum host_kind kind, unsigned long size,
 	return (double)(now_ns() - t0) / (double)ops;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 	       char *err, size_t errlen)
 {
@@ -131,9 +118,9 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 		progress_done();
 		vmalloc_get_stats(&st);
 		sys1 = st.host_syscalls;
-		r->vm_ns = median(vm, o->repeat);
-		r->mmap_ns = median(mm, o->repeat);
-		r->malloc_ns = median(ml, o->repeat);
+		r->vm_ns = median_of(vm, o->repeat);
+		r->mmap_ns = median_of(mm, o->repeat);
+		r->malloc_ns = median_of(ml, o->repeat);
 		/* Engines that do not count leave host_syscalls at 0. */
 		r->vm_syscalls = sys1 || sys0 ?
 			(double)(sys1 - sys0) / (double)(ops * o->repeat) : -1;

@@ -141,19 +141,6 @@ static double ring_loop(enum ring_kind kind, bool touch, unsigned long ops)
 	return (double)(now_ns() - t0) / (double)ops;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static unsigned long syscalls_now(void)
 {
 	struct vmalloc_stats st = { .sz = sizeof(st) };
@@ -245,12 +232,16 @@ int ring_bench(const struct opts *o, struct ring_row *rows, unsigned int max,
 			sys1 = syscalls_now();
 			r->vm_syscalls = (double)(sys1 - sys0) /
 					 (double)(ops * o->repeat);
-			r->vm_ns = median(vm, o->repeat);
-			r->memfd_ns = median(mm, o->repeat);
-			r->ratio = median(ratio, o->repeat);
-			qsort(ratio, o->repeat, sizeof(*ratio), cmp_double);
-			r->ratio_min = ratio[0];
-			r->ratio_max = ratio[o->repeat - 1];
+			r->vm_ns = median_of(vm, o->repeat);
+			r->memfd_ns = median_of(mm, o->repeat);
+			r->ratio = median_of(ratio, o->repeat);
+			r->ratio_min = r->ratio_max = ratio[0];
+			for (rep = 1; rep < o->repeat; rep++) {
+				if (ratio[rep] < r->ratio_min)
+					r->ratio_min = ratio[rep];
+				if (ratio[rep] > r->ratio_max)
+					r->ratio_max = ratio[rep];
+			}
 			if (ring_probe(vm_kinds[k], r))
 				goto failed;
 			nrows++;

@@ -245,22 +245,6 @@ static double machine_ceiling(unsigned int threads)
 	return best;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median_of(const double *v, unsigned int n)
-{
-	double s[MAX_REPEAT];
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 /* align_shift: allocations that worked per loop, warm-up included. */
 static double successes_per_loop(const struct bench_run *r)
 {

@@ -80,26 +80,6 @@ struct area_request {
 	bool ram;		/* vm_map_ram(): VMD_RAM */
 };
 
-/* A descriptor for request @rq at @addr: LIVE, with @flags (VMD_*). */
-static inline void desc_fill(struct vm_desc *d, unsigned long addr,
-			     const struct area_request *rq, uint16_t flags)
-{
-	/* Atomic: a lock-free claim may read a recycled descriptor's. */
-	__atomic_store_n(&d->vm.addr, (void *)addr, __ATOMIC_RELAXED);
-	d->vm.size = rq->size;
-	d->vm.flags = rq->flags;
-	d->vm.pages = NULL;
-	d->vm.nr_pages = 0;
-	d->vm.page_order = 0;
-	d->vm.phys_addr = 0;
-	d->vm.caller = rq->caller;
-	__atomic_store_n(&d->flags, (uint16_t)(flags |
-			 (rq->uninit ? VMD_UNINIT : 0) |
-			 (rq->internal ? VMD_INTERNAL : 0) |
-			 (rq->ram ? VMD_RAM : 0)), __ATOMIC_RELAXED);
-	d->state = VMD_LIVE;
-}
-
 /*
  * Reuse claimed descriptor @d for @rq over the range it already has (a
  * hot cell's, registry.c): every field but the range and the state,
@@ -118,6 +98,17 @@ static inline void desc_refill(struct vm_desc *d,
 	__atomic_store_n(&d->flags, (uint16_t)(flags |
 			 (rq->uninit ? VMD_UNINIT : 0) |
 			 (rq->internal ? VMD_INTERNAL : 0)), __ATOMIC_RELAXED);
+}
+
+/* A descriptor for request @rq at @addr: LIVE, with @flags (VMD_*). */
+static inline void desc_fill(struct vm_desc *d, unsigned long addr,
+			     const struct area_request *rq, uint16_t flags)
+{
+	/* Atomic: a lock-free claim may read a recycled descriptor's. */
+	__atomic_store_n(&d->vm.addr, (void *)addr, __ATOMIC_RELAXED);
+	d->vm.size = rq->size;
+	desc_refill(d, rq, (uint16_t)(flags | (rq->ram ? VMD_RAM : 0)));
+	d->state = VMD_LIVE;
 }
 
 /* Descriptor flags are read by walkers while the owner sets them. */
