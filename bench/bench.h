@@ -187,6 +187,10 @@ int plot_svg(const char *path, const struct sweep_point *pts, unsigned int n,
 
 /* ---- the host section (hostbench.c) ---- */
 
+/* (Re)start the library on the host engine, quietly. Return 0, or
+ * -errno with a message in @err (hostbench.c). */
+int host_engine_start(char *err, size_t errlen);
+
 /*
  * Run the host-engine comparison. Return the number of rows filled, or
  * -errno when the host engine cannot be initialised (@err gets a message).

@@ -64,18 +64,10 @@ static double host_loop(enum host_kind kind, unsigned long size,
 	return (double)(now_ns() - t0) / (double)ops;
 }
 
-int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
-	       char *err, size_t errlen)
+int host_engine_start(char *err, size_t errlen)
 {
-	static const unsigned long sizes[] = {
-		4UL << 10, 64UL << 10, 1UL << 20, 8UL << 20,
-	};
-	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = "host", .quiet = true };
-	unsigned long budget = o->quick ? 4UL << 20 : 256UL << 20;
-	unsigned long min_ops = o->quick ? 4 : 16;
-	unsigned int nrows = 0, i, rep;
-	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
-	long left;
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = "host",
+				      .quiet = true };
 	int rc;
 
 	vmalloc_exit();
@@ -85,6 +77,25 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 			 strerror(-rc), rc);
 		return rc < 0 ? rc : -EINVAL;
 	}
+	return 0;
+}
+
+int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
+	       char *err, size_t errlen)
+{
+	static const unsigned long sizes[] = {
+		4UL << 10, 64UL << 10, 1UL << 20, 8UL << 20,
+	};
+	unsigned long budget = o->quick ? 4UL << 20 : 256UL << 20;
+	unsigned long min_ops = o->quick ? 4 : 16;
+	unsigned int nrows = 0, i, rep;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
+	long left;
+	int rc;
+
+	rc = host_engine_start(err, errlen);
+	if (rc)
+		return rc;
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && nrows < max; i++) {
 		struct host_row *r = &rows[nrows];
 		double vm[MAX_REPEAT], mm[MAX_REPEAT], ml[MAX_REPEAT];

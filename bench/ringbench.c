@@ -187,21 +187,15 @@ static int ring_probe(enum ring_kind kind, struct ring_row *row)
 int ring_bench(const struct opts *o, struct ring_row *rows, unsigned int max,
 	       char *err, size_t errlen)
 {
-	struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = "host",
-				      .quiet = true };
 	unsigned long ops = o->loops ? o->loops : o->quick ? 200 : 2000;
 	static const enum ring_kind vm_kinds[] = { RK_LOOP, RK_BULK };
 	unsigned int nrows = 0, k, t, rep;
 	long left;
 	int rc;
 
-	vmalloc_exit();
-	rc = vmalloc_init(&cfg);
-	if (rc) {
-		snprintf(err, errlen, "%s (vmalloc_init returned %d)",
-			 strerror(-rc), rc);
-		return rc < 0 ? rc : -EINVAL;
-	}
+	rc = host_engine_start(err, errlen);
+	if (rc)
+		return rc;
 	for (t = 0; t < 2; t++) {
 		for (k = 0; k < 2 && nrows < max; k++) {
 			struct ring_row *r = &rows[nrows];
