@@ -176,6 +176,8 @@ TEST(opts_rules_hold_for_older_and_newer_sizes)
 	vm_opts_take(lib, sizeof(lib), caller);
 	ASSERT_MEMEQ(lib + 8, caller + 8, 24);
 	ASSERT_TRUE(lib[32] == 0 && !memcmp(lib + 32, lib + 33, 15));
+	/* No struct at all: a reason, not a crash. */
+	ASSERT_NONNULL(vm_opts_problem(NULL, sizeof(lib), 24));
 	/* Below the first release's size: never a real struct. */
 	sz = 16;
 	memcpy(caller, &sz, sizeof(sz));

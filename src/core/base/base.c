@@ -23,8 +23,11 @@ static size_t opts_sz(const void *src)
 const char *vm_opts_problem(const void *src, size_t size, size_t v1)
 {
 	const unsigned char *p = src;
-	size_t sz = opts_sz(src), i;
+	size_t sz, i;
 
+	if (!src)
+		return "the struct pointer is NULL";
+	sz = opts_sz(src);
 	if (sz < v1)
 		return "sz is smaller than the struct ever was: set it to sizeof the struct";
 	if (sz > VM_OPTS_MAX_SZ)
