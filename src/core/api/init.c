@@ -188,26 +188,22 @@ int vmalloc_get_stats(struct vmalloc_stats *out)
 {
 	struct vmalloc_stats stats = { .sz = sizeof(stats) }, *st = &stats;
 	struct area_stats vs;
+	const char *why;
 	unsigned int n;
 
 	if (!out)
 		return -VM_EINVAL;
 	if (!vm_ensure_ready())
 		return -VM_ENODEV;
-	/* Output only: the fields this build does not know are zeroed. */
-	if (out->sz < VM_STATS_SIZE_V1) {
+	/*
+	 * Output only: the sz rules of a struct read in, except that the
+	 * fields this build does not know are zeroed, not checked (hence
+	 * the largest size any struct may have for ours).
+	 */
+	why = vm_opts_problem(out, VM_OPTS_MAX_SZ, VM_STATS_SIZE_V1);
+	if (why) {
 		vm_log(VM_LOG_ERR, "vmalloc_get_stats: struct vmalloc_stats "
-		       "with sz %zu refused: it is smaller than the struct "
-		       "ever was: set it to sizeof the struct", out->sz);
-		return -VM_EINVAL;
-	}
-	/* Garbage (sz never set): zeroing up to it would overwrite the
-	 * caller's memory past the struct. */
-	if (out->sz > VM_OPTS_MAX_SZ) {
-		vm_log(VM_LOG_ERR, "vmalloc_get_stats: struct vmalloc_stats "
-		       "with sz %zu refused: it is larger than any struct "
-		       "will be (4096 bytes): set it to sizeof the struct",
-		       out->sz);
+		       "with sz %zu refused: %s", out->sz, why);
 		return -VM_EINVAL;
 	}
 	st->phys_pages = pa_nr_frames();
