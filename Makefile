@@ -84,6 +84,20 @@ VM_LDFLAGS := $(LDFLAGS) $(EXTRA_LDFLAGS)
 # under sanitizers, whose runtime the program brings).
 SO_DEFS   := $(if $(findstring sanitize,$(VM_CFLAGS) $(VM_LDFLAGS)),,-Wl,-z,defs)
 
+# Objects are rebuilt when the flags change, not only the sources: the
+# flags of the last build are kept in $(BUILD)/flags, rewritten only when
+# they differ, and every object depends on that file. (make 4.2's $(file)
+# writes it exactly, whatever quotes the flags hold.) Goals that build
+# nothing leave the folder alone.
+FLAGS_STAMP := $(BUILD)/flags
+VM_FLAGS_NOW := $(CC) $(CORE_CFLAGS) $(VM_LDFLAGS) $(LDLIBS)
+ifneq ($(filter-out clean version uninstall uninstall-man,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(file <$(FLAGS_STAMP)),$(VM_FLAGS_NOW))
+$(shell mkdir -p "$(BUILD)")
+$(file >$(FLAGS_STAMP),$(VM_FLAGS_NOW))
+endif
+endif
+
 CORE_SRC   := $(wildcard src/core/*/*.c)
 CORE_HDR   := $(wildcard src/core/*/*.h)
 HOSTED_SRC := $(wildcard src/hosted/*.c) src/engine/soft/soft.c src/engine/host/host.c
@@ -111,12 +125,12 @@ lib: $(BUILD)/libvmalloc.a $(BUILD)/libvmalloc.so $(BUILD)/$(SONAME) $(INTERNAL_
 version:
 	@echo $(VERSION)
 
-$(BUILD)/obj/src/core/%.o: src/core/%.c $(CORE_HDR) $(HEADERS)
+$(BUILD)/obj/src/core/%.o: src/core/%.c $(CORE_HDR) $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CORE_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/src/%.o: src/%.c $(wildcard src/*/*.h) $(CORE_HDR) $(HEADERS)
+$(BUILD)/obj/src/%.o: src/%.c $(wildcard src/*/*.h) $(CORE_HDR) $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
@@ -151,13 +165,13 @@ $(BUILD)/$(SONAME) $(BUILD)/libvmalloc.so: $(BUILD)/$(SHLIB)
 	$(Q)ln -sf $(SHLIB) $@
 
 tests: $(TEST_BIN)
-$(BUILD)/tests/%: tests/%.c tests/harness.h $(INTERNAL_LIB)
+$(BUILD)/tests/%: tests/%.c tests/harness.h $(INTERNAL_LIB) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(VM_CFLAGS) -Isrc/core -Itests $< -o $@ $(VM_LDFLAGS) $(INTERNAL_LIB) $(LDLIBS)
 
 examples: $(EXAMPLES)
-$(BUILD)/examples/%: examples/%.c $(BUILD)/libvmalloc.a
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libvmalloc.a $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  EXAMPLE $@"
 	$(Q)$(CC) $(VM_CFLAGS) -rdynamic $< -o $@ $(VM_LDFLAGS) $(BUILD)/libvmalloc.a $(LDLIBS)

@@ -14,7 +14,7 @@ VMBENCH_ARGS ?=
 .PHONY: bench bench-targets bench-plot vmbench
 vmbench: $(BENCH_BIN)
 
-$(BUILD)/obj/bench/%.o: bench/%.c $(wildcard bench/*.h) $(HEADERS)
+$(BUILD)/obj/bench/%.o: bench/%.c $(wildcard bench/*.h) $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(VM_CFLAGS) -Ibench -c $< -o $@

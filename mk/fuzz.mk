@@ -57,7 +57,7 @@ VMFUZZ          := $(BUILD)/fuzz/vmfuzz
 
 fuzz-driver: $(VMFUZZ)
 
-$(BUILD)/obj/fuzz/%.o: fuzz/%.c $(FUZZ_HDRS)
+$(BUILD)/obj/fuzz/%.o: fuzz/%.c $(FUZZ_HDRS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(VM_CFLAGS) -Isrc/core -Ifuzz -c $< -o $@
