@@ -358,7 +358,9 @@ vmalloc_log_fn vm_log_hook(void);
 /*
  * For platforms without a formatter: the core's small vsnprintf (%s %c %d
  * %i %u %x %p %%, the length modifiers l, ll, z, a width or '*', and the
- * '-' and '0' flags). Return: the length the whole output needs.
+ * '-' and '0' flags). Another conversion is copied as text together with
+ * the rest of the format, and no argument after it is read.
+ * Return: the length the whole output needs.
  */
 size_t vm_vsnprintf(char *buf, size_t len, const char *fmt,
 		    __builtin_va_list ap);

@@ -4,6 +4,11 @@
  * the length modifiers l, ll and z, a field width (or '*'), and the '-'
  * and '0' flags. Output is always NUL-terminated when len > 0; the return
  * value is the length the whole output needs, as with snprintf().
+ *
+ * A conversion outside that list is copied as text, and so is the rest of
+ * the format after it: its argument's type is unknown, so no later
+ * argument could be read at the right place. Nothing is read past what
+ * the format's known conversions name.
  */
 #include "base/core.h"
 
@@ -53,20 +58,21 @@ size_t vm_vsnprintf(char *buf, size_t len, const char *fmt,
 		    __builtin_va_list ap)
 {
 	struct out o = { buf, len, 0 };
+	bool lost = false;	/* an unknown conversion was met */
 	char tmp[32];
 
 	for (; *fmt; fmt++) {
 		int width = 0, lng = 0;
 		bool left = false, zero = false, neg = false;
 		unsigned long long v;
-		const char *s;
+		const char *s, *conv;
 		char *d;
 
-		if (*fmt != '%') {
+		if (*fmt != '%' || lost) {
 			put(&o, *fmt);
 			continue;
 		}
-		fmt++;
+		conv = fmt++;
 		for (;; fmt++) {
 			if (*fmt == '-')
 				left = true;
@@ -111,10 +117,15 @@ size_t vm_vsnprintf(char *buf, size_t len, const char *fmt,
 				v = neg ? 0U - (unsigned int)x : (unsigned int)x;
 			}
 			d = digits(tmp + sizeof(tmp), v, 10);
-			if (neg)
+			if (neg && zero && !left) {
+				/* The sign goes before the zeros: -0042. */
+				put(&o, '-');
+				width = width > 0 ? width - 1 : 0;
+			} else if (neg) {
 				*--d = '-';
+			}
 			put_padded(&o, d, vm_strlen(d), width, left,
-				   zero && !neg ? '0' : ' ');
+				   zero && !left ? '0' : ' ');
 			break;
 		case 'u':
 		case 'x':
@@ -142,8 +153,10 @@ size_t vm_vsnprintf(char *buf, size_t len, const char *fmt,
 			fmt--;
 			break;
 		default:
+			/* Unknown: copy it from its '%', and stop converting. */
+			lost = true;
 			put(&o, '%');
-			put(&o, *fmt);
+			fmt = conv;
 			break;
 		}
 	}
