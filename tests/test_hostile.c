@@ -109,6 +109,7 @@ static void spin_ns(uint64_t ns)
 
 static struct {
 	struct page *volatile pg;
+	void *volatile kv;		/* with it: kvfree(kv), not the page */
 	volatile unsigned long round;	/* the helper frees when it changes */
 	volatile unsigned long done;	/* the helper's last round */
 	volatile unsigned long delay;	/* spin iterations before its free */
@@ -128,7 +129,10 @@ static void *double_free_helper(void *arg)
 		seen = r;
 		for (i = 0; i < dbl.delay; i++)
 			__asm__ volatile("" ::: "memory");
-		__free_page(dbl.pg);
+		if (dbl.kv)
+			kvfree(dbl.kv);
+		else
+			__free_page(dbl.pg);
 		__atomic_store_n(&dbl.done, r, __ATOMIC_RELEASE);
 	}
 }
@@ -209,6 +213,74 @@ TEST(a_page_freed_by_two_threads_at_once_is_freed_exactly_once)
 		__free_page(all[i]);
 	free(all);
 	free(seen);
+	ASSERT_SANE();
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The same for kvfree() of a small kvmalloc object: exactly one of the
+ * two frees puts it back, the other is reported once, and its size
+ * class never hands the object out twice.
+ */
+TEST(a_small_kvmalloc_object_freed_by_two_threads_at_once_is_freed_exactly_once)
+{
+	unsigned long rounds = vt_long() ? 200000 : 20000, r, w0, i;
+	enum { TAKE = 20000 };
+	void **all;
+	pthread_t t;
+
+	REQUIRE_2_CPUS();
+	vt_init(16, 1);
+	vt_seed();
+	pin_cpu(0);
+	memset((void *)&dbl, 0, sizeof(dbl));
+	ASSERT_EQ(pthread_create(&t, NULL, double_free_helper, NULL), 0);
+	w0 = vt_warnings();
+	for (r = 1; r <= rounds; r++) {
+		unsigned long mine = vt_below(600), j;
+		void *p = kvmalloc(64, GFP_KERNEL);
+
+		ASSERT_NONNULL(p);
+		vt_log_clear();
+		dbl.kv = p;
+		dbl.delay = vt_below(16);
+		__atomic_store_n(&dbl.round, r, __ATOMIC_RELEASE);
+		for (j = 0; j < mine; j++)
+			__asm__ volatile("" ::: "memory");
+		kvfree(p);
+		while (__atomic_load_n(&dbl.done, __ATOMIC_ACQUIRE) != r)
+			;
+		if (vt_log_count("kvfree:") != 1) {
+			fprintf(stderr, "# round %lu: %d \"kvfree:\" lines (want 1)\n",
+				r, vt_log_count("kvfree:"));
+			break;
+		}
+	}
+	if (r > rounds)
+		ASSERT_EQ(vt_warnings(), w0 + rounds);
+	__atomic_store_n(&dbl.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("# %lu of %lu rounds clean\n", r - 1, rounds);
+	ASSERT_EQ(r, rounds + 1);
+	/* An object freed twice would be on the free lists twice. */
+	all = calloc(TAKE, sizeof(*all));
+	ASSERT_NONNULL(all);
+	for (i = 0; i < TAKE; i++) {
+		all[i] = kvmalloc(64, GFP_KERNEL);
+		ASSERT_NONNULL(all[i]);
+	}
+	qsort(all, TAKE, sizeof(*all), cmp_ptr);
+	for (i = 1; i < TAKE; i++)
+		ASSERT_NE((uintptr_t)all[i - 1], (uintptr_t)all[i]);
+	for (i = 0; i < TAKE; i++)
+		kvfree(all[i]);
+	free(all);
 	ASSERT_SANE();
 }
 

@@ -187,7 +187,8 @@ void *(kvrealloc)(const void *p, size_t size, gfp_t flags)
 		return NULL;
 	}
 	if (!size) {
-		vm_kv_free((void *)p, old);
+		if (!vm_kv_free((void *)p, old))
+			vm_warn("kvrealloc: %p is not kvmalloc memory", p);
 		return NULL;
 	}
 	if (size <= old) {
@@ -202,7 +203,8 @@ void *(kvrealloc)(const void *p, size_t size, gfp_t flags)
 		vm_vmem_copy((void *)p, n, old, true);
 	else
 		vm_memcpy(n, p, old);
-	vm_kv_free((void *)p, old);
+	if (!vm_kv_free((void *)p, old))	/* freed meanwhile: by another */
+		vm_warn("kvrealloc: %p is not kvmalloc memory", p);
 	return n;
 }
 
@@ -253,12 +255,9 @@ void kvfree(const void *addr)
 		return;
 	}
 	size = vm_kv_size(addr);
-	if (!size) {
+	if (!size || !vm_kv_free((void *)addr, size))
 		vm_warn("kvfree: %p is neither kvmalloc nor vmalloc memory",
 			addr);
-		return;
-	}
-	vm_kv_free((void *)addr, size);
 }
 
 /**
@@ -295,5 +294,7 @@ void kvfree_sensitive(const void *addr, size_t len)
 		return;
 	}
 	kv_zero((void *)addr, vm_min(len, size));
-	vm_kv_free((void *)addr, size);
+	if (!vm_kv_free((void *)addr, size))
+		vm_warn("kvfree: %p is neither kvmalloc nor vmalloc memory",
+			addr);
 }

@@ -445,20 +445,34 @@ size_t vm_kv_size(const void *p)
 	for (i = 0; i < KMALLOC_CLASSES; i++)
 		if (kcache_owns(&kv_caches[i], p))
 			/* Ours: its tag may be read. A free object: none. */
-			return *free_tag((void *)p) ==
+			return __atomic_load_n(free_tag((void *)p),
+					       __ATOMIC_RELAXED) ==
 			       (KV_FREE_TAG ^ (uintptr_t)p) ? 0 :
 			       kv_caches[i].size;
 	return 0;
 }
 
-void vm_kv_free(void *p, size_t class_size)
+/*
+ * The tag turns "free" with one compare-and-swap, so of two threads that
+ * free the same object at once exactly one puts it back; the other gets
+ * false (and the caller reports the second free).
+ */
+bool vm_kv_free(void *p, size_t class_size)
 {
+	uintptr_t freed = KV_FREE_TAG ^ (uintptr_t)p, seen;
 	int cls = size_class(class_size);
 
-	if (p && cls >= 0) {
-		*free_tag(p) = KV_FREE_TAG ^ (uintptr_t)p;
-		kcache_free(&kv_caches[cls], p);
-	}
+	if (!p || cls < 0)
+		return false;
+	seen = __atomic_load_n(free_tag(p), __ATOMIC_RELAXED);
+	do {
+		if (seen == freed)
+			return false;
+	} while (!__atomic_compare_exchange_n(free_tag(p), &seen, freed, false,
+					      __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	kcache_free(&kv_caches[cls], p);
+	return true;
 }
 
 unsigned long slab_live_bytes(void)

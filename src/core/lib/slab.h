@@ -109,12 +109,13 @@ void vm_kfree(void *p, size_t size);
  * the object size (its class) if @p is the start of an object of these
  * caches that is handed out, else 0 (kcache_owns() on each class:
  * O(log chunks) each; a free object is told by its tag, see slab.c).
- * vm_kv_free: @p must be such an object, handed out.
+ * vm_kv_free: @p must be such an object; false when it was already free
+ * (a second free, also one racing the first: exactly one call wins).
  */
 #define VM_KV_MAX	4096UL
 void *vm_kv_alloc(size_t size);
 size_t vm_kv_size(const void *p);
-void vm_kv_free(void *p, size_t class_size);
+bool vm_kv_free(void *p, size_t class_size);
 
 /* Bytes of live objects and bytes held from the platform. */
 unsigned long slab_live_bytes(void);
