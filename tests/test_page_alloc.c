@@ -34,6 +34,19 @@ TEST(alloc_pages_every_order_is_aligned_and_counted)
 		ASSERT_EQ(nr_free_pages(), before);
 	}
 	ASSERT_NULL(alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER));
+	/* The 6.8 names: the largest order is allocatable, one more not. */
+	ASSERT_EQ(NR_PAGE_ORDERS, MAX_PAGE_ORDER + 1);
+	ASSERT_EQ(NR_PAGE_ORDERS, MAX_ORDER);
+	ASSERT_EQ(nr_free_pages(), before);
+	{
+		struct page *top = alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER);
+
+		ASSERT_NONNULL(top);
+		ASSERT_EQ(nr_free_pages(), before - (1UL << MAX_PAGE_ORDER));
+		__free_pages(top, MAX_PAGE_ORDER);
+	}
+	ASSERT_NULL(alloc_pages(GFP_KERNEL | __GFP_NOWARN, NR_PAGE_ORDERS));
+	ASSERT_EQ(nr_free_pages(), before);
 	ASSERT_SANE();
 }
 

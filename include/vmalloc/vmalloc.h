@@ -71,8 +71,9 @@ const char *vmalloc_version_string(void);
 /*
  * The page size is fixed at 4 KiB: the x86-64 format the page tables use.
  * VMALLOC_PAGE_SHIFT/SIZE/MASK are always defined. The kernel's names
- * (PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, PAGE_ALIGN, MAX_ORDER) are defined
- * too, each unless the program defined it first, and spelled as glibc's
+ * (PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, PAGE_ALIGN, and MAX_ORDER,
+ * MAX_PAGE_ORDER, NR_PAGE_ORDERS below) are defined too, each unless the
+ * program defined it first, the page ones spelled as glibc's
  * <sys/user.h> spells them, so either may be included first. A program's
  * own definition wins, and PAGE_SIZE/PAGE_MASK then follow its PAGE_SHIFT
  * (PAGE_ALIGN stays 4 KiB): the library's pages are 4 KiB whatever these
@@ -457,8 +458,23 @@ size_t vmallocinfo(char *buf, size_t len);
 /* ------------------------------------------------------------------ */
 
 #define VMALLOC_MAX_ORDER	11	/* orders 0 .. VMALLOC_MAX_ORDER-1 */
-#if !defined(VMALLOC_NO_PAGE_MACROS) && !defined(MAX_ORDER)
+/*
+ * The kernel has spelled the order limit three ways: MAX_ORDER = 11, one
+ * past the largest order (up to 6.3, the seed's meaning, kept here);
+ * MAX_ORDER = 10, the largest order itself (6.4 to 6.7: code written for
+ * those kernels should use the 6.8 names); and since 6.8 MAX_PAGE_ORDER
+ * (the largest order, 10) and NR_PAGE_ORDERS (how many orders, 11).
+ */
+#ifndef VMALLOC_NO_PAGE_MACROS
+#ifndef MAX_ORDER
 #define MAX_ORDER	VMALLOC_MAX_ORDER
+#endif
+#ifndef MAX_PAGE_ORDER
+#define MAX_PAGE_ORDER	(VMALLOC_MAX_ORDER - 1)
+#endif
+#ifndef NR_PAGE_ORDERS
+#define NR_PAGE_ORDERS	VMALLOC_MAX_ORDER
+#endif
 #endif
 
 struct page *alloc_pages(gfp_t gfp_mask, unsigned int order);
