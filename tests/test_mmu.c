@@ -156,39 +156,53 @@ TEST(aarch64_descriptors_are_the_manuals)
  * 12 + 9 * level, a table entry holds the next table's address.
  * *level is where the leaf was (0 page, 1 a 2 MiB block); 0 when none.
  */
-static uint64_t walk_by_hand(const char *mmu, unsigned long va, int *level)
+static uint64_t *walk_to_slot(const char *mmu, unsigned long va, int *level)
 {
 	bool arm = !strcmp(mmu, "aarch64");
 	int top = !strcmp(mmu, "x86_64-la57") ? 4 : 3, l;
 	uint64_t addr_mask = arm ? 0x0000fffffffff000ULL : 0x000ffffffffff000ULL;
-	const uint64_t *t = pt_top();
+	uint64_t *t = pt_top();
 
 	for (l = top; l >= 0; l--) {
-		uint64_t e = t[(va >> (12 + 9 * l)) & 511];
+		uint64_t *slot = &t[(va >> (12 + 9 * l)) & 511], e = *slot;
 		bool table;
 
 		*level = l;
 		if (l == 0)
-			return arm ? ((e & 3) == 3 ? e : 0) : (e & 1 ? e : 0);
+			return slot;
 		if (arm) {
 			if ((e & 3) == 1 && l == 1)
-				return e;			/* block */
+				return slot;			/* block */
 			table = (e & 3) == 3;
 			if (table)
 				ASSERT_EQ(e & ~addr_mask, 3);
 		} else {
 			if ((e & 0x81) == 0x81 && l == 1)
-				return e;			/* PS: 2 MiB */
+				return slot;			/* PS: 2 MiB */
 			table = (e & 0x81) == 0x01;
 			if (table)
 				ASSERT_EQ(e & ~addr_mask, 0x63);
 		}
 		if (!table)
-			return 0;
+			return NULL;
 		t = page_address(pfn_to_page((unsigned long)((e & addr_mask) >> 12)));
 		ASSERT_TRUE(t != NULL);
 	}
-	return 0;
+	return NULL;
+}
+
+/* The leaf entry itself, 0 when there is none. */
+static uint64_t walk_by_hand(const char *mmu, unsigned long va, int *level)
+{
+	uint64_t *slot = walk_to_slot(mmu, va, level), e;
+
+	if (!slot)
+		return 0;
+	e = *slot;
+	if (*level == 0)	/* a page: 0b11 on AArch64, P on x86 */
+		return !strcmp(mmu, "aarch64") ? ((e & 3) == 3 ? e : 0) :
+		       (e & 1 ? e : 0);
+	return e;
 }
 
 /* The leaf bits the manuals give PAGE_KERNEL for @pfn (page or block). */
@@ -255,6 +269,45 @@ TEST(walk_by_hand_x86_64_la57)
 TEST(walk_by_hand_aarch64)
 {
 	walk_format("aarch64");
+}
+
+/*
+ * pt_check() holds each format to its own encoding: a leaf with a bit its
+ * protection would not give, or of a kind the format does not have at its
+ * level, is malformed.
+ */
+TEST(sanity_walk_refuses_malformed_entries)
+{
+	static const struct { const char *mmu; uint64_t flip; } bad[] = {
+		{ "x86_64", 1ULL << 52 },	/* a reserved bit */
+		{ "x86_64-la57", 1ULL << 52 },
+		{ "aarch64", 3ULL << 8 },	/* SH 0b00: non-shareable */
+		{ "aarch64", 2 },		/* 0b01 at level 3: reserved */
+		{ "aarch64", 1ULL << 54 },	/* UXN clear */
+	};
+	unsigned int i;
+
+	if (VM_DEBUG)
+		SKIP("pt_check reports a malformed table as a bug, which traps under VM_DEBUG");
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		uint64_t *slot, good;
+		void *p;
+		int level;
+
+		init_soft(bad[i].mmu);
+		p = vmalloc(PAGE_SIZE);
+		ASSERT_TRUE(p != NULL);
+		slot = walk_to_slot(bad[i].mmu, (unsigned long)p, &level);
+		ASSERT_TRUE(slot && level == 0);
+		good = *slot;
+		ASSERT_EQ(vmalloc_check(), 0);
+		*slot = good ^ bad[i].flip;
+		ASSERT_EQ(vmalloc_check(), -EUCLEAN);
+		*slot = good;
+		ASSERT_EQ(vmalloc_check(), 0);
+		vfree(p);
+		ASSERT_EQ(vmalloc_exit(), 0);
+	}
 }
 
 TEST(la57_range_is_above_the_4_level_address_space)
