@@ -189,9 +189,9 @@ struct vm_platform {
 	 * On AArch64 (mmu "aarch64") the TLB hook is DSB ISHST (the
 	 * core's descriptor stores reach the walker), TLBI VAAE1IS per page
 	 * (or VMALLE1IS for a large range), DSB ISH, ISB, complete when it
-	 * returns: break-before-make relies on it; and the descriptors of a
-	 * new mapping need DSB ISHST + ISB before its first use (sync_map
-	 * is the place, or the flush_cache_vmap hook).
+	 * returns: break-before-make relies on it; and flush_cache_vmap,
+	 * called after every new mapping, is DSB ISHST + ISB there, so the
+	 * walker sees the new descriptors before their first use.
 	 * OPTIONAL. The cache hooks may be called with core locks held
 	 * (they are architecture primitives: quick, no core calls); the TLB
 	 * flush with none, or with the purge lock.
