@@ -310,6 +310,50 @@ TEST(sanity_walk_refuses_malformed_entries)
 	}
 }
 
+/*
+ * An area across a boundary of top-level entries (the 256 TiB one of the
+ * PML5 with LA57, the 512 GiB one of the PML4 or of AArch64's level 0):
+ * the walk splits it between two top-level slots, and every page is
+ * where the hardware would look for it.
+ */
+TEST(an_area_across_a_top_level_boundary)
+{
+	unsigned int f;
+
+	for (f = 0; f < ARRAY_LEN(formats); f++) {
+		const struct pt_format *fmt = pt_format_find(formats[f]);
+		unsigned long top = 1UL << fmt->shift[fmt->levels - 1];
+		unsigned long edge = (fmt->vmalloc_start | (top - 1)) + 1;
+		struct vmalloc_config cfg = { .sz = sizeof(cfg), .engine = "soft",
+					      .phys_mb = 64, .quiet = true,
+					      .mmu = formats[f],
+					      .vmalloc_start = edge - (1UL << 30),
+					      .vmalloc_size_mb = 2048 };
+		unsigned long i;
+		char *p;
+		int level;
+
+		vt_init_cfg(&cfg);
+		p = __vmalloc_node_range(8 * PAGE_SIZE, PAGE_SIZE,
+					 edge - 4 * PAGE_SIZE, edge + 5 * PAGE_SIZE,
+					 GFP_KERNEL, PAGE_KERNEL, 0, NUMA_NO_NODE,
+					 NULL);
+		ASSERT_TRUE(p != NULL);
+		ASSERT_EQ((unsigned long)p, edge - 4 * PAGE_SIZE);
+		for (i = 0; i < 8; i++) {
+			unsigned long va = (unsigned long)p + i * PAGE_SIZE;
+			uint64_t e = walk_by_hand(formats[f], va, &level);
+
+			ASSERT_EQ(level, 0);
+			ASSERT_EQ(e, expected_leaf(formats[f], vmalloc_to_pfn((void *)va),
+						   false));
+		}
+		ASSERT_EQ(vmalloc_check(), 0);
+		vfree(p);
+		ASSERT_EQ(vmalloc_exit(), 0);
+	}
+}
+
 TEST(la57_range_is_above_the_4_level_address_space)
 {
 	char line[64], *buf;
