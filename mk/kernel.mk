@@ -2,20 +2,32 @@
 # tested under QEMU on a real (emulated) MMU. See src/engine/kernel/README.md.
 #
 #   make kernel       build $(BUILD)/kernel/vmalloc-kernel.elf (Multiboot, ELF32)
-#   make qemu-test    build it, boot it under QEMU (TCG), check the result
+#   make qemu-test    build it, boot it under QEMU (TCG), check the result:
+#                     once with 4-level paging (-cpu qemu64) and once with
+#                     5-level paging (-cpu qemu64,+la57: boot.S turns LA57
+#                     on when the CPU has it); the kernel is told which it
+#                     must find (paging=4|5 on its command line)
+#   make qemu-test ARCH=x86_64 LA57=1   only the 5-level run (LA57=0: only
+#                     the 4-level one)
 #
 # The core is compiled from the very same $(CORE_SRC) files as the host
 # library, with kernel flags, into $(BUILD)/kernel/core/.
 #
 # Variables: KERNEL_CC (gcc), QEMU (qemu-system-x86_64), QEMU_TIMEOUT
 # (seconds, 60), KERNEL_APPEND (kernel command line: seed=N scale=N
-# lazy=N), KERNEL_EXTRA_CFLAGS.
+# lazy=N), KERNEL_EXTRA_CFLAGS, ARCH (x86_64, the only one here), LA57
+# (empty: both paging modes; 0 or 1: one).
 
 KERNEL_CC      ?= gcc
 KERNEL_OBJCOPY ?= objcopy
 QEMU           ?= qemu-system-x86_64
 QEMU_TIMEOUT   ?= 60
 KERNEL_APPEND  ?=
+ARCH           ?= x86_64
+LA57           ?=
+QEMU_LEVELS    := $(if $(filter 1,$(LA57)),5,$(if $(filter 0,$(LA57)),4,4 5))
+QEMU_CPU_4     := qemu64
+QEMU_CPU_5     := qemu64,+la57
 
 KERNEL_DIR := src/engine/kernel
 KERNEL_OUT := $(BUILD)/kernel
@@ -42,7 +54,7 @@ KERNEL_IMAGE    := $(KERNEL_OUT)/vmalloc-kernel.elf
 # KEXIT_PASS in kernel.h is 0x10.
 KERNEL_PASS_STATUS := 33
 
-.PHONY: kernel qemu-test
+.PHONY: kernel qemu-test qemu-run
 
 kernel: $(KERNEL_IMAGE)
 
@@ -70,28 +82,37 @@ $(KERNEL_IMAGE): $(KERNEL_ELF64)
 	@echo "  OBJCOPY $@"
 	$(Q)$(KERNEL_OBJCOPY) -O elf32-i386 --strip-debug $< $@
 
-# The output streams through; the exit status goes through a file so the
-# pipe does not hide it. Only the pass code counts: 0 is what QEMU
-# returns after a triple fault with -no-reboot, 124 is the timeout.
 qemu-test: $(KERNEL_IMAGE)
+	@case "$(ARCH)" in x86_64) ;; *) echo "qemu-test: ARCH=$(ARCH) is not built here (x86_64)"; exit 1 ;; esac; \
+	for lv in $(QEMU_LEVELS); do \
+	  $(MAKE) -s --no-print-directory qemu-run QEMU_RUN_LEVELS=$$lv || exit 1; \
+	done
+
+# One boot with QEMU_RUN_LEVELS-level paging. The output streams
+# through; the exit status goes through a file so the pipe does not hide
+# it. Only the pass code counts: 0 is what QEMU returns after a triple
+# fault with -no-reboot, 124 is the timeout.
+qemu-run: $(KERNEL_IMAGE)
 	@if ! command -v $(QEMU) >/dev/null 2>&1; then \
 	  echo "SKIP qemu-test: install with apt-get install -y --no-install-recommends qemu-system-x86"; \
 	  exit 0; \
 	fi; \
-	log=$(KERNEL_OUT)/qemu-test.log; status=$(KERNEL_OUT)/qemu-test.status; \
+	what="$(QEMU_RUN_LEVELS)-level paging, -cpu $(QEMU_CPU_$(QEMU_RUN_LEVELS))"; \
+	echo "qemu-test: x86_64, $$what"; \
+	log=$(KERNEL_OUT)/qemu-test-$(QEMU_RUN_LEVELS).log; status=$(KERNEL_OUT)/qemu-test-$(QEMU_RUN_LEVELS).status; \
 	rm -f $$status; \
-	{ timeout $(QEMU_TIMEOUT) $(QEMU) -accel tcg -cpu qemu64 -m 256M \
+	{ timeout $(QEMU_TIMEOUT) $(QEMU) -accel tcg -cpu $(QEMU_CPU_$(QEMU_RUN_LEVELS)) -m 256M \
 	    -display none -monitor none -serial stdio -no-reboot \
 	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	    -kernel $(KERNEL_IMAGE) -append "$(KERNEL_APPEND)" </dev/null; \
+	    -kernel $(KERNEL_IMAGE) -append "paging=$(QEMU_RUN_LEVELS) $(KERNEL_APPEND)" </dev/null; \
 	  echo $$? > $$status; } 2>&1 | tr -d '\r' | tee $$log; \
 	rc=$$(cat $$status 2>/dev/null || echo missing); \
 	case $$rc in \
-	  $(KERNEL_PASS_STATUS)) echo "qemu-test: PASS (QEMU exit status $$rc = pass code 0x10)"; exit 0 ;; \
+	  $(KERNEL_PASS_STATUS)) echo "qemu-test: PASS ($$what; QEMU exit status $$rc = pass code 0x10)"; exit 0 ;; \
 	  35) why="some test failed (fail code 0x11)" ;; \
 	  37) why="kernel panic or boot failure (code 0x12)" ;; \
 	  0) why="QEMU exited 0: triple fault or reset (-no-reboot), not a pass" ;; \
 	  124) why="timed out after $(QEMU_TIMEOUT) s" ;; \
 	  *) why="unexpected status" ;; \
 	esac; \
-	echo "qemu-test: FAIL (QEMU exit status $$rc: $$why; log in $$log)"; exit 1
+	echo "qemu-test: FAIL ($$what; QEMU exit status $$rc: $$why; log in $$log)"; exit 1

@@ -186,6 +186,12 @@ struct vm_platform {
 	 * flush_tlb_kernel_range. The core's PTEs carry _PAGE_GLOBAL
 	 * (PAGE_KERNEL has it): a flush of the whole TLB must drop global
 	 * entries too (on x86, toggle CR4.PGE; a CR3 reload keeps them).
+	 * On AArch64 (mmu "aarch64") the TLB hook is DSB ISHST (the
+	 * core's descriptor stores reach the walker), TLBI VAAE1IS per page
+	 * (or VMALLE1IS for a large range), DSB ISH, ISB, complete when it
+	 * returns: break-before-make relies on it; and flush_cache_vmap,
+	 * called after every new mapping, is DSB ISHST + ISB there, so the
+	 * walker sees the new descriptors before their first use.
 	 * OPTIONAL. The cache hooks may be called with core locks held
 	 * (they are architecture primitives: quick, no core calls); the TLB
 	 * flush with none, or with the purge lock.
@@ -275,6 +281,22 @@ struct vm_platform {
 	 * Engines with failure points of their own (system calls) ask
 	 * vm_fault_should_fail() with their VM_FAULT_HOST_* site first.
 	 */
+
+	/* --- added after the first release ------------------------------ */
+
+	/*
+	 * mmu - the page-table format the core writes: "x86_64" (4-level,
+	 * also when NULL or when the platform's struct predates the field),
+	 * "x86_64-la57" (5-level, 57-bit addresses) or "aarch64" (4 KiB
+	 * granule, 48-bit, the TTBR1 half). The vmalloc range must be
+	 * canonical for it. pgd, when given, is a top-level table of that
+	 * format. Whatever the format, the hooks above get the protection as
+	 * x86 _PAGE_* bits (the API's language), never the entry's encoding.
+	 * On a format that needs break-before-make (AArch64) the TLB hook
+	 * must finish the invalidation before it returns (docs/design.md,
+	 * "Page-table formats").
+	 */
+	const char *mmu;
 };
 
 /* Bytes of core metadata per frame (struct page). */

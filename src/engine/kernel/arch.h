@@ -17,6 +17,7 @@
 #define X86_CR0_PG	(1UL << 31)
 #define X86_CR4_PAE	(1UL << 5)
 #define X86_CR4_PGE	(1UL << 7)	/* global pages survive CR3 loads */
+#define X86_CR4_LA57	(1UL << 12)	/* 5-level paging */
 #define X86_EFLAGS_IF	(1UL << 9)
 #define MSR_EFER	0xc0000080u
 #define EFER_LME	(1UL << 8)

@@ -99,7 +99,15 @@ extern struct kplat_stats kplat_stats;
 /* Above this many pages a flush reloads the whole TLB instead. */
 #define KPLAT_INVLPG_MAX	32UL
 
-#define KPLAT_VMALLOC_START	0xffffc90000000000UL
+/*
+ * The vmalloc range: where Linux puts it with 4-level paging (PML4 slots
+ * 402-403), or with 5-level paging (PML5 slot 416: above anything 4-level
+ * paging can address).
+ */
+#define KPLAT_VMALLOC_START_4L	0xffffc90000000000UL
+#define KPLAT_VMALLOC_START_5L	0xffa0000000000000UL
+#define KPLAT_VMALLOC_START	(kernel_la57() ? KPLAT_VMALLOC_START_5L : \
+				 KPLAT_VMALLOC_START_4L)
 #define KPLAT_VMALLOC_SIZE	(1UL << 40)		/* 1 TiB */
 
 /*
@@ -110,8 +118,27 @@ extern struct kplat_stats kplat_stats;
  */
 int kplat_setup(struct vm_platform *p);
 
-/* The live PML4 (boot.S) and the kernel image bounds (kernel.ld). */
+/*
+ * The PML4 and PML5 (boot.S; the PML5 is used only with 5-level paging,
+ * where PML5[0] -> the PML4), how many levels the CPU walks (4 or 5,
+ * set by boot.S from CPUID before paging is on), and the kernel image
+ * bounds (kernel.ld).
+ */
 extern uint64_t kernel_pml4[512];
+extern uint64_t kernel_pml5[512];
+extern uint32_t boot_paging_levels;
+
+static inline bool kernel_la57(void)
+{
+	return boot_paging_levels == 5;
+}
+
+/* The live top-level table: what CR3 points at. */
+static inline uint64_t *kernel_top(void)
+{
+	return kernel_la57() ? kernel_pml5 : kernel_pml4;
+}
+
 extern char __kernel_start[], __kernel_end[];
 
 /* ---- boot information (main.c), copied out of the loader's data ---- */

@@ -109,7 +109,8 @@ uint64_t hw_pte(unsigned long va, int *level)
 	const uint64_t *table = (const uint64_t *)(read_cr3() & addr_mask);
 	int l;
 
-	for (l = 3; l >= 0; l--) {
+	/* 4 or 5 levels: CR3 -> (PML5 ->) PML4 -> PDPT -> PD -> PT. */
+	for (l = (int)boot_paging_levels - 1; l >= 0; l--) {
 		uint64_t e = table[(va >> (12 + 9 * l)) & 511];
 
 		*level = l;
