@@ -2,7 +2,14 @@
 # tested under QEMU on a real (emulated) MMU. See src/engine/kernel/README.md.
 #
 #   make kernel       build $(BUILD)/kernel/vmalloc-kernel.elf (Multiboot, ELF32)
-#   make qemu-test    build it, boot it under QEMU (TCG), check the result
+#   make qemu-test-x86_64   build it, boot it under QEMU (TCG), check the result
+#   make qemu-test    every kernel of QEMU_TESTS (this one, the AArch64 one
+#                     of mk/kernel-aarch64.mk); ARCH=x86_64 or ARCH=aarch64
+#                     runs one
+#
+# The kernel's architecture-neutral files (the KTAP runner, the shared
+# cases, vmbench) are $(KERNEL_DIR)/*.c; the x86-64 ones are in
+# $(KERNEL_DIR)/x86_64/, which comes first on the include path (arch.h).
 #
 # The core is compiled from the very same $(CORE_SRC) files as the host
 # library, with kernel flags, into $(BUILD)/kernel/core/.
@@ -18,22 +25,25 @@ QEMU_TIMEOUT   ?= 60
 KERNEL_APPEND  ?=
 
 KERNEL_DIR := src/engine/kernel
+KERNEL_X86 := $(KERNEL_DIR)/x86_64
 KERNEL_OUT := $(BUILD)/kernel
 
 # -mgeneral-regs-only: no SSE (its registers are not enabled, and gcc
 # would otherwise use them for copies); -mno-red-zone: traps run on the
 # same stack; small code model: everything is linked below 2 GiB.
-KERNEL_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) -Iinclude -DVM_DEBUG=$(VM_DEBUG) \
+KERNEL_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) -Iinclude -I$(KERNEL_X86) -I$(KERNEL_DIR) \
+	-DVM_DEBUG=$(VM_DEBUG) \
 	-DVMALLOC_FREESTANDING -ffreestanding -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-common \
 	$(KERNEL_EXTRA_CFLAGS)
-KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(KERNEL_DIR)/kernel.ld \
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(KERNEL_X86)/kernel.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none
 
 KERNEL_CORE_OBJ := $(CORE_SRC:src/core/%.c=$(KERNEL_OUT)/core/%.o)
-KERNEL_C_OBJ    := $(patsubst $(KERNEL_DIR)/%.c,$(KERNEL_OUT)/%.o,$(wildcard $(KERNEL_DIR)/*.c))
-KERNEL_S_OBJ    := $(patsubst $(KERNEL_DIR)/%.S,$(KERNEL_OUT)/%.o,$(wildcard $(KERNEL_DIR)/*.S))
+KERNEL_C_OBJ    := $(patsubst $(KERNEL_DIR)/%.c,$(KERNEL_OUT)/%.o,$(wildcard $(KERNEL_DIR)/*.c)) \
+	$(patsubst $(KERNEL_DIR)/%.c,$(KERNEL_OUT)/%.o,$(wildcard $(KERNEL_X86)/*.c))
+KERNEL_S_OBJ    := $(patsubst $(KERNEL_DIR)/%.S,$(KERNEL_OUT)/%.o,$(wildcard $(KERNEL_X86)/*.S))
 KERNEL_OBJ      := $(KERNEL_S_OBJ) $(KERNEL_C_OBJ) $(KERNEL_CORE_OBJ)
 KERNEL_ELF64    := $(KERNEL_OUT)/vmalloc-kernel64.elf
 KERNEL_IMAGE    := $(KERNEL_OUT)/vmalloc-kernel.elf
@@ -42,7 +52,9 @@ KERNEL_IMAGE    := $(KERNEL_OUT)/vmalloc-kernel.elf
 # KEXIT_PASS in kernel.h is 0x10.
 KERNEL_PASS_STATUS := 33
 
-.PHONY: kernel qemu-test
+QEMU_TESTS += qemu-test-x86_64
+
+.PHONY: kernel qemu-test-x86_64
 
 kernel: $(KERNEL_IMAGE)
 
@@ -51,7 +63,7 @@ $(KERNEL_OUT)/core/%.o: src/core/%.c $(CORE_HDR) $(HEADERS)
 	@echo "  KCC     $<"
 	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -Isrc/core -c $< -o $@
 
-$(KERNEL_OUT)/%.o: $(KERNEL_DIR)/%.c $(wildcard $(KERNEL_DIR)/*.h) $(HEADERS)
+$(KERNEL_OUT)/%.o: $(KERNEL_DIR)/%.c $(wildcard $(KERNEL_DIR)/*.h $(KERNEL_X86)/*.h) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  KCC     $<"
 	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
@@ -61,7 +73,7 @@ $(KERNEL_OUT)/%.o: $(KERNEL_DIR)/%.S
 	@echo "  KAS     $<"
 	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(KERNEL_ELF64): $(KERNEL_OBJ) $(KERNEL_DIR)/kernel.ld
+$(KERNEL_ELF64): $(KERNEL_OBJ) $(KERNEL_X86)/kernel.ld
 	@echo "  KLD     $@"
 	$(Q)$(KERNEL_CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
 
@@ -73,9 +85,9 @@ $(KERNEL_IMAGE): $(KERNEL_ELF64)
 # The output streams through; the exit status goes through a file so the
 # pipe does not hide it. Only the pass code counts: 0 is what QEMU
 # returns after a triple fault with -no-reboot, 124 is the timeout.
-qemu-test: $(KERNEL_IMAGE)
+qemu-test-x86_64: $(KERNEL_IMAGE)
 	@if ! command -v $(QEMU) >/dev/null 2>&1; then \
-	  echo "SKIP qemu-test: install with apt-get install -y --no-install-recommends qemu-system-x86"; \
+	  echo "SKIP qemu-test-x86_64: install with apt-get install -y --no-install-recommends qemu-system-x86"; \
 	  exit 0; \
 	fi; \
 	log=$(KERNEL_OUT)/qemu-test.log; status=$(KERNEL_OUT)/qemu-test.status; \
@@ -87,11 +99,11 @@ qemu-test: $(KERNEL_IMAGE)
 	  echo $$? > $$status; } 2>&1 | tr -d '\r' | tee $$log; \
 	rc=$$(cat $$status 2>/dev/null || echo missing); \
 	case $$rc in \
-	  $(KERNEL_PASS_STATUS)) echo "qemu-test: PASS (QEMU exit status $$rc = pass code 0x10)"; exit 0 ;; \
+	  $(KERNEL_PASS_STATUS)) echo "qemu-test-x86_64: PASS (QEMU exit status $$rc = pass code 0x10)"; exit 0 ;; \
 	  35) why="some test failed (fail code 0x11)" ;; \
 	  37) why="kernel panic or boot failure (code 0x12)" ;; \
 	  0) why="QEMU exited 0: triple fault or reset (-no-reboot), not a pass" ;; \
 	  124) why="timed out after $(QEMU_TIMEOUT) s" ;; \
 	  *) why="unexpected status" ;; \
 	esac; \
-	echo "qemu-test: FAIL (QEMU exit status $$rc: $$why; log in $$log)"; exit 1
+	echo "qemu-test-x86_64: FAIL (QEMU exit status $$rc: $$why; log in $$log)"; exit 1

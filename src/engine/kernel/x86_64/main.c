@@ -30,7 +30,7 @@
 struct boot_region kernel_ram[KERNEL_MAX_RAM];
 unsigned int kernel_nr_ram;
 char kernel_cmdline[256];
-uint64_t tsc_khz;
+uint64_t cycle_khz;
 
 static struct vm_platform plat;
 
@@ -164,9 +164,9 @@ void kmain(uint32_t magic, uint32_t mbi)
 		kpanic("bad Multiboot magic 0x%x", magic);
 	boot_parse(mbi);
 	irq_enable();
-	tsc_khz = tsc_calibrate_khz();
+	cycle_khz = tsc_calibrate_khz();
 	kprintf("# libvmalloc kernel engine: cmdline \"%s\", TSC %lu MHz\n",
-		kernel_cmdline, (unsigned long)(tsc_khz / 1000));
+		kernel_cmdline, (unsigned long)(cycle_khz / 1000));
 
 	err = kplat_setup(&plat);
 	if (err)
