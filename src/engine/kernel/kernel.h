@@ -93,6 +93,14 @@ extern struct kplat_stats kplat_stats;
  */
 int kplat_setup(struct vm_platform *p);
 
+/*
+ * The metadata region (meta.c): kmeta_init() hands it [base, end), page
+ * aligned; kmeta_alloc/kmeta_free are the meta_alloc/meta_free hooks.
+ */
+void kmeta_init(unsigned long base, unsigned long end);
+void *kmeta_alloc(void *ctx, size_t size);
+void kmeta_free(void *ctx, void *ptr, size_t size);
+
 /* The kernel image bounds (kernel.ld). */
 extern char __kernel_start[], __kernel_end[];
 

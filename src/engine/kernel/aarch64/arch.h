@@ -68,9 +68,9 @@ static inline void dsb_sy(void)
 #define EC_DABT_CUR	0x25	/* data abort, same EL */
 #define EC_SP_ALIGN	0x26
 #define EC_BRK64	0x3c
-#define FSC_TRANS(l)	(0x04 + (l))	/* translation fault, level l */
-#define FSC_ACCESS(l)	(0x08 + (l))	/* access flag fault */
-#define FSC_PERM(l)	(0x0c + (l))	/* permission fault */
+#define FSC_TRANS(l)	(0x04UL + (unsigned long)(l))	/* translation fault, level l */
+#define FSC_ACCESS(l)	(0x08UL + (unsigned long)(l))	/* access flag fault */
+#define FSC_PERM(l)	(0x0cUL + (unsigned long)(l))	/* permission fault */
 
 /* PAR_EL1 after AT: F (bit 0) set means the walk faulted. */
 #define PAR_F		(1UL << 0)
@@ -245,11 +245,12 @@ struct trap_frame {
 #define KERNEL_UART_BASE 0x09000000UL
 
 /*
- * The vmalloc range: 1 TiB at the bottom of the TTBR1 half
- * (0xffff000000000000 up: T1SZ = 16), level-0 slots 0-1 of the TTBR1
- * root. The core owns the root's entries for it; boot_ttbr1 is that root.
+ * The vmalloc range: 1 TiB in the middle of the TTBR1 half (which spans
+ * 0xffff000000000000 up: T1SZ = 16), level-0 slots 256-257 of the TTBR1
+ * root, where arm64 Linux puts its vmalloc range too. The core owns the
+ * root's entries for it; boot_ttbr1 (mmu.h) is that root.
  */
-#define KPLAT_VMALLOC_START	0xffff000000000000UL
+#define KPLAT_VMALLOC_START	0xffff800000000000UL
 #define KPLAT_VMALLOC_SIZE	(1UL << 40)
 /* Above this many pages a flush is TLBI VMALLE1IS instead of per page. */
 #define KPLAT_INVLPG_MAX	32UL

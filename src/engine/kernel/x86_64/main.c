@@ -79,43 +79,6 @@ static void boot_parse(uint32_t mbi)
 	}
 }
 
-unsigned long cmdline_ulong(const char *key, unsigned long dflt)
-{
-	size_t klen = kstrlen(key);
-	const char *s = kernel_cmdline;
-
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		if (!memcmp(s, key, klen) && s[klen] == '=') {
-			unsigned long v = 0, base = 10;
-
-			s += klen + 1;
-			if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-				base = 16;
-				s += 2;
-			}
-			for (;; s++) {
-				unsigned long d;
-
-				if (*s >= '0' && *s <= '9')
-					d = (unsigned long)(*s - '0');
-				else if (base == 16 && *s >= 'a' && *s <= 'f')
-					d = (unsigned long)(*s - 'a' + 10);
-				else if (base == 16 && *s >= 'A' && *s <= 'F')
-					d = (unsigned long)(*s - 'A' + 10);
-				else
-					break;
-				v = v * base + d;
-			}
-			return v;
-		}
-		while (*s && *s != ' ')
-			s++;
-	}
-	return dflt;
-}
-
 /*
  * Count TSC ticks over 50 ms of PIT channel 2 (mode 0, gate on,
  * speaker off): OUT2 rises, readable in port 0x61 bit 5, at terminal
