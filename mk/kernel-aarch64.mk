@@ -73,6 +73,14 @@ $(KERNEL_A64_OUT)/%.o: $(KERNEL_DIR)/%.S
 	@echo "  KAS64   $<"
 	$(Q)$(KERNEL_A64_CC) $(KERNEL_A64_CFLAGS) -c $< -o $@
 
+# The command line is compiled in: main.o is rebuilt when it changes.
+$(KERNEL_A64_OUT)/aarch64/main.o: $(KERNEL_A64_OUT)/cmdline.stamp
+$(KERNEL_A64_OUT)/cmdline.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(KERNEL_A64_CMDLINE)' | cmp -s - $@ || echo '$(KERNEL_A64_CMDLINE)' > $@
+.PHONY: FORCE
+FORCE:
+
 $(KERNEL_A64_IMAGE): $(KERNEL_A64_OBJ) $(KERNEL_A64)/kernel.ld
 	@echo "  KLD64   $@"
 	$(Q)$(KERNEL_A64_CC) $(KERNEL_A64_LDFLAGS) -o $@ $(KERNEL_A64_OBJ) -lgcc

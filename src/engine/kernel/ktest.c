@@ -160,7 +160,7 @@ int ktest_run_all(const struct vm_platform *plat)
 	unsigned int i, passed = 0, failed = 0, skipped = 0;
 
 	base_seed = cmdline_ulong("seed", 0x5eedc0de);
-	kprintf("# seed=0x%lx scale=%lu (change with -append \"seed=N scale=N\")\n",
+	kprintf("# seed=0x%lx scale=%lu (change with " ARCH_CMDLINE_HINT ")\n",
 		(unsigned long)base_seed, kt_scale());
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		const struct kt_case *c = &cases[i];

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/* How to set seed= and scale= (printed by the runner). */
+#define ARCH_CMDLINE_HINT	"make qemu-test KERNEL_A64_CMDLINE=\"seed=N scale=N\""
 #define ARCH_NAME	"aarch64"
 
 /* ---- system registers -------------------------------------------- */

@@ -50,7 +50,7 @@ void mmu_init(void)
 	id_l1[1] = table(id_l2_ram);
 	id_l2_dev[L2_INDEX(KERNEL_UART_BASE)] =
 		(KERNEL_UART_BASE & ~(SZ_2M - 1)) | DESC_BLOCK |
-		DESC_ATTR(MT_DEVICE_nGnRnE) | DESC_AF | DESC_PXN | DESC_UXN;
+		DESC_ATTR(MT_DEVICE_nGnRE) | DESC_AF | DESC_PXN | DESC_UXN;
 	for (a = KERNEL_RAM_BASE; a < ram_end && a < (2UL << 30); a += SZ_2M)
 		id_l2_ram[L2_INDEX(a)] = normal(a, DESC_UXN, DESC_BLOCK);
 

@@ -34,19 +34,17 @@
 #define DESC_ADDR	0x0000fffffffff000ULL
 
 /*
- * MAIR_EL1 attribute indices, one byte each, in the layout Linux uses so
- * that the core's AArch64 format can name them by the same numbers.
+ * MAIR_EL1. The core's AArch64 format takes AttrIndx from the x86 cache
+ * bits of the protection (the API's language): _PAGE_PWT is bit 0,
+ * _PAGE_PCD bit 1, _PAGE_PAT bit 2. So index 0 (PAGE_KERNEL) is Normal
+ * write-back, 1 (PWT) Normal non-cacheable, 2 and 3 (PCD,
+ * PAGE_KERNEL_NOCACHE) Device-nGnRE; 4-7 repeat 0-3. The boot tables use
+ * the same indices for RAM and the UART.
  */
 #define MT_NORMAL		0	/* 0xff: write-back, read/write-allocate */
-#define MT_NORMAL_TAGGED	1	/* 0xff here (no MTE on cortex-a57) */
-#define MT_NORMAL_NC		2	/* 0x44: non-cacheable */
-#define MT_DEVICE_nGnRnE	3	/* 0x00 */
-#define MT_DEVICE_nGnRE		4	/* 0x04 */
-#define MAIR_VALUE	(0xffULL << (8 * MT_NORMAL) |			\
-			 0xffULL << (8 * MT_NORMAL_TAGGED) |		\
-			 0x44ULL << (8 * MT_NORMAL_NC) |		\
-			 0x00ULL << (8 * MT_DEVICE_nGnRnE) |		\
-			 0x04ULL << (8 * MT_DEVICE_nGnRE))
+#define MT_NORMAL_NC		1	/* 0x44: non-cacheable */
+#define MT_DEVICE_nGnRE		2	/* 0x04 */
+#define MAIR_VALUE		0x040444ff040444ffULL
 
 /* TCR_EL1 fields. */
 #define TCR_T0SZ(n)	((uint64_t)(n) << 0)

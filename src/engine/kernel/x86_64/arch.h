@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/* How to set seed= and scale= (printed by the runner). */
+#define ARCH_CMDLINE_HINT	"make qemu-test KERNEL_APPEND=\"seed=N scale=N\""
 #define ARCH_NAME	"x86_64"
 
 #define X86_CR0_WP	(1UL << 16)	/* ring 0 honours read-only PTEs */
