@@ -77,6 +77,7 @@ struct kplat_stats {
 	unsigned long flush_calls;	/* flush_tlb_kernel_range() calls */
 	unsigned long flush_pages;	/* pages flushed one by one */
 	unsigned long flush_full;	/* whole-TLB flushes */
+	unsigned long sync_calls;	/* flush_cache_vmap() calls (AArch64) */
 	unsigned long log_lines[8];	/* per VM_LOG_* level */
 	unsigned long meta_bytes;	/* handed out by meta_alloc */
 	unsigned long meta_peak;

@@ -196,9 +196,9 @@ int ktest_run_all(const struct vm_platform *plat)
 		}
 	}
 	bench_print_table();
-	kprintf("# kernel: %lu TLB flush calls (%lu pages one by one, %lu full), metadata peak %lu of %lu KiB, %lu recovered faults, %lu spurious IRQs\n",
+	kprintf("# kernel: %lu TLB flush calls (%lu pages one by one, %lu full), %lu new-entry syncs, metadata peak %lu of %lu KiB, %lu recovered faults, %lu spurious IRQs\n",
 		kplat_stats.flush_calls, kplat_stats.flush_pages,
-		kplat_stats.flush_full, kplat_stats.meta_peak >> 10,
+		kplat_stats.flush_full, kplat_stats.sync_calls, kplat_stats.meta_peak >> 10,
 		kplat_stats.meta_region >> 10, kfault_last.count,
 		trap_spurious_irqs());
 	kprintf("# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:0\n",

@@ -113,8 +113,27 @@ static unsigned int kplat_cpu(void *ctx)
 }
 
 /* ------------------------------------------------------------------ */
-/* TLB                                                                 */
+/* New entries, and the TLB                                            */
 /* ------------------------------------------------------------------ */
+
+/*
+ * kplat_sync_vmap - the flush_cache_vmap hook: the core has just written
+ * the entries of [start, end) and returns the area next. DSB ISHST makes
+ * the descriptor stores visible to the table walker, ISB makes sure no
+ * later instruction was translated before they were (no TLB entry can be
+ * stale: an invalid entry is never cached). The caches need nothing: the
+ * walker is coherent with them (TCR_EL1 inner-shareable write-back walks).
+ * Context: may be called with core locks held.
+ */
+static void kplat_sync_vmap(void *ctx, unsigned long start, unsigned long end)
+{
+	(void)ctx;
+	(void)start;
+	(void)end;
+	kplat_stats.sync_calls++;
+	dsb_ishst();
+	isb();
+}
 
 /*
  * kplat_flush_tlb - the flush_tlb_kernel_range hook
@@ -207,6 +226,7 @@ int kplat_setup(struct vm_platform *p)
 	p->vmalloc_end = KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE;
 	p->vmalloc_accessible = ARCH_CORE_MMU;
 	p->pgd = ARCH_CORE_MMU ? boot_ttbr1 : NULL;
+	p->flush_cache_vmap = kplat_sync_vmap;
 	p->flush_tlb_kernel_range = kplat_flush_tlb;
 	p->meta_alloc = kmeta_alloc;
 	p->meta_free = kmeta_free;
