@@ -275,6 +275,22 @@ struct vm_platform {
 	 * Engines with failure points of their own (system calls) ask
 	 * vm_fault_should_fail() with their VM_FAULT_HOST_* site first.
 	 */
+
+	/* --- added after the first release ------------------------------ */
+
+	/*
+	 * mmu - the page-table format the core writes: "x86_64" (4-level,
+	 * also when NULL or when the platform's struct predates the field),
+	 * "x86_64-la57" (5-level, 57-bit addresses) or "aarch64" (4 KiB
+	 * granule, 48-bit, the TTBR1 half). The vmalloc range must be
+	 * canonical for it. pgd, when given, is a top-level table of that
+	 * format. Whatever the format, the hooks above get the protection as
+	 * x86 _PAGE_* bits (the API's language), never the entry's encoding.
+	 * On a format that needs break-before-make (AArch64) the TLB hook
+	 * must finish the invalidation before it returns (docs/design.md,
+	 * "Page-table formats").
+	 */
+	const char *mmu;
 };
 
 /* Bytes of core metadata per frame (struct page). */

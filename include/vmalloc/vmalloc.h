@@ -604,7 +604,8 @@ int vmalloc_check(void);
  * Configuration for vmalloc_init(); sz as for vmalloc_stats (NULL is
  * fine: everything default). Zero fields take defaults (and the
  * environment: VMALLOC_ENGINE, VMALLOC_PHYS_MB, VMALLOC_NODES,
- * VMALLOC_SIZE_MB, VMALLOC_LAZY_PAGES, VMALLOC_RESERVE_PAGES).
+ * VMALLOC_SIZE_MB, VMALLOC_LAZY_PAGES, VMALLOC_RESERVE_PAGES,
+ * VMALLOC_MMU).
  */
 struct vmalloc_config {
 	size_t		sz;		 /* sizeof(struct vmalloc_config) */
@@ -617,6 +618,10 @@ struct vmalloc_config {
 	unsigned long	reserve_pages;	 /* free frames kept before release */
 	bool		no_fast_path;	 /* small areas lowest-first too */
 	bool		quiet;		 /* no log output on stderr */
+	/* Added after the first release (older programs' sz ends above). */
+	const char	*mmu;		 /* soft engine: page-table format,
+					    "x86_64" (default), "x86_64-la57",
+					    "aarch64" (or VMALLOC_MMU) */
 };
 
 /*

@@ -17,6 +17,8 @@ struct engine_config {
 	unsigned int nodes;
 	unsigned long vmalloc_size_mb;
 	unsigned long vmalloc_start;	/* 0: the engine's choice */
+	const char *mmu;		/* page-table format: "x86_64",
+					   "x86_64-la57" or "aarch64" */
 	unsigned long lazy_max_pages;
 	unsigned long reserve_pages;
 	bool no_fast_path;

@@ -435,6 +435,32 @@ static const struct hosted_engine *find_engine(const char *name)
 	return NULL;
 }
 
+/*
+ * The page-table formats the core knows (vm_platform.mmu), by the name
+ * VMALLOC_MMU and vmalloc_config.mmu use; the first is the default.
+ */
+static const char *const mmu_names[] = { "x86_64", "x86_64-la57", "aarch64" };
+
+/* The format from the config, else VMALLOC_MMU, else x86_64; NULL: bad. */
+static const char *find_mmu(const struct vmalloc_config *cfg)
+{
+	const char *name = cfg->mmu, *what = "vmalloc_config.mmu = ";
+	unsigned int i;
+
+	if (!name) {
+		name = getenv("VMALLOC_MMU");
+		what = "VMALLOC_MMU=";
+	}
+	if (!name || !*name)
+		return mmu_names[0];
+	for (i = 0; i < sizeof(mmu_names) / sizeof(mmu_names[0]); i++)
+		if (!strcmp(name, mmu_names[i]))
+			return mmu_names[i];
+	config_error("%s%s is not a page-table format (x86_64, x86_64-la57, aarch64)",
+		     what, name);
+	return NULL;
+}
+
 static void fill_common(struct vm_platform *p)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -523,6 +549,9 @@ static bool settings(const struct vmalloc_config *cfg,
 			     cfg->vmalloc_start);
 		ok = false;
 	}
+	ec->mmu = find_mmu(cfg);
+	if (!ec->mmu)
+		ok = false;
 	ec->nodes = (unsigned int)nodes;	/* at most VMALLOC_MAX_NODES */
 	ec->vmalloc_start = cfg->vmalloc_start;
 	ec->no_fast_path = cfg->no_fast_path || !fast;
@@ -571,6 +600,7 @@ static int init_locked(const struct vmalloc_config *cfg_in)
 	memset(&platform, 0, sizeof(platform));
 	platform.sz = sizeof(platform);
 	fill_common(&platform);
+	platform.mmu = ec.mmu;
 	err = eng->setup(&ec, &platform);
 	if (err)
 		return err;
@@ -586,6 +616,7 @@ static int init_locked(const struct vmalloc_config *cfg_in)
 	__atomic_store_n(&engine, eng, __ATOMIC_RELEASE);
 	running_cfg = *cfg;
 	running_cfg.engine = eng->name;
+	running_cfg.mmu = ec.mmu;	/* ours, not the caller's string */
 	auto_err = 0;
 	return 0;
 }

@@ -27,16 +27,13 @@ const char *vmalloc_version_string(void)
 /* Bring-up                                                            */
 /* ------------------------------------------------------------------ */
 
-static bool canonical_range(unsigned long s, unsigned long e)
-{
-	const unsigned long low_top = 1UL << 47, high_base = ~0UL << 47;
-
-	return (e <= low_top) || (s >= high_base);
-}
-
 /* Check the platform against the contract in platform.h. */
 static const char *platform_problem(const struct vm_platform *p)
 {
+	const struct pt_format *fmt = pt_format_find(p->mmu);
+
+	if (!fmt)
+		return "unknown mmu (x86_64, x86_64-la57, aarch64)";
 	if (!p->meta_alloc || !p->meta_free || !p->lock_init ||
 	    !p->lock_destroy || !p->lock || !p->unlock || !p->self || !p->log)
 		return "a required hook is missing";
@@ -45,15 +42,15 @@ static const char *platform_problem(const struct vm_platform *p)
 	if (!p->base_pfn)
 		return "pfn 0 must not be a frame";
 	if (p->base_pfn + p->nr_frames < p->base_pfn ||
-	    p->base_pfn + p->nr_frames > (1UL << (52 - PAGE_SHIFT)))
-		return "frames beyond 52-bit physical addresses";
+	    p->base_pfn + p->nr_frames > (1UL << (fmt->pa_bits - PAGE_SHIFT)))
+		return "frames beyond the physical addresses the mmu's entries hold";
 	if (!p->nr_nodes || p->nr_nodes > VMALLOC_MAX_NODES ||
 	    p->nr_frames < p->nr_nodes * 16UL)
 		return "bad node count";
 	if (!VM_IS_ALIGNED(p->vmalloc_start | p->vmalloc_end, PAGE_SIZE) ||
 	    p->vmalloc_end - p->vmalloc_start < 4 * PAGE_SIZE ||
 	    p->vmalloc_start >= p->vmalloc_end ||
-	    !canonical_range(p->vmalloc_start, p->vmalloc_end - 1))
+	    !pt_format_range_ok(fmt, p->vmalloc_start, p->vmalloc_end))
 		return "bad vmalloc range";
 	if (!p->user_map != !p->user_unmap)
 		return "user_map and user_unmap come together";

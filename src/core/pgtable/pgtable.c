@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86-64 4-level page tables for the vmalloc range.
+ * Page tables for the vmalloc range, in the format the platform's MMU
+ * reads (format.h: x86-64 4- or 5-level, AArch64).
  *
  * One walker serves every operation. A walk descends level by level with
- * the same loop at each level (level 3 = PGD .. level 0 = PTE): split
+ * the same loop at each level (the top level, levels - 1, down to level
+ * 0, the PTEs): split
  * [addr, end) at the boundaries of the entries of this level, find or
  * (when allowed) install the next table, recurse. At the PMD level it
  * hands whole runs of one PTE table to the operation's leaf function, so
@@ -12,15 +14,22 @@
  * operation's PMD function instead: one more row, not another walker.
  *
  *   level  shift  one entry covers
- *     3     39        512 GiB       (PGD)
- *     2     30          1 GiB       (PUD)
- *     1     21          2 MiB       (PMD)
- *     0     12          4 KiB       (PTE)
+ *     4     48        256 TiB       (P4D: 5-level x86-64 only)
+ *     3     39        512 GiB       (PGD; AArch64 level 0)
+ *     2     30          1 GiB       (PUD; AArch64 level 1)
+ *     1     21          2 MiB       (PMD; AArch64 level 2, blocks)
+ *     0     12          4 KiB       (PTE; AArch64 level 3, pages)
+ *
+ * What an entry looks like is the format's: the walker asks it whether
+ * an entry is a table, a block or a page (entry_table, entry_huge) and
+ * has it build leaves from the pgprot (pt_mk_page, pt_mk_block); readers
+ * get the pgprot back (pt_lookup), whatever the format.
  */
 #include "pgtable/pgtable.h"
 #include "page/page_alloc.h"
 
 static struct {
+	const struct pt_format *fmt;	/* set at init, never changes */
 	uint64_t *pgd;
 	struct page *own_pgd;		/* NULL when the platform gave one */
 	struct vm_lock lock;		/* installs of tables */
@@ -30,7 +39,17 @@ static struct {
 
 static inline unsigned int level_shift(int level)
 {
-	return PAGE_SHIFT + 9 * (unsigned int)level;
+	return pt.fmt->shift[level];
+}
+
+static inline int top_level(void)
+{
+	return (int)pt.fmt->levels - 1;
+}
+
+static inline unsigned long entry_pfn(uint64_t e)
+{
+	return (unsigned long)((e & pt.fmt->addr_mask) >> PAGE_SHIFT);
 }
 
 static inline uint64_t entry_load(const uint64_t *e)
@@ -46,7 +65,13 @@ static inline void entry_store(uint64_t *e, uint64_t v)
 /* Is this PMD entry a 2 MiB leaf (rather than a table or empty)? */
 static inline bool entry_huge(uint64_t e)
 {
-	return (e & (_PAGE_PRESENT | _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_PSE);
+	return (e & pt.fmt->type_mask) == pt.fmt->block_type;
+}
+
+/* Is this PTE a page (rather than empty)? */
+static inline bool entry_page(uint64_t e)
+{
+	return (e & pt.fmt->page_mask) == pt.fmt->page_type;
 }
 
 /* The table an intermediate entry points at (NULL when absent or a leaf). */
@@ -54,10 +79,33 @@ static inline uint64_t *entry_table(uint64_t e)
 {
 	struct page *p;
 
-	if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+	if ((e & pt.fmt->type_mask) != pt.fmt->table_type)
 		return NULL;
-	p = pa_pfn_page((e & PT_ADDR_MASK) >> PAGE_SHIFT);
+	p = pa_pfn_page(entry_pfn(e));
 	return p ? pa_page_address(p) : NULL;
+}
+
+/*
+ * Write leaf @v where @e is. The core only ever fills empty entries and
+ * clears live ones; should a live entry ever be replaced by another live
+ * one (a bug the callers warn about, or a future in-place change), a
+ * format that needs break-before-make (AArch64) gets the sequence the
+ * architecture requires: invalid, TLB flush of the range, then the new
+ * entry. Release: what was written to the frames before they were mapped
+ * is visible to a lock-free reader that finds the entry (pt_lookup).
+ */
+static void entry_set_leaf(uint64_t *e, uint64_t v, unsigned long addr,
+			   unsigned long size)
+{
+	uint64_t old = __atomic_load_n(e, __ATOMIC_RELAXED);
+
+	if (old && old != v && pt.fmt->needs_bbm) {
+		__atomic_store_n(e, 0, __ATOMIC_RELEASE);
+		if (vm_plat->flush_tlb_kernel_range)
+			vm_plat->flush_tlb_kernel_range(vm_plat->ctx, addr,
+							addr + size);
+	}
+	__atomic_store_n(e, v, __ATOMIC_RELEASE);
 }
 
 /* End of the entry containing addr at this level, clamped to end. */
@@ -125,7 +173,7 @@ static uint64_t *get_table(uint64_t *e, struct pt_walk *w)
 	cur = entry_load(e);
 	if (!cur) {
 		entry_store(e, ((uint64_t)pa_page_pfn(pg) << PAGE_SHIFT) |
-			       PT_TABLE_FLAGS);
+			       pt.fmt->table_bits);
 		vm_stat_add(&pt.nr_tables, 1);
 		t = pa_page_address(pg);
 		pg = NULL;
@@ -214,7 +262,7 @@ static int walk_range(unsigned long addr, unsigned long end, struct pt_walk *w)
 	if (VM_DEBUG && (addr < vm_plat->vmalloc_start ||
 			 end > vm_plat->vmalloc_end))
 		vm_bug("page tables: walk %lx-%lx outside the range", addr, end);
-	return walk(pt.pgd, 3, addr, end, w);
+	return walk(pt.pgd, top_level(), addr, end, w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -231,13 +279,9 @@ static int leaf_set(struct pt_walk *w, uint64_t *ptes, unsigned int first,
 		uint64_t pfn = pa_page_pfn(*pages++);
 
 		VM_WARN_ON(__atomic_load_n(&ptes[i], __ATOMIC_RELAXED) != 0);
-		/*
-		 * Release: whatever was written to the frame before it was
-		 * mapped (zeroing, a vmap caller's data) is visible to a
-		 * lock-free reader that finds this entry (pt_lookup).
-		 */
-		__atomic_store_n(&ptes[i], (pfn << PAGE_SHIFT) | w->prot,
-				 __ATOMIC_RELEASE);
+		entry_set_leaf(&ptes[i], pt_mk_page(pt.fmt, pfn, w->prot),
+			       addr + (unsigned long)(i - first) * PAGE_SIZE,
+			       PAGE_SIZE);
 	}
 	return 0;
 }
@@ -251,9 +295,9 @@ static int leaf_clear(struct pt_walk *w, uint64_t *ptes, unsigned int first,
 	for (i = first; i < first + n; i++) {
 		uint64_t old = __atomic_exchange_n(&ptes[i], 0, __ATOMIC_RELAXED);
 
-		/* An entry is either empty or present; nothing in between. */
-		VM_WARN_ON(old && !(old & _PAGE_PRESENT));
-		if (old & _PAGE_PRESENT)
+		/* An entry is either empty or a page; nothing in between. */
+		VM_WARN_ON(old && !entry_page(old));
+		if (old && entry_page(old))
 			w->count++;
 	}
 	return 0;
@@ -280,9 +324,9 @@ static int pmd_set(struct pt_walk *w, uint64_t *pmd, unsigned long addr,
 		       (unsigned long long)old);
 		return -VM_EFAULT;
 	}
-	/* Release: as leaf_set(), the frames' contents are ready. */
-	entry_store(pmd, ((uint64_t)pa_page_pfn(first) << PAGE_SHIFT) |
-			 w->prot | _PAGE_PSE);
+	/* Release (entry_set_leaf): the frames' contents are ready. */
+	entry_set_leaf(pmd, pt_mk_block(pt.fmt, pa_page_pfn(first), w->prot),
+		       addr, PT_PMD_SIZE);
 	vm_stat_add(&pt.nr_huge, 1);
 	return 0;
 }
@@ -411,6 +455,7 @@ int pt_map_order(unsigned long addr, struct page *const *pages,
 	struct pt_walk w = { .leaf = leaf_set, .pmd = pmd_set,
 			     .need_tables = true, .start = addr, .pages = pages,
 			     .prot = prot & PT_PROT_MASK };
+	/* w.prot stays the pgprot: sync_map() speaks it on every format. */
 	unsigned long end = addr + nr * PAGE_SIZE;
 	int err;
 
@@ -449,19 +494,21 @@ uint64_t pt_lookup_size(unsigned long addr, unsigned long *size)
 	*size = 0;
 	if (addr < vm_plat->vmalloc_start || addr >= vm_plat->vmalloc_end)
 		return 0;
-	for (level = 3; level > 0; level--) {
+	for (level = top_level(); level > 0; level--) {
 		/* Acquire: pairs with pmd_set() and leaf_set(). */
 		e = entry_load(&t[entry_index(addr, level)]);
 		if (level == 1 && entry_huge(e)) {
 			/*
 			 * The PTE this page would have: the leaf's frame
-			 * plus the page's offset in it (bit 12 of a leaf,
-			 * its PAT bit, is never set), the leaf's bits.
+			 * plus the page's offset in it (bit 12 of an x86
+			 * leaf, its PAT bit, is never set), the leaf's
+			 * protection.
 			 */
 			*size = PT_PMD_SIZE;
-			return ((e & PT_ADDR_MASK & ~(uint64_t)(PT_PMD_SIZE - 1)) |
-				(addr & (PT_PMD_SIZE - 1) & PAGE_MASK) |
-				(e & ~PT_ADDR_MASK)) & ~_PAGE_PSE;
+			return (((uint64_t)entry_pfn(e) << PAGE_SHIFT) &
+				~(uint64_t)(PT_PMD_SIZE - 1)) |
+			       (addr & (PT_PMD_SIZE - 1) & PAGE_MASK) |
+			       (pt_decode(pt.fmt, e) & ~_PAGE_PSE);
 		}
 		t = entry_table(e);
 		if (!t)
@@ -469,9 +516,10 @@ uint64_t pt_lookup_size(unsigned long addr, unsigned long *size)
 	}
 	/* Acquire: pairs with leaf_set(); the frame's contents are ready. */
 	e = __atomic_load_n(&t[entry_index(addr, 0)], __ATOMIC_ACQUIRE);
-	if (e)
-		*size = PAGE_SIZE;
-	return e;
+	if (!entry_page(e))
+		return 0;
+	*size = PAGE_SIZE;
+	return ((uint64_t)entry_pfn(e) << PAGE_SHIFT) | pt_decode(pt.fmt, e);
 }
 
 uint64_t pt_lookup(unsigned long addr)
@@ -507,7 +555,12 @@ unsigned long pt_nr_huge(void)
 
 int pt_init(void)
 {
+	const struct pt_format *fmt = pt_format_find(vm_plat->mmu);
+
+	if (!fmt)
+		return -VM_EINVAL;	/* the platform check refused it first */
 	vm_memset(&pt, 0, sizeof(pt));
+	pt.fmt = fmt;
 	if (vm_plat->pgd) {
 		pt.pgd = vm_plat->pgd;
 	} else {
@@ -537,7 +590,7 @@ static void free_tables(uint64_t *t, int level, unsigned long addr,
 				free_tables(child, level - 1, addr, next);
 			entry_store(e, 0);
 			vm_stat_add(&pt.nr_tables, -1);
-			pa_free(pa_pfn_page((v & PT_ADDR_MASK) >> PAGE_SHIFT), 0);
+			pa_free(pa_pfn_page(entry_pfn(v)), 0);
 		}
 		addr = next;
 	} while (addr != end);
@@ -547,7 +600,8 @@ void pt_exit(void)
 {
 	if (!pt.pgd)
 		return;
-	free_tables(pt.pgd, 3, vm_plat->vmalloc_start, vm_plat->vmalloc_end);
+	free_tables(pt.pgd, top_level(), vm_plat->vmalloc_start,
+		    vm_plat->vmalloc_end);
 	if (pt.own_pgd)
 		pa_free(pt.own_pgd, 0);
 	vm_lock_destroy(&pt.lock);
@@ -559,10 +613,21 @@ unsigned long pt_nr_tables(void)
 	return vm_stat_read(&pt.nr_tables);
 }
 
+const struct pt_format *pt_format(void)
+{
+	return pt.fmt;
+}
+
+uint64_t *pt_top(void)
+{
+	return pt.pgd;
+}
+
 /* Count tables below @t; -1 on a malformed entry. */
 static long check_tables(const uint64_t *t, int level, unsigned long addr,
 			 unsigned long end)
 {
+	const struct pt_format *f = pt.fmt;
 	long n = 0;
 
 	do {
@@ -570,21 +635,25 @@ static long check_tables(const uint64_t *t, int level, unsigned long addr,
 		uint64_t e = entry_load(&t[entry_index(addr, level)]);
 
 		if (level == 0) {
-			if (e && (!(e & _PAGE_PRESENT) ||
-				  !pa_pfn_page((e & PT_ADDR_MASK) >> PAGE_SHIFT)))
-				return -1;
-		} else if (level == 1 && (e & _PAGE_PSE)) {
 			/*
-			 * A 2 MiB leaf: present, a whole aligned entry's
-			 * worth of frames of the pool, no bit but the
-			 * protection's and PSE (bits 12-20 clear: no PAT).
+			 * A page: a frame of the pool, and exactly the bits
+			 * the format gives the protection they decode to.
 			 */
-			uint64_t frame = e & PT_ADDR_MASK;
-			unsigned long pfn = (unsigned long)(frame >> PAGE_SHIFT);
+			if (e && (!entry_page(e) || !pa_pfn_page(entry_pfn(e)) ||
+				  e != pt_mk_page(f, entry_pfn(e),
+						  pt_decode(f, e))))
+				return -1;
+		} else if (level == 1 && e && (e & f->type_mask) != f->table_type) {
+			/*
+			 * A 2 MiB leaf: a block, a whole aligned entry's
+			 * worth of frames of the pool, no bit but what the
+			 * protection gives (on x86-64, bits 12-20 clear:
+			 * no PAT).
+			 */
+			unsigned long pfn = entry_pfn(e);
 
-			if (!(e & _PAGE_PRESENT) ||
-			    (frame & (PT_PMD_SIZE - 1)) ||
-			    (e & ~(PT_ADDR_MASK | PT_PROT_MASK)) ||
+			if (!entry_huge(e) || (pfn & (PT_PMD_PAGES - 1)) ||
+			    e != pt_mk_block(f, pfn, pt_decode(f, e) & ~_PAGE_PSE) ||
 			    !pa_pfn_page(pfn) ||
 			    !pa_pfn_page(pfn + PT_PMD_PAGES - 1))
 				return -1;
@@ -592,7 +661,7 @@ static long check_tables(const uint64_t *t, int level, unsigned long addr,
 			const uint64_t *child = entry_table(e);
 			long sub;
 
-			if ((e & ~PT_ADDR_MASK) != PT_TABLE_FLAGS || !child)
+			if ((e & ~f->addr_mask) != f->table_bits || !child)
 				return -1;
 			sub = check_tables(child, level - 1, addr, next);
 			if (sub < 0)
@@ -615,7 +684,7 @@ int pt_check(void)
 	 * by their owners: each is checked for its form only.
 	 */
 	vm_lock(&pt.lock);
-	n = check_tables(pt.pgd, 3, vm_plat->vmalloc_start,
+	n = check_tables(pt.pgd, top_level(), vm_plat->vmalloc_start,
 			 vm_plat->vmalloc_end);
 	counted = pt_nr_tables();
 	vm_unlock(&pt.lock);

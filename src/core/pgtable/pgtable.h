@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Page tables (pt_): x86-64 4-level tables (PGD -> PUD -> PMD -> PTE,
- * 512 entries of 8 bytes per level, 4 KiB pages) for the vmalloc range.
- * Tables are frames from the page allocator, reached through the direct
- * map; the top level may be the platform's live table.
+ * Page tables (pt_): the tables of the vmalloc range, in the format the
+ * platform names (vm_platform.mmu; format.h): x86-64 4-level (PGD -> PUD
+ * -> PMD -> PTE), x86-64 5-level (LA57, a P4D level above), AArch64
+ * 4-level with a 4 KiB granule; 512 entries of 8 bytes per level, 4 KiB
+ * pages everywhere. Tables are frames from the page allocator, reached
+ * through the direct map; the top level may be the platform's live table.
+ *
+ * The interface speaks the API's protection language on every format:
+ * pt_map() takes a pgprot (x86 _PAGE_* bits), pt_lookup() returns the
+ * x86-style PTE the mapping stands for (frame address in PT_ADDR_MASK,
+ * the pgprot bits it was mapped with), whatever the entry looks like.
  *
  * Tables are never freed while the core runs (as in the kernel's vmalloc
  * range): a table, once linked, stays linked until vmalloc_core_exit(), so
@@ -36,8 +43,10 @@
 #define VM_PGTABLE_H
 
 #include "base/core.h"
+#include "pgtable/format.h"
 
 #define PT_ENTRIES	512
+/* The frame address in what pt_lookup() returns (x86-style, any format). */
 #define PT_ADDR_MASK	0x000ffffffffff000ULL
 /* One PMD entry: a 2 MiB leaf (order 9 in 4 KiB frames). */
 #define PT_PMD_SHIFT	21
@@ -46,9 +55,8 @@
 #define PT_PMD_PAGES	(1UL << PT_PMD_ORDER)
 /* Bits a caller may put in a leaf entry (the rest are reserved). */
 #define PT_PROT_MASK	(0xfffULL | _PAGE_NX)
-/* Intermediate entries: present, writable, accessed, dirty. */
-#define PT_TABLE_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
 
+/* Bring up the tables in the format vm_plat->mmu names (checked before). */
 int pt_init(void);
 void pt_exit(void);
 
@@ -113,6 +121,10 @@ bool pt_huge_span(unsigned long *start, unsigned long *end);
 unsigned long pt_nr_huge(void);
 
 unsigned long pt_nr_tables(void);
+
+/* The running format (NULL before pt_init), and its top-level table. */
+const struct pt_format *pt_format(void);
+uint64_t *pt_top(void);
 
 /* Sanity walk of every table in the range. 0 or -EUCLEAN. */
 int pt_check(void);

@@ -632,6 +632,17 @@ static int host_setup(const struct engine_config *cfg, struct vm_platform *p)
 			   "vmalloc_start is for the soft engine");
 		goto fail_inval;
 	}
+	/*
+	 * The host's tables are the library's own x86-64 ones, made real by
+	 * mmap in the process's (low, user) half: another format's kernel
+	 * range is not the process's to map.
+	 */
+	if (cfg->mmu && strcmp(cfg->mmu, "x86_64")) {
+		hosted_log(VM_LOG_ERR, "host: VMALLOC_MMU=%s needs the soft engine "
+			   "(VMALLOC_ENGINE=soft): the host engine maps in the "
+			   "process's own half with x86-64 tables", cfg->mmu);
+		goto fail_inval;
+	}
 	c->fd = memfd_create("libvmalloc", MFD_CLOEXEC);
 	if (c->fd < 0) {
 		hosted_log(VM_LOG_ERR, "host: memfd_create: %s", strerror(errno));

@@ -6,9 +6,11 @@
  * the host backs a frame only once it is written, and release() hands
  * frames back with MADV_DONTNEED (they read as zero afterwards). The
  * vmalloc range is a kernel-like range the process cannot dereference
- * (default 0xffffc90000000000, 32 TiB): the core's page tables are the
- * only MMU there is, and contents are reached with vread()/vwrite() or
- * page_address(vmalloc_to_page(p)).
+ * (32 TiB by default, where the chosen MMU's Linux puts vmalloc: x86-64
+ * 0xffffc90000000000, x86-64 LA57 0xffa0000000000000, AArch64
+ * 0xffff800080000000): the core's page tables, in that MMU's format, are
+ * the only MMU there is, and contents are reached with vread()/vwrite()
+ * or page_address(vmalloc_to_page(p)).
  *
  * User ranges for remap_vmalloc_range() live in a simulated user address
  * space: each reservation only records the frame mapped at each page.
@@ -29,11 +31,23 @@
 #include "../../hosted/uvma.h"
 
 #define SOFT_BASE_PFN		256UL			/* frames from 1 MiB */
-#define SOFT_VMALLOC_START	0xffffc90000000000UL
 #define SOFT_USER_BASE		0x0000100000000000UL
-/* Where a forked child looks for a range: the canonical upper half. */
-#define SOFT_UPPER_BASE		0xffff800000000000UL
 #define SOFT_UPPER_TOP		(0UL - PAGE_SIZE)	/* the end may not wrap */
+
+/*
+ * Per page-table format: the default start (Linux's vmalloc base there)
+ * and the canonical upper half, where a forked child looks for a range.
+ */
+static const struct soft_layout {
+	const char *mmu;
+	unsigned long vmalloc_start;
+	unsigned long upper_base;
+} layouts[] = {
+	{ "x86_64",	 0xffffc90000000000UL, 0xffff800000000000UL },
+	{ "x86_64-la57", 0xffa0000000000000UL, 0xff00000000000000UL },
+	{ "aarch64",	 0xffff800080000000UL, 0xffff000000000000UL },
+};
+static unsigned long upper_base = 0xffff800000000000UL;	/* the running format's */
 #define SOFT_SLOT_STEP		(1UL << 40)		/* 1 TiB */
 #define SOFT_LINEAGE_MAX	64
 
@@ -69,7 +83,7 @@ static bool lineage_overlaps(unsigned long start, unsigned long end)
 /* The largest page-aligned gap of the upper half no ancestor used. */
 static unsigned long lineage_largest_gap(void)
 {
-	unsigned long at = SOFT_UPPER_BASE, best = 0;
+	unsigned long at = upper_base, best = 0;
 
 	for (;;) {
 		unsigned long next = SOFT_UPPER_TOP;
@@ -107,7 +121,7 @@ static unsigned long pick_start(unsigned long want, unsigned long size)
 
 	if (!lineage_overlaps(want, want + size))
 		return want;
-	for (a = SOFT_UPPER_BASE; a <= SOFT_UPPER_TOP - size; a += SOFT_SLOT_STEP) {
+	for (a = upper_base; a <= SOFT_UPPER_TOP - size; a += SOFT_SLOT_STEP) {
 		if (!lineage_overlaps(a, a + size))
 			return a;
 		if (a > SOFT_UPPER_TOP - SOFT_SLOT_STEP)
@@ -163,11 +177,17 @@ static int soft_user_reserve(void *ctx, unsigned long size,
 static int soft_setup(const struct engine_config *cfg, struct vm_platform *p)
 {
 	struct soft_ctx *c;
+	const struct soft_layout *lay = &layouts[0];
 	unsigned long size = cfg->vmalloc_size_mb << 20;
-	unsigned long want = cfg->vmalloc_start ? cfg->vmalloc_start :
-			     SOFT_VMALLOC_START;
-	unsigned long start;
+	unsigned long want, start;
 	char note[96];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if (cfg->mmu && !strcmp(cfg->mmu, layouts[i].mmu))
+			lay = &layouts[i];
+	upper_base = lay->upper_base;
+	want = cfg->vmalloc_start ? cfg->vmalloc_start : lay->vmalloc_start;
 
 	if (size > SOFT_UPPER_TOP - want) {
 		hosted_log(VM_LOG_ERR,
