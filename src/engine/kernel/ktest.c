@@ -20,8 +20,8 @@ struct kt_case {
 };
 
 static const struct kt_case cases[] = {
-	{ "platform_boot", test_platform_boot, KT_ANY_MMU },
-	{ "irq_lock", test_irq_lock, KT_ANY_MMU },
+	{ "platform_boot", test_platform_boot, 0 },
+	{ "irq_lock", test_irq_lock, 0 },
 	{ "vmalloc_sizes", test_vmalloc_sizes, 0 },
 	{ "vzalloc_recycled", test_vzalloc_recycled, 0 },
 	{ "vmap_alias", test_vmap_alias, 0 },
@@ -174,11 +174,8 @@ int ktest_run_all(const struct vm_platform *plat)
 		vm_unmap_aliases();
 		vmalloc_get_stats(&s0);
 		k0 = kplat_stats;
-		if (!ARCH_CORE_MMU && !(c->flags & KT_ANY_MMU))
-			t.skip = "the core does not write " ARCH_NAME " page-table entries yet";
 		t0 = arch_cycles();
-		if (!t.skip)
-			c->fn(&t);
+		c->fn(&t);
 		us = kt_cycles_to_us(arch_cycles() - t0);
 		if (!t.skip)
 			check_after(&t, c, &s0, &k0);

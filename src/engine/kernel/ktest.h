@@ -34,10 +34,6 @@ struct kt {
 
 /* Flags of a case. */
 #define KT_WARNINGS_OK	0x1u	/* expects core log lines at WARNING */
-#define KT_ANY_MMU	0x2u	/* touches no vmalloc memory: runs even when
-				   the core cannot write this MMU's entries
-				   (ARCH_CORE_MMU 0); the other cases then
-				   report SKIP */
 
 bool kt_check(struct kt *t, bool ok, const char *file, int line,
 	      const char *expr, const char *fmt, ...)

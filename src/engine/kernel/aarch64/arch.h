@@ -18,7 +18,6 @@
 
 /* How to set seed= and scale= (printed by the runner). */
 #define ARCH_CMDLINE_HINT	"make qemu-test KERNEL_A64_CMDLINE=\"seed=N scale=N\""
-#define ARCH_NAME	"aarch64"
 
 /* ---- system registers -------------------------------------------- */
 
@@ -256,11 +255,5 @@ struct trap_frame {
 #define KPLAT_VMALLOC_SIZE	(1UL << 40)
 /* Above this many pages a flush is TLBI VMALLE1IS instead of per page. */
 #define KPLAT_INVLPG_MAX	32UL
-
-/*
- * Whether the core writes this MMU's entry format, so vmalloc memory can
- * be touched: until it does, the cases that touch it report SKIP.
- */
-#define ARCH_CORE_MMU	0
 
 #endif /* KERNEL_ARCH_H */

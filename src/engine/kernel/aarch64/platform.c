@@ -16,9 +16,8 @@
  * slots 256-257), so its tables hang in the very tables the CPU walks:
  * nothing to synchronise, a vmalloc address is usable as soon as
  * vmalloc() returns, and unmapping needs a real TLB invalidation
- * (kplat_flush_tlb). Until the core writes AArch64 descriptors
- * (ARCH_CORE_MMU in arch.h), it gets a top level of its own instead and
- * its areas cannot be touched.
+ * (kplat_flush_tlb). The core writes AArch64 descriptors there
+ * (mmu = "aarch64").
  *
  * Locks. One CPU, no preemption, but the lock is a real one: an atomic
  * exchange with acquire/release order (LDAXR/STLXR on ARMv8.0), taken
@@ -224,8 +223,8 @@ int kplat_setup(struct vm_platform *p)
 	p->frames_zeroed = false;	/* RAM may hold anything */
 	p->vmalloc_start = KPLAT_VMALLOC_START;
 	p->vmalloc_end = KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE;
-	p->vmalloc_accessible = ARCH_CORE_MMU;
-	p->pgd = ARCH_CORE_MMU ? boot_ttbr1 : NULL;
+	p->vmalloc_accessible = true;
+	p->pgd = boot_ttbr1;
 	p->flush_cache_vmap = kplat_sync_vmap;
 	p->flush_tlb_kernel_range = kplat_flush_tlb;
 	p->meta_alloc = kmeta_alloc;
@@ -238,6 +237,7 @@ int kplat_setup(struct vm_platform *p)
 	p->cpu = kplat_cpu;
 	p->ncpus = 1;
 	p->log = kplat_log;
+	p->mmu = "aarch64";
 	kprintf("# kernel: image 0x%lx-0x%lx, metadata 0x%lx-0x%lx, pool 0x%lx-0x%lx, TTBR1 root %p\n",
 		(unsigned long)__kernel_start, (unsigned long)__kernel_end,
 		s, pool, pool, e, (void *)boot_ttbr1);

@@ -137,9 +137,8 @@ void test_platform_boot(struct kt *t)
 		 "TTBR1_EL1 0x%lx is not boot_ttbr1 %p",
 		 (unsigned long)read_sysreg(ttbr1_el1), (void *)boot_ttbr1);
 	KT_CHECK(t, read_sysreg(vbar_el1) != 0, "VBAR_EL1 not set");
-	if (ARCH_CORE_MMU)
-		KT_CHECK(t, p->pgd == boot_ttbr1,
-			 "the core does not fill the live TTBR1 root");
+	KT_CHECK(t, p->pgd == boot_ttbr1,
+		 "the core does not fill the live TTBR1 root");
 	KT_CHECK(t, VMALLOC_START == KPLAT_VMALLOC_START &&
 		 VMALLOC_END == KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE,
 		 "range 0x%lx-0x%lx", VMALLOC_START, VMALLOC_END);

@@ -15,7 +15,6 @@
 
 /* How to set seed= and scale= (printed by the runner). */
 #define ARCH_CMDLINE_HINT	"make qemu-test KERNEL_APPEND=\"seed=N scale=N\""
-#define ARCH_NAME	"x86_64"
 
 #define X86_CR0_WP	(1UL << 16)	/* ring 0 honours read-only PTEs */
 #define X86_CR0_PG	(1UL << 31)
@@ -226,8 +225,5 @@ extern uint64_t kernel_pml4[512];
 
 #define KPLAT_VMALLOC_START	0xffffc90000000000UL
 #define KPLAT_VMALLOC_SIZE	(1UL << 40)		/* 1 TiB */
-
-/* The core writes x86-64 entries: vmalloc memory can be touched. */
-#define ARCH_CORE_MMU	1
 
 #endif /* KERNEL_ARCH_H */
