@@ -363,6 +363,7 @@ int main(int argc, char **argv)
 	unsigned long threads = 0;
 	const char *shrink = NULL;
 	double t0;
+	const char *mmu;
 
 	if (env && *env)
 		engine = env;
@@ -445,8 +446,11 @@ int main(int argc, char **argv)
 		run_ops = ops;
 	if (!o.threads)
 		o.threads = 1;
-	printf("vmfuzz: %s engine, seed %" PRIu64 " (--seed %" PRIu64 " to repeat), %lu ops, %u thread%s%s\n",
-	       engine, seed, seed, ops, o.threads, o.threads > 1 ? "s" : "",
+	/* The driver's vmalloc_init leaves the format to VMALLOC_MMU. */
+	mmu = getenv("VMALLOC_MMU");
+	printf("vmfuzz: %s engine, %s page tables, seed %" PRIu64 " (--seed %" PRIu64 " to repeat), %lu ops, %u thread%s%s\n",
+	       engine, mmu && *mmu ? mmu : "x86_64", seed, seed, ops, o.threads,
+	       o.threads > 1 ? "s" : "",
 	       o.threads > 1 ? " (not deterministic: the seed fixes each thread's ops, not their interleaving)" : "");
 	while (done < ops) {
 		unsigned long n = ops - done < run_ops ? ops - done : run_ops;

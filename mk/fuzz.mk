@@ -7,6 +7,8 @@
 #                      with a fresh seed, printed), one thread; then
 #                      FUZZ_OPS_SOFT_MT and FUZZ_OPS_HOST_MT ops with
 #                      FUZZ_THREADS worker threads on one library; then
+#                      FUZZ_OPS_MMU ops on the soft engine for each other
+#                      page-table format in FUZZ_MMUS (VMALLOC_MMU); then
 #                      fuzz-regress
 #   make fuzz-tsan     the threaded fuzzer under ThreadSanitizer (clang,
 #                      BUILD=build/tsan): FUZZ_TSAN_OPS ops on the soft
@@ -26,7 +28,8 @@
 # Variables: FUZZ_OPS_SOFT, FUZZ_OPS_HOST (single-threaded ops for
 # fuzz-check), FUZZ_OPS_SOFT_MT, FUZZ_OPS_HOST_MT (threaded ops; by
 # default half the single-threaded counts), FUZZ_THREADS (3),
-# FUZZ_SEED (empty: a fresh seed, printed),
+# FUZZ_MMUS (x86_64-la57 aarch64), FUZZ_OPS_MMU (a third of
+# FUZZ_OPS_SOFT), FUZZ_SEED (empty: a fresh seed, printed),
 # FUZZ_SECONDS (60), FUZZ_ENGINE (soft or host, for `make fuzz`),
 # FUZZ_ARGS (more libFuzzer flags), FUZZ_VM_DEBUG (VM_DEBUG of the
 # libFuzzer build's library, 1), FUZZ_CC (clang).
@@ -38,6 +41,9 @@ FUZZ_OPS_SOFT ?= 120000
 FUZZ_OPS_HOST ?= 30000
 FUZZ_OPS_SOFT_MT ?= $(shell echo $$(( $(FUZZ_OPS_SOFT) / 2 )))
 FUZZ_OPS_HOST_MT ?= $(shell echo $$(( $(FUZZ_OPS_HOST) / 2 )))
+# The other page-table formats (VMALLOC_MMU), soft engine, one thread each.
+FUZZ_MMUS        ?= x86_64-la57 aarch64
+FUZZ_OPS_MMU     ?= $(shell echo $$(( $(FUZZ_OPS_SOFT) / 3 )))
 FUZZ_THREADS  ?= 3
 FUZZ_TSAN_OPS ?= 20000
 FUZZ_TSAN_HOST_OPS ?= 10000
@@ -72,6 +78,9 @@ fuzz-check: $(VMFUZZ)
 	$(VMFUZZ) --engine host --ops $(FUZZ_OPS_HOST) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 	$(VMFUZZ) --engine soft --ops $(FUZZ_OPS_SOFT_MT) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 	$(VMFUZZ) --engine host --ops $(FUZZ_OPS_HOST_MT) --threads $(FUZZ_THREADS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	for m in $(FUZZ_MMUS); do \
+	  VMALLOC_MMU=$$m $(VMFUZZ) --engine soft --ops $(FUZZ_OPS_MMU) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) || exit 1; \
+	done
 	@$(MAKE) -s --no-print-directory fuzz-regress
 
 # The threaded fuzzer under ThreadSanitizer: its own build of the library

@@ -2,10 +2,16 @@
 # tested under QEMU on a real (emulated) MMU. See src/engine/kernel/README.md.
 #
 #   make kernel       build $(BUILD)/kernel/vmalloc-kernel.elf (Multiboot, ELF32)
-#   make qemu-test-x86_64   build it, boot it under QEMU (TCG), check the result
+#   make qemu-test-x86_64   build it, boot it under QEMU (TCG), check the
+#                     result: once with 4-level paging (-cpu qemu64) and
+#                     once with 5-level paging (-cpu qemu64,+la57: boot.S
+#                     turns LA57 on when the CPU has it); the kernel is told
+#                     which it must find (paging=4|5 on its command line)
+#   make qemu-test-x86_64 LA57=1   only the 5-level run (LA57=0: only the
+#                     4-level one)
 #   make qemu-test    every kernel of QEMU_TESTS (this one, the AArch64 one
 #                     of mk/kernel-aarch64.mk); ARCH=x86_64 or ARCH=aarch64
-#                     runs one
+#                     runs one (ARCH=x86_64 LA57=1: one paging mode)
 #
 # The kernel's architecture-neutral files (the KTAP runner, the shared
 # cases, vmbench) are $(KERNEL_DIR)/*.c; the x86-64 ones are in
@@ -16,13 +22,18 @@
 #
 # Variables: KERNEL_CC (gcc), QEMU (qemu-system-x86_64), QEMU_TIMEOUT
 # (seconds, 60), KERNEL_APPEND (kernel command line: seed=N scale=N
-# lazy=N), KERNEL_EXTRA_CFLAGS.
+# lazy=N), KERNEL_EXTRA_CFLAGS, LA57 (empty: both paging modes; 0 or 1:
+# one).
 
 KERNEL_CC      ?= gcc
 KERNEL_OBJCOPY ?= objcopy
 QEMU           ?= qemu-system-x86_64
 QEMU_TIMEOUT   ?= 60
 KERNEL_APPEND  ?=
+LA57           ?=
+QEMU_LEVELS    := $(if $(filter 1,$(LA57)),5,$(if $(filter 0,$(LA57)),4,4 5))
+QEMU_CPU_4     := qemu64
+QEMU_CPU_5     := qemu64,+la57
 
 KERNEL_DIR := src/engine/kernel
 KERNEL_X86 := $(KERNEL_DIR)/x86_64
@@ -54,7 +65,7 @@ KERNEL_PASS_STATUS := 33
 
 QEMU_TESTS += qemu-test-x86_64
 
-.PHONY: kernel qemu-test-x86_64
+.PHONY: kernel qemu-test-x86_64 qemu-run
 
 kernel: $(KERNEL_IMAGE)
 
@@ -82,28 +93,36 @@ $(KERNEL_IMAGE): $(KERNEL_ELF64)
 	@echo "  OBJCOPY $@"
 	$(Q)$(KERNEL_OBJCOPY) -O elf32-i386 --strip-debug $< $@
 
-# The output streams through; the exit status goes through a file so the
-# pipe does not hide it. Only the pass code counts: 0 is what QEMU
-# returns after a triple fault with -no-reboot, 124 is the timeout.
 qemu-test-x86_64: $(KERNEL_IMAGE)
+	@for lv in $(QEMU_LEVELS); do \
+	  $(MAKE) -s --no-print-directory qemu-run QEMU_RUN_LEVELS=$$lv || exit 1; \
+	done
+
+# One boot with QEMU_RUN_LEVELS-level paging. The output streams
+# through; the exit status goes through a file so the pipe does not hide
+# it. Only the pass code counts: 0 is what QEMU returns after a triple
+# fault with -no-reboot, 124 is the timeout.
+qemu-run: $(KERNEL_IMAGE)
 	@if ! command -v $(QEMU) >/dev/null 2>&1; then \
 	  echo "SKIP qemu-test-x86_64: install with apt-get install -y --no-install-recommends qemu-system-x86"; \
 	  exit 0; \
 	fi; \
-	log=$(KERNEL_OUT)/qemu-test.log; status=$(KERNEL_OUT)/qemu-test.status; \
+	what="$(QEMU_RUN_LEVELS)-level paging, -cpu $(QEMU_CPU_$(QEMU_RUN_LEVELS))"; \
+	echo "qemu-test-x86_64: $$what"; \
+	log=$(KERNEL_OUT)/qemu-test-$(QEMU_RUN_LEVELS).log; status=$(KERNEL_OUT)/qemu-test-$(QEMU_RUN_LEVELS).status; \
 	rm -f $$status; \
-	{ timeout $(QEMU_TIMEOUT) $(QEMU) -accel tcg -cpu qemu64 -m 256M \
+	{ timeout $(QEMU_TIMEOUT) $(QEMU) -accel tcg -cpu $(QEMU_CPU_$(QEMU_RUN_LEVELS)) -m 256M \
 	    -display none -monitor none -serial stdio -no-reboot \
 	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	    -kernel $(KERNEL_IMAGE) -append "$(KERNEL_APPEND)" </dev/null; \
+	    -kernel $(KERNEL_IMAGE) -append "paging=$(QEMU_RUN_LEVELS) $(KERNEL_APPEND)" </dev/null; \
 	  echo $$? > $$status; } 2>&1 | tr -d '\r' | tee $$log; \
 	rc=$$(cat $$status 2>/dev/null || echo missing); \
 	case $$rc in \
-	  $(KERNEL_PASS_STATUS)) echo "qemu-test-x86_64: PASS (QEMU exit status $$rc = pass code 0x10)"; exit 0 ;; \
+	  $(KERNEL_PASS_STATUS)) echo "qemu-test-x86_64: PASS ($$what; QEMU exit status $$rc = pass code 0x10)"; exit 0 ;; \
 	  35) why="some test failed (fail code 0x11)" ;; \
 	  37) why="kernel panic or boot failure (code 0x12)" ;; \
 	  0) why="QEMU exited 0: triple fault or reset (-no-reboot), not a pass" ;; \
 	  124) why="timed out after $(QEMU_TIMEOUT) s" ;; \
 	  *) why="unexpected status" ;; \
 	esac; \
-	echo "qemu-test-x86_64: FAIL (QEMU exit status $$rc: $$why; log in $$log)"; exit 1
+	echo "qemu-test-x86_64: FAIL ($$what; QEMU exit status $$rc: $$why; log in $$log)"; exit 1

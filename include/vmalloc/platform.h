@@ -186,6 +186,12 @@ struct vm_platform {
 	 * flush_tlb_kernel_range. The core's PTEs carry _PAGE_GLOBAL
 	 * (PAGE_KERNEL has it): a flush of the whole TLB must drop global
 	 * entries too (on x86, toggle CR4.PGE; a CR3 reload keeps them).
+	 * On AArch64 (mmu "aarch64") the TLB hook is DSB ISHST (the
+	 * core's descriptor stores reach the walker), TLBI VAAE1IS per page
+	 * (or VMALLE1IS for a large range), DSB ISH, ISB, complete when it
+	 * returns: break-before-make relies on it; and flush_cache_vmap,
+	 * called after every new mapping, is DSB ISHST + ISB there, so the
+	 * walker sees the new descriptors before their first use.
 	 * OPTIONAL. The cache hooks may be called with core locks held
 	 * (they are architecture primitives: quick, no core calls); the TLB
 	 * flush with none, or with the purge lock.

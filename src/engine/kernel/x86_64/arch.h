@@ -20,6 +20,7 @@
 #define X86_CR0_PG	(1UL << 31)
 #define X86_CR4_PAE	(1UL << 5)
 #define X86_CR4_PGE	(1UL << 7)	/* global pages survive CR3 loads */
+#define X86_CR4_LA57	(1UL << 12)	/* 5-level paging */
 #define X86_EFLAGS_IF	(1UL << 9)
 #define MSR_EFER	0xc0000080u
 #define EFER_LME	(1UL << 8)
@@ -217,13 +218,38 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* The live PML4 (boot.S). */
+/*
+ * The PML4 and PML5 (boot.S; the PML5 is used only with 5-level paging,
+ * where PML5[0] -> the PML4), and how many levels the CPU walks (4 or 5,
+ * set by boot.S from CPUID before paging is on).
+ */
 extern uint64_t kernel_pml4[512];
+extern uint64_t kernel_pml5[512];
+extern uint32_t boot_paging_levels;
+
+static inline bool kernel_la57(void)
+{
+	return boot_paging_levels == 5;
+}
+
+/* The live top-level table: what CR3 points at. */
+static inline uint64_t *kernel_top(void)
+{
+	return kernel_la57() ? kernel_pml5 : kernel_pml4;
+}
 
 /* Above this many pages a flush reloads the whole TLB instead. */
 #define KPLAT_INVLPG_MAX	32UL
 
-#define KPLAT_VMALLOC_START	0xffffc90000000000UL
+/*
+ * The vmalloc range: where Linux puts it with 4-level paging (PML4 slots
+ * 402-403), or with 5-level paging (PML5 slot 416: above anything 4-level
+ * paging can address).
+ */
+#define KPLAT_VMALLOC_START_4L	0xffffc90000000000UL
+#define KPLAT_VMALLOC_START_5L	0xffa0000000000000UL
+#define KPLAT_VMALLOC_START	(kernel_la57() ? KPLAT_VMALLOC_START_5L : \
+				 KPLAT_VMALLOC_START_4L)
 #define KPLAT_VMALLOC_SIZE	(1UL << 40)		/* 1 TiB */
 
 #endif /* KERNEL_ARCH_H */

@@ -11,15 +11,20 @@
  *      without them: the vmalloc PTEs carry the NX bit),
  *   3. identity-map the first 4 GiB: PML4[0] -> one PDPT -> four PDs of
  *      2 MiB pages, except the first 2 MiB, mapped with 4 KiB pages so
- *      that page 0 stays unmapped and a NULL dereference faults,
- *   4. turn on PAE + PGE, EFER.LME + EFER.NXE, then paging with CR0.WP
- *      (so ring 0 honours read-only PTEs, which the tests rely on),
+ *      that page 0 stays unmapped and a NULL dereference faults; when
+ *      the CPU has 5-level paging (CPUID.(EAX=7,ECX=0):ECX[16], LA57),
+ *      a PML5 goes on top, PML5[0] -> that PML4,
+ *   4. turn on PAE + PGE (and LA57 with 5 levels: CR4.LA57 can only be
+ *      set while long mode is not active, so here, before paging), then
+ *      EFER.LME + EFER.NXE, then paging with CR0.WP (so ring 0 honours
+ *      read-only PTEs, which the tests rely on),
  *   5. far-jump into a 64-bit code segment and call kmain(magic, mbi).
  *
  * Everything is linked at its physical address below 4 GiB, so 32-bit
- * absolute references work in both modes. The PML4 (kernel_pml4) is the
- * live top-level table: libvmalloc fills its entries for the vmalloc
- * range and the CPU walks them.
+ * absolute references work in both modes. The top-level table (the PML4,
+ * kernel_pml4, or with 5 levels the PML5, kernel_pml5) is live:
+ * libvmalloc fills its entries for the vmalloc range and the CPU walks
+ * them. boot_paging_levels says which (4 or 5).
  */
 
 #define MB_MAGIC	0x1BADB002
@@ -35,6 +40,7 @@
 #define CR0_PG		0x80000000
 #define CR4_PAE		0x00000020
 #define CR4_PGE		0x00000080
+#define CR4_LA57	0x00001000
 #define MSR_EFER	0xc0000080
 #define EFER_LME	0x00000100
 #define EFER_NXE	0x00000800
@@ -82,6 +88,20 @@ _start:
 	btl	$20, %edx		/* NX */
 	jnc	no_nx
 
+	/* 5-level paging when the CPU has it (leaf 7, ECX bit 16). */
+	movl	$4, boot_paging_levels
+	xorl	%eax, %eax
+	cpuid
+	cmpl	$7, %eax
+	jb	8f
+	movl	$7, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	btl	$16, %ecx		/* LA57 */
+	jnc	8f
+	movl	$5, boot_paging_levels
+8:
+
 	/* PML4[0] -> PDPT; PDPT[0..3] -> the four PDs. */
 	movl	$boot_pdpt, %eax
 	orl	$(PTE_P | PTE_RW), %eax
@@ -119,11 +139,20 @@ _start:
 	orl	$(PTE_P | PTE_RW), %eax
 	movl	%eax, boot_pd
 
+	/* With 5 levels, PML5[0] -> the PML4 above, and CR3 -> the PML5. */
 	movl	$kernel_pml4, %eax
-	movl	%eax, %cr3
+	cmpl	$5, boot_paging_levels
+	jne	9f
+	orl	$(PTE_P | PTE_RW), %eax
+	movl	%eax, kernel_pml5
+	movl	$kernel_pml5, %eax
+9:	movl	%eax, %cr3
 	movl	%cr4, %eax
 	orl	$(CR4_PAE | CR4_PGE), %eax
-	movl	%eax, %cr4
+	cmpl	$5, boot_paging_levels
+	jne	10f
+	orl	$CR4_LA57, %eax
+10:	movl	%eax, %cr4
 	movl	$MSR_EFER, %ecx
 	rdmsr
 	orl	$(EFER_LME | EFER_NXE), %eax
@@ -201,12 +230,19 @@ boot_gdt_desc:
 	.globl	kernel_pml4
 kernel_pml4:
 	.skip	4096
+	.globl	kernel_pml5
+kernel_pml5:
+	.skip	4096
 boot_pdpt:
 	.skip	4096
 boot_pd:
 	.skip	4 * 4096
 boot_pt_low:
 	.skip	4096
+	.balign 4
+	.globl	boot_paging_levels
+boot_paging_levels:
+	.skip	4
 	.balign 16
 boot_stack:
 	.skip	BOOT_STACK_SIZE

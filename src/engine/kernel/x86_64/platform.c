@@ -224,7 +224,8 @@ int kplat_setup(struct vm_platform *p)
 	p->vmalloc_start = KPLAT_VMALLOC_START;
 	p->vmalloc_end = KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE;
 	p->vmalloc_accessible = true;
-	p->pgd = kernel_pml4;
+	p->pgd = kernel_top();
+	p->mmu = kernel_la57() ? "x86_64-la57" : "x86_64";
 	p->flush_tlb_kernel_range = kplat_flush_tlb;
 	p->meta_alloc = kmeta_alloc;
 	p->meta_free = kmeta_free;
@@ -235,6 +236,9 @@ int kplat_setup(struct vm_platform *p)
 	p->self = kplat_self;
 	p->ncpus = 1;
 	p->log = kplat_log;
+	kprintf("# kernel: %u-level paging (%s page tables), vmalloc 0x%lx-0x%lx\n",
+		(unsigned int)boot_paging_levels, p->mmu, p->vmalloc_start,
+		p->vmalloc_end);
 	kprintf("# kernel: image 0x%lx-0x%lx, metadata 0x%lx-0x%lx, pool 0x%lx-0x%lx\n",
 		(unsigned long)__kernel_start, (unsigned long)__kernel_end,
 		best_s, pool, pool, best_e);

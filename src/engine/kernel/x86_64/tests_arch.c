@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The x86-64 cases: the boot state (CR0, CR4, EFER, the PML4), the
- * hardware walk (CR3 -> PML4 -> PDPT -> PD -> PT) against the core's
+ * The x86-64 cases: the boot state (CR0, CR4, EFER, the PML4 or PML5),
+ * the hardware walk (CR3 -> (PML5 ->) PML4 -> PDPT -> PD -> PT) against the core's
  * answers and protection bits, an instruction fetch from NX memory, and
  * 2 MiB PMD leaves. The architecture-neutral cases are in ../tests.c.
  */
@@ -15,8 +15,8 @@
 #define EFAULT_RC	(-KERNEL_EFAULT)
 
 /*
- * hw_pte - walk the tables the CPU walks (CR3 -> PML4 -> PDPT -> PD ->
- * PT) for @va. Return: the leaf entry, or 0 when a level is not
+ * hw_pte - walk the tables the CPU walks (CR3 -> (PML5 ->) PML4 -> PDPT
+ * -> PD -> PT) for @va. Return: the leaf entry, or 0 when a level is not
  * present. *@level is the level of the entry returned (0: a PTE; 1 or 2:
  * a large page).
  */
@@ -25,7 +25,8 @@ static uint64_t hw_pte(unsigned long va, int *level)
 	const uint64_t *table = (const uint64_t *)(read_cr3() & PTE_ADDR);
 	int l;
 
-	for (l = 3; l >= 0; l--) {
+	/* 4 or 5 levels: CR3 -> (PML5 ->) PML4 -> PDPT -> PD -> PT. */
+	for (l = (int)boot_paging_levels - 1; l >= 0; l--) {
 		uint64_t e = table[(va >> (12 + 9 * l)) & 511];
 
 		*level = l;
@@ -46,16 +47,27 @@ void test_platform_boot(struct kt *t)
 	unsigned long n0;
 	uint64_t v;
 
-	KT_CHECK(t, (read_cr3() & PTE_ADDR) == (uintptr_t)kernel_pml4,
-		 "CR3 0x%lx is not the kernel PML4 %p", read_cr3(),
-		 (void *)kernel_pml4);
+	KT_CHECK(t, (read_cr3() & PTE_ADDR) == (uintptr_t)kernel_top(),
+		 "CR3 0x%lx is not the kernel's top-level table %p", read_cr3(),
+		 (void *)kernel_top());
+	/* make qemu-test says which paging it asked QEMU for (paging=4|5). */
+	KT_CHECK(t, cmdline_ulong("paging", boot_paging_levels) == boot_paging_levels,
+		 "%u-level paging, but the command line asked for %lu (does this CPU have LA57?)",
+		 (unsigned int)boot_paging_levels,
+		 cmdline_ulong("paging", boot_paging_levels));
+	KT_CHECK(t, !!(read_cr4() & X86_CR4_LA57) == kernel_la57(),
+		 "CR4.LA57 %d with %u levels", !!(read_cr4() & X86_CR4_LA57),
+		 (unsigned int)boot_paging_levels);
+	KT_CHECK(t, p->mmu && kstrlen(p->mmu) == (kernel_la57() ? 11 : 6) &&
+		 !memcmp(p->mmu, "x86_64-la57", kstrlen(p->mmu)),
+		 "the core writes %s tables", p->mmu ? p->mmu : "(null)");
 	KT_CHECK(t, read_cr0() & X86_CR0_WP, "CR0.WP off");
 	KT_CHECK(t, (read_cr4() & (X86_CR4_PAE | X86_CR4_PGE)) ==
 		 (X86_CR4_PAE | X86_CR4_PGE), "CR4 0x%lx", read_cr4());
 	KT_CHECK(t, (rdmsr(MSR_EFER) & (EFER_LMA | EFER_NXE)) ==
 		 (EFER_LMA | EFER_NXE), "EFER 0x%lx",
 		 (unsigned long)rdmsr(MSR_EFER));
-	KT_CHECK(t, p->pgd == kernel_pml4, "the core does not fill the live PML4");
+	KT_CHECK(t, p->pgd == kernel_top(), "the core does not fill the live top-level table");
 	KT_CHECK(t, VMALLOC_START == KPLAT_VMALLOC_START &&
 		 VMALLOC_END == KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE,
 		 "range 0x%lx-0x%lx", VMALLOC_START, VMALLOC_END);
@@ -126,13 +138,13 @@ static void check_leaves(struct kt *t, const void *addr, unsigned long n,
 }
 
 /* The tables above a vmalloc address: kernel-only, table frames from
- * the pool, linked into the live PML4. */
+ * the pool, linked into the live top-level table (PML4 or PML5). */
 static void check_upper(struct kt *t, unsigned long va)
 {
-	const uint64_t *table = kernel_pml4;
+	const uint64_t *table = kernel_top();
 	int l;
 
-	for (l = 3; l >= 1; l--) {
+	for (l = (int)boot_paging_levels - 1; l >= 1; l--) {
 		uint64_t e = table[(va >> (12 + 9 * l)) & 511];
 		unsigned long pfn = (unsigned long)((e & PTE_ADDR) >> PAGE_SHIFT);
 
@@ -148,8 +160,10 @@ static void check_upper(struct kt *t, unsigned long va)
 
 void test_hw_walk(struct kt *t)
 {
-	unsigned int lo = (unsigned int)(VMALLOC_START >> 39) & 511;
-	unsigned int hi = (unsigned int)((VMALLOC_END - 1) >> 39) & 511;
+	unsigned int top_shift = 12 + 9 * (boot_paging_levels - 1);
+	unsigned int lo = (unsigned int)(VMALLOC_START >> top_shift) & 511;
+	unsigned int hi = (unsigned int)((VMALLOC_END - 1) >> top_shift) & 511;
+	const uint64_t *top = kernel_top();
 	void *p = vmalloc(1000 * PG);		/* spans two PTE tables */
 	void *q = __vmalloc(3 * PG, GFP_KERNEL, PAGE_KERNEL_RO);
 	void *r = vmalloc_exec(PG);
@@ -163,12 +177,13 @@ void test_hw_walk(struct kt *t)
 		check_upper(t, (uintptr_t)p + 999 * PG);
 	}
 	/* The core wrote no top-level entry outside its range. */
-	KT_CHECK(t, kernel_pml4[0] & _PAGE_PRESENT, "identity map entry gone");
+	KT_CHECK(t, top[0] & _PAGE_PRESENT, "identity map entry gone");
 	for (i = 1; i < 512; i++)
 		if (i < lo || i > hi)
-			KT_CHECK(t, kernel_pml4[i] == 0,
-				 "PML4[%u] = 0x%lx outside the vmalloc range", i,
-				 (unsigned long)kernel_pml4[i]);
+			KT_CHECK(t, top[i] == 0,
+				 "PML%u[%u] = 0x%lx outside the vmalloc range",
+				 (unsigned int)boot_paging_levels, i,
+				 (unsigned long)top[i]);
 	vfree(p);
 	vfree(q);
 	vfree(r);
