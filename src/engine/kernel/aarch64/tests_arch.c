@@ -139,6 +139,8 @@ void test_platform_boot(struct kt *t)
 	KT_CHECK(t, read_sysreg(vbar_el1) != 0, "VBAR_EL1 not set");
 	KT_CHECK(t, p->pgd == boot_ttbr1,
 		 "the core does not fill the live TTBR1 root");
+	KT_CHECK(t, p->mmu && kstrlen(p->mmu) == 7 && !memcmp(p->mmu, "aarch64", 7),
+		 "the core writes %s tables", p->mmu ? p->mmu : "(null)");
 	KT_CHECK(t, VMALLOC_START == KPLAT_VMALLOC_START &&
 		 VMALLOC_END == KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE,
 		 "range 0x%lx-0x%lx", VMALLOC_START, VMALLOC_END);
