@@ -73,6 +73,10 @@ $(KERNEL_A64_OUT)/%.o: $(KERNEL_DIR)/%.S
 	@echo "  KAS64   $<"
 	$(Q)$(KERNEL_A64_CC) $(KERNEL_A64_CFLAGS) -c $< -o $@
 
+# bbm_replace forces a live-entry replacement through the core's pt_map().
+$(KERNEL_A64_OUT)/aarch64/tests_arch.o: KERNEL_A64_CFLAGS += -Isrc/core
+$(KERNEL_A64_OUT)/aarch64/tests_arch.o: $(CORE_HDR)
+
 # The command line is compiled in: main.o is rebuilt when it changes.
 $(KERNEL_A64_OUT)/aarch64/main.o: $(KERNEL_A64_OUT)/cmdline.stamp
 $(KERNEL_A64_OUT)/cmdline.stamp: FORCE

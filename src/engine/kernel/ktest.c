@@ -44,6 +44,7 @@ static const struct kt_case cases[] = {
 	{ "vmbench_fix_align", bench_fix_align, 0 },
 	{ "vmbench_random_size_align", bench_random_size_align, 0 },
 	{ "vmbench_align_shift", bench_align_shift, 0 },
+	ARCH_CASES
 };
 
 static uint64_t base_seed;

@@ -76,6 +76,8 @@ void test_platform_boot(struct kt *t);
 void test_hw_walk(struct kt *t);
 void test_nx_fetch(struct kt *t);
 void test_huge_pmd(struct kt *t);
+/* Cases of one architecture only, listed by its ARCH_CASES (arch.h). */
+void test_bbm_replace(struct kt *t);		/* AArch64 */
 
 /* Functional cases (tests.c). */
 void test_irq_lock(struct kt *t);

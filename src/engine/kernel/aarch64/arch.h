@@ -253,6 +253,9 @@ struct trap_frame {
  */
 #define KPLAT_VMALLOC_START	0xffff800000000000UL
 #define KPLAT_VMALLOC_SIZE	(1UL << 40)
+/* The runner's cases of this architecture only (after the shared ones). */
+#define ARCH_CASES	{ "bbm_replace", test_bbm_replace, KT_WARNINGS_OK },
+
 /* Above this many pages a flush is TLBI VMALLE1IS instead of per page. */
 #define KPLAT_INVLPG_MAX	32UL
 

@@ -4,11 +4,14 @@
  * core's root) with a self-test of the fault syndromes on the kernel's
  * own pages; the hardware walk (AT S1E1R and PAR_EL1, and the level 0-3
  * descriptors under TTBR1) against the core's answers and protections; an
- * instruction fetch from a PXN page; 2 MiB level-2 blocks. The
- * architecture-neutral cases are in ../tests.c.
+ * instruction fetch from a PXN page; 2 MiB level-2 blocks; and
+ * break-before-make on a live entry (bbm_replace, AArch64's own case).
+ * The architecture-neutral cases are in ../tests.c.
  */
 #include "ktest.h"
 #include "mmu.h"
+/* pt_map(), for bbm_replace only: no API call replaces a live entry. */
+#include "pgtable/pgtable.h"
 
 #define PG		PAGE_SIZE
 #define EFAULT_RC	(-KERNEL_EFAULT)
@@ -335,4 +338,54 @@ void test_huge_pmd(struct kt *t)
 	return;
 out:
 	vfree((void *)p);
+}
+
+/*
+ * Break-before-make on the real (emulated) MMU. No API call replaces a
+ * live entry with another, so force one through the core's pt_map() (the
+ * core logs it as a bug: KT_WARNINGS_OK) over a vmap() of frame A whose
+ * translation the TLB holds: the core must write the invalid entry,
+ * flush (our TLBI), then write frame B. Without the flush in between,
+ * the read after the replacement goes through the stale TLB entry to A.
+ */
+void test_bbm_replace(struct kt *t)
+{
+	const struct vm_platform *plat = t->plat;
+	struct page *a = alloc_page(GFP_KERNEL), *b = alloc_page(GFP_KERNEL);
+	volatile uint64_t *p = NULL;
+	unsigned long flushes;
+	bool refused = false;
+	uint64_t e;
+	int level, rc;
+
+	if (!KT_CHECK(t, a && b, "alloc_page"))
+		goto out;
+	*(volatile uint64_t *)page_address(a) = 0xaaaaULL;
+	*(volatile uint64_t *)page_address(b) = 0xbbbbULL;
+	p = vmap(&a, 1, VM_MAP, PAGE_KERNEL);
+	if (!KT_CHECK(t, p != NULL, "vmap"))
+		goto out;
+	KT_CHECK(t, p[0] == 0xaaaaULL, "frame A not mapped");	/* TLB warm */
+	flushes = kplat_stats.flush_calls;
+	rc = pt_map((uintptr_t)p, &b, 1, __PAGE_KERNEL, true, &refused);
+	if (!KT_CHECK(t, rc == 0, "pt_map over a live entry: %d", rc))
+		goto out;
+	plat->flush_cache_vmap(plat->ctx, (uintptr_t)p, (uintptr_t)p + PG);
+	KT_CHECK(t, kplat_stats.flush_calls == flushes + 1,
+		 "%lu TLB flushes for the replacement, expected 1 (between break and make)",
+		 kplat_stats.flush_calls - flushes);
+	e = hw_desc((uintptr_t)p, &level);
+	KT_CHECK(t, level == 3 && (e & DESC_ADDR) == page_to_pfn(b) << PAGE_SHIFT,
+		 "descriptor 0x%lx at level %d, expected frame B 0x%lx",
+		 (unsigned long)e, level, page_to_pfn(b) << PAGE_SHIFT);
+	KT_CHECK(t, p[0] == 0xbbbbULL,
+		 "read 0x%lx after the replacement: the stale translation to A was used",
+		 (unsigned long)p[0]);
+out:
+	if (p)
+		vunmap((void *)p);
+	if (a)
+		__free_page(a);
+	if (b)
+		__free_page(b);
 }

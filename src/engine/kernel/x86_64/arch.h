@@ -238,6 +238,9 @@ static inline uint64_t *kernel_top(void)
 	return kernel_la57() ? kernel_pml5 : kernel_pml4;
 }
 
+/* The runner's cases of this architecture only: none. */
+#define ARCH_CASES
+
 /* Above this many pages a flush reloads the whole TLB instead. */
 #define KPLAT_INVLPG_MAX	32UL
 
