@@ -12,7 +12,8 @@
 #
 # Variables: KERNEL_A64_CC (aarch64-linux-gnu-gcc), QEMU_A64
 # (qemu-system-aarch64), QEMU_TIMEOUT (seconds, 60), KERNEL_A64_RAM_MB
-# (256: QEMU's -m and the kernel's idea of its RAM), KERNEL_A64_CMDLINE
+# (256: QEMU's -m and the kernel's idea of its RAM; the kernel maps and
+# uses at most 1024), KERNEL_A64_CMDLINE
 # (seed=N scale=N lazy=N, built in: QEMU gives a bare ELF no command
 # line), KERNEL_EXTRA_CFLAGS.
 
@@ -77,11 +78,13 @@ $(KERNEL_A64_OUT)/%.o: $(KERNEL_DIR)/%.S
 $(KERNEL_A64_OUT)/aarch64/tests_arch.o: KERNEL_A64_CFLAGS += -Isrc/core
 $(KERNEL_A64_OUT)/aarch64/tests_arch.o: $(CORE_HDR)
 
-# The command line is compiled in: main.o is rebuilt when it changes.
-$(KERNEL_A64_OUT)/aarch64/main.o: $(KERNEL_A64_OUT)/cmdline.stamp
-$(KERNEL_A64_OUT)/cmdline.stamp: FORCE
+# The command line and the RAM size are compiled in: what uses them is
+# rebuilt when they change.
+KERNEL_A64_BUILT_IN := $(KERNEL_A64_CMDLINE) ram=$(KERNEL_A64_RAM_MB)
+$(KERNEL_A64_OUT)/aarch64/main.o $(KERNEL_A64_OUT)/aarch64/mmu.o: $(KERNEL_A64_OUT)/built-in.stamp
+$(KERNEL_A64_OUT)/built-in.stamp: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(KERNEL_A64_CMDLINE)' | cmp -s - $@ || echo '$(KERNEL_A64_CMDLINE)' > $@
+	@echo '$(KERNEL_A64_BUILT_IN)' | cmp -s - $@ || echo '$(KERNEL_A64_BUILT_IN)' > $@
 .PHONY: FORCE
 FORCE:
 

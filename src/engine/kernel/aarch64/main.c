@@ -45,7 +45,8 @@ void kmain(void)
 	for (i = 0; i + 1 < sizeof(kernel_cmdline) && cmdline[i]; i++)
 		kernel_cmdline[i] = cmdline[i];
 	kernel_ram[0].base = KERNEL_RAM_BASE;
-	kernel_ram[0].len = KERNEL_RAM_MB << 20;
+	/* mmu.c maps RAM with one level-2 table: at most 1 GiB of it. */
+	kernel_ram[0].len = (KERNEL_RAM_MB < 1024 ? KERNEL_RAM_MB : 1024UL) << 20;
 	kernel_nr_ram = 1;
 	cycle_khz = read_sysreg(cntfrq_el0) / 1000;
 	irq_enable();
