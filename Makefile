@@ -247,3 +247,14 @@ clean:
 
 # Pieces with their own rules (bench, fuzz, the QEMU kernel) live in mk/.
 -include $(wildcard mk/*.mk)
+
+# make qemu-test: every kernel the mk/ fragments list in QEMU_TESTS
+# (qemu-test-x86_64, qemu-test-aarch64, ...), one after the other so their
+# consoles do not mix; ARCH=<arch> runs qemu-test-<arch> alone. Each one
+# skips (and passes) when its QEMU or cross compiler is missing.
+ARCH ?=
+.PHONY: qemu-test
+qemu-test:
+	@set -e; for t in $(if $(ARCH),qemu-test-$(ARCH),$(QEMU_TESTS)); do \
+	  $(MAKE) --no-print-directory $$t; \
+	done

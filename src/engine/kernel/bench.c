@@ -2,12 +2,11 @@
 /*
  * vmbench in a short form: the scenarios of the kernel's vmalloc
  * benchmark (lib/test_vmalloc.c), with loop counts small enough for TCG,
- * timed with rdtsc. Each scenario is a test case (every allocation must
+ * timed with arch_cycles(). Each scenario is a test case (every allocation must
  * succeed, or in align_shift fail exactly where no aligned address
  * exists) and a row of the table bench_print_table() prints at the end.
  * Loop counts are multiplied by scale= from the command line.
  */
-#include "arch.h"
 #include "ktest.h"
 
 #define PG	PAGE_SIZE
@@ -45,7 +44,7 @@ static void **ptr_array(struct kt *t, unsigned long n)
 void bench_fix_size(struct kt *t)
 {
 	unsigned long loops = 5000 * kt_scale(), fails = 0, i;
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = arch_cycles();
 
 	for (i = 0; i < loops; i++) {
 		unsigned char *p = vmalloc(PG);
@@ -57,7 +56,7 @@ void bench_fix_size(struct kt *t)
 		*p = 0;
 		vfree(p);
 	}
-	record("fix_size", loops, fails, 0, rdtsc() - t0);
+	record("fix_size", loops, fails, 0, arch_cycles() - t0);
 	KT_CHECK(t, fails == 0, "%lu allocations failed", fails);
 }
 
@@ -70,7 +69,7 @@ void bench_full_fit(struct kt *t)
 	unsigned long junk = 2048 * kt_scale(), loops = 5000 * kt_scale();
 	unsigned long fails = 0, i;
 	void **keep = ptr_array(t, junk), **hole = ptr_array(t, junk);
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = arch_cycles();
 
 	if (!keep || !hole)
 		goto out;
@@ -93,7 +92,7 @@ void bench_full_fit(struct kt *t)
 	}
 	for (i = 0; i < junk; i++)
 		vfree(keep[i]);
-	record("full_fit", loops, fails, 0, rdtsc() - t0);
+	record("full_fit", loops, fails, 0, arch_cycles() - t0);
 	KT_CHECK(t, fails == 0, "%lu allocations failed", fails);
 out:
 	vfree(keep);
@@ -106,7 +105,7 @@ void bench_long_busy_list(struct kt *t)
 	unsigned long held = 5000 * kt_scale(), loops = 1000 * kt_scale();
 	unsigned long fails = 0, i;
 	void **busy = ptr_array(t, held);
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = arch_cycles();
 
 	if (!busy)
 		return;
@@ -125,7 +124,7 @@ void bench_long_busy_list(struct kt *t)
 	}
 	for (i = 0; i < held; i++)
 		vfree(busy[i]);
-	record("long_busy_list", loops, fails, 0, rdtsc() - t0);
+	record("long_busy_list", loops, fails, 0, arch_cycles() - t0);
 	KT_CHECK(t, fails == 0, "%lu allocations failed", fails);
 	vfree(busy);
 }
@@ -134,7 +133,7 @@ void bench_long_busy_list(struct kt *t)
 void bench_random_size(struct kt *t)
 {
 	unsigned long loops = 2000 * kt_scale(), fails = 0, i;
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = arch_cycles();
 
 	kt_note(t, "seed 0x%lx", (unsigned long)t->seed);
 	for (i = 0; i < loops; i++) {
@@ -148,7 +147,7 @@ void bench_random_size(struct kt *t)
 		*p = 1;
 		vfree(p);
 	}
-	record("random_size", loops, fails, 0, rdtsc() - t0);
+	record("random_size", loops, fails, 0, arch_cycles() - t0);
 	KT_CHECK(t, fails == 0, "%lu allocations failed", fails);
 }
 
@@ -160,7 +159,7 @@ void bench_fix_align(struct kt *t)
 {
 	const unsigned long align = 32 * 1024;
 	unsigned long loops = 2000 * kt_scale(), fails = 0, i;
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = arch_cycles();
 
 	for (i = 0; i < loops; i++) {
 		struct vm_struct *vm;
@@ -180,7 +179,7 @@ void bench_fix_align(struct kt *t)
 			p[0] = 1;
 		vfree(p);
 	}
-	record("fix_align", loops, fails, 0, rdtsc() - t0);
+	record("fix_align", loops, fails, 0, arch_cycles() - t0);
 	KT_CHECK(t, fails == 0, "%lu allocations failed or were misaligned",
 		 fails);
 }
@@ -189,7 +188,7 @@ void bench_fix_align(struct kt *t)
 void bench_random_size_align(struct kt *t)
 {
 	unsigned long loops = 2000 * kt_scale(), fails = 0, i;
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = arch_cycles();
 
 	kt_note(t, "seed 0x%lx", (unsigned long)t->seed);
 	for (i = 0; i < loops; i++) {
@@ -208,7 +207,7 @@ void bench_random_size_align(struct kt *t)
 			p[0] = 1;
 		vfree(p);
 	}
-	record("random_size_align", loops, fails, 0, rdtsc() - t0);
+	record("random_size_align", loops, fails, 0, arch_cycles() - t0);
 	KT_CHECK(t, fails == 0, "%lu allocations failed or were misaligned",
 		 fails);
 }
@@ -224,7 +223,7 @@ void bench_align_shift(struct kt *t)
 	const unsigned long start = VMALLOC_START, end = VMALLOC_END;
 	unsigned long fails = 0, expected = 0, wrong = 0;
 	unsigned int shift;
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = arch_cycles();
 
 	for (shift = 0; shift < 64; shift++) {
 		unsigned long align = 1UL << shift;
@@ -248,7 +247,7 @@ void bench_align_shift(struct kt *t)
 			*p = 1;
 		vfree(p);
 	}
-	record("align_shift", 64, fails, expected, rdtsc() - t0);
+	record("align_shift", 64, fails, expected, arch_cycles() - t0);
 	kt_note(t, "%lu of 64 alignments cannot fit in the range and failed",
 		 fails);
 	KT_CHECK(t, wrong == 0, "%lu alignments behaved unexpectedly", wrong);
@@ -260,8 +259,8 @@ void bench_print_table(void)
 
 	if (!nr_rows)
 		return;
-	kprintf("# vmbench (short form; TSC %lu MHz, %lu KiB pages)\n",
-		(unsigned long)(tsc_khz / 1000), PG >> 10);
+	kprintf("# vmbench (short form; counter %lu kHz, %lu KiB pages)\n",
+		(unsigned long)cycle_khz, PG >> 10);
 	kprintf("# %-18s %7s %6s %10s %12s %10s\n", "scenario", "loops",
 		"fails", "total ms", "cycles/loop", "us/loop");
 	for (i = 0; i < nr_rows; i++) {

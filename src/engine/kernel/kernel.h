@@ -14,13 +14,25 @@
 #include "vmalloc/vmalloc.h"
 #include "vmalloc/platform.h"
 
+/*
+ * The architecture's own header (x86_64/arch.h or aarch64/arch.h, chosen
+ * by the include path): its instructions, struct kfault, struct
+ * trap_frame, struct extable_entry, the vmalloc range KPLAT_VMALLOC_*,
+ * the flush threshold KPLAT_INVLPG_MAX, arch_cycles(), irqs_enabled(),
+ * and the expected fault syndromes (enum kfault_kind).
+ */
+#include "arch.h"
+
 #define KERNEL_EFAULT	14
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
- * isa-debug-exit codes. QEMU exits with status (code << 1) | 1, so only
- * odd statuses come from the guest: 33 means every test passed. A triple
- * fault with -no-reboot exits 0, which therefore always means failure.
+ * Exit codes. QEMU exits with status (code << 1) | 1: on x86-64 the
+ * isa-debug-exit device computes it, on AArch64 kexit() asks for that
+ * status through semihosting. So only odd statuses come from the guest:
+ * 33 means every test passed. A triple fault with -no-reboot (x86-64) or
+ * a PSCI SYSTEM_OFF (AArch64) exits 0, which therefore always means
+ * failure.
  */
 #define KEXIT_PASS	0x10	/* status 33 */
 #define KEXIT_FAIL	0x11	/* status 35: some test failed */
@@ -43,29 +55,6 @@ size_t kstrlen(const char *s);
 
 /* ---- traps (trap.c, entry.S) ------------------------------------- */
 
-/* The stack as entry.S leaves it for trap_dispatch(). */
-struct trap_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
-
-/* One __ex_table entry (EXTABLE in entry.S). */
-struct extable_entry {
-	uint64_t insn;
-	uint64_t fixup;
-	uint64_t kind;		/* 0: insn faulted; 1: call to insn's callee */
-};
-
-/* The last fault that an exception-table fixup recovered from. */
-struct kfault {
-	unsigned long count;	/* recovered faults since boot */
-	uint64_t vector;
-	uint64_t error;
-	uint64_t cr2;
-	uint64_t rip;		/* where it happened */
-};
 extern struct kfault kfault_last;
 
 void trap_init(void);
@@ -79,15 +68,16 @@ long kprobe_call(const void *code);
 
 /* ---- time (main.c) ----------------------------------------------- */
 
-extern uint64_t tsc_khz;		/* calibrated against the PIT */
+extern uint64_t cycle_khz;		/* arch_cycles() per millisecond */
 
 /* ---- the platform (platform.c) ------------------------------------ */
 
 /* What the engine counts about itself (printed and checked by tests). */
 struct kplat_stats {
 	unsigned long flush_calls;	/* flush_tlb_kernel_range() calls */
-	unsigned long flush_pages;	/* pages flushed with invlpg */
+	unsigned long flush_pages;	/* pages flushed one by one */
 	unsigned long flush_full;	/* whole-TLB flushes */
+	unsigned long sync_calls;	/* flush_cache_vmap() calls (AArch64) */
 	unsigned long log_lines[8];	/* per VM_LOG_* level */
 	unsigned long meta_bytes;	/* handed out by meta_alloc */
 	unsigned long meta_peak;
@@ -96,49 +86,23 @@ struct kplat_stats {
 };
 extern struct kplat_stats kplat_stats;
 
-/* Above this many pages a flush reloads the whole TLB instead. */
-#define KPLAT_INVLPG_MAX	32UL
-
-/*
- * The vmalloc range: where Linux puts it with 4-level paging (PML4 slots
- * 402-403), or with 5-level paging (PML5 slot 416: above anything 4-level
- * paging can address).
- */
-#define KPLAT_VMALLOC_START_4L	0xffffc90000000000UL
-#define KPLAT_VMALLOC_START_5L	0xffa0000000000000UL
-#define KPLAT_VMALLOC_START	(kernel_la57() ? KPLAT_VMALLOC_START_5L : \
-				 KPLAT_VMALLOC_START_4L)
-#define KPLAT_VMALLOC_SIZE	(1UL << 40)		/* 1 TiB */
-
 /*
  * kplat_setup - fill @p for this machine: frames and the metadata region
- * from kernel_ram[], the live PML4, the hooks.
+ * from kernel_ram[], the live top-level table, the hooks.
  * Return: 0, or -ENOMEM (with a console line) when no RAM region is
  * big enough.
  */
 int kplat_setup(struct vm_platform *p);
 
 /*
- * The PML4 and PML5 (boot.S; the PML5 is used only with 5-level paging,
- * where PML5[0] -> the PML4), how many levels the CPU walks (4 or 5,
- * set by boot.S from CPUID before paging is on), and the kernel image
- * bounds (kernel.ld).
+ * The metadata region (meta.c): kmeta_init() hands it [base, end), page
+ * aligned; kmeta_alloc/kmeta_free are the meta_alloc/meta_free hooks.
  */
-extern uint64_t kernel_pml4[512];
-extern uint64_t kernel_pml5[512];
-extern uint32_t boot_paging_levels;
+void kmeta_init(unsigned long base, unsigned long end);
+void *kmeta_alloc(void *ctx, size_t size);
+void kmeta_free(void *ctx, void *ptr, size_t size);
 
-static inline bool kernel_la57(void)
-{
-	return boot_paging_levels == 5;
-}
-
-/* The live top-level table: what CR3 points at. */
-static inline uint64_t *kernel_top(void)
-{
-	return kernel_la57() ? kernel_pml5 : kernel_pml4;
-}
-
+/* The kernel image bounds (kernel.ld). */
 extern char __kernel_start[], __kernel_end[];
 
 /* ---- boot information (main.c), copied out of the loader's data ---- */

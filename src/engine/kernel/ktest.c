@@ -9,7 +9,6 @@
  *   not ok 2 ...
  *   # kernel: P passed, F failed
  */
-#include "arch.h"
 #include "ktest.h"
 
 #define KT_MAX_REPORTS	8	/* failure lines printed per case */
@@ -45,6 +44,7 @@ static const struct kt_case cases[] = {
 	{ "vmbench_fix_align", bench_fix_align, 0 },
 	{ "vmbench_random_size_align", bench_random_size_align, 0 },
 	{ "vmbench_align_shift", bench_align_shift, 0 },
+	ARCH_CASES
 };
 
 static uint64_t base_seed;
@@ -93,7 +93,7 @@ uint64_t kt_rand(struct kt *t)
 
 uint64_t kt_cycles_to_us(uint64_t cycles)
 {
-	return tsc_khz ? cycles * 1000 / tsc_khz : 0;
+	return cycle_khz ? cycles * 1000 / cycle_khz : 0;
 }
 
 unsigned long kt_scale(void)
@@ -101,26 +101,6 @@ unsigned long kt_scale(void)
 	unsigned long s = cmdline_ulong("scale", 1);
 
 	return s ? s : 1;
-}
-
-uint64_t hw_pte(unsigned long va, int *level)
-{
-	const uint64_t addr_mask = 0x000ffffffffff000ULL;
-	const uint64_t *table = (const uint64_t *)(read_cr3() & addr_mask);
-	int l;
-
-	/* 4 or 5 levels: CR3 -> (PML5 ->) PML4 -> PDPT -> PD -> PT. */
-	for (l = (int)boot_paging_levels - 1; l >= 0; l--) {
-		uint64_t e = table[(va >> (12 + 9 * l)) & 511];
-
-		*level = l;
-		if (!(e & _PAGE_PRESENT))
-			return 0;
-		if (l == 0 || (l < 3 && (e & _PAGE_PSE)))
-			return e;
-		table = (const uint64_t *)(e & addr_mask);	/* identity */
-	}
-	return 0;
 }
 
 /* FNV-1a: a per-case seed that does not change when cases are added. */
@@ -173,8 +153,7 @@ static void check_after(struct kt *t, const struct kt_case *c,
 	}
 	KT_CHECK(t, kplat_stats.lock_depth == 0,
 		 "%lu platform locks still held", kplat_stats.lock_depth);
-	KT_CHECK(t, read_flags() & X86_EFLAGS_IF,
-		 "interrupts left disabled");
+	KT_CHECK(t, irqs_enabled(), "interrupts left disabled");
 }
 
 int ktest_run_all(const struct vm_platform *plat)
@@ -182,7 +161,7 @@ int ktest_run_all(const struct vm_platform *plat)
 	unsigned int i, passed = 0, failed = 0, skipped = 0;
 
 	base_seed = cmdline_ulong("seed", 0x5eedc0de);
-	kprintf("# seed=0x%lx scale=%lu (change with -append \"seed=N scale=N\")\n",
+	kprintf("# seed=0x%lx scale=%lu (change with " ARCH_CMDLINE_HINT ")\n",
 		(unsigned long)base_seed, kt_scale());
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		const struct kt_case *c = &cases[i];
@@ -196,9 +175,9 @@ int ktest_run_all(const struct vm_platform *plat)
 		vm_unmap_aliases();
 		vmalloc_get_stats(&s0);
 		k0 = kplat_stats;
-		t0 = rdtsc();
+		t0 = arch_cycles();
 		c->fn(&t);
-		us = kt_cycles_to_us(rdtsc() - t0);
+		us = kt_cycles_to_us(arch_cycles() - t0);
 		if (!t.skip)
 			check_after(&t, c, &s0, &k0);
 		kprintf("# %s: %lu.%03lu ms\n", c->name,
@@ -215,9 +194,9 @@ int ktest_run_all(const struct vm_platform *plat)
 		}
 	}
 	bench_print_table();
-	kprintf("# kernel: %lu TLB flush calls (%lu pages by invlpg, %lu full), metadata peak %lu of %lu KiB, %lu recovered faults, %lu spurious IRQs\n",
+	kprintf("# kernel: %lu TLB flush calls (%lu pages one by one, %lu full), %lu new-entry syncs, metadata peak %lu of %lu KiB, %lu recovered faults, %lu spurious IRQs\n",
 		kplat_stats.flush_calls, kplat_stats.flush_pages,
-		kplat_stats.flush_full, kplat_stats.meta_peak >> 10,
+		kplat_stats.flush_full, kplat_stats.sync_calls, kplat_stats.meta_peak >> 10,
 		kplat_stats.meta_region >> 10, kfault_last.count,
 		trap_spurious_irqs());
 	kprintf("# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:0\n",

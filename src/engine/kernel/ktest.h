@@ -49,38 +49,50 @@ void kt_note(struct kt *t, const char *fmt, ...)
 /* The case's generator (xorshift64*, seeded from seed= and the name). */
 uint64_t kt_rand(struct kt *t);
 
-/* Cycles to microseconds with the calibrated TSC. */
+/* arch_cycles() ticks to microseconds (cycle_khz). */
 uint64_t kt_cycles_to_us(uint64_t cycles);
 
 /* The benchmark loop-count multiplier (scale= on the command line). */
 unsigned long kt_scale(void);
 
-/*
- * hw_pte - walk the tables the CPU walks (CR3 -> PML4 -> PDPT -> PD ->
- * PT) for @va. Return: the leaf entry, or 0 when a level is not
- * present. *@level is the level of the entry returned (0: a PTE; 1 or 2:
- * a large page, which the vmalloc range must never contain).
- */
-uint64_t hw_pte(unsigned long va, int *level);
+/* Shared helpers of the cases (tests.c). */
+
+/* Word @i of a pattern: distinct per word and per seed. */
+uint64_t kt_pattern(uint64_t seed, uint64_t i);
+void kt_fill_words(void *p, unsigned long bytes, uint64_t seed);
+/* Index of the first of @n words at @p that is not pattern word
+ * @first + i, or -1 when all match. */
+long kt_check_words(const void *p, unsigned long n, uint64_t seed,
+		    unsigned long first);
+bool kt_pfn_in_pool(const struct vm_platform *p, unsigned long pfn);
+/* Did exactly one fault happen since @before, at @addr, of @kind (the
+ * architecture's syndrome for it: kfault_expect())? */
+void kt_check_fault(struct kt *t, unsigned long before, uint64_t addr,
+		    enum kfault_kind kind, const char *what);
+
+/* Cases whose checks read the entry format, the boot state or machine
+ * code: one file per architecture (<arch>/tests_arch.c). */
+void test_platform_boot(struct kt *t);
+void test_hw_walk(struct kt *t);
+void test_nx_fetch(struct kt *t);
+void test_huge_pmd(struct kt *t);
+/* Cases of one architecture only, listed by its ARCH_CASES (arch.h). */
+void test_bbm_replace(struct kt *t);		/* AArch64 */
 
 /* Functional cases (tests.c). */
-void test_platform_boot(struct kt *t);
 void test_irq_lock(struct kt *t);
 void test_vmalloc_sizes(struct kt *t);
 void test_vzalloc_recycled(struct kt *t);
 void test_vmap_alias(struct kt *t);
-void test_hw_walk(struct kt *t);
 void test_guard_read(struct kt *t);
 void test_guard_write(struct kt *t);
 void test_readonly_write(struct kt *t);
-void test_nx_fetch(struct kt *t);
 void test_use_after_vfree(struct kt *t);
 void test_vm_map_ram(struct kt *t);
 void test_tlb_reuse_invlpg(struct kt *t);
 void test_tlb_reuse_full(struct kt *t);
 void test_lazy_threshold(struct kt *t);
 void test_vrealloc_remaps(struct kt *t);
-void test_huge_pmd(struct kt *t);
 
 /* vmbench scenarios (bench.c). */
 void bench_fix_size(struct kt *t);

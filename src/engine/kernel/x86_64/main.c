@@ -30,7 +30,7 @@
 struct boot_region kernel_ram[KERNEL_MAX_RAM];
 unsigned int kernel_nr_ram;
 char kernel_cmdline[256];
-uint64_t tsc_khz;
+uint64_t cycle_khz;
 
 static struct vm_platform plat;
 
@@ -77,43 +77,6 @@ static void boot_parse(uint32_t mbi)
 			p += size + 4;
 		}
 	}
-}
-
-unsigned long cmdline_ulong(const char *key, unsigned long dflt)
-{
-	size_t klen = kstrlen(key);
-	const char *s = kernel_cmdline;
-
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		if (!memcmp(s, key, klen) && s[klen] == '=') {
-			unsigned long v = 0, base = 10;
-
-			s += klen + 1;
-			if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-				base = 16;
-				s += 2;
-			}
-			for (;; s++) {
-				unsigned long d;
-
-				if (*s >= '0' && *s <= '9')
-					d = (unsigned long)(*s - '0');
-				else if (base == 16 && *s >= 'a' && *s <= 'f')
-					d = (unsigned long)(*s - 'a' + 10);
-				else if (base == 16 && *s >= 'A' && *s <= 'F')
-					d = (unsigned long)(*s - 'A' + 10);
-				else
-					break;
-				v = v * base + d;
-			}
-			return v;
-		}
-		while (*s && *s != ' ')
-			s++;
-	}
-	return dflt;
 }
 
 /*
@@ -164,9 +127,9 @@ void kmain(uint32_t magic, uint32_t mbi)
 		kpanic("bad Multiboot magic 0x%x", magic);
 	boot_parse(mbi);
 	irq_enable();
-	tsc_khz = tsc_calibrate_khz();
+	cycle_khz = tsc_calibrate_khz();
 	kprintf("# libvmalloc kernel engine: cmdline \"%s\", TSC %lu MHz\n",
-		kernel_cmdline, (unsigned long)(tsc_khz / 1000));
+		kernel_cmdline, (unsigned long)(cycle_khz / 1000));
 
 	err = kplat_setup(&plat);
 	if (err)

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/* How to set seed= and scale= (printed by the runner). */
+#define ARCH_CMDLINE_HINT	"make qemu-test KERNEL_APPEND=\"seed=N scale=N\""
+
 #define X86_CR0_WP	(1UL << 16)	/* ring 0 honours read-only PTEs */
 #define X86_CR0_PG	(1UL << 31)
 #define X86_CR4_PAE	(1UL << 5)
@@ -153,5 +156,103 @@ static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" : : : "memory");
 }
+
+static inline uint64_t arch_cycles(void)
+{
+	return rdtsc();
+}
+
+static inline bool irqs_enabled(void)
+{
+	return read_flags() & X86_EFLAGS_IF;
+}
+
+/* ---- what the shared kernel files need from an architecture ------- */
+
+/* The last fault that an exception-table fixup recovered from. */
+struct kfault {
+	unsigned long count;	/* recovered faults since boot */
+	uint64_t vector;	/* 14 */
+	uint64_t error;		/* the page-fault error code */
+	uint64_t addr;		/* CR2 */
+	uint64_t pc;		/* RIP: where it happened */
+};
+
+/* The page-fault error code each kind of fault must have. */
+enum kfault_kind {
+	KF_READ_UNMAPPED,
+	KF_WRITE_UNMAPPED,
+	KF_WRITE_READONLY,
+	KF_FETCH_NOEXEC,
+};
+
+static inline uint64_t kfault_key(uint64_t error)
+{
+	return 14ULL << 32 | error;
+}
+
+static inline uint64_t kfault_expect(enum kfault_kind k)
+{
+	static const uint64_t err[] = {
+		[KF_READ_UNMAPPED] = 0,
+		[KF_WRITE_UNMAPPED] = PF_WRITE,
+		[KF_WRITE_READONLY] = PF_PROT | PF_WRITE,
+		[KF_FETCH_NOEXEC] = PF_PROT | PF_INSTR,
+	};
+
+	return 14ULL << 32 | err[k];
+}
+
+/* One __ex_table entry (EXTABLE in entry.S). */
+struct extable_entry {
+	uint64_t insn;
+	uint64_t fixup;
+	uint64_t kind;		/* 0: insn faulted; 1: call to insn's callee */
+};
+
+/* The stack as entry.S leaves it for trap_dispatch(). */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/*
+ * The PML4 and PML5 (boot.S; the PML5 is used only with 5-level paging,
+ * where PML5[0] -> the PML4), and how many levels the CPU walks (4 or 5,
+ * set by boot.S from CPUID before paging is on).
+ */
+extern uint64_t kernel_pml4[512];
+extern uint64_t kernel_pml5[512];
+extern uint32_t boot_paging_levels;
+
+static inline bool kernel_la57(void)
+{
+	return boot_paging_levels == 5;
+}
+
+/* The live top-level table: what CR3 points at. */
+static inline uint64_t *kernel_top(void)
+{
+	return kernel_la57() ? kernel_pml5 : kernel_pml4;
+}
+
+/* The runner's cases of this architecture only: none. */
+#define ARCH_CASES
+
+/* Above this many pages a flush reloads the whole TLB instead. */
+#define KPLAT_INVLPG_MAX	32UL
+
+/*
+ * The vmalloc range: where Linux puts it with 4-level paging (PML4 slots
+ * 402-403), or with 5-level paging (PML5 slot 416: above anything 4-level
+ * paging can address).
+ */
+#define KPLAT_VMALLOC_START_4L	0xffffc90000000000UL
+#define KPLAT_VMALLOC_START_5L	0xffa0000000000000UL
+#define KPLAT_VMALLOC_START	(kernel_la57() ? KPLAT_VMALLOC_START_5L : \
+				 KPLAT_VMALLOC_START_4L)
+#define KPLAT_VMALLOC_SIZE	(1UL << 40)		/* 1 TiB */
 
 #endif /* KERNEL_ARCH_H */

@@ -27,7 +27,6 @@
 
 #define KPAGE_SIZE	4096UL
 #define IDENTITY_TOP	(4UL << 30)		/* boot.S maps 0 .. 4 GiB */
-#define META_ALIGN	64UL
 #define META_SLACK	(4UL << 20)		/* slab chunks, big arrays */
 #define MIN_POOL_FRAMES	1024UL			/* 4 MiB */
 #define KLOCK_MAGIC	0x6b6c636bu
@@ -41,15 +40,7 @@ struct klock {
 _Static_assert(sizeof(struct klock) <= sizeof(struct vm_plat_lock),
 	       "struct klock must fit in struct vm_plat_lock");
 
-/* A free block of the metadata region; blocks are address-ordered. */
-struct meta_block {
-	unsigned long size;
-	struct meta_block *next;
-};
-
 static struct {
-	unsigned long meta_base, meta_end;	/* the metadata region */
-	struct meta_block *free;		/* its free blocks */
 	unsigned long irq_flags;		/* of the outermost lock */
 } kp;
 
@@ -164,113 +155,6 @@ static void kplat_flush_tlb(void *ctx, unsigned long start, unsigned long end)
 }
 
 /* ------------------------------------------------------------------ */
-/* Metadata: first fit over an address-ordered free list               */
-/* ------------------------------------------------------------------ */
-
-/*
- * kplat_meta_alloc - the meta_alloc hook
- * @ctx: unused
- * @size: bytes wanted
- *
- * Every block is a multiple of 64 bytes at a 64-byte boundary, so a
- * split never leaves a fragment too small for its own header. Requests
- * of a page or more are page aligned.
- *
- * Return: zeroed memory, or NULL when the region is exhausted.
- * Context: may be called with core locks held (interrupts are off then).
- */
-static void *kplat_meta_alloc(void *ctx, size_t size)
-{
-	unsigned long need = ALIGN_UP((unsigned long)(size ? size : 1), META_ALIGN);
-	unsigned long align = need >= KPAGE_SIZE ? KPAGE_SIZE : META_ALIGN;
-	struct meta_block **link;
-	unsigned long flags;
-	void *ret = NULL;
-
-	(void)ctx;
-	flags = irq_save();
-	for (link = &kp.free; *link; link = &(*link)->next) {
-		struct meta_block *b = *link, *next = b->next;
-		unsigned long s = (unsigned long)b, e = s + b->size;
-		unsigned long a = ALIGN_UP(s, align);
-
-		if (a >= e || e - a < need)
-			continue;
-		if (a + need < e) {
-			struct meta_block *tail = (struct meta_block *)(a + need);
-
-			tail->size = e - (a + need);
-			tail->next = next;
-			next = tail;
-		}
-		if (a > s) {
-			b->size = a - s;
-			b->next = next;
-		} else {
-			*link = next;
-		}
-		kplat_stats.meta_bytes += need;
-		if (kplat_stats.meta_bytes > kplat_stats.meta_peak)
-			kplat_stats.meta_peak = kplat_stats.meta_bytes;
-		ret = (void *)a;
-		break;
-	}
-	irq_restore(flags);
-	if (ret)
-		memset(ret, 0, need);
-	return ret;
-}
-
-/*
- * kplat_meta_free - the meta_free hook
- * @ctx: unused
- * @ptr: what kplat_meta_alloc() returned
- * @size: the size it was asked for
- *
- * Puts the block back in address order and merges it with free
- * neighbours. A block that is not ours or overlaps a free one is a core
- * bug: panic rather than corrupt the list.
- */
-static void kplat_meta_free(void *ctx, void *ptr, size_t size)
-{
-	unsigned long need = ALIGN_UP((unsigned long)(size ? size : 1), META_ALIGN);
-	unsigned long s = (unsigned long)ptr, e = s + need;
-	struct meta_block **link = &kp.free, *prev = NULL, *b;
-	unsigned long flags;
-
-	(void)ctx;
-	if (!ptr)
-		return;
-	if (s < kp.meta_base || e > kp.meta_end || (s & (META_ALIGN - 1)))
-		kpanic("meta_free of %p (%zu bytes): not from meta_alloc", ptr,
-		       size);
-	flags = irq_save();
-	while (*link && (unsigned long)*link < s) {
-		prev = *link;
-		link = &(*link)->next;
-	}
-	if ((prev && (unsigned long)prev + prev->size > s) ||
-	    (*link && (unsigned long)*link < e))
-		kpanic("meta_free of %p (%zu bytes): overlaps a free block",
-		       ptr, size);
-	b = (struct meta_block *)ptr;
-	b->size = need;
-	b->next = *link;
-	if (b->next && (unsigned long)b->next == e) {
-		b->size += b->next->size;
-		b->next = b->next->next;
-	}
-	if (prev && (unsigned long)prev + prev->size == s) {
-		prev->size += b->size;
-		prev->next = b->next;
-	} else {
-		*link = b;
-	}
-	kplat_stats.meta_bytes -= need;
-	irq_restore(flags);
-}
-
-/* ------------------------------------------------------------------ */
 /* Logging                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -297,7 +181,7 @@ int vm_platform_autoinit(void)
 int kplat_setup(struct vm_platform *p)
 {
 	unsigned long floor = ALIGN_UP((unsigned long)__kernel_end, KPAGE_SIZE);
-	unsigned long best_s = 0, best_e = 0, pages, meta_pages;
+	unsigned long best_s = 0, best_e = 0, pages, meta_pages, pool;
 	unsigned int i;
 
 	/* The largest run of RAM above the image, inside the identity map. */
@@ -326,20 +210,16 @@ int kplat_setup(struct vm_platform *p)
 		return -12;	/* -ENOMEM */
 	}
 
-	kp.meta_base = best_s;
-	kp.meta_end = best_s + meta_pages * KPAGE_SIZE;
-	kp.free = (struct meta_block *)kp.meta_base;
-	kp.free->size = kp.meta_end - kp.meta_base;
-	kp.free->next = NULL;
-	kplat_stats.meta_region = kp.meta_end - kp.meta_base;
+	pool = best_s + meta_pages * KPAGE_SIZE;
+	kmeta_init(best_s, pool);
 
 	memset(p, 0, sizeof(*p));
 	p->sz = sizeof(*p);
 	p->name = "kernel";
-	p->base_pfn = kp.meta_end / KPAGE_SIZE;
+	p->base_pfn = pool / KPAGE_SIZE;
 	p->nr_frames = pages - meta_pages;
 	p->nr_nodes = 1;
-	p->direct_map = (unsigned char *)kp.meta_end;	/* identity map */
+	p->direct_map = (unsigned char *)pool;		/* identity map */
 	p->frames_zeroed = false;	/* RAM may hold anything */
 	p->vmalloc_start = KPLAT_VMALLOC_START;
 	p->vmalloc_end = KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE;
@@ -347,8 +227,8 @@ int kplat_setup(struct vm_platform *p)
 	p->pgd = kernel_top();
 	p->mmu = kernel_la57() ? "x86_64-la57" : "x86_64";
 	p->flush_tlb_kernel_range = kplat_flush_tlb;
-	p->meta_alloc = kplat_meta_alloc;
-	p->meta_free = kplat_meta_free;
+	p->meta_alloc = kmeta_alloc;
+	p->meta_free = kmeta_free;
 	p->lock_init = kplat_lock_init;
 	p->lock_destroy = kplat_lock_destroy;
 	p->lock = kplat_lock;
@@ -361,6 +241,6 @@ int kplat_setup(struct vm_platform *p)
 		p->vmalloc_end);
 	kprintf("# kernel: image 0x%lx-0x%lx, metadata 0x%lx-0x%lx, pool 0x%lx-0x%lx\n",
 		(unsigned long)__kernel_start, (unsigned long)__kernel_end,
-		kp.meta_base, kp.meta_end, kp.meta_end, best_e);
+		best_s, pool, pool, best_e);
 	return 0;
 }

@@ -131,8 +131,8 @@ static bool fixup_page_fault(struct trap_frame *f, uint64_t cr2)
 		return false;
 	kfault_last.vector = f->vector;
 	kfault_last.error = f->error;
-	kfault_last.cr2 = cr2;
-	kfault_last.rip = rip;
+	kfault_last.addr = cr2;
+	kfault_last.pc = rip;
 	kfault_last.count++;
 	f->rip = e->fixup;
 	return true;

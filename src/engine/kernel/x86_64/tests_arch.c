@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86-64 cases: the boot state (CR0, CR4, EFER, the PML4 or PML5),
+ * the hardware walk (CR3 -> (PML5 ->) PML4 -> PDPT -> PD -> PT) against the core's
+ * answers and protection bits, an instruction fetch from NX memory, and
+ * 2 MiB PMD leaves. The architecture-neutral cases are in ../tests.c.
+ */
+#include "ktest.h"
+
+#define PG		PAGE_SIZE
+#define PTE_ADDR	0x000ffffffffff000ULL
+/* Leaf bits a mapping's protection decides (A and D may change). */
+#define PTE_PROT_BITS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_PWT | \
+			 _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | _PAGE_NX)
+#define EFAULT_RC	(-KERNEL_EFAULT)
+
+/*
+ * hw_pte - walk the tables the CPU walks (CR3 -> (PML5 ->) PML4 -> PDPT
+ * -> PD -> PT) for @va. Return: the leaf entry, or 0 when a level is not
+ * present. *@level is the level of the entry returned (0: a PTE; 1 or 2:
+ * a large page).
+ */
+static uint64_t hw_pte(unsigned long va, int *level)
+{
+	const uint64_t *table = (const uint64_t *)(read_cr3() & PTE_ADDR);
+	int l;
+
+	/* 4 or 5 levels: CR3 -> (PML5 ->) PML4 -> PDPT -> PD -> PT. */
+	for (l = (int)boot_paging_levels - 1; l >= 0; l--) {
+		uint64_t e = table[(va >> (12 + 9 * l)) & 511];
+
+		*level = l;
+		if (!(e & _PAGE_PRESENT))
+			return 0;
+		if (l == 0 || (l < 3 && (e & _PAGE_PSE)))
+			return e;
+		table = (const uint64_t *)(e & PTE_ADDR);	/* identity */
+	}
+	return 0;
+}
+
+void test_platform_boot(struct kt *t)
+{
+	const struct vm_platform *p = t->plat;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
+	struct page *pg;
+	unsigned long n0;
+	uint64_t v;
+
+	KT_CHECK(t, (read_cr3() & PTE_ADDR) == (uintptr_t)kernel_top(),
+		 "CR3 0x%lx is not the kernel's top-level table %p", read_cr3(),
+		 (void *)kernel_top());
+	/* make qemu-test says which paging it asked QEMU for (paging=4|5). */
+	KT_CHECK(t, cmdline_ulong("paging", boot_paging_levels) == boot_paging_levels,
+		 "%u-level paging, but the command line asked for %lu (does this CPU have LA57?)",
+		 (unsigned int)boot_paging_levels,
+		 cmdline_ulong("paging", boot_paging_levels));
+	KT_CHECK(t, !!(read_cr4() & X86_CR4_LA57) == kernel_la57(),
+		 "CR4.LA57 %d with %u levels", !!(read_cr4() & X86_CR4_LA57),
+		 (unsigned int)boot_paging_levels);
+	KT_CHECK(t, p->mmu && kstrlen(p->mmu) == (kernel_la57() ? 11 : 6) &&
+		 !memcmp(p->mmu, "x86_64-la57", kstrlen(p->mmu)),
+		 "the core writes %s tables", p->mmu ? p->mmu : "(null)");
+	KT_CHECK(t, read_cr0() & X86_CR0_WP, "CR0.WP off");
+	KT_CHECK(t, (read_cr4() & (X86_CR4_PAE | X86_CR4_PGE)) ==
+		 (X86_CR4_PAE | X86_CR4_PGE), "CR4 0x%lx", read_cr4());
+	KT_CHECK(t, (rdmsr(MSR_EFER) & (EFER_LMA | EFER_NXE)) ==
+		 (EFER_LMA | EFER_NXE), "EFER 0x%lx",
+		 (unsigned long)rdmsr(MSR_EFER));
+	KT_CHECK(t, p->pgd == kernel_top(), "the core does not fill the live top-level table");
+	KT_CHECK(t, VMALLOC_START == KPLAT_VMALLOC_START &&
+		 VMALLOC_END == KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE,
+		 "range 0x%lx-0x%lx", VMALLOC_START, VMALLOC_END);
+	KT_CHECK(t, vm_platform_autoinit() == -19, "autoinit must refuse");
+	if (KT_CHECK(t, vmalloc_get_stats(&st) == 0, "stats"))
+		KT_CHECK(t, st.phys_pages == p->nr_frames && st.nr_nodes == 1,
+			 "%lu frames on %lu nodes", st.phys_pages, st.nr_nodes);
+	KT_CHECK(t, (p->base_pfn + p->nr_frames) << PAGE_SHIFT <= (4UL << 30),
+		 "pool beyond the identity map");
+	KT_CHECK(t, (uintptr_t)p->direct_map == p->base_pfn << PAGE_SHIFT,
+		 "direct map is not the identity map");
+
+	/* A frame's direct-map address is its physical address. */
+	pg = alloc_page(GFP_KERNEL);
+	if (KT_CHECK(t, pg != NULL, "alloc_page")) {
+		unsigned long pfn = page_to_pfn(pg);
+
+		KT_CHECK(t, kt_pfn_in_pool(p, pfn), "pfn 0x%lx", pfn);
+		KT_CHECK(t, (uintptr_t)page_address(pg) == pfn << PAGE_SHIFT,
+			 "page_address %p for pfn 0x%lx", page_address(pg), pfn);
+		*(volatile uint64_t *)page_address(pg) = 0x1234;
+		__free_page(pg);
+	}
+
+	/* Page 0 is unmapped, and a probe recovers from touching it. */
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read((const void *)0, &v) == EFAULT_RC,
+		 "NULL read did not fault");
+	kt_check_fault(t, n0, 0, KF_READ_UNMAPPED, "NULL read");
+}
+
+/* Check one area's leaves in the hardware tables, and its guard page. */
+static void check_leaves(struct kt *t, const void *addr, unsigned long n,
+			 uint64_t prot)
+{
+	unsigned long i;
+	int level;
+
+	for (i = 0; i <= n; i++) {
+		unsigned long va = (uintptr_t)addr + i * PG;
+		uint64_t e = hw_pte(va, &level);
+		unsigned long pfn = (unsigned long)((e & PTE_ADDR) >> PAGE_SHIFT);
+
+		if (i == n) {
+			KT_CHECK(t, !(e & _PAGE_PRESENT) &&
+				 !vmalloc_to_page((void *)va) &&
+				 !vmalloc_to_pfn((void *)va),
+				 "guard page 0x%lx is mapped (0x%lx)", va,
+				 (unsigned long)e);
+			break;
+		}
+		if (!KT_CHECK(t, (e & _PAGE_PRESENT) && level == 0,
+			      "0x%lx: hardware entry 0x%lx at level %d", va,
+			      (unsigned long)e, level))
+			break;
+		if (!KT_CHECK(t, pfn == vmalloc_to_pfn((void *)va) &&
+			      pfn == page_to_pfn(vmalloc_to_page((void *)va)) &&
+			      kt_pfn_in_pool(t->plat, pfn),
+			      "0x%lx: hardware pfn 0x%lx, vmalloc_to_pfn 0x%lx",
+			      va, pfn, vmalloc_to_pfn((void *)va)))
+			break;
+		if (!KT_CHECK(t, (e & PTE_PROT_BITS) == (prot & PTE_PROT_BITS),
+			      "0x%lx: entry bits 0x%lx, protection 0x%lx", va,
+			      (unsigned long)(e & PTE_PROT_BITS),
+			      (unsigned long)(prot & PTE_PROT_BITS)))
+			break;
+	}
+}
+
+/* The tables above a vmalloc address: kernel-only, table frames from
+ * the pool, linked into the live top-level table (PML4 or PML5). */
+static void check_upper(struct kt *t, unsigned long va)
+{
+	const uint64_t *table = kernel_top();
+	int l;
+
+	for (l = (int)boot_paging_levels - 1; l >= 1; l--) {
+		uint64_t e = table[(va >> (12 + 9 * l)) & 511];
+		unsigned long pfn = (unsigned long)((e & PTE_ADDR) >> PAGE_SHIFT);
+
+		if (!KT_CHECK(t, (e & (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER |
+				       _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_RW) &&
+			      kt_pfn_in_pool(t->plat, pfn),
+			      "level %d entry 0x%lx for 0x%lx", l,
+			      (unsigned long)e, va))
+			return;
+		table = (const uint64_t *)(uintptr_t)(e & PTE_ADDR);
+	}
+}
+
+void test_hw_walk(struct kt *t)
+{
+	unsigned int top_shift = 12 + 9 * (boot_paging_levels - 1);
+	unsigned int lo = (unsigned int)(VMALLOC_START >> top_shift) & 511;
+	unsigned int hi = (unsigned int)((VMALLOC_END - 1) >> top_shift) & 511;
+	const uint64_t *top = kernel_top();
+	void *p = vmalloc(1000 * PG);		/* spans two PTE tables */
+	void *q = __vmalloc(3 * PG, GFP_KERNEL, PAGE_KERNEL_RO);
+	void *r = vmalloc_exec(PG);
+	unsigned int i;
+
+	if (KT_CHECK(t, p && q && r, "allocations: %p %p %p", p, q, r)) {
+		check_leaves(t, p, 1000, __PAGE_KERNEL);
+		check_leaves(t, q, 3, __PAGE_KERNEL_RO);
+		check_leaves(t, r, 1, __PAGE_KERNEL_EXEC);
+		check_upper(t, (uintptr_t)p);
+		check_upper(t, (uintptr_t)p + 999 * PG);
+	}
+	/* The core wrote no top-level entry outside its range. */
+	KT_CHECK(t, top[0] & _PAGE_PRESENT, "identity map entry gone");
+	for (i = 1; i < 512; i++)
+		if (i < lo || i > hi)
+			KT_CHECK(t, top[i] == 0,
+				 "PML%u[%u] = 0x%lx outside the vmalloc range",
+				 (unsigned int)boot_paging_levels, i,
+				 (unsigned long)top[i]);
+	vfree(p);
+	vfree(q);
+	vfree(r);
+}
+
+/* vmalloc() memory is NX; vmalloc_exec() memory runs. */
+void test_nx_fetch(struct kt *t)
+{
+	static const unsigned char code[] = {
+		0xb8, 0x2a, 0x00, 0x00, 0x00,	/* mov $42, %eax */
+		0xc3,				/* ret */
+	};
+	void *x = vmalloc(PG), *y = vmalloc_exec(PG);
+	unsigned long n0;
+	long rc;
+
+	if (KT_CHECK(t, x && y, "allocations %p %p", x, y)) {
+		memcpy(x, code, sizeof(code));
+		memcpy(y, code, sizeof(code));
+		n0 = kfault_last.count;
+		rc = kprobe_call(x);
+		KT_CHECK(t, rc == EFAULT_RC, "code ran in NX memory (%ld)", rc);
+		kt_check_fault(t, n0, (uintptr_t)x, KF_FETCH_NOEXEC, "NX fetch");
+		KT_CHECK(t, kfault_last.pc == (uintptr_t)x, "fault rip 0x%lx",
+			 (unsigned long)kfault_last.pc);
+		rc = kprobe_call(y);
+		KT_CHECK(t, rc == 42, "vmalloc_exec code returned %ld", rc);
+	}
+	vfree(x);
+	vfree(y);
+}
+
+/*
+ * vmalloc_huge() (VM_ALLOW_HUGE_VMAP) maps real 2 MiB pages: the CPU's PMD entries are leaves
+ * (PS set) pointing at 2 MiB-aligned frames, reads and writes go through
+ * them to the frames pages[] lists, the guard page after the area still
+ * faults, and after the purge the whole area does.
+ */
+void test_huge_pmd(struct kt *t)
+{
+	const unsigned long huge = 2UL << 20, n = 2 * huge;
+	/*
+	 * Page tables are never freed, and a 2 MiB slot whose PMD entry
+	 * holds a PTE table (earlier cases used the start of the range)
+	 * gets 4 KiB entries: take the middle of the range, where no
+	 * mapping was ever made (vmalloc_huge with a window).
+	 */
+	unsigned long mid = (VMALLOC_START + (VMALLOC_END - VMALLOC_START) / 2) &
+			    ~(huge - 1);
+	volatile uint64_t *p = __vmalloc_node_range(n, 1, mid, VMALLOC_END,
+						    GFP_KERNEL, PAGE_KERNEL,
+						    VM_ALLOW_HUGE_VMAP,
+						    NUMA_NO_NODE, NULL);
+	struct vm_struct *vm;
+	unsigned long i, n0;
+	uint64_t v;
+	int level;
+
+	if (!KT_CHECK(t, p != NULL, "vmalloc_huge"))
+		return;
+	vm = find_vm_area((void *)p);
+	if (!KT_CHECK(t, vm && vm->page_order == 9 &&
+		      ((uintptr_t)p & (huge - 1)) == 0 && vm->nr_pages == 1024,
+		      "huge area %p: order %u", (void *)p,
+		      vm ? vm->page_order : 0))
+		goto out;
+	for (i = 0; i < n; i += huge) {
+		unsigned long va = (uintptr_t)p + i, k;
+		uint64_t e = hw_pte(va, &level);
+		unsigned long pfn = (unsigned long)((e & PTE_ADDR) >> PAGE_SHIFT);
+
+		if (!KT_CHECK(t, level == 1 && (e & _PAGE_PRESENT) &&
+			      (e & _PAGE_PSE) && (pfn & 511) == 0 &&
+			      (e & PTE_PROT_BITS) ==
+			      ((__PAGE_KERNEL | _PAGE_PSE) & PTE_PROT_BITS),
+			      "0x%lx: hardware entry 0x%lx at level %d", va,
+			      (unsigned long)e, level))
+			goto out;
+		for (k = 0; k < 512; k += 37)
+			KT_CHECK(t, vmalloc_to_pfn((void *)(va + k * PG)) == pfn + k &&
+				 page_to_pfn(vm->pages[i / PG + k]) == pfn + k,
+				 "0x%lx: vmalloc_to_pfn 0x%lx, leaf pfn 0x%lx",
+				 va + k * PG, vmalloc_to_pfn((void *)(va + k * PG)),
+				 pfn + k);
+	}
+	/* Through the leaves to the frames, and back. */
+	kt_fill_words((void *)p, n, t->seed);
+	for (i = 0; i < vm->nr_pages; i += 97)
+		KT_CHECK(t, kt_check_words(page_address(vm->pages[i]), PG / 8,
+					t->seed, i * PG / 8) < 0,
+			 "frame %lu differs from what the leaf wrote", i);
+	((volatile uint64_t *)page_address(vm->pages[700]))[3] = 0xfeedULL;
+	KT_CHECK(t, p[700 * PG / 8 + 3] == 0xfeedULL,
+		 "direct-map write not visible through the 2 MiB page");
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read((const char *)p + n, &v) == EFAULT_RC,
+		 "guard page after the huge area readable");
+	kt_check_fault(t, n0, (uintptr_t)p + n, KF_READ_UNMAPPED, "guard read");
+	vfree((void *)p);
+	vm_unmap_aliases();
+	KT_CHECK(t, !(hw_pte((uintptr_t)p, &level) & _PAGE_PRESENT),
+		 "leaf still present after the purge");
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read((const char *)p + huge + 8, &v) == EFAULT_RC,
+		 "freed huge area readable");
+	kt_check_fault(t, n0, (uintptr_t)p + huge + 8, KF_READ_UNMAPPED, "read after vfree");
+	return;
+out:
+	vfree((void *)p);
+}
