@@ -410,6 +410,75 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The area cache                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * vfree() keeps a plain vmalloc area whole (frames, page array, mapping)
+ * in the area layer's per-CPU cache, and the next vmalloc() of the same
+ * size on that CPU takes it back: no frames, page tables, mapping or
+ * system call. Only areas that cannot be told from a fresh one qualify:
+ * VM_ALLOC (with at most VM_USERMAP, VM_ALLOW_HUGE_VMAP), mapped whole
+ * with PAGE_KERNEL by 4 KiB entries, up to AREA_CACHE_MAX_PAGES, frames
+ * that nobody else holds a reference to (a remap_vmalloc_range() user
+ * mapping) and a page array from the metadata allocator; only requests
+ * that a fresh area of that kind would serve take one. The key says what
+ * else a request may need of the frames. See docs/design.md.
+ */
+#define CK_NODE		0xffUL	/* node + 1 of every frame; 0: mixed nodes */
+#define CK_DMA32	0x100UL	/* every frame below 4 GiB (vmalloc_32) */
+#define CK_USERMAP	0x200UL	/* the area's VM_USERMAP */
+#define CK_HUGE		0x400UL	/* the area's VM_ALLOW_HUGE_VMAP */
+#define CK_FLAGS	(VM_USERMAP | VM_ALLOW_HUGE_VMAP)
+
+static unsigned long cache_flag_key(unsigned long flags)
+{
+	return (flags & VM_USERMAP ? CK_USERMAP : 0) |
+	       (flags & VM_ALLOW_HUGE_VMAP ? CK_HUGE : 0);
+}
+
+/* The key of claimed area @vm; false when it may not be cached. */
+static bool cache_key(const struct vm_struct *vm, unsigned long *key)
+{
+	unsigned long nr = vm->nr_pages, i, dma32 = CK_DMA32, node = 0;
+
+	if ((vm->flags & ~CK_FLAGS) != VM_ALLOC || !vm->pages ||
+	    vm->page_order || nr - 1 >= AREA_CACHE_MAX_PAGES ||
+	    nr != area_pages(vm))
+		return false;
+	if ((pt_lookup((unsigned long)vm->addr) & PT_PROT_MASK) !=
+	    pgprot_val(PAGE_KERNEL))
+		return false;
+	for (i = 0; i < nr; i++) {
+		const struct page *pg = vm->pages[i];
+		unsigned long n = (unsigned long)pa_page_nid(pg) + 1;
+
+		if (pa_count(pg) != 1)	/* user space maps it too */
+			return false;
+		if (pa_page_pfn(pg) >= DMA32_PFN_LIMIT)
+			dma32 = 0;
+		node = !i || n == node ? n : CK_NODE + 1;
+	}
+	*key = cache_flag_key(vm->flags) | dma32 |
+	       (node > CK_NODE ? 0 : node);
+	return true;
+}
+
+/* vfree() of claimed area @vm: into the cache? False: the caller frees. */
+static bool cache_put(struct vm_struct *vm)
+{
+	unsigned long key, nr = vm->nr_pages;
+
+	if (!area_cache_enabled() || !cache_key(vm, &key))
+		return false;
+	__atomic_sub_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
+	if (area_cache_put(vm, key))
+		return true;
+	__atomic_add_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
+	return false;
+}
+
 /* How often a __GFP_NOFAIL allocation is retried after purges. */
 #define NOFAIL_ROUNDS	16
 
@@ -549,6 +618,45 @@ static void *vmalloc_attempt(const struct vmalloc_req *rq, int *err)
 }
 
 /*
+ * A cached area for @rq, published, or NULL. As a fresh area: __GFP_ZERO
+ * (vzalloc, vmalloc_user) zeroes it, and the caller is recorded.
+ */
+static void *cache_get(const struct vmalloc_req *rq)
+{
+	unsigned long nr = rq->size >> PAGE_SHIFT, key, mask, i;
+	struct vm_struct *vm;
+	void *addr;
+
+	if (rq->internal || rq->align > PAGE_SIZE ||
+	    rq->start > vm_plat->vmalloc_start ||
+	    rq->end < vm_plat->vmalloc_end ||
+	    pgprot_val(rq->prot) != pgprot_val(PAGE_KERNEL) ||
+	    (rq->vm_flags & ~CK_FLAGS) || nr > AREA_CACHE_MAX_PAGES ||
+	    !area_cache_enabled())
+		return NULL;
+	key = cache_flag_key(rq->vm_flags);
+	mask = CK_USERMAP | CK_HUGE;
+	if (rq->node >= 0) {
+		key |= (unsigned long)rq->node + 1;
+		mask |= CK_NODE;
+	}
+	if (rq->gfp & (__GFP_DMA32 | __GFP_DMA)) {
+		key |= CK_DMA32;
+		mask |= CK_DMA32;
+	}
+	vm = area_cache_get(nr, key, mask, rq->caller);
+	if (!vm)
+		return NULL;
+	if (rq->gfp & __GFP_ZERO)
+		for (i = 0; i < nr; i++)
+			vm_memset(pa_page_address(vm->pages[i]), 0, PAGE_SIZE);
+	__atomic_add_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
+	addr = vm->addr;
+	area_unclaim(vm);
+	return addr;
+}
+
+/*
  * __vmalloc_node_range(), also for the library's own page arrays
  * (@internal: no public call will ever accept the area).
  */
@@ -584,6 +692,9 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		       vm_flags & ~VM_PUBLIC_FLAGS);
 		return NULL;
 	}
+	addr = cache_get(&rq);
+	if (addr)
+		return addr;
 	if (huge_wanted(real, align, prot, vm_flags, node)) {
 		struct vmalloc_req huge = rq;
 
@@ -601,6 +712,9 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		/* As the kernel: everything undone, once more with 4 KiB. */
 	}
 	addr = vmalloc_attempt(&rq, &err);
+	/* Never fail while cached frames could serve: give them back. */
+	if (!addr && err == -VM_ENOMEM && area_cache_drain())
+		addr = vmalloc_attempt(&rq, &err);
 	if (!addr && err != -VM_ENOSPC && !(gfp_mask & __GFP_NOWARN))
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: allocation failure: %lu bytes (%d)", real, err);
@@ -891,7 +1005,7 @@ static void release_area(const void *addr, bool vfree_pages, const char *who)
 			addr);
 	else if (err)
 		vm_warn("Trying to %s() nonexistent vm area (%p)", who, addr);
-	else
+	else if (!cache_put(vm))
 		retire_and_free(vm);
 	vm_log_flush();
 }

@@ -39,7 +39,9 @@
 
 #include "area/desc.h"
 
-int area_init(unsigned long lazy_max_pages, bool fast_path);
+/* @cache_pages or @cache_areas 0: no area cache (below). */
+int area_init(unsigned long lazy_max_pages, bool fast_path,
+	      unsigned long cache_pages, unsigned long cache_areas);
 void area_exit(void);
 
 /*
@@ -201,6 +203,31 @@ void area_walk_lazy(void (*fn)(unsigned long start, unsigned long size,
  */
 bool area_purge(bool shrink);
 
+/*
+ * The area cache: whole mapped vmalloc areas, kept per CPU after vfree()
+ * for the next vmalloc() of the same size (docs/design.md, "The area
+ * cache"). The API layer decides which areas and requests qualify and
+ * owns the frames' meaning; this layer keeps them claimed, bounded and
+ * counted out of the stats, and frees them when they are drained.
+ *
+ * area_cache_put: keep claimed, mapped area @vm (nr_pages frames from a
+ * page array of vm_kmalloc(), 1 to AREA_CACHE_MAX_PAGES, its whole data
+ * size) under @key on this CPU. Return: true, the area is the cache's;
+ * false (no room, or not such an area), the caller still holds it.
+ * area_cache_get: a cached area of @nr pages from this CPU whose key
+ * matches (@key == its key & @mask), claimed, caller set; NULL if none.
+ * The caller then publishes it with area_unclaim().
+ * area_cache_drain: retire every cached area as vfree() does (frames and
+ * page array freed, range onto the lazy list). Return: pages freed.
+ * Context: no core lock held; no lock taken but a drain's retirements'.
+ */
+#define AREA_CACHE_MAX_PAGES	256
+bool area_cache_enabled(void);
+bool area_cache_put(struct vm_struct *vm, unsigned long key);
+struct vm_struct *area_cache_get(unsigned long nr, unsigned long key,
+				 unsigned long mask, const void *caller);
+unsigned long area_cache_drain(void);
+
 struct area_stats {
 	unsigned long areas;		/* live descriptors (and REMOVED) */
 	unsigned long busy;		/* live ranges */
@@ -210,6 +237,8 @@ struct area_stats {
 	unsigned long purged_areas;
 	unsigned long blocks;
 	unsigned long meta_stock_bytes;	/* held in stock, not describing */
+	unsigned long cache_areas;	/* in the area cache */
+	unsigned long cache_pages;	/* their frames */
 };
 void area_get_stats(struct area_stats *st);
 
