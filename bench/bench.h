@@ -211,6 +211,9 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 int ring_bench(const struct opts *o, struct ring_row *rows, unsigned int max,
 	       char *err, size_t errlen);
 
+/* Run the calling thread on CPU @cpu (modulo the CPUs online). */
+void pin_to(unsigned int cpu);
+
 /* Progress line on stderr (only when it is a terminal). */
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void progress_done(void);

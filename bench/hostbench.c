@@ -68,31 +68,37 @@ static double host_loop(enum host_kind kind, unsigned long size,
 /* One worker of host_threads(). */
 struct host_worker {
 	pthread_barrier_t *start;
+	int cpu;		/* pinned there; -1: roams */
 	unsigned long size, ops;
 	double ns;
+	uint64_t t0, t1;	/* the worker's own clock: first op to last */
 };
 
 static void *host_worker_main(void *arg)
 {
 	struct host_worker *w = arg;
 
+	if (w->cpu >= 0)
+		pin_to((unsigned int)w->cpu);
 	pthread_barrier_wait(w->start);
+	w->t0 = now_ns();
 	w->ns = host_loop(HK_VMALLOC, w->size, w->ops);
+	w->t1 = now_ns();
 	return NULL;
 }
 
 /*
  * @n threads each doing @ops vmalloc + touch + vfree of @size bytes at
- * once: wall ns per op over all of them (throughput), or -1 when an
- * allocation failed.
+ * once (@pin: on CPUs 0 .. n-1): wall ns per op over all of them
+ * (throughput), or -1 when an allocation failed.
  */
 static double host_threads(unsigned long size, unsigned long ops,
-			   unsigned int n)
+			   unsigned int n, bool pin)
 {
 	struct host_worker w[2];
 	pthread_barrier_t start;
 	pthread_t t[2];
-	uint64_t t0;
+	uint64_t t0 = UINT64_MAX, t1 = 0;
 	unsigned int i, made = 0;
 	bool failed = false;
 
@@ -101,7 +107,7 @@ static double host_threads(unsigned long size, unsigned long ops,
 	pthread_barrier_init(&start, NULL, n + 1);
 	for (i = 0; i < n; i++) {
 		w[i] = (struct host_worker){ .start = &start, .size = size,
-					     .ops = ops };
+					     .ops = ops, .cpu = pin ? (int)i : -1 };
 		if (pthread_create(&t[i], NULL, host_worker_main, &w[i]))
 			break;
 		made++;
@@ -111,14 +117,16 @@ static double host_threads(unsigned long size, unsigned long ops,
 		exit(1);
 	}
 	pthread_barrier_wait(&start);
-	t0 = now_ns();
+	/* Wall time from the first worker's start to the last one's end
+	 * (this thread may wake after they are done). */
 	for (i = 0; i < n; i++) {
 		pthread_join(t[i], NULL);
 		failed |= w[i].ns < 0;
+		t0 = w[i].t0 < t0 ? w[i].t0 : t0;
+		t1 = w[i].t1 > t1 ? w[i].t1 : t1;
 	}
-	t0 = now_ns() - t0;
 	pthread_barrier_destroy(&start);
-	return failed ? -1 : (double)t0 / (double)(ops * n);
+	return failed ? -1 : (double)(t1 - t0) / (double)(ops * n);
 }
 
 int host_engine_start(char *err, size_t errlen)
@@ -212,7 +220,7 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 			progress("host %lu KiB  2 threads  repeat %u/%u",
 				 sizes[i] >> 10, rep + 1, o->repeat);
 			one[rep] = host_loop(HK_VMALLOC, sizes[i], ops);
-			two[rep] = host_threads(sizes[i], ops, 2);
+			two[rep] = host_threads(sizes[i], ops, 2, o->pin);
 			if (one[rep] < 0 || two[rep] < 0) {
 				progress_done();
 				snprintf(err, errlen, "an allocation of %lu bytes failed",

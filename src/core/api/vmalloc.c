@@ -468,15 +468,11 @@ static bool cache_key(const struct vm_struct *vm, unsigned long *key)
 /* vfree() of claimed area @vm: into the cache? False: the caller frees. */
 static bool cache_put(struct vm_struct *vm)
 {
-	unsigned long key, nr = vm->nr_pages;
+	unsigned long key;
 
-	if (!area_cache_enabled() || !cache_key(vm, &key))
-		return false;
-	__atomic_sub_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
-	if (area_cache_put(vm, key))
-		return true;
-	__atomic_add_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
-	return false;
+	/* nr_vmalloc_pages keeps counting its frames: see vmalloc_nr_pages. */
+	return area_cache_enabled() && cache_key(vm, &key) &&
+	       area_cache_put(vm, key);
 }
 
 /* How often a __GFP_NOFAIL allocation is retried after purges. */
@@ -650,7 +646,6 @@ static void *cache_get(const struct vmalloc_req *rq)
 	if (rq->gfp & __GFP_ZERO)
 		for (i = 0; i < nr; i++)
 			vm_memset(pa_page_address(vm->pages[i]), 0, PAGE_SIZE);
-	__atomic_add_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
 	addr = vm->addr;
 	area_unclaim(vm);
 	return addr;
@@ -2226,13 +2221,19 @@ void vfree_atomic(const void *addr)
  * vmalloc_nr_pages - frames owned by vmalloc areas
  *
  * Counts the frames of every vmalloc()-style area (the library's own page
- * arrays included, as the kernel counts them); vmap() areas own none.
+ * arrays included, as the kernel counts them); vmap() areas own none,
+ * and neither do areas vfree() left in the area cache.
  *
- * Return: the count. Context: any; lock-free.
+ * Return: the count (approximate while other calls run). Context: any;
+ * lock-free.
  */
 unsigned long vmalloc_nr_pages(void)
 {
-	return __atomic_load_n(&nr_vmalloc_pages, __ATOMIC_RELAXED);
+	unsigned long all = __atomic_load_n(&nr_vmalloc_pages, __ATOMIC_RELAXED);
+	unsigned long gone = area_cache_frames();
+
+	/* Populated and cached between the two reads: not counted yet. */
+	return all > gone ? all - gone : 0;
 }
 
 /* ------------------------------------------------------------------ */

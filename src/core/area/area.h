@@ -227,6 +227,13 @@ bool area_cache_put(struct vm_struct *vm, unsigned long key);
 struct vm_struct *area_cache_get(unsigned long nr, unsigned long key,
 				 unsigned long mask, const void *caller);
 unsigned long area_cache_drain(void);
+/*
+ * Frames that vmalloc handed out and that are no longer its users': held
+ * by the cache now, or freed by its drains since area_init() (so the API
+ * layer counts a cached area's frames once, when it populates the area,
+ * and never on the cache's fast paths). Approximate while calls run.
+ */
+unsigned long area_cache_frames(void);
 
 struct area_stats {
 	unsigned long areas;		/* live descriptors (and REMOVED) */

@@ -103,6 +103,7 @@ static struct {
 	size_t ac_bytes;
 	unsigned long ac_max_pages;	/* per CPU */
 	unsigned long ac_max_areas;	/* per CPU */
+	unsigned long ac_released;	/* frames its drains freed (atomic) */
 	bool fast_path;
 } reg;
 
@@ -1085,6 +1086,7 @@ static void ac_release(struct vm_desc *d)
 	area_retire(&d->vm, false);
 	pa_free_bulk(pages, nr);
 	vm_kfree(pages, nr * sizeof(*pages));
+	__atomic_add_fetch(&reg.ac_released, nr, __ATOMIC_RELAXED);
 }
 
 /* Put @d (reserved in @c) into a free way of its cell, else displace. */
@@ -1113,6 +1115,18 @@ static void ac_insert(struct area_cache_cpu *c, struct vm_desc *d,
 bool area_cache_enabled(void)
 {
 	return reg.ac != NULL;
+}
+
+unsigned long area_cache_frames(void)
+{
+	unsigned long n = __atomic_load_n(&reg.ac_released, __ATOMIC_RELAXED);
+	unsigned int cpu;
+
+	if (reg.ac)
+		for (cpu = 0; cpu < vm_ncpus(); cpu++)
+			n += AC_PAGES(__atomic_load_n(&reg.ac[cpu].used,
+						      __ATOMIC_RELAXED));
+	return n;
 }
 
 bool area_cache_put(struct vm_struct *vm, unsigned long key)
