@@ -267,6 +267,37 @@ TEST(cache_low_pool_drains_before_failing)
 	ASSERT_EQ(vmalloc_check(), 0);
 }
 
+TEST(cache_alloc_pages_drains_before_failing)
+{
+	struct vmalloc_stats st;
+	struct page **pg;
+	unsigned long n, i;
+	char *a, *b;
+
+	vt_init(16, 1);
+	pin_here();
+	a = vmalloc(256 * PAGE_SIZE);
+	b = vmalloc(256 * PAGE_SIZE);
+	ASSERT_NONNULL(a);
+	ASSERT_NONNULL(b);
+	vfree(a);
+	vfree(b);
+	st = stats();
+	ASSERT_EQ(st.cache_pages, 512);
+	/* Take every free frame, then some of the cached ones. */
+	n = st.free_pages + 100;
+	pg = calloc(n, sizeof(*pg));
+	ASSERT_NONNULL(pg);
+	for (i = 0; i < n; i++) {
+		pg[i] = alloc_page(GFP_KERNEL);
+		ASSERT_NONNULL(pg[i]);
+	}
+	ASSERT_EQ(stats().cache_areas, 0);
+	for (i = 0; i < n; i++)
+		__free_page(pg[i]);
+	free(pg);
+}
+
 TEST(cache_never_takes_frames_user_space_maps)
 {
 	struct vm_area_struct vma;

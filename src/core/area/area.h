@@ -227,6 +227,8 @@ bool area_cache_put(struct vm_struct *vm, unsigned long key);
 struct vm_struct *area_cache_get(unsigned long nr, unsigned long key,
 				 unsigned long mask, const void *caller);
 unsigned long area_cache_drain(void);
+/* Does the cache hold (or is it taking in) any area? */
+bool area_cache_held(void);
 /*
  * Frames that vmalloc handed out and that are no longer its users': held
  * by the cache now, or freed by its drains since area_init() (so the API

@@ -1117,6 +1117,17 @@ bool area_cache_enabled(void)
 	return reg.ac != NULL;
 }
 
+bool area_cache_held(void)
+{
+	unsigned int cpu;
+
+	if (reg.ac)
+		for (cpu = 0; cpu < vm_ncpus(); cpu++)
+			if (__atomic_load_n(&reg.ac[cpu].used, __ATOMIC_RELAXED))
+				return true;
+	return false;
+}
+
 unsigned long area_cache_frames(void)
 {
 	unsigned long n = __atomic_load_n(&reg.ac_released, __ATOMIC_RELAXED);
