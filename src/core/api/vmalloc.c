@@ -465,14 +465,17 @@ static bool cache_key(const struct vm_struct *vm, unsigned long *key)
 	return true;
 }
 
-/* vfree() of claimed area @vm: into the cache? False: the caller frees. */
-static bool cache_put(struct vm_struct *vm)
+/*
+ * vfree() of claimed area @vm (held by @holder): into the cache? False:
+ * the caller frees it.
+ */
+static bool cache_put(struct vm_struct *vm, void *holder)
 {
 	unsigned long key;
 
 	/* nr_vmalloc_pages keeps counting its frames: see vmalloc_nr_pages. */
-	return area_cache_enabled() && cache_key(vm, &key) &&
-	       area_cache_put(vm, key);
+	return cache_key(vm, &key) &&
+	       area_cache_put(vm, (unsigned int)key, holder);
 }
 
 /* How often a __GFP_NOFAIL allocation is retried after purges. */
@@ -619,7 +622,8 @@ static void *vmalloc_attempt(const struct vmalloc_req *rq, int *err)
  */
 static void *cache_get(const struct vmalloc_req *rq)
 {
-	unsigned long nr = rq->size >> PAGE_SHIFT, key, mask, i;
+	unsigned long nr = rq->size >> PAGE_SHIFT, i;
+	unsigned int key, mask;
 	struct vm_struct *vm;
 	void *addr;
 
@@ -630,10 +634,10 @@ static void *cache_get(const struct vmalloc_req *rq)
 	    (rq->vm_flags & ~CK_FLAGS) || nr > AREA_CACHE_MAX_PAGES ||
 	    !area_cache_enabled())
 		return NULL;
-	key = cache_flag_key(rq->vm_flags);
+	key = (unsigned int)cache_flag_key(rq->vm_flags);
 	mask = CK_USERMAP | CK_HUGE;
 	if (rq->node >= 0) {
-		key |= (unsigned long)rq->node + 1;
+		key |= (unsigned int)rq->node + 1;
 		mask |= CK_NODE;
 	}
 	if (rq->gfp & (__GFP_DMA32 | __GFP_DMA)) {
@@ -647,7 +651,7 @@ static void *cache_get(const struct vmalloc_req *rq)
 		for (i = 0; i < nr; i++)
 			vm_memset(pa_page_address(vm->pages[i]), 0, PAGE_SIZE);
 	addr = vm->addr;
-	area_unclaim(vm);
+	area_cache_publish(vm);
 	return addr;
 }
 
@@ -985,6 +989,7 @@ void *vmalloc_32_user(unsigned long size)
 static void release_area(const void *addr, bool vfree_pages, const char *who)
 {
 	struct vm_struct *vm;
+	void *holder = NULL;
 	int err;
 
 	if (!addr || !vm_ensure_ready())
@@ -993,14 +998,18 @@ static void release_area(const void *addr, bool vfree_pages, const char *who)
 		vm_warn("Trying to %s() bad address (%p)", who, addr);
 		return;
 	}
-	err = area_claim((unsigned long)addr, NULL,
+	err = area_cache_enabled() ?
+	      area_claim_held((unsigned long)addr, NULL,
+			      vfree_pages ? 0 : AREA_REFUSE_FRAMES, &vm,
+			      &holder) :
+	      area_claim((unsigned long)addr, NULL,
 			 vfree_pages ? 0 : AREA_REFUSE_FRAMES, &vm);
 	if (err == -VM_EPERM)
 		vm_warn("Trying to vunmap() a vmalloc() area (%p): use vfree()",
 			addr);
 	else if (err)
 		vm_warn("Trying to %s() nonexistent vm area (%p)", who, addr);
-	else if (!cache_put(vm))
+	else if (!holder || !cache_put(vm, holder))
 		retire_and_free(vm);
 	vm_log_flush();
 }

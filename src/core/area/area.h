@@ -64,6 +64,9 @@ bool area_is_ready(const struct vm_struct *vm);
  */
 int area_claim(unsigned long addr, const struct vm_struct *expect,
 	       unsigned int how, struct vm_struct **out);
+/* area_claim(), and *@holder what holds the area, for area_cache_put. */
+int area_claim_held(unsigned long addr, const struct vm_struct *expect,
+		    unsigned int how, struct vm_struct **out, void **holder);
 /* Give a claimed area back, LIVE. */
 void area_unclaim(struct vm_struct *vm);
 /*
@@ -212,20 +215,24 @@ bool area_purge(bool shrink);
  *
  * area_cache_put: keep claimed, mapped area @vm (nr_pages frames from a
  * page array of vm_kmalloc(), 1 to AREA_CACHE_MAX_PAGES, its whole data
- * size) under @key on this CPU. Return: true, the area is the cache's;
- * false (no room, or not such an area), the caller still holds it.
+ * size, page_order 0), held by @holder (from area_claim_held(); NULL:
+ * looked up), under @key (below 2^16) on this CPU. Return: true, the
+ * area is the cache's; false (no room, or not such an area), the caller
+ * still holds it.
  * area_cache_get: a cached area of @nr pages from this CPU whose key
  * matches (@key == its key & @mask), claimed, caller set; NULL if none.
- * The caller then publishes it with area_unclaim().
+ * The caller then publishes it with area_cache_publish() (LIVE again,
+ * without a lock).
  * area_cache_drain: retire every cached area as vfree() does (frames and
  * page array freed, range onto the lazy list). Return: pages freed.
  * Context: no core lock held; no lock taken but a drain's retirements'.
  */
 #define AREA_CACHE_MAX_PAGES	256
 bool area_cache_enabled(void);
-bool area_cache_put(struct vm_struct *vm, unsigned long key);
-struct vm_struct *area_cache_get(unsigned long nr, unsigned long key,
-				 unsigned long mask, const void *caller);
+bool area_cache_put(struct vm_struct *vm, unsigned int key, void *holder);
+struct vm_struct *area_cache_get(unsigned long nr, unsigned int key,
+				 unsigned int mask, const void *caller);
+void area_cache_publish(struct vm_struct *vm);
 unsigned long area_cache_drain(void);
 /* Does the cache hold (or is it taking in) any area? */
 bool area_cache_held(void);

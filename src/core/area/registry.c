@@ -878,7 +878,8 @@ void area_extend_end(struct vm_struct *vm, struct area_extension *x,
  */
 static __attribute__((noinline))
 int claim_tree(unsigned long addr, const struct vm_struct *expect,
-	       unsigned int how, bool retire, struct vm_struct **out)
+	       unsigned int how, bool retire, struct vm_struct **out,
+	       void **holder)
 {
 	struct vmap_area *v;
 	struct vm_desc *d = NULL, *old = NULL;
@@ -893,6 +894,8 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 	if (v && (va_flags(v) & VA_BLOCK)) {
 		/* Under the registry's lock the block cannot be reused. */
 		r = vb_claim(v->block, addr, expect, how, &d);
+		if (holder)
+			*holder = v->block;
 		vm_unlock(&reg.lock);
 		return claim_result(r, d, out);
 	}
@@ -921,6 +924,8 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 		v->flags |= VA_DYING;
 		d->state = VMD_CLAIMED;
 		*out = &d->vm;
+		if (holder)
+			*holder = v;
 	}
 	vm_unlock(&reg.lock);
 	if (old)
@@ -928,8 +933,8 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 	return err;
 }
 
-int area_claim(unsigned long addr, const struct vm_struct *expect,
-	       unsigned int how, struct vm_struct **out)
+int area_claim_held(unsigned long addr, const struct vm_struct *expect,
+		    unsigned int how, struct vm_struct **out, void **holder)
 {
 	struct vm_block *b = vb_lookup(addr);
 	struct vm_desc *d = NULL;
@@ -939,10 +944,19 @@ int area_claim(unsigned long addr, const struct vm_struct *expect,
 	/* The directory's hint first: no registry lock for a slot. */
 	if (b) {
 		r = vb_claim(b, addr, expect, how, &d);
-		if (r != VB_ELSEWHERE)
+		if (r != VB_ELSEWHERE) {
+			if (holder)
+				*holder = b;
 			return claim_result(r, d, out);
+		}
 	}
-	return claim_tree(addr, expect, how, false, out);
+	return claim_tree(addr, expect, how, false, out, holder);
+}
+
+int area_claim(unsigned long addr, const struct vm_struct *expect,
+	       unsigned int how, struct vm_struct **out)
+{
+	return area_claim_held(addr, expect, how, out, NULL);
 }
 
 /*
@@ -983,7 +997,7 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 			goto out;
 		}
 	}
-	err = claim_tree(addr, expect, how, true, &vm);
+	err = claim_tree(addr, expect, how, true, &vm, NULL);
 	if (!err && !vm && VM_DEBUG >= 2)
 		area_check();
 out:
@@ -1044,8 +1058,11 @@ bool area_removed_desc(const struct vm_struct *p)
  * A cached area is claimed, as an area in a hot cell is (a slot: its
  * claim bit; a tree area: VA_DYING and VMD_CLAIMED), so lookups, walks
  * and claims pass it by and the tiling and counts stay exact; it keeps
- * VMD_MAPPED, its PTEs, its frames and its page array. Its descriptor's
- * phys_addr, unused by a VM_ALLOC area, holds the caller's key meanwhile.
+ * VMD_MAPPED, its PTEs, its frames and its page array. Meanwhile its
+ * descriptor's page_order (0 for every cached area) holds the caller's
+ * key, and its phys_addr (unused by a VM_ALLOC area) what holds it: its
+ * block, or its busy node, which the area comes back through without the
+ * registry's lock (as from a hot cell).
  */
 static inline struct vm_desc **ac_cell(struct area_cache_cpu *c,
 				       unsigned long nr, unsigned int way)
@@ -1083,6 +1100,7 @@ static void ac_release(struct vm_desc *d)
 	unsigned long nr = d->vm.nr_pages;
 
 	d->vm.phys_addr = 0;
+	d->vm.page_order = 0;
 	area_retire(&d->vm, false);
 	pa_free_bulk(pages, nr);
 	vm_kfree(pages, nr * sizeof(*pages));
@@ -1140,13 +1158,13 @@ unsigned long area_cache_frames(void)
 	return n;
 }
 
-bool area_cache_put(struct vm_struct *vm, unsigned long key)
+bool area_cache_put(struct vm_struct *vm, unsigned int key, void *holder)
 {
 	struct vm_desc *d = vm_desc_of(vm);
 	unsigned long nr = vm->nr_pages;
 	struct area_cache_cpu *c;
 
-	if (!reg.ac || !nr || nr > AREA_CACHE_MAX_PAGES ||
+	if (!reg.ac || !nr || nr > AREA_CACHE_MAX_PAGES || vm->page_order ||
 	    vm->size != (nr + 1) << PAGE_SHIFT ||
 	    (desc_flags(d) & (VMD_MAPPED | VMD_INTERNAL | VMD_UNINIT |
 			      VMD_RAM)) != VMD_MAPPED)
@@ -1157,20 +1175,24 @@ bool area_cache_put(struct vm_struct *vm, unsigned long key)
 	if (desc_flags(d) & VMD_SLOT) {
 		/* A walk that found the slot before the claim may read it:
 		 * its caller field changes without the block's lock. */
-		struct vm_block *b = vb_lookup((unsigned long)vm->addr);
-
-		if (b)
-			vb_quiesce(b);
+		if (!holder)
+			holder = vb_lookup((unsigned long)vm->addr);
+		vb_quiesce(holder);
+	} else if (!holder) {
+		vm_lock(&reg.lock);
+		holder = claimed_node_locked(d);
+		vm_unlock(&reg.lock);
 	}
-	vm->phys_addr = key;
+	vm->page_order = key;
+	vm->phys_addr = (unsigned long)holder;
 	ac_insert(c, d, nr);
 	if (VM_DEBUG >= 2)
 		area_check();
 	return true;
 }
 
-struct vm_struct *area_cache_get(unsigned long nr, unsigned long key,
-				 unsigned long mask, const void *caller)
+struct vm_struct *area_cache_get(unsigned long nr, unsigned int key,
+				 unsigned int mask, const void *caller)
 {
 	struct area_cache_cpu *c;
 	struct vm_desc **cell, *d;
@@ -1188,9 +1210,9 @@ struct vm_struct *area_cache_get(unsigned long nr, unsigned long key,
 		d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQUIRE);
 		if (!d)
 			continue;
-		if ((d->vm.phys_addr & mask) == key) {
+		if ((d->vm.page_order & mask) == key) {
 			ac_unreserve(c, nr);
-			d->vm.phys_addr = 0;
+			d->vm.page_order = 0;
 			d->vm.caller = caller;
 			return &d->vm;
 		}
@@ -1203,6 +1225,30 @@ struct vm_struct *area_cache_get(unsigned long nr, unsigned long key,
 		}
 	}
 	return NULL;
+}
+
+void area_cache_publish(struct vm_struct *vm)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+	void *holder = (void *)vm->phys_addr;
+
+	vm->phys_addr = 0;
+	if (desc_flags(d) & VMD_SLOT) {
+		vb_unclaim(holder, d);	/* release: the fields above */
+	} else {
+		/*
+		 * No lock, as hot_get(): while its node is dying only its
+		 * claimer writes it. The descriptor first, then the node
+		 * (release: whoever sees the node alive sees it whole).
+		 */
+		struct vmap_area *v = holder;
+
+		__atomic_store_n(&d->state, VMD_LIVE, __ATOMIC_RELAXED);
+		__atomic_store_n(&v->flags, va_flags(v) & ~VA_DYING,
+				 __ATOMIC_RELEASE);
+	}
+	if (VM_DEBUG >= 2)
+		area_check();
 }
 
 unsigned long area_cache_drain(void)
@@ -1744,7 +1790,9 @@ int area_init(unsigned long lazy_max_pages, bool fast_path,
 		}
 		vm_memset(reg.hot, 0, reg.hot_bytes);
 	}
-	if (cache_pages && cache_areas) {
+	/* Reuse at an old address is not lowest fit: off with the fast
+	 * path, as the hot cells are. */
+	if (fast_path && cache_pages && cache_areas) {
 		reg.ac_bytes = vm_ncpus() * sizeof(struct area_cache_cpu);
 		reg.ac = vm_plat->meta_alloc(vm_plat->ctx, reg.ac_bytes);
 		if (!reg.ac) {
