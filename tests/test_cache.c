@@ -10,6 +10,7 @@
  * it runs on (the cache is per CPU; correctness never depends on it).
  */
 #include "harness.h"
+#include "page/page_alloc.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -265,6 +266,30 @@ TEST(cache_low_pool_drains_before_failing)
 	ASSERT_EQ(stats().cache_areas, 0);
 	vfree(big);
 	ASSERT_EQ(vmalloc_check(), 0);
+}
+
+TEST(cache_serves_before_the_pool_grows)
+{
+	unsigned long grown, ungrown;
+	char *a, *b, *big;
+
+	vt_init(64, 1);
+	pin_here();
+	a = vmalloc(256 * PAGE_SIZE);
+	b = vmalloc(256 * PAGE_SIZE);
+	ASSERT_NONNULL(a);
+	ASSERT_NONNULL(b);
+	vfree(a);
+	vfree(b);
+	ASSERT_EQ(stats().cache_pages, 512);
+	grown = pa_nr_free_grown(-1);
+	ungrown = pa_nr_free(-1) - grown;
+	/* More than the grown free frames, less than with the cached ones. */
+	big = vmalloc((grown + 100) * PAGE_SIZE);
+	ASSERT_NONNULL(big);
+	ASSERT_EQ(stats().cache_areas, 0);
+	ASSERT_EQ(pa_nr_free(-1) - pa_nr_free_grown(-1), ungrown);
+	vfree(big);
 }
 
 TEST(cache_alloc_pages_drains_before_failing)

@@ -432,6 +432,9 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 #define CK_HUGE		0x400UL	/* the area's VM_ALLOW_HUGE_VMAP */
 #define CK_FLAGS	(VM_USERMAP | VM_ALLOW_HUGE_VMAP)
 
+/* Frames a miss may need beyond its own: page tables, a page array. */
+#define CACHE_SLACK	8UL
+
 static unsigned long cache_flag_key(unsigned long flags)
 {
 	return (flags & VM_USERMAP ? CK_USERMAP : 0) |
@@ -694,6 +697,10 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 	addr = cache_get(&rq);
 	if (addr)
 		return addr;
+	/* Cached frames serve before the pool grows for this request. */
+	if (area_cache_held() &&
+	    pa_nr_free_grown(node) < (real >> PAGE_SHIFT) + CACHE_SLACK)
+		area_cache_drain();
 	if (huge_wanted(real, align, prot, vm_flags, node)) {
 		struct vmalloc_req huge = rq;
 
