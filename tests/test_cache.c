@@ -323,6 +323,40 @@ TEST(cache_alloc_pages_drains_before_failing)
 	free(pg);
 }
 
+TEST(cache_never_takes_areas_that_are_not_plain)
+{
+	char *p;
+
+	vt_init(16, 1);
+	pin_here();
+	/* Partly unmapped by unmap_kernel_range: never handed out again. */
+	p = vmalloc(4 * PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	unmap_kernel_range((unsigned long)p + PAGE_SIZE, PAGE_SIZE);
+	vfree(p);
+	ASSERT_EQ(stats().cache_areas, 0);
+	/* Another protection, another alignment, a 2.6 prot: not cached. */
+	p = vmalloc_exec(4 * PAGE_SIZE);
+	vfree(p);
+	p = __vmalloc(4 * PAGE_SIZE, GFP_KERNEL, PAGE_KERNEL_RO);
+	vfree(p);
+	ASSERT_EQ(stats().cache_areas, 0);
+	/* vfree of a vmap area: its pages are the caller's. */
+	p = vmalloc(PAGE_SIZE);
+	ASSERT_EQ(stats().cache_areas, 0);
+	{
+		struct page *pg = vmalloc_to_page(p);
+		void *m = vmap(&pg, 1, VM_MAP, PAGE_KERNEL);
+
+		ASSERT_NONNULL(m);
+		vunmap(m);
+		ASSERT_EQ(stats().cache_areas, 0);
+	}
+	vfree(p);
+	ASSERT_EQ(stats().cache_areas, 1);
+	ASSERT_EQ(vmalloc_check(), 0);
+}
+
 TEST(cache_never_takes_frames_user_space_maps)
 {
 	struct vm_area_struct vma;

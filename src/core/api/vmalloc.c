@@ -83,6 +83,8 @@ static inline unsigned long area_pages(const struct vm_struct *vm)
 #define GA_UNINIT	0x1u	/* being built: area_ready() publishes it */
 #define GA_INTERNAL	0x2u	/* the library's own (a page array) */
 #define GA_VPAGES	0x4u	/* VM_VPAGES allowed: vmalloc_range set it */
+#define GA_PLAIN	0x8u	/* to be mapped whole with PAGE_KERNEL by
+				   4 KiB entries (VMD_PLAIN) */
 
 /* The log line of a request that found no room. */
 static __vm_slow void get_area_no_room(int err, gfp_t gfp)
@@ -129,6 +131,7 @@ struct vm_struct *get_area_checked(unsigned long size, unsigned long align,
 	rq.uninit = how & GA_UNINIT;
 	rq.internal = how & GA_INTERNAL;
 	rq.ram = false;
+	rq.plain = how & GA_PLAIN;
 	if (unlikely(rq.vstart >= rq.vend)) {
 		get_area_bad_window(start, end);
 		return NULL;
@@ -448,10 +451,7 @@ static bool cache_key(const struct vm_struct *vm, unsigned long *key)
 
 	if ((vm->flags & ~CK_FLAGS) != VM_ALLOC || !vm->pages ||
 	    vm->page_order || nr - 1 >= AREA_CACHE_MAX_PAGES ||
-	    nr != area_pages(vm))
-		return false;
-	if ((pt_lookup((unsigned long)vm->addr) & PT_PROT_MASK) !=
-	    pgprot_val(PAGE_KERNEL))
+	    nr != area_pages(vm) || !area_is_plain(vm))
 		return false;
 	for (i = 0; i < nr; i++) {
 		const struct page *pg = vm->pages[i];
@@ -600,7 +600,9 @@ static void *vmalloc_attempt(const struct vmalloc_req *rq, int *err)
 		flags |= VM_VPAGES;
 	area = get_area(rq->size, rq->align, VM_ALLOC | flags, rq->start,
 			rq->end, rq->gfp, rq->caller, GA_UNINIT | GA_VPAGES |
-			(rq->internal ? GA_INTERNAL : 0));
+			(rq->internal ? GA_INTERNAL : 0) |
+			(pgprot_val(rq->prot) == pgprot_val(PAGE_KERNEL) &&
+			 !rq->order ? GA_PLAIN : 0));
 	if (!area) {
 		*err = -VM_ENOSPC;
 		return NULL;
@@ -1656,11 +1658,15 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 	return err;
 }
 
-/* Does the walked range hold a data page of an internal area? */
+/*
+ * Does the walked range hold a data page of an internal area? Every area
+ * it meets may lose PTEs: none is a plain one (for the area cache) again.
+ */
 static bool touches_internal(struct vm_struct *vm, void *arg)
 {
 	bool *found = arg;
 
+	area_clear_plain(vm);
 	*found = area_is_internal(vm);
 	return *found;
 }

@@ -130,6 +130,13 @@ void area_add_flags(struct vm_struct *vm, unsigned long flags);
 void area_mark_mapped(struct vm_struct *vm);
 bool area_is_mapped(const struct vm_struct *vm);
 bool area_is_internal(const struct vm_struct *vm);
+/*
+ * Is @vm mapped whole with PAGE_KERNEL by 4 KiB entries, as vmalloc made
+ * it (VMD_PLAIN, from the request)? area_clear_plain: no longer (some of
+ * its PTEs were cleared); atomic, so a walk's visitor may call it.
+ */
+bool area_is_plain(const struct vm_struct *vm);
+void area_clear_plain(struct vm_struct *vm);
 
 /* Free a REMOVED descriptor. */
 void area_put(struct vm_struct *vm);

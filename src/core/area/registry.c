@@ -539,6 +539,17 @@ bool area_is_internal(const struct vm_struct *vm)
 	return desc_flags(vm_desc_of(vm)) & VMD_INTERNAL;
 }
 
+bool area_is_plain(const struct vm_struct *vm)
+{
+	return desc_flags(vm_desc_of(vm)) & VMD_PLAIN;
+}
+
+void area_clear_plain(struct vm_struct *vm)
+{
+	__atomic_fetch_and(&vm_desc_of(vm)->flags, (uint16_t)~VMD_PLAIN,
+			   __ATOMIC_RELAXED);
+}
+
 bool area_is_ram(const struct vm_struct *vm)
 {
 	return desc_flags(vm_desc_of(vm)) & VMD_RAM;
