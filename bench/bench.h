@@ -141,6 +141,10 @@ struct host_row {
 	unsigned long ops;
 	double vm_ns, mmap_ns, malloc_ns;	/* medians, 0 = not measured */
 	double vm_syscalls;			/* per op; < 0 unknown */
+	unsigned int threads;			/* 1; 2: a threads row */
+	double one_ns;				/* threads row: 1 thread, ns/op */
+	double scaling;				/* threads row: throughput of 2
+						   threads / of 1 (median) */
 };
 
 /* The ring section: a 64 KiB double-mapped ring, libvmalloc vs memfd. */
@@ -206,6 +210,9 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
  */
 int ring_bench(const struct opts *o, struct ring_row *rows, unsigned int max,
 	       char *err, size_t errlen);
+
+/* Run the calling thread on CPU @cpu (modulo the CPUs online). */
+void pin_to(unsigned int cpu);
 
 /* Progress line on stderr (only when it is a terminal). */
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

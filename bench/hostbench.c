@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -62,6 +63,70 @@ static double host_loop(enum host_kind kind, unsigned long size,
 		}
 	}
 	return (double)(now_ns() - t0) / (double)ops;
+}
+
+/* One worker of host_threads(). */
+struct host_worker {
+	pthread_barrier_t *start;
+	int cpu;		/* pinned there; -1: roams */
+	unsigned long size, ops;
+	double ns;
+	uint64_t t0, t1;	/* the worker's own clock: first op to last */
+};
+
+static void *host_worker_main(void *arg)
+{
+	struct host_worker *w = arg;
+
+	if (w->cpu >= 0)
+		pin_to((unsigned int)w->cpu);
+	pthread_barrier_wait(w->start);
+	w->t0 = now_ns();
+	w->ns = host_loop(HK_VMALLOC, w->size, w->ops);
+	w->t1 = now_ns();
+	return NULL;
+}
+
+/*
+ * @n threads each doing @ops vmalloc + touch + vfree of @size bytes at
+ * once (@pin: on CPUs 0 .. n-1): wall ns per op over all of them
+ * (throughput), or -1 when an allocation failed.
+ */
+static double host_threads(unsigned long size, unsigned long ops,
+			   unsigned int n, bool pin)
+{
+	struct host_worker w[2];
+	pthread_barrier_t start;
+	pthread_t t[2];
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+	unsigned int i, made = 0;
+	bool failed = false;
+
+	if (n > 2)
+		n = 2;
+	pthread_barrier_init(&start, NULL, n + 1);
+	for (i = 0; i < n; i++) {
+		w[i] = (struct host_worker){ .start = &start, .size = size,
+					     .ops = ops, .cpu = pin ? (int)i : -1 };
+		if (pthread_create(&t[i], NULL, host_worker_main, &w[i]))
+			break;
+		made++;
+	}
+	if (made < n) {	/* the barrier would wait forever: give up */
+		fprintf(stderr, "vmbench: cannot start host threads\n");
+		exit(1);
+	}
+	pthread_barrier_wait(&start);
+	/* Wall time from the first worker's start to the last one's end
+	 * (this thread may wake after they are done). */
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		failed |= w[i].ns < 0;
+		t0 = w[i].t0 < t0 ? w[i].t0 : t0;
+		t1 = w[i].t1 > t1 ? w[i].t1 : t1;
+	}
+	pthread_barrier_destroy(&start);
+	return failed ? -1 : (double)(t1 - t0) / (double)(ops * n);
 }
 
 int host_engine_start(char *err, size_t errlen)
@@ -135,6 +200,40 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 		/* Engines that do not count leave host_syscalls at 0. */
 		r->vm_syscalls = sys1 || sys0 ?
 			(double)(sys1 - sys0) / (double)(ops * o->repeat) : -1;
+		nrows++;
+	}
+	/*
+	 * The threads rows: 2 threads each doing the 4 KiB and the 64 KiB
+	 * loop at once, against one thread alone, taking turns per repeat.
+	 */
+	for (i = 0; i < 2 && nrows < max; i++) {
+		struct host_row *r = &rows[nrows];
+		double one[MAX_REPEAT], two[MAX_REPEAT], sc[MAX_REPEAT];
+		unsigned long ops = o->quick ? 2000UL : 20000UL;
+
+		memset(r, 0, sizeof(*r));
+		r->size = sizes[i];
+		r->ops = ops;
+		r->threads = 2;
+		r->vm_syscalls = -1;
+		for (rep = 0; rep < o->repeat; rep++) {
+			progress("host %lu KiB  2 threads  repeat %u/%u",
+				 sizes[i] >> 10, rep + 1, o->repeat);
+			one[rep] = host_loop(HK_VMALLOC, sizes[i], ops);
+			two[rep] = host_threads(sizes[i], ops, 2, o->pin);
+			if (one[rep] < 0 || two[rep] < 0) {
+				progress_done();
+				snprintf(err, errlen, "an allocation of %lu bytes failed",
+					 sizes[i]);
+				vmalloc_exit();
+				return -ENOMEM;
+			}
+			sc[rep] = one[rep] / two[rep];
+		}
+		progress_done();
+		r->one_ns = median_of(one, o->repeat);
+		r->vm_ns = median_of(two, o->repeat);
+		r->scaling = median_of(sc, o->repeat);
 		nrows++;
 	}
 	vm_unmap_aliases();

@@ -440,6 +440,8 @@ void report_host(FILE *f, const struct host_row *rows, unsigned int n)
 		const struct host_row *r = &rows[i];
 		char sz[24], sys[24];
 
+		if (r->threads > 1)
+			continue;
 		size_name(sz, sizeof(sz), r->size);
 		if (r->vm_syscalls >= 0)
 			snprintf(sys, sizeof(sys), "%.2f", r->vm_syscalls);
@@ -450,7 +452,22 @@ void report_host(FILE *f, const struct host_row *rows, unsigned int n)
 			r->vm_ns / r->mmap_ns, r->vm_ns / r->malloc_ns, sys, "2");
 	}
 	fprintf(f, "  vm/x < 1 means vmalloc is faster; syscalls are per op "
-		"(host_syscalls from vmalloc_get_stats)\n\n");
+		"(host_syscalls from vmalloc_get_stats)\n");
+	fprintf(f, "  %-8s %7s %7s %16s %16s %9s\n", "size", "threads",
+		"ops", "1 thread ns/op", "2 threads ns/op", "scaling");
+	for (i = 0; i < n; i++) {
+		const struct host_row *r = &rows[i];
+		char sz[24];
+
+		if (r->threads < 2)
+			continue;
+		size_name(sz, sizeof(sz), r->size);
+		fprintf(f, "  %-8s %7u %7lu %16.0f %16.0f %8.2fx\n", sz,
+			r->threads, r->ops, r->one_ns, r->vm_ns, r->scaling);
+	}
+	fprintf(f, "  threads: vmalloc + touch + vfree on each thread at once; "
+		"ns/op is wall time over all ops; scaling is the throughput "
+		"over one thread's\n\n");
 }
 
 void report_ring(FILE *f, const struct ring_row *rows, unsigned int n)
@@ -658,6 +675,18 @@ int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		for (i = 0; i < nhost; i++) {
 			const struct host_row *h = &host[i];
 
+			if (h->threads > 1) {
+				fprintf(f, "    {\"size\": %lu, \"ops\": %lu, "
+					"\"threads\": %u, \"one_thread_ns\": ",
+					h->size, h->ops, h->threads);
+				json_num(f, h->one_ns);
+				fprintf(f, ", \"threads_ns\": ");
+				json_num(f, h->vm_ns);
+				fprintf(f, ", \"scaling_vs_1_thread\": ");
+				json_num(f, h->scaling);
+				fprintf(f, "}%s\n", i + 1 < nhost ? "," : "");
+				continue;
+			}
 			fprintf(f, "    {\"size\": %lu, \"ops\": %lu, \"vmalloc_ns\": ",
 				h->size, h->ops);
 			json_num(f, h->vm_ns);

@@ -140,8 +140,7 @@ static void warm_up(struct worker *w)
 	}
 }
 
-/* Run the calling thread on CPU @cpu (modulo the CPUs online). */
-static void pin_to(unsigned int cpu)
+void pin_to(unsigned int cpu)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	cpu_set_t set;

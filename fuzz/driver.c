@@ -7129,6 +7129,12 @@ static int start_library(void)
 		cfg.phys_mb = 64;
 	cfg_len = v3 ? 3 : 2;
 	cfg.no_fast_path = !(c2 & 1);
+	/*
+	 * The model does not know the area cache (a vfree() that keeps the
+	 * area mapped for the next vmalloc() of its size on that CPU): it
+	 * runs with the cache off, and tests/test_cache.c checks the cache.
+	 */
+	cfg.no_cache = true;
 	cfg.reserve_pages = reserve_tab[(c2 >> 1) & 3];	/* frames released early */
 	trims = (cfg.reserve_pages ? cfg.reserve_pages : 8192) + 1024 <=
 		(cfg.phys_mb << 20) / PAGE_SIZE;

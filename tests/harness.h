@@ -231,6 +231,19 @@ static inline void vt_init_strict(unsigned long phys_mb)
 	vt_init_cfg(&cfg);
 }
 
+/*
+ * No area cache: vfree() unmaps at once and the range goes onto the lazy
+ * list, for cases about freeing, lazy lists and purges (the cache keeps a
+ * plain area mapped for reuse instead; test_cache.c checks it).
+ */
+static inline void vt_init_uncached(unsigned long phys_mb)
+{
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = phys_mb,
+				      .no_cache = true, .quiet = true };
+
+	vt_init_cfg(&cfg);
+}
+
 static inline bool vt_is_host(void)
 {
 	const char *e = vmalloc_engine();

@@ -24,7 +24,7 @@ TEST(vmalloc_maps_distinct_frames_with_a_guard_page)
 				  5 * PAGE_SIZE, 300 * PAGE_SIZE + 7 };
 	unsigned int k;
 
-	vt_init(64, 1);
+	vt_init_uncached(64);	/* vfree unmaps at once */
 	s0 = vt_snap();
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		unsigned long size = sizes[k], pages = PAGE_ALIGN(size) / PAGE_SIZE;
@@ -253,7 +253,7 @@ TEST(vfree_returns_frames_and_the_range_after_the_purge)
 	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	char *p, *q;
 
-	vt_init(16, 1);
+	vt_init_uncached(16);	/* the lazy list, not the area cache */
 	s0 = vt_snap();
 	p = vmalloc(8 * PAGE_SIZE);
 	ASSERT_NONNULL(p);
@@ -277,11 +277,11 @@ TEST(vfree_returns_frames_and_the_range_after_the_purge)
 TEST(lazy_threshold_triggers_a_purge_by_itself)
 {
 	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 16, .lazy_max_pages = 64,
-				      .quiet = true };
+				      .quiet = true, .no_cache = true };
 	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
 	int i;
 
-	vt_init_cfg(&cfg);
+	vt_init_cfg(&cfg);	/* every vfree to the lazy list: no area cache */
 	for (i = 0; i < 40; i++)
 		vfree(vmalloc(PAGE_SIZE));	/* 2 pages each with the guard */
 	vmalloc_get_stats(&st);

@@ -536,10 +536,14 @@ TEST(driver_mmap_handler_compiles_as_written_and_close_runs_at_release)
 
 TEST(vmallocinfo_lists_node_counts_and_unpurged_areas_as_today)
 {
+	struct vmalloc_config cfg = { .sz = sizeof(cfg), .phys_mb = 16,
+				      .quiet = true, .no_cache = true };
 	char info[8192], want[128];
 	char *p;
 
-	vt_init(16, 1);
+	/* Lazily freed areas: without the area cache, which would keep
+	 * them mapped for reuse instead (test_cache.c). */
+	vt_init_cfg(&cfg);
 	p = vmalloc(2 * PAGE_SIZE);
 	ASSERT_NONNULL(p);
 	vmallocinfo(info, sizeof(info));

@@ -79,7 +79,7 @@ TEST(a_freed_mapped_slot_waits_for_the_purge)
 	char *p, *q, *r;
 
 	pin(0);
-	vt_init(64, 1);
+	vt_init_uncached(64);	/* the dirty slot, not the area cache */
 	p = vmalloc(PAGE_SIZE);
 	ASSERT_NONNULL(p);
 	vfree(p);

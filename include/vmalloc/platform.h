@@ -309,6 +309,11 @@ struct vmalloc_tunables {
 	unsigned long reserve_pages;	/* free frames kept before release();
 					   default 8192; ULONG_MAX: never */
 	bool no_fast_path;		/* every request lowest-address first */
+	/* Since 1.1: the area cache (whole mapped areas kept by vfree()
+	 * for the next vmalloc() of their size), per CPU. */
+	unsigned long cache_pages;	/* frames held; default 512 */
+	unsigned long cache_areas;	/* areas held; default 16 */
+	bool no_cache;			/* no area cache */
 };
 
 /*

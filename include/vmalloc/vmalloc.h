@@ -570,6 +570,11 @@ struct vmalloc_stats {
 	unsigned long host_huge_bytes;		/* host engine: bytes of the range
 						   the host kernel maps with huge
 						   pages (/proc/self/smaps) */
+	/* Since 1.1. Areas vfree() keeps whole for reuse (the area cache):
+	 * counted out of areas, vmap_areas and meta_bytes, not free_pages;
+	 * vm_unmap_aliases() empties it. */
+	unsigned long cache_areas;		/* areas in the area cache */
+	unsigned long cache_pages;		/* their frames */
 };
 
 /* Fill the first @st->sz bytes of @st (see VMALLOC_OPTS; sz is kept).
@@ -634,10 +639,15 @@ struct vmalloc_config {
 	unsigned long	reserve_pages;	 /* free frames kept before release */
 	bool		no_fast_path;	 /* small areas lowest-first too */
 	bool		quiet;		 /* no log output on stderr */
-	/* Added after the first release (older programs' sz ends above). */
+	/* Added after 1.0.0 (an older program's sz ends above them). */
 	const char	*mmu;		 /* soft engine: page-table format,
 					    "x86_64" (default), "x86_64-la57",
 					    "aarch64" (or VMALLOC_MMU) */
+	/* The area cache, per CPU (0: the environment's
+	 * VMALLOC_CACHE_PAGES / VMALLOC_CACHE_AREAS, else 512 and 16). */
+	unsigned long	cache_pages;	 /* frames it may hold */
+	unsigned long	cache_areas;	 /* areas it may hold */
+	bool		no_cache;	 /* no area cache */
 };
 
 /*

@@ -22,6 +22,9 @@ struct engine_config {
 	unsigned long lazy_max_pages;
 	unsigned long reserve_pages;
 	bool no_fast_path;
+	unsigned long cache_pages;	/* per CPU; see no_cache */
+	unsigned long cache_areas;
+	bool no_cache;
 };
 
 struct hosted_engine {

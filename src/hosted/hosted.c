@@ -524,11 +524,16 @@ static void register_atfork(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
+/* The area cache's settings: the core's limits (base/core.h). */
+#define CACHE_UNSET		ULONG_MAX
+#define CACHE_PAGES_MAX		(1UL << 24)
+#define CACHE_AREAS_MAX		(1UL << 16)
+
 /* Every setting after defaults and the environment; false when one is bad. */
 static bool settings(const struct vmalloc_config *cfg,
 		     const struct hosted_engine *eng, struct engine_config *ec)
 {
-	unsigned long nodes, fast;
+	unsigned long nodes, fast, cache_pages, cache_areas;
 	bool ok = true;
 
 	memset(ec, 0, sizeof(*ec));
@@ -544,6 +549,14 @@ static bool settings(const struct vmalloc_config *cfg,
 	ok &= setting("VMALLOC_RESERVE_PAGES", "reserve_pages",
 		      cfg->reserve_pages, 0, 0, ULONG_MAX, &ec->reserve_pages);
 	ok &= setting("VMALLOC_FAST_PATH", "no_fast_path", 0, 1, 0, 1, &fast);
+	/*
+	 * The area cache: 0 in the environment turns it off (0 in the
+	 * struct is unset); unset everywhere, the core's default (0).
+	 */
+	ok &= setting("VMALLOC_CACHE_PAGES", "cache_pages", cfg->cache_pages,
+		      CACHE_UNSET, 0, CACHE_PAGES_MAX, &cache_pages);
+	ok &= setting("VMALLOC_CACHE_AREAS", "cache_areas", cfg->cache_areas,
+		      CACHE_UNSET, 0, CACHE_AREAS_MAX, &cache_areas);
 	if (cfg->vmalloc_start & ~PAGE_MASK) {
 		config_error("vmalloc_config.vmalloc_start = 0x%lx is not page aligned",
 			     cfg->vmalloc_start);
@@ -555,6 +568,9 @@ static bool settings(const struct vmalloc_config *cfg,
 	ec->nodes = (unsigned int)nodes;	/* at most VMALLOC_MAX_NODES */
 	ec->vmalloc_start = cfg->vmalloc_start;
 	ec->no_fast_path = cfg->no_fast_path || !fast;
+	ec->no_cache = cfg->no_cache || !cache_pages || !cache_areas;
+	ec->cache_pages = cache_pages == CACHE_UNSET ? 0 : cache_pages;
+	ec->cache_areas = cache_areas == CACHE_UNSET ? 0 : cache_areas;
 	return ok;
 }
 
@@ -608,6 +624,9 @@ static int init_locked(const struct vmalloc_config *cfg_in)
 	tun.lazy_max_pages = ec.lazy_max_pages;
 	tun.reserve_pages = ec.reserve_pages;
 	tun.no_fast_path = ec.no_fast_path;
+	tun.cache_pages = ec.cache_pages;
+	tun.cache_areas = ec.cache_areas;
+	tun.no_cache = ec.no_cache;
 	err = vmalloc_core_init(&platform, &tun);
 	if (err) {
 		eng->teardown(platform.ctx);

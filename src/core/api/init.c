@@ -136,7 +136,13 @@ int vmalloc_core_init(const struct vm_platform *plat,
 	err = pt_init();
 	if (err)
 		goto out_pa;
-	err = area_init(lazy, !tun.no_fast_path);
+	err = area_init(lazy, !tun.no_fast_path,
+			tun.no_cache ? 0 : vm_min(tun.cache_pages ?
+			tun.cache_pages : VM_CACHE_PAGES_DEFAULT,
+			VM_CACHE_PAGES_MAX),
+			tun.no_cache ? 0 : vm_min(tun.cache_areas ?
+			tun.cache_areas : VM_CACHE_AREAS_DEFAULT,
+			VM_CACHE_AREAS_MAX));
 	if (err)
 		goto out_pt;
 	__atomic_store_n(&vm_core_ready, 1, __ATOMIC_RELEASE);
@@ -223,6 +229,8 @@ int vmalloc_get_stats(struct vmalloc_stats *out)
 	st->released_pages = pa_nr_released();
 	st->fault_injected = vm_stat_read(&vm_count.fault_injected);
 	st->huge_leaves = pt_nr_huge();
+	st->cache_areas = vs.cache_areas;
+	st->cache_pages = vs.cache_pages;
 	if (vm_plat->stats)
 		vm_plat->stats(vm_plat->ctx, st);
 	vm_opts_give(out, st, sizeof(*st));

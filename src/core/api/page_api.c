@@ -3,6 +3,7 @@
  * The kernel's page-allocator API over the page layer.
  */
 #include "api/api.h"
+#include "area/area.h"
 #include "page/page_alloc.h"
 
 /**
@@ -21,6 +22,15 @@ struct page *alloc_pages_node(int nid, gfp_t gfp_mask, unsigned int order)
 	if (nid >= (int)pa_nr_nodes() || nid < -1) {
 		vm_log(VM_LOG_WARNING, "alloc_pages_node: no node %d", nid);
 		return NULL;
+	}
+	if (area_cache_held()) {
+		/* Never fail while the area cache holds frames: drain it. */
+		struct page *pg = pa_alloc(nid, gfp_mask | __GFP_NOWARN, order,
+					   VM_FAULT_PAGE);
+
+		if (pg)
+			return pg;
+		area_cache_drain();
 	}
 	return pa_alloc(nid, gfp_mask, order, VM_FAULT_PAGE);
 }

@@ -83,6 +83,8 @@ static inline unsigned long area_pages(const struct vm_struct *vm)
 #define GA_UNINIT	0x1u	/* being built: area_ready() publishes it */
 #define GA_INTERNAL	0x2u	/* the library's own (a page array) */
 #define GA_VPAGES	0x4u	/* VM_VPAGES allowed: vmalloc_range set it */
+#define GA_PLAIN	0x8u	/* to be mapped whole with PAGE_KERNEL by
+				   4 KiB entries (VMD_PLAIN) */
 
 /* The log line of a request that found no room. */
 static __vm_slow void get_area_no_room(int err, gfp_t gfp)
@@ -129,6 +131,7 @@ struct vm_struct *get_area_checked(unsigned long size, unsigned long align,
 	rq.uninit = how & GA_UNINIT;
 	rq.internal = how & GA_INTERNAL;
 	rq.ram = false;
+	rq.plain = how & GA_PLAIN;
 	if (unlikely(rq.vstart >= rq.vend)) {
 		get_area_bad_window(start, end);
 		return NULL;
@@ -410,6 +413,74 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The area cache                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * vfree() keeps a plain vmalloc area whole (frames, page array, mapping)
+ * in the area layer's per-CPU cache, and the next vmalloc() of the same
+ * size on that CPU takes it back: no frames, page tables, mapping or
+ * system call. Only areas that cannot be told from a fresh one qualify:
+ * VM_ALLOC (with at most VM_USERMAP, VM_ALLOW_HUGE_VMAP), mapped whole
+ * with PAGE_KERNEL by 4 KiB entries, up to AREA_CACHE_MAX_PAGES, frames
+ * that nobody else holds a reference to (a remap_vmalloc_range() user
+ * mapping) and a page array from the metadata allocator; only requests
+ * that a fresh area of that kind would serve take one. The key says what
+ * else a request may need of the frames. See docs/design.md.
+ */
+#define CK_NODE		0xffUL	/* node + 1 of every frame; 0: mixed nodes */
+#define CK_DMA32	0x100UL	/* every frame below 4 GiB (vmalloc_32) */
+#define CK_USERMAP	0x200UL	/* the area's VM_USERMAP */
+#define CK_HUGE		0x400UL	/* the area's VM_ALLOW_HUGE_VMAP */
+#define CK_FLAGS	(VM_USERMAP | VM_ALLOW_HUGE_VMAP)
+
+/* Frames a miss may need beyond its own: page tables, a page array. */
+#define CACHE_SLACK	8UL
+
+static unsigned long cache_flag_key(unsigned long flags)
+{
+	return (flags & VM_USERMAP ? CK_USERMAP : 0) |
+	       (flags & VM_ALLOW_HUGE_VMAP ? CK_HUGE : 0);
+}
+
+/* The key of claimed area @vm; false when it may not be cached. */
+static bool cache_key(const struct vm_struct *vm, unsigned long *key)
+{
+	unsigned long nr = vm->nr_pages, i, dma32 = CK_DMA32, node = 0;
+
+	if ((vm->flags & ~CK_FLAGS) != VM_ALLOC || !vm->pages ||
+	    vm->page_order || nr - 1 >= AREA_CACHE_MAX_PAGES ||
+	    nr != area_pages(vm) || !area_is_plain(vm))
+		return false;
+	for (i = 0; i < nr; i++) {
+		const struct page *pg = vm->pages[i];
+		unsigned long n = (unsigned long)pa_page_nid(pg) + 1;
+
+		if (pa_count(pg) != 1)	/* user space maps it too */
+			return false;
+		if (pa_page_pfn(pg) >= DMA32_PFN_LIMIT)
+			dma32 = 0;
+		node = !i || n == node ? n : CK_NODE + 1;
+	}
+	*key = cache_flag_key(vm->flags) | dma32 |
+	       (node > CK_NODE ? 0 : node);
+	return true;
+}
+
+/*
+ * vfree() of claimed area @vm (held by @holder): into the cache? False:
+ * the caller frees it.
+ */
+static bool cache_put(struct vm_struct *vm, void *holder)
+{
+	unsigned long key;
+
+	/* nr_vmalloc_pages keeps counting its frames: see vmalloc_nr_pages. */
+	return cache_key(vm, &key) &&
+	       area_cache_put(vm, (unsigned int)key, holder);
+}
+
 /* How often a __GFP_NOFAIL allocation is retried after purges. */
 #define NOFAIL_ROUNDS	16
 
@@ -529,7 +600,9 @@ static void *vmalloc_attempt(const struct vmalloc_req *rq, int *err)
 		flags |= VM_VPAGES;
 	area = get_area(rq->size, rq->align, VM_ALLOC | flags, rq->start,
 			rq->end, rq->gfp, rq->caller, GA_UNINIT | GA_VPAGES |
-			(rq->internal ? GA_INTERNAL : 0));
+			(rq->internal ? GA_INTERNAL : 0) |
+			(pgprot_val(rq->prot) == pgprot_val(PAGE_KERNEL) &&
+			 !rq->order ? GA_PLAIN : 0));
 	if (!area) {
 		*err = -VM_ENOSPC;
 		return NULL;
@@ -546,6 +619,45 @@ static void *vmalloc_attempt(const struct vmalloc_req *rq, int *err)
 	area->page_order = rq->order;
 	area_ready(area);
 	return area->addr;
+}
+
+/*
+ * A cached area for @rq, published, or NULL. As a fresh area: __GFP_ZERO
+ * (vzalloc, vmalloc_user) zeroes it, and the caller is recorded.
+ */
+static void *cache_get(const struct vmalloc_req *rq)
+{
+	unsigned long nr = rq->size >> PAGE_SHIFT, i;
+	unsigned int key, mask;
+	struct vm_struct *vm;
+	void *addr;
+
+	if (rq->internal || rq->align > PAGE_SIZE ||
+	    rq->start > vm_plat->vmalloc_start ||
+	    rq->end < vm_plat->vmalloc_end ||
+	    pgprot_val(rq->prot) != pgprot_val(PAGE_KERNEL) ||
+	    (rq->vm_flags & ~CK_FLAGS) || nr > AREA_CACHE_MAX_PAGES ||
+	    !area_cache_enabled())
+		return NULL;
+	key = (unsigned int)cache_flag_key(rq->vm_flags);
+	mask = CK_USERMAP | CK_HUGE;
+	if (rq->node >= 0) {
+		key |= (unsigned int)rq->node + 1;
+		mask |= CK_NODE;
+	}
+	if (rq->gfp & (__GFP_DMA32 | __GFP_DMA)) {
+		key |= CK_DMA32;
+		mask |= CK_DMA32;
+	}
+	vm = area_cache_get(nr, key, mask, rq->caller);
+	if (!vm)
+		return NULL;
+	if (rq->gfp & __GFP_ZERO)
+		for (i = 0; i < nr; i++)
+			vm_memset(pa_page_address(vm->pages[i]), 0, PAGE_SIZE);
+	addr = vm->addr;
+	area_cache_publish(vm);
+	return addr;
 }
 
 /*
@@ -584,6 +696,13 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		       vm_flags & ~VM_PUBLIC_FLAGS);
 		return NULL;
 	}
+	addr = cache_get(&rq);
+	if (addr)
+		return addr;
+	/* Cached frames serve before the pool grows for this request. */
+	if (area_cache_held() &&
+	    pa_nr_free_grown(node) < (real >> PAGE_SHIFT) + CACHE_SLACK)
+		area_cache_drain();
 	if (huge_wanted(real, align, prot, vm_flags, node)) {
 		struct vmalloc_req huge = rq;
 
@@ -601,6 +720,9 @@ static void *vmalloc_range(unsigned long size, unsigned long align,
 		/* As the kernel: everything undone, once more with 4 KiB. */
 	}
 	addr = vmalloc_attempt(&rq, &err);
+	/* Never fail while cached frames could serve: give them back. */
+	if (!addr && err == -VM_ENOMEM && area_cache_drain())
+		addr = vmalloc_attempt(&rq, &err);
 	if (!addr && err != -VM_ENOSPC && !(gfp_mask & __GFP_NOWARN))
 		vm_log(VM_LOG_WARNING,
 		       "vmalloc: allocation failure: %lu bytes (%d)", real, err);
@@ -876,6 +998,7 @@ void *vmalloc_32_user(unsigned long size)
 static void release_area(const void *addr, bool vfree_pages, const char *who)
 {
 	struct vm_struct *vm;
+	void *holder = NULL;
 	int err;
 
 	if (!addr || !vm_ensure_ready())
@@ -884,14 +1007,18 @@ static void release_area(const void *addr, bool vfree_pages, const char *who)
 		vm_warn("Trying to %s() bad address (%p)", who, addr);
 		return;
 	}
-	err = area_claim((unsigned long)addr, NULL,
+	err = area_cache_enabled() ?
+	      area_claim_held((unsigned long)addr, NULL,
+			      vfree_pages ? 0 : AREA_REFUSE_FRAMES, &vm,
+			      &holder) :
+	      area_claim((unsigned long)addr, NULL,
 			 vfree_pages ? 0 : AREA_REFUSE_FRAMES, &vm);
 	if (err == -VM_EPERM)
 		vm_warn("Trying to vunmap() a vmalloc() area (%p): use vfree()",
 			addr);
 	else if (err)
 		vm_warn("Trying to %s() nonexistent vm area (%p)", who, addr);
-	else
+	else if (!holder || !cache_put(vm, holder))
 		retire_and_free(vm);
 	vm_log_flush();
 }
@@ -1531,11 +1658,15 @@ int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages)
 	return err;
 }
 
-/* Does the walked range hold a data page of an internal area? */
+/*
+ * Does the walked range hold a data page of an internal area? Every area
+ * it meets may lose PTEs: none is a plain one (for the area cache) again.
+ */
 static bool touches_internal(struct vm_struct *vm, void *arg)
 {
 	bool *found = arg;
 
+	area_clear_plain(vm);
 	*found = area_is_internal(vm);
 	return *found;
 }
@@ -2112,13 +2243,19 @@ void vfree_atomic(const void *addr)
  * vmalloc_nr_pages - frames owned by vmalloc areas
  *
  * Counts the frames of every vmalloc()-style area (the library's own page
- * arrays included, as the kernel counts them); vmap() areas own none.
+ * arrays included, as the kernel counts them); vmap() areas own none,
+ * and neither do areas vfree() left in the area cache.
  *
- * Return: the count. Context: any; lock-free.
+ * Return: the count (approximate while other calls run). Context: any;
+ * lock-free.
  */
 unsigned long vmalloc_nr_pages(void)
 {
-	return __atomic_load_n(&nr_vmalloc_pages, __ATOMIC_RELAXED);
+	unsigned long all = __atomic_load_n(&nr_vmalloc_pages, __ATOMIC_RELAXED);
+	unsigned long gone = area_cache_frames();
+
+	/* Populated and cached between the two reads: not counted yet. */
+	return all > gone ? all - gone : 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -39,7 +39,9 @@
 
 #include "area/desc.h"
 
-int area_init(unsigned long lazy_max_pages, bool fast_path);
+/* @cache_pages or @cache_areas 0: no area cache (below). */
+int area_init(unsigned long lazy_max_pages, bool fast_path,
+	      unsigned long cache_pages, unsigned long cache_areas);
 void area_exit(void);
 
 /*
@@ -62,6 +64,9 @@ bool area_is_ready(const struct vm_struct *vm);
  */
 int area_claim(unsigned long addr, const struct vm_struct *expect,
 	       unsigned int how, struct vm_struct **out);
+/* area_claim(), and *@holder what holds the area, for area_cache_put. */
+int area_claim_held(unsigned long addr, const struct vm_struct *expect,
+		    unsigned int how, struct vm_struct **out, void **holder);
 /* Give a claimed area back, LIVE. */
 void area_unclaim(struct vm_struct *vm);
 /*
@@ -125,6 +130,13 @@ void area_add_flags(struct vm_struct *vm, unsigned long flags);
 void area_mark_mapped(struct vm_struct *vm);
 bool area_is_mapped(const struct vm_struct *vm);
 bool area_is_internal(const struct vm_struct *vm);
+/*
+ * Is @vm mapped whole with PAGE_KERNEL by 4 KiB entries, as vmalloc made
+ * it (VMD_PLAIN, from the request)? area_clear_plain: no longer (some of
+ * its PTEs were cleared); atomic, so a walk's visitor may call it.
+ */
+bool area_is_plain(const struct vm_struct *vm);
+void area_clear_plain(struct vm_struct *vm);
 
 /* Free a REMOVED descriptor. */
 void area_put(struct vm_struct *vm);
@@ -201,6 +213,44 @@ void area_walk_lazy(void (*fn)(unsigned long start, unsigned long size,
  */
 bool area_purge(bool shrink);
 
+/*
+ * The area cache: whole mapped vmalloc areas, kept per CPU after vfree()
+ * for the next vmalloc() of the same size (docs/design.md, "The area
+ * cache"). The API layer decides which areas and requests qualify and
+ * owns the frames' meaning; this layer keeps them claimed, bounded and
+ * counted out of the stats, and frees them when they are drained.
+ *
+ * area_cache_put: keep claimed, mapped area @vm (nr_pages frames from a
+ * page array of vm_kmalloc(), 1 to AREA_CACHE_MAX_PAGES, its whole data
+ * size, page_order 0), held by @holder (from area_claim_held(); NULL:
+ * looked up), under @key (below 2^16) on this CPU. Return: true, the
+ * area is the cache's; false (no room, or not such an area), the caller
+ * still holds it.
+ * area_cache_get: a cached area of @nr pages from this CPU whose key
+ * matches (@key == its key & @mask), claimed, caller set; NULL if none.
+ * The caller then publishes it with area_cache_publish() (LIVE again,
+ * without a lock).
+ * area_cache_drain: retire every cached area as vfree() does (frames and
+ * page array freed, range onto the lazy list). Return: pages freed.
+ * Context: no core lock held; no lock taken but a drain's retirements'.
+ */
+#define AREA_CACHE_MAX_PAGES	256
+bool area_cache_enabled(void);
+bool area_cache_put(struct vm_struct *vm, unsigned int key, void *holder);
+struct vm_struct *area_cache_get(unsigned long nr, unsigned int key,
+				 unsigned int mask, const void *caller);
+void area_cache_publish(struct vm_struct *vm);
+unsigned long area_cache_drain(void);
+/* Does the cache hold (or is it taking in) any area? */
+bool area_cache_held(void);
+/*
+ * Frames that vmalloc handed out and that are no longer its users': held
+ * by the cache now, or freed by its drains since area_init() (so the API
+ * layer counts a cached area's frames once, when it populates the area,
+ * and never on the cache's fast paths). Approximate while calls run.
+ */
+unsigned long area_cache_frames(void);
+
 struct area_stats {
 	unsigned long areas;		/* live descriptors (and REMOVED) */
 	unsigned long busy;		/* live ranges */
@@ -210,6 +260,8 @@ struct area_stats {
 	unsigned long purged_areas;
 	unsigned long blocks;
 	unsigned long meta_stock_bytes;	/* held in stock, not describing */
+	unsigned long cache_areas;	/* in the area cache */
+	unsigned long cache_pages;	/* their frames */
 };
 void area_get_stats(struct area_stats *st);
 

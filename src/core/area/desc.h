@@ -43,6 +43,9 @@ _Static_assert(sizeof(struct vm_desc) <= 64, "a descriptor is 64 bytes");
 #define VMD_RAM		0x10u	/* a vm_map_ram() mapping: the kernel gives
 				   it no vm_struct, so only vm_unmap_ram()
 				   (AREA_RAM) claims it; walks see it */
+#define VMD_PLAIN	0x20u	/* a vmalloc area mapped with PAGE_KERNEL by
+				   4 KiB entries, all of it: the area cache
+				   may keep it (unmap_kernel_range clears it) */
 
 static inline struct vm_desc *vm_desc_of(const struct vm_struct *vm)
 {
@@ -78,6 +81,7 @@ struct area_request {
 	bool uninit;		/* born VMD_UNINIT: area_ready() publishes it */
 	bool internal;		/* the library's own: VMD_INTERNAL */
 	bool ram;		/* vm_map_ram(): VMD_RAM */
+	bool plain;		/* VMD_PLAIN */
 };
 
 /*
@@ -97,7 +101,8 @@ static inline void desc_refill(struct vm_desc *d,
 	d->vm.caller = rq->caller;
 	__atomic_store_n(&d->flags, (uint16_t)(flags |
 			 (rq->uninit ? VMD_UNINIT : 0) |
-			 (rq->internal ? VMD_INTERNAL : 0)), __ATOMIC_RELAXED);
+			 (rq->internal ? VMD_INTERNAL : 0) |
+			 (rq->plain ? VMD_PLAIN : 0)), __ATOMIC_RELAXED);
 }
 
 /* A descriptor for request @rq at @addr: LIVE, with @flags (VMD_*). */

@@ -19,6 +19,7 @@
 #include "area/arena.h"
 #include "area/vmap_block.h"
 #include "pgtable/pgtable.h"
+#include "page/page_alloc.h"
 #include "lib/slab.h"
 
 #define FLUSH_RUNS_MAX	16	/* a purge flushes run by run up to this */
@@ -54,6 +55,26 @@ struct hot_cells {
 	struct vm_desc *cell[HOT_MAX_PAGES + 1];	/* atomic */
 } __attribute__((aligned(64)));
 
+/*
+ * The area cache: per CPU, AC_WAYS cells per size in data pages (1 to
+ * AREA_CACHE_MAX_PAGES) of whole mapped vmalloc areas that vfree() left
+ * claimed with their frames, page array and mapping (area_cache_put), for
+ * the next vmalloc() of that size on that CPU (area_cache_get). Bounded
+ * per CPU by areas and pages, both counted in one word (@used: areas in
+ * the high half, pages in the low), reserved before an area goes in, so
+ * the limits hold exactly. Emptied (area_cache_drain: frames freed, range
+ * onto the lazy list) by every shrinking purge. See docs/design.md,
+ * "The area cache".
+ */
+#define AC_WAYS		2
+#define AC_AREA		(1UL << 32)	/* one area in @used */
+#define AC_PAGES(u)	((u) & (AC_AREA - 1))
+#define AC_AREAS(u)	((u) >> 32)
+struct area_cache_cpu {
+	unsigned long used;					/* atomic */
+	struct vm_desc *cell[AREA_CACHE_MAX_PAGES][AC_WAYS];	/* atomic */
+} __attribute__((aligned(64)));
+
 #define VA_BLOCK	0x1UL	/* the range of a fast-path block */
 #define VA_DYING	0x2UL	/* claimed: no lookup finds it, but it
 				   covers its range until it is retired */
@@ -78,6 +99,11 @@ static struct {
 	unsigned long hash_count;
 	struct hot_cells *hot;		/* one per CPU (fast path only) */
 	size_t hot_bytes;
+	struct area_cache_cpu *ac;	/* one per CPU; NULL: no area cache */
+	size_t ac_bytes;
+	unsigned long ac_max_pages;	/* per CPU */
+	unsigned long ac_max_areas;	/* per CPU */
+	unsigned long ac_released;	/* frames its drains freed (atomic) */
 	bool fast_path;
 } reg;
 
@@ -513,6 +539,17 @@ bool area_is_internal(const struct vm_struct *vm)
 	return desc_flags(vm_desc_of(vm)) & VMD_INTERNAL;
 }
 
+bool area_is_plain(const struct vm_struct *vm)
+{
+	return desc_flags(vm_desc_of(vm)) & VMD_PLAIN;
+}
+
+void area_clear_plain(struct vm_struct *vm)
+{
+	__atomic_fetch_and(&vm_desc_of(vm)->flags, (uint16_t)~VMD_PLAIN,
+			   __ATOMIC_RELAXED);
+}
+
 bool area_is_ram(const struct vm_struct *vm)
 {
 	return desc_flags(vm_desc_of(vm)) & VMD_RAM;
@@ -852,7 +889,8 @@ void area_extend_end(struct vm_struct *vm, struct area_extension *x,
  */
 static __attribute__((noinline))
 int claim_tree(unsigned long addr, const struct vm_struct *expect,
-	       unsigned int how, bool retire, struct vm_struct **out)
+	       unsigned int how, bool retire, struct vm_struct **out,
+	       void **holder)
 {
 	struct vmap_area *v;
 	struct vm_desc *d = NULL, *old = NULL;
@@ -867,6 +905,8 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 	if (v && (va_flags(v) & VA_BLOCK)) {
 		/* Under the registry's lock the block cannot be reused. */
 		r = vb_claim(v->block, addr, expect, how, &d);
+		if (holder)
+			*holder = v->block;
 		vm_unlock(&reg.lock);
 		return claim_result(r, d, out);
 	}
@@ -895,6 +935,8 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 		v->flags |= VA_DYING;
 		d->state = VMD_CLAIMED;
 		*out = &d->vm;
+		if (holder)
+			*holder = v;
 	}
 	vm_unlock(&reg.lock);
 	if (old)
@@ -902,8 +944,8 @@ int claim_tree(unsigned long addr, const struct vm_struct *expect,
 	return err;
 }
 
-int area_claim(unsigned long addr, const struct vm_struct *expect,
-	       unsigned int how, struct vm_struct **out)
+int area_claim_held(unsigned long addr, const struct vm_struct *expect,
+		    unsigned int how, struct vm_struct **out, void **holder)
 {
 	struct vm_block *b = vb_lookup(addr);
 	struct vm_desc *d = NULL;
@@ -913,10 +955,19 @@ int area_claim(unsigned long addr, const struct vm_struct *expect,
 	/* The directory's hint first: no registry lock for a slot. */
 	if (b) {
 		r = vb_claim(b, addr, expect, how, &d);
-		if (r != VB_ELSEWHERE)
+		if (r != VB_ELSEWHERE) {
+			if (holder)
+				*holder = b;
 			return claim_result(r, d, out);
+		}
 	}
-	return claim_tree(addr, expect, how, false, out);
+	return claim_tree(addr, expect, how, false, out, holder);
+}
+
+int area_claim(unsigned long addr, const struct vm_struct *expect,
+	       unsigned int how, struct vm_struct **out)
+{
+	return area_claim_held(addr, expect, how, out, NULL);
 }
 
 /*
@@ -957,7 +1008,7 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 			goto out;
 		}
 	}
-	err = claim_tree(addr, expect, how, true, &vm);
+	err = claim_tree(addr, expect, how, true, &vm, NULL);
 	if (!err && !vm && VM_DEBUG >= 2)
 		area_check();
 out:
@@ -1008,6 +1059,273 @@ bool area_removed_desc(const struct vm_struct *p)
 {
 	return kcache_owns(&reg.desc_cache, p) &&
 	       vm_desc_of(p)->state == VMD_REMOVED;
+}
+
+/* ------------------------------------------------------------------ */
+/* The area cache                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A cached area is claimed, as an area in a hot cell is (a slot: its
+ * claim bit; a tree area: VA_DYING and VMD_CLAIMED), so lookups, walks
+ * and claims pass it by and the tiling and counts stay exact; it keeps
+ * VMD_MAPPED, its PTEs, its frames and its page array. Meanwhile its
+ * descriptor's page_order (0 for every cached area) holds the caller's
+ * key, and its phys_addr (unused by a VM_ALLOC area) what holds it: its
+ * block, or its busy node, which the area comes back through without the
+ * registry's lock (as from a hot cell).
+ */
+static inline struct vm_desc **ac_cell(struct area_cache_cpu *c,
+				       unsigned long nr, unsigned int way)
+{
+	return &c->cell[nr - 1][way];
+}
+
+/* Room for one more area of @nr pages in @c, or false (nothing taken). */
+static bool ac_reserve(struct area_cache_cpu *c, unsigned long nr)
+{
+	unsigned long now = __atomic_add_fetch(&c->used, AC_AREA + nr,
+					       __ATOMIC_RELAXED);
+
+	if (AC_AREAS(now) <= reg.ac_max_areas &&
+	    AC_PAGES(now) <= reg.ac_max_pages)
+		return true;
+	__atomic_sub_fetch(&c->used, AC_AREA + nr, __ATOMIC_RELAXED);
+	return false;
+}
+
+static inline void ac_unreserve(struct area_cache_cpu *c, unsigned long nr)
+{
+	__atomic_sub_fetch(&c->used, AC_AREA + nr, __ATOMIC_RELAXED);
+}
+
+/*
+ * Retire cached area @d for good, as vfree() would have: its PTEs are
+ * cleared and its range goes onto the lazy list (the next purge makes it
+ * unreadable), its frames and page array are freed.
+ * Context: no core lock held.
+ */
+static void ac_release(struct vm_desc *d)
+{
+	struct page **pages = d->vm.pages;
+	unsigned long nr = d->vm.nr_pages;
+
+	d->vm.phys_addr = 0;
+	d->vm.page_order = 0;
+	area_retire(&d->vm, false);
+	pa_free_bulk(pages, nr);
+	vm_kfree(pages, nr * sizeof(*pages));
+	__atomic_add_fetch(&reg.ac_released, nr, __ATOMIC_RELAXED);
+}
+
+/* Put @d (reserved in @c) into a free way of its cell, else displace. */
+static void ac_insert(struct area_cache_cpu *c, struct vm_desc *d,
+		      unsigned long nr)
+{
+	struct vm_desc *old;
+	unsigned int w;
+
+	for (w = 0; w < AC_WAYS; w++) {
+		struct vm_desc *none = NULL;
+
+		if (__atomic_compare_exchange_n(ac_cell(c, nr, w), &none, d,
+						false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return;
+	}
+	/* Every way is taken: the area just freed (the warmest) stays. */
+	old = __atomic_exchange_n(ac_cell(c, nr, 0), d, __ATOMIC_ACQ_REL);
+	if (old) {
+		ac_unreserve(c, nr);
+		ac_release(old);
+	}
+}
+
+bool area_cache_enabled(void)
+{
+	return reg.ac != NULL;
+}
+
+bool area_cache_held(void)
+{
+	unsigned int cpu;
+
+	if (reg.ac)
+		for (cpu = 0; cpu < vm_ncpus(); cpu++)
+			if (__atomic_load_n(&reg.ac[cpu].used, __ATOMIC_RELAXED))
+				return true;
+	return false;
+}
+
+unsigned long area_cache_frames(void)
+{
+	unsigned long n = __atomic_load_n(&reg.ac_released, __ATOMIC_RELAXED);
+	unsigned int cpu;
+
+	if (reg.ac)
+		for (cpu = 0; cpu < vm_ncpus(); cpu++)
+			n += AC_PAGES(__atomic_load_n(&reg.ac[cpu].used,
+						      __ATOMIC_RELAXED));
+	return n;
+}
+
+bool area_cache_put(struct vm_struct *vm, unsigned int key, void *holder)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+	unsigned long nr = vm->nr_pages;
+	struct area_cache_cpu *c;
+
+	if (!reg.ac || !nr || nr > AREA_CACHE_MAX_PAGES || vm->page_order ||
+	    vm->size != (nr + 1) << PAGE_SHIFT ||
+	    (desc_flags(d) & (VMD_MAPPED | VMD_INTERNAL | VMD_UNINIT |
+			      VMD_RAM)) != VMD_MAPPED)
+		return false;
+	c = &reg.ac[vm_this_cpu()];
+	if (!ac_reserve(c, nr))
+		return false;
+	if (desc_flags(d) & VMD_SLOT) {
+		/* A walk that found the slot before the claim may read it:
+		 * its caller field changes without the block's lock. */
+		if (!holder)
+			holder = vb_lookup((unsigned long)vm->addr);
+		vb_quiesce(holder);
+	} else if (!holder) {
+		vm_lock(&reg.lock);
+		holder = claimed_node_locked(d);
+		vm_unlock(&reg.lock);
+	}
+	vm->page_order = key;
+	vm->phys_addr = (unsigned long)holder;
+	ac_insert(c, d, nr);
+	if (VM_DEBUG >= 2)
+		area_check();
+	return true;
+}
+
+struct vm_struct *area_cache_get(unsigned long nr, unsigned int key,
+				 unsigned int mask, const void *caller)
+{
+	struct area_cache_cpu *c;
+	struct vm_desc **cell, *d;
+	unsigned int w;
+
+	if (!reg.ac || !nr || nr > AREA_CACHE_MAX_PAGES)
+		return NULL;
+	c = &reg.ac[vm_this_cpu()];
+	for (w = AC_WAYS; w--;) {
+		struct vm_desc *none = NULL;
+
+		cell = ac_cell(c, nr, w);
+		if (!__atomic_load_n(cell, __ATOMIC_RELAXED))
+			continue;
+		d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQUIRE);
+		if (!d)
+			continue;
+		if ((d->vm.page_order & mask) == key) {
+			ac_unreserve(c, nr);
+			d->vm.page_order = 0;
+			d->vm.caller = caller;
+			return &d->vm;
+		}
+		/* Not for this request: back into its way, if still free. */
+		if (!__atomic_compare_exchange_n(cell, &none, d, false,
+						 __ATOMIC_RELEASE,
+						 __ATOMIC_RELAXED)) {
+			ac_unreserve(c, nr);
+			ac_release(d);
+		}
+	}
+	return NULL;
+}
+
+void area_cache_publish(struct vm_struct *vm)
+{
+	struct vm_desc *d = vm_desc_of(vm);
+	void *holder = (void *)vm->phys_addr;
+
+	vm->phys_addr = 0;
+	if (desc_flags(d) & VMD_SLOT) {
+		vb_unclaim(holder, d);	/* release: the fields above */
+	} else {
+		/*
+		 * No lock, as hot_get(): while its node is dying only its
+		 * claimer writes it. The descriptor first, then the node
+		 * (release: whoever sees the node alive sees it whole).
+		 */
+		struct vmap_area *v = holder;
+
+		__atomic_store_n(&d->state, VMD_LIVE, __ATOMIC_RELAXED);
+		__atomic_store_n(&v->flags, va_flags(v) & ~VA_DYING,
+				 __ATOMIC_RELEASE);
+	}
+	if (VM_DEBUG >= 2)
+		area_check();
+}
+
+unsigned long area_cache_drain(void)
+{
+	unsigned long nr, pages = 0;
+	unsigned int cpu, w;
+
+	if (!reg.ac)
+		return 0;
+	for (cpu = 0; cpu < vm_ncpus(); cpu++) {
+		struct area_cache_cpu *c = &reg.ac[cpu];
+
+		if (!__atomic_load_n(&c->used, __ATOMIC_RELAXED))
+			continue;
+		for (nr = 1; nr <= AREA_CACHE_MAX_PAGES; nr++)
+			for (w = 0; w < AC_WAYS; w++) {
+				struct vm_desc **cell = ac_cell(c, nr, w), *d;
+
+				if (!__atomic_load_n(cell, __ATOMIC_RELAXED))
+					continue;
+				d = __atomic_exchange_n(cell, NULL,
+							__ATOMIC_ACQUIRE);
+				if (!d)
+					continue;
+				ac_unreserve(c, nr);
+				ac_release(d);
+				pages += nr;
+			}
+	}
+	return pages;
+}
+
+/* Cached areas (approximate while calls run): what stats count out. */
+struct ac_counts {
+	unsigned long slots, tree, pages, array_bytes;
+};
+
+static void ac_count(struct ac_counts *n)
+{
+	unsigned long nr;
+	unsigned int cpu, w;
+
+	vm_memset(n, 0, sizeof(*n));
+	if (!reg.ac)
+		return;
+	for (cpu = 0; cpu < vm_ncpus(); cpu++) {
+		struct area_cache_cpu *c = &reg.ac[cpu];
+
+		if (!__atomic_load_n(&c->used, __ATOMIC_RELAXED))
+			continue;
+		for (nr = 1; nr <= AREA_CACHE_MAX_PAGES; nr++)
+			for (w = 0; w < AC_WAYS; w++) {
+				struct vm_desc *d = __atomic_load_n(
+					ac_cell(c, nr, w), __ATOMIC_ACQUIRE);
+
+				if (!d)
+					continue;
+				if (desc_flags(d) & VMD_SLOT)
+					n->slots++;
+				else
+					n->tree++;
+				n->pages += nr;
+				n->array_bytes += vm_kmalloc_bytes(
+					nr * sizeof(struct page *));
+			}
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1330,6 +1648,10 @@ bool area_purge(bool shrink)
 	struct vm_block *b, *bnext;
 	unsigned long count = 0, pages = 0;
 
+	/* Before the purge lock: a drain frees frames (release() is a call
+	 * out) and its retirements may start a lazy purge of their own. */
+	if (shrink)
+		area_cache_drain();
 	vm_lock(&reg.purge_lock);
 	if (shrink)
 		hot_flush();	/* before the blocks: they may empty */
@@ -1435,7 +1757,8 @@ void area_walk_lazy(void (*fn)(unsigned long start, unsigned long size,
 /* Set-up, stats, sanity                                               */
 /* ------------------------------------------------------------------ */
 
-int area_init(unsigned long lazy_max_pages, bool fast_path)
+int area_init(unsigned long lazy_max_pages, bool fast_path,
+	      unsigned long cache_pages, unsigned long cache_areas)
 {
 	int err;
 
@@ -1478,6 +1801,26 @@ int area_init(unsigned long lazy_max_pages, bool fast_path)
 		}
 		vm_memset(reg.hot, 0, reg.hot_bytes);
 	}
+	/* Reuse at an old address is not lowest fit: off with the fast
+	 * path, as the hot cells are. */
+	if (fast_path && cache_pages && cache_areas) {
+		reg.ac_bytes = vm_ncpus() * sizeof(struct area_cache_cpu);
+		reg.ac = vm_plat->meta_alloc(vm_plat->ctx, reg.ac_bytes);
+		if (!reg.ac) {
+			if (reg.hot)
+				vm_plat->meta_free(vm_plat->ctx, reg.hot,
+						   reg.hot_bytes);
+			vm_plat->meta_free(vm_plat->ctx, reg.hash,
+					   hash_bytes(reg.hash_shift));
+			vb_exit();
+			arena_destroy(&reg.arena);
+			err = -VM_ENOMEM;
+			goto fail;
+		}
+		vm_memset(reg.ac, 0, reg.ac_bytes);
+		reg.ac_max_pages = cache_pages;
+		reg.ac_max_areas = cache_areas;
+	}
 	return 0;
 fail:
 	kcache_destroy(&reg.desc_cache);
@@ -1488,6 +1831,8 @@ fail:
 
 void area_exit(void)
 {
+	if (reg.ac)
+		vm_plat->meta_free(vm_plat->ctx, reg.ac, reg.ac_bytes);
 	if (reg.hot)
 		vm_plat->meta_free(vm_plat->ctx, reg.hot, reg.hot_bytes);
 	if (reg.hash)
@@ -1504,11 +1849,18 @@ void area_exit(void)
 void area_get_stats(struct area_stats *st)
 {
 	unsigned long hot_slots, hot_tree;
+	struct ac_counts ac;
 	struct vb_counts c;
 
 	vb_stats(&c);
 	hot_count(&hot_slots, &hot_tree);
-	/* Areas in hot cells are free to their users: counted out. */
+	ac_count(&ac);
+	/* Areas in hot cells and in the area cache are free to their
+	 * users: counted out, their metadata as held in stock. */
+	hot_slots += ac.slots;
+	hot_tree += ac.tree;
+	st->cache_areas = ac.slots + ac.tree;
+	st->cache_pages = ac.pages;
 	st->areas = vm_counter_read(&reg.areas) + (unsigned long)c.areas -
 		    hot_slots - hot_tree;
 	st->busy = vm_counter_read(&reg.busy_count) + (unsigned long)c.busy -
@@ -1522,7 +1874,8 @@ void area_get_stats(struct area_stats *st)
 			       arena_stock_bytes(&reg.arena) +
 			       (vm_counter_read(&reg.descs.n) + hot_slots +
 				hot_tree) * reg.desc_cache.size +
-			       hot_tree * reg.arena.nodes.size;
+			       hot_tree * reg.arena.nodes.size +
+			       ac.array_bytes;
 }
 
 /* Busy node @v, a tree area: does its descriptor agree? */

@@ -163,6 +163,14 @@ extern const struct vm_platform *vm_plat;
  * sz, and must not make the library read or zero that many bytes. */
 #define VM_OPTS_MAX_SZ		4096
 
+/* The area cache's per-CPU limits by default (docs/design.md). */
+#define VM_CACHE_PAGES_DEFAULT	512UL
+#define VM_CACHE_AREAS_DEFAULT	16UL
+/* ... and their largest values (hosted.c checks its settings against
+ * the same numbers): each count fits its half of the cache's word. */
+#define VM_CACHE_PAGES_MAX	(1UL << 24)
+#define VM_CACHE_AREAS_MAX	(1UL << 16)
+
 /* vm_opts_problem() and vm_opts_take() are in platform.h. */
 void vm_opts_give(void *dst, const void *src, size_t size);
 

@@ -409,6 +409,13 @@ void *vm_kmalloc(size_t size)
 	return p;
 }
 
+size_t vm_kmalloc_bytes(size_t size)
+{
+	int cls = size_class(size ? size : 1);
+
+	return cls >= 0 ? kmalloc_caches[cls].size : size;
+}
+
 void vm_kfree(void *p, size_t size)
 {
 	int cls = size_class(size ? size : 1);

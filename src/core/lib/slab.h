@@ -97,6 +97,8 @@ int slab_init(void);
 void slab_exit(void);
 /* Zeroed memory of @size bytes (16-byte aligned), or NULL. */
 void *vm_kmalloc(size_t size);
+/* What vm_kmalloc(@size) takes from the live bytes: its class's size. */
+size_t vm_kmalloc_bytes(size_t size);
 /* Free; @size must be the size that was asked for. */
 void vm_kfree(void *p, size_t size);
 

@@ -553,7 +553,7 @@ void pa_exit(void)
 	pa.memmap = NULL;
 }
 
-unsigned long pa_nr_free(int nid)
+static unsigned long nr_free(int nid, bool grown_only)
 {
 	unsigned long sum = 0;
 	unsigned int n, z;
@@ -565,11 +565,21 @@ unsigned long pa_nr_free(int nid)
 			struct zone *zn = &pa.zones[n][z];
 
 			sum += vm_counter_read(&zn->nr_free) +
-			       (zn->end_pfn - zone_grown(zn)) +
+			       (grown_only ? 0 : zn->end_pfn - zone_grown(zn)) +
 			       pcp_nr_free(zn);
 		}
 	}
 	return sum;
+}
+
+unsigned long pa_nr_free(int nid)
+{
+	return nr_free(nid, false);
+}
+
+unsigned long pa_nr_free_grown(int nid)
+{
+	return nr_free(nid, true);
 }
 
 unsigned long pa_nr_frames(void)

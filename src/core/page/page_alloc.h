@@ -125,6 +125,9 @@ void pa_put(struct page *page);
 unsigned int pa_count(const struct page *page);
 
 unsigned long pa_nr_free(int nid);	/* -1: all nodes */
+/* Free frames the pool has grown already: an allocation of more grows
+ * it (approximate while other calls run). */
+unsigned long pa_nr_free_grown(int nid);
 unsigned long pa_nr_frames(void);
 unsigned long pa_nr_released(void);
 unsigned int pa_nr_nodes(void);

@@ -31,6 +31,7 @@ static const struct kt_case cases[] = {
 	{ "readonly_write", test_readonly_write, 0 },
 	{ "nx_fetch", test_nx_fetch, 0 },
 	{ "use_after_vfree", test_use_after_vfree, 0 },
+	{ "area_cache_reuse", test_area_cache_reuse, 0 },
 	{ "vm_map_ram", test_vm_map_ram, 0 },
 	{ "tlb_reuse_invlpg", test_tlb_reuse_invlpg, 0 },
 	{ "tlb_reuse_full", test_tlb_reuse_full, 0 },

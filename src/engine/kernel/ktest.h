@@ -88,6 +88,7 @@ void test_guard_read(struct kt *t);
 void test_guard_write(struct kt *t);
 void test_readonly_write(struct kt *t);
 void test_use_after_vfree(struct kt *t);
+void test_area_cache_reuse(struct kt *t);
 void test_vm_map_ram(struct kt *t);
 void test_tlb_reuse_invlpg(struct kt *t);
 void test_tlb_reuse_full(struct kt *t);

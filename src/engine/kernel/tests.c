@@ -318,12 +318,14 @@ void test_readonly_write(struct kt *t)
 /*
  * After vfree() the PTEs are gone but the TLB may still map the area
  * until the lazy purge flushes it; after the purge any access faults.
+ * With the area cache the area stays mapped, whole, until it is reused
+ * or drained: vm_unmap_aliases() drains it, then purges.
  */
 void test_use_after_vfree(struct kt *t)
 {
 	volatile uint64_t *p = vmalloc(2 * PG);
 	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
-	unsigned long n0, purges;
+	unsigned long n0, purges, cached;
 	uint64_t v;
 	int stale;
 
@@ -332,21 +334,29 @@ void test_use_after_vfree(struct kt *t)
 	p[0] = 1;
 	p[PG / 8] = 2;
 	KT_CHECK(t, p[0] + p[PG / 8] == 3, "readback");
+	vmalloc_get_stats(&st);
+	cached = st.cache_areas;
 	vfree((void *)p);
 	vmalloc_get_stats(&st);
 	purges = st.purges;
-	KT_CHECK(t, st.lazy_pages >= 3, "%lu lazy pages after vfree",
-		 st.lazy_pages);
-	/* Not asserted: whether the stale translation is still cached. */
-	n0 = kfault_last.count;
-	stale = kprobe_read(p, &v) == 0;
-	kt_note(t, "before the purge a read %s", stale ?
-		"still went through a stale TLB entry" : "faulted");
+	if (st.cache_areas == cached + 1) {
+		/* Kept by the area cache: mapped, contents and all. */
+		KT_CHECK(t, kprobe_read(p, &v) == 0 && v == 1,
+			 "a cached area is still mapped");
+	} else {
+		KT_CHECK(t, st.lazy_pages >= 3, "%lu lazy pages after vfree",
+			 st.lazy_pages);
+		/* Not asserted: whether the stale translation is cached. */
+		stale = kprobe_read(p, &v) == 0;
+		kt_note(t, "before the purge a read %s", stale ?
+			"still went through a stale TLB entry" : "faulted");
+	}
 	vm_unmap_aliases();
 	vmalloc_get_stats(&st);
-	KT_CHECK(t, st.purges == purges + 1 && st.lazy_pages == 0,
-		 "purges %lu -> %lu, %lu lazy pages", purges, st.purges,
-		 st.lazy_pages);
+	KT_CHECK(t, st.purges == purges + 1 && st.lazy_pages == 0 &&
+		 st.cache_areas == 0,
+		 "purges %lu -> %lu, %lu lazy pages, %lu cached", purges,
+		 st.purges, st.lazy_pages, st.cache_areas);
 	n0 = kfault_last.count;
 	KT_CHECK(t, kprobe_read(p, &v) == EFAULT_RC, "freed area readable");
 	kt_check_fault(t, n0, (uintptr_t)p, KF_READ_UNMAPPED, "read after vfree");
@@ -514,12 +524,16 @@ void test_lazy_threshold(struct kt *t)
 		t->skip = "lazy_max_pages too large for this test";
 		return;
 	}
-	a = vmalloc(PG);
+	/*
+	 * vmalloc_exec: placed as vmalloc is, but never kept by the area
+	 * cache (not PAGE_KERNEL), so its vfree goes to the lazy list.
+	 */
+	a = vmalloc_exec(PG);
 	if (!KT_CHECK(t, a != NULL, "vmalloc"))
 		return;
 	a[0] = 1;
 	vfree((void *)a);
-	c = vmalloc(PG);
+	c = vmalloc_exec(PG);
 	if (!KT_CHECK(t, c != NULL && c != a,
 		      "a lazily freed range was reused before the purge (%p)",
 		      (void *)c))
@@ -541,12 +555,53 @@ void test_lazy_threshold(struct kt *t)
 	n0 = kfault_last.count;
 	KT_CHECK(t, kprobe_read(a, &v) == EFAULT_RC, "purged area readable");
 	kt_check_fault(t, n0, (uintptr_t)a, KF_READ_UNMAPPED, "read after the purge");
-	d = vmalloc(PG);
+	d = vmalloc_exec(PG);
 	KT_CHECK(t, d == a, "lowest fit did not reuse the purged range: %p, %p",
 		 (void *)d, (void *)a);
 out:
 	vfree((void *)c);
 	vfree((void *)d);
+}
+
+/*
+ * The area cache on the real MMU: a vmalloc after a vfree of the same size
+ * gets the area back, mapped as before; its guard page still faults, a
+ * vzalloc reads zeros; once drained (vm_unmap_aliases) it faults.
+ */
+void test_area_cache_reuse(struct kt *t)
+{
+	volatile uint64_t *p = vmalloc(2 * PG), *q;
+	struct vmalloc_stats st = { .sz = sizeof(struct vmalloc_stats) };
+	unsigned long n0;
+	uint64_t v;
+
+	if (!KT_CHECK(t, p != NULL, "vmalloc"))
+		return;
+	p[0] = 0x1234;
+	vfree((void *)p);
+	q = vzalloc(2 * PG);
+	if (!KT_CHECK(t, q != NULL, "vzalloc"))
+		return;
+	/* One CPU: its cache took the area and gives it back. */
+	KT_CHECK(t, q == p, "the vfree'd area did not come back: %p, %p",
+		 (void *)q, (void *)p);
+	KT_CHECK(t, q[0] == 0 && q[PG / 8] == 0, "vzalloc not zeroed");
+	q[PG / 8] = 5;
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(q + 2 * PG / 8, &v) == EFAULT_RC,
+		 "guard page readable");
+	kt_check_fault(t, n0, (uintptr_t)(q + 2 * PG / 8), KF_READ_UNMAPPED,
+		       "guard read");
+	vfree((void *)q);
+	vm_unmap_aliases();
+	vmalloc_get_stats(&st);
+	KT_CHECK(t, st.cache_areas == 0 && st.lazy_pages == 0,
+		 "%lu cached, %lu lazy after vm_unmap_aliases",
+		 st.cache_areas, st.lazy_pages);
+	n0 = kfault_last.count;
+	KT_CHECK(t, kprobe_read(q, &v) == EFAULT_RC, "drained area readable");
+	kt_check_fault(t, n0, (uintptr_t)q, KF_READ_UNMAPPED,
+		       "read after the drain");
 }
 
 /*
