@@ -1388,12 +1388,32 @@ struct vm_struct *__get_vm_area(unsigned long size, unsigned long flags,
  *
  * Return: the descriptor, or NULL. Context: may sleep.
  */
+static __attribute__((noinline))
+struct vm_struct *get_vm_area_caller_ip(unsigned long size,
+					unsigned long flags, const void *caller)
+{
+	return get_area(size, 1, flags, vm_plat->vmalloc_start,
+			vm_plat->vmalloc_end, GFP_KERNEL, caller, 0);
+}
+
 struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 {
+	struct vm_struct *vm;
+
 	if (!vm_ensure_ready())
 		return NULL;
-	return get_area(size, 1, flags, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, 0);
+	/*
+	 * The common request first: an area of this size that this CPU freed
+	 * (area_get_hot). Flags it refuses, or bits no caller may pass, and
+	 * sizes beyond the cells go the whole way, checks first.
+	 */
+	if (likely(size - 1 < AREA_HOT_MAX_BYTES &&
+		   !(flags & ~(VM_PUBLIC_FLAGS & ~(VM_IOREMAP | VM_NO_GUARD))))) {
+		vm = area_get_hot(PAGE_ALIGN(size) + PAGE_SIZE, flags, RET_IP);
+		if (likely(vm))
+			return vm;
+	}
+	return get_vm_area_caller_ip(size, flags, RET_IP);
 }
 
 /**
@@ -1471,7 +1491,7 @@ void free_vm_area(struct vm_struct *area)
 	if (!area || !vm_ensure_ready())
 		return;
 	/* A live area: take it out (the seed's remove_vm_area + kfree). */
-	if (!area_free((unsigned long)area->addr, area, 0))
+	if (likely(!area_free(area)))
 		return;
 	/* Removed before, or not ours at all (then not even read further). */
 	if (area_removed_desc(area)) {

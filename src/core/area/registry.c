@@ -50,6 +50,10 @@ struct vmap_area {
  * docs/design.md, "Hot cells".
  */
 #define HOT_MAX_PAGES	128
+_Static_assert(AREA_HOT_MAX_BYTES == HOT_MAX_PAGES << PAGE_SHIFT,
+	       "area.h's bound is the cells'");
+/* Flags that keep a claimed area out of the cells (hot_wants). */
+#define HOT_REFUSE	(VMD_MAPPED | VMD_INTERNAL | VMD_UNINIT | VMD_RAM)
 struct hot_cells {
 	struct vm_desc *cell[HOT_MAX_PAGES + 1];	/* atomic */
 } __attribute__((aligned(64)));
@@ -614,7 +618,8 @@ static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
  * a tree area: VA_DYING and VMD_CLAIMED), so no lookup, walk or claim
  * sees it, and the tiling and counts stay exact; area_get_stats() counts
  * cells out. Its descriptor's page array field, unused while claimed,
- * holds what holds the area: its block, or its busy node.
+ * holds what holds the area: the slot word that holds its claim (a slot:
+ * vb_slot_word), or its busy node.
  */
 static inline void hot_set_holder(struct vm_desc *d, void *holder)
 {
@@ -635,8 +640,7 @@ static inline struct vm_desc **hot_cell(unsigned int cpu, unsigned long size)
 static inline bool hot_wants(const struct vm_desc *d)
 {
 	return reg.hot && d->vm.size <= (HOT_MAX_PAGES << PAGE_SHIFT) &&
-	       !(desc_flags(d) & (VMD_MAPPED | VMD_INTERNAL | VMD_UNINIT |
-				  VMD_RAM));
+	       !(desc_flags(d) & HOT_REFUSE);
 }
 
 /* Retire hot tree area @d for good (reg.lock held). */
@@ -655,7 +659,7 @@ static void hot_drop_tree_locked(struct vm_desc *d)
 static void hot_drop(struct vm_desc *d)
 {
 	if (desc_flags(d) & VMD_SLOT) {
-		vb_retire(hot_holder(d), d, false, false);
+		vb_retire(NULL, d, false, false);	/* its block stays put */
 		return;
 	}
 	vm_lock(&reg.lock);
@@ -697,13 +701,15 @@ static struct vm_struct *hot_get(const struct area_request *rq)
 	if (!d)
 		return NULL;
 	if (desc_flags(d) & VMD_SLOT) {
+		uintptr_t *word = hot_holder(d);
+
 		/* What the blocks serve: page aligned, the whole range. */
 		if (unlikely(!vb_wants(rq))) {
 			hot_drop(d);
 			return NULL;
 		}
 		desc_refill(d, rq, VMD_SLOT);
-		vb_unclaim(hot_holder(d), d);	/* release: the fields above */
+		vb_unclaim_word(word, d);	/* release: the fields above */
 		return &d->vm;
 	}
 	addr = (unsigned long)d->vm.addr;
@@ -722,6 +728,48 @@ static struct vm_struct *hot_get(const struct area_request *rq)
 	desc_refill(d, rq, 0);
 	__atomic_store_n(&d->state, VMD_LIVE, __ATOMIC_RELAXED);
 	__atomic_store_n(&v->flags, va_flags(v) & ~VA_DYING, __ATOMIC_RELEASE);
+	return &d->vm;
+}
+
+/*
+ * get_vm_area()'s fast path (area.h): hot_get() for the plain request,
+ * written out, so that the common pair costs two exchanges, one
+ * compare-and-swap and no lock or call beyond the CPU id.
+ */
+struct vm_struct *area_get_hot(unsigned long size, unsigned long flags,
+			       const void *caller)
+{
+	struct vm_desc **cell, *d;
+	struct vmap_area *v;
+	void *holder;
+
+	if (size > (HOT_MAX_PAGES << PAGE_SHIFT) || !reg.hot)
+		return NULL;
+	cell = hot_cell(vm_this_cpu(), size);
+	d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQ_REL);
+	if (!d)
+		return NULL;
+	/*
+	 * Any area of the size fits: the whole range at page alignment is
+	 * every tree area's window, and what the blocks serve (no
+	 * VM_IOREMAP or VM_NO_GUARD: the caller's part).
+	 */
+	holder = hot_holder(d);
+	desc_refill_plain(d, flags, caller);
+	if (desc_flags(d) & VMD_SLOT) {
+		__atomic_store_n(&d->flags, (uint16_t)VMD_SLOT,
+				 __ATOMIC_RELAXED);
+		vb_unclaim_word(holder, d);	/* release: the fields above */
+	} else {
+		/* As hot_get(): the descriptor, then the node (release). */
+		v = holder;
+		__atomic_store_n(&d->flags, (uint16_t)0, __ATOMIC_RELAXED);
+		__atomic_store_n(&d->state, VMD_LIVE, __ATOMIC_RELAXED);
+		__atomic_store_n(&v->flags, va_flags(v) & ~VA_DYING,
+				 __ATOMIC_RELEASE);
+	}
+	if (VM_DEBUG >= 2)
+		area_check();
 	return &d->vm;
 }
 
@@ -920,31 +968,32 @@ int area_claim(unsigned long addr, const struct vm_struct *expect,
 }
 
 /*
- * area_claim() then area_retire(), written out: the slot case, the bulk
- * of free_vm_area() calls, retires the moment its claim succeeds (going
- * through area_claim() and area_retire() costs it 11 more instructions
- * of a ~720-instruction get_vm_area/free_vm_area pair).
+ * area_claim() then area_retire(), written out, for free_vm_area(@vm):
+ * the slot case, the bulk of the calls, retires the moment its claim
+ * succeeds. First the fast path: a slot that was never mapped goes into
+ * its block owner's hot cell after one lock-free claim (vb_claim_hot),
+ * with no lock and no shared counter. Anything that does not settle
+ * takes the general claim of the block (@b, the directory's hint that
+ * vb_claim_hot found: one lookup), then the registry's tree.
  */
-int area_free(unsigned long addr, const struct vm_struct *expect,
-	      unsigned int how)
+static __attribute__((noinline))
+int free_claimed_or_tree(struct vm_struct *vm, struct vm_block *b)
 {
-	struct vm_block *b = vb_lookup(addr);
-	struct vm_struct *vm = NULL;
-	struct vm_desc *d = NULL;
+	unsigned long addr = (unsigned long)vm->addr;
+	struct vm_struct *out = NULL;
+	struct vm_desc *d = NULL, *old;
 	int err;
 
 	if (b) {
-		enum vb_claim r = vb_claim(b, addr, expect, how, &d);
+		enum vb_claim r = vb_claim(b, addr, vm, 0, &d);
 
 		if (r == VB_CLAIMED) {
-			struct vm_desc *old;
-
 			if (!hot_wants(d)) {
 				retire_slot(b, d, false);
 			} else {
 				/* Then the descriptor is ours to write. */
 				vb_quiesce(b);
-				old = hot_put(d, b, vb_owner(b));
+				old = hot_put(d, vb_slot_word(b, d), vb_owner(b));
 				if (old)
 					hot_drop(old);
 			}
@@ -953,17 +1002,40 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 			return 0;
 		}
 		if (r != VB_ELSEWHERE) {
-			err = claim_result(r, d, &vm);
+			err = claim_result(r, d, &out);
 			goto out;
 		}
 	}
-	err = claim_tree(addr, expect, how, true, &vm);
-	if (!err && !vm && VM_DEBUG >= 2)
+	err = claim_tree(addr, vm, 0, true, &out);
+	if (!err && !out && VM_DEBUG >= 2)
 		area_check();
 out:
-	if (vm)
-		area_retire(vm, false);
+	if (out)
+		area_retire(out, false);
 	return err;
+}
+
+int area_free(struct vm_struct *vm)
+{
+	struct vm_block *b = NULL;
+	struct vm_desc *old;
+	unsigned int owner;
+	uintptr_t *word;
+
+	if (likely(reg.hot)) {
+		word = vb_claim_hot((unsigned long)vm->addr, vm, HOT_REFUSE,
+				    &b, &owner);
+		if (likely(word)) {
+			/* Claimed, no walk left in its block: ours to write. */
+			old = hot_put(vm_desc_of(vm), word, owner);
+			if (old)
+				hot_drop(old);
+			if (VM_DEBUG >= 2)
+				area_check();
+			return 0;
+		}
+	}
+	return free_claimed_or_tree(vm, b);
 }
 
 void area_unclaim(struct vm_struct *vm)

@@ -54,6 +54,16 @@ _Static_assert(sizeof(void *) == 8, "libvmalloc needs 64-bit pointers");
 /* Keep a slow path out of its fast caller's frame (fewer saved registers). */
 #define __vm_slow	__attribute__((noinline, cold))
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/*
+ * Data that CPUs share goes on cache lines of its own kind: what every
+ * call reads (the platform, pointers set at init) never shares a line
+ * with what some call writes (a lock, a counter), or each write makes
+ * every other CPU miss on its next read (false sharing). Per-CPU structs
+ * are aligned and padded to whole lines for the same reason.
+ */
+#define VM_CACHELINE	64
+#define __vm_cacheline	__attribute__((aligned(VM_CACHELINE)))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define vm_min(a, b)	((a) < (b) ? (a) : (b))
 #define vm_max(a, b)	((a) > (b) ? (a) : (b))
@@ -337,16 +347,18 @@ static inline void vm_sync_unmap(unsigned long addr, unsigned long len)
 		vm_plat->sync_unmap(vm_plat->ctx, addr, len);
 }
 
+/* At least 1, and cpu is set: vmalloc_core_init() fills in the defaults. */
 static inline unsigned int vm_ncpus(void)
 {
-	return vm_plat->ncpus ? vm_plat->ncpus : 1;
+	return vm_plat->ncpus;
 }
 
 static inline unsigned int vm_this_cpu(void)
 {
-	unsigned int c = vm_plat->cpu ? vm_plat->cpu(vm_plat->ctx) : 0;
+	const struct vm_platform *p = vm_plat;
+	unsigned int c = p->cpu(p->ctx);
 
-	return c < vm_ncpus() ? c : c % vm_ncpus();
+	return likely(c < p->ncpus) ? c : c % p->ncpus;
 }
 
 static inline uintptr_t vm_self(void)
