@@ -24,8 +24,8 @@
 
 #define RET_IP	(__builtin_return_address(0))
 
-/* Frames that vmalloc areas own (vmalloc_nr_pages), updated atomically. */
-static unsigned long nr_vmalloc_pages;
+/* Frames that vmalloc areas own (vmalloc_nr_pages): per CPU, summed. */
+static struct vm_pcpu_stat nr_vmalloc_pages;
 
 /* Flags a caller may ask for; VM_VPAGES is the library's own. */
 #define VM_PUBLIC_FLAGS	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | \
@@ -309,7 +309,7 @@ static void retire_and_free(struct vm_struct *vm)
 
 	area_retire(vm, false);
 	if (pages) {
-		__atomic_sub_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
+		vm_pcpu_stat_add(&nr_vmalloc_pages, -(long)(nr));
 		pa_free_bulk(pages, nr);
 		free_page_array(pages, nr, flags);
 	}
@@ -405,7 +405,7 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 		free_page_array(pages, nr, area->flags);
 		return err;
 	}
-	__atomic_add_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
+	vm_pcpu_stat_add(&nr_vmalloc_pages, (long)(nr));
 	*out = pages;
 	return 0;
 }
@@ -1043,7 +1043,7 @@ static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
 	if (flags != vm->flags)
 		vm->flags = flags;
 	area_set_pages(vm, np, (unsigned int)keep);
-	__atomic_sub_fetch(&nr_vmalloc_pages, old - keep, __ATOMIC_RELAXED);
+	vm_pcpu_stat_add(&nr_vmalloc_pages, -(long)(old - keep));
 	pa_free_bulk(pages + keep, old - keep);
 	free_page_array(pages, old, old_flags);
 	return 0;
@@ -1093,7 +1093,7 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 			area_extend_end(vm, &x, !err);
 		if (err)
 			goto free_frames;
-		__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
+		vm_pcpu_stat_add(&nr_vmalloc_pages, (long)(nr - old));
 		set_page_array(vm, np, nr, flags);
 		*out = vm->addr;
 		return 0;
@@ -1118,7 +1118,7 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 	nv->nr_pages = (unsigned int)nr;
 	nv->page_order = order;
 	area_ready(nv);
-	__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
+	vm_pcpu_stat_add(&nr_vmalloc_pages, (long)(nr - old));
 	/* The old frames are nv's now: retire @vm without freeing them. */
 	np = vm->pages;
 	flags = vm->flags;
@@ -2138,7 +2138,7 @@ void vfree_atomic(const void *addr)
  */
 unsigned long vmalloc_nr_pages(void)
 {
-	return __atomic_load_n(&nr_vmalloc_pages, __ATOMIC_RELAXED);
+	return vm_pcpu_stat_read(&nr_vmalloc_pages);
 }
 
 /* ------------------------------------------------------------------ */

@@ -62,28 +62,35 @@ struct hot_cells {
 #define VA_DYING	0x2UL	/* claimed: no lookup finds it, but it
 				   covers its range until it is retired */
 
+/*
+ * Three kinds of cache line (core.h, __vm_cacheline): what the fast
+ * paths read and only init writes; the lazy count, which every CPU adds
+ * to (a batch at a time); and what the locks protect.
+ */
 static struct {
-	struct vm_lock lock;		/* everything below but purge_lock */
+	struct hot_cells *hot;		/* one per CPU (fast path only) */
+	size_t hot_bytes;
+	bool fast_path;
+	unsigned long lazy_max;
+	unsigned long start, end;
+	unsigned long lazy_pages __vm_cacheline;	/* lazy list + folded
+							   dirty slots (atomic) */
+	struct vm_lock lock __vm_cacheline;	/* everything below but
+						   purge_lock */
 	struct vm_lock purge_lock;	/* one purge at a time */
 	struct arena arena;		/* free space (guarded by lock) */
 	struct rb_root busy;		/* busy ranges by address */
 	struct vmap_area *lazy;		/* retired, awaiting the next purge */
-	unsigned long lazy_pages;	/* lazy list + folded dirty slots (atomic) */
-	unsigned long lazy_max;
 	unsigned long areas;		/* live + removed descriptors */
 	unsigned long busy_count;	/* live tree areas */
 	unsigned long purges;
 	unsigned long purged_areas;
 	struct objstock descs;		/* descriptor stock */
 	struct kcache desc_cache;
-	unsigned long start, end;
 	struct vmap_area **hash;	/* tree areas by start (see hash_) */
 	unsigned int hash_shift;	/* 64 - log2(buckets) */
 	unsigned long hash_count;
-	struct hot_cells *hot;		/* one per CPU (fast path only) */
-	size_t hot_bytes;
-	bool fast_path;
-} reg;
+} reg __vm_cacheline;
 
 /*
  * A busy node's flags: written under reg.lock, except that the thread

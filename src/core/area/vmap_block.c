@@ -142,22 +142,24 @@ struct vb_cpu {
 #define VB_LAZY_BATCH	64
 
 static struct {
+	/* Read by every call, written by init: lines of their own. */
 	unsigned int ncpus;
 	struct vb_cpu *cpus;
 	size_t cpus_bytes;
 	struct vm_block ***dir;		/* leaves of VB_LEAF block pointers */
 	unsigned long dir_base;		/* first granule of the range */
 	unsigned long dir_len;		/* leaves */
-	struct kcache block_cache;
 	struct kcache *descs;		/* the registry's descriptor cache */
 	unsigned long *lazy_pages;	/* the registry's lazy count (atomic) */
 	unsigned long lazy_max;
+	unsigned long lazy_batch;	/* pages per fold */
+	/* Written when blocks come and go. */
+	struct kcache block_cache __vm_cacheline;
 	struct vm_lock pool_lock;	/* pool, nr_pool */
 	struct vm_block *pool;		/* blocks for reuse */
 	unsigned long nr_pool;
 	unsigned long blocks;		/* published or being released */
-	unsigned long lazy_batch;	/* pages per fold */
-} vb;
+} vb __vm_cacheline;
 
 static inline unsigned long ld(const unsigned long *p)
 {

@@ -158,7 +158,12 @@ static inline unsigned long vm_stat_read(const unsigned long *c)
 /* ------------------------------------------------------------------ */
 
 /* Set by vmalloc_core_init() (api/init.c), NULL while the core is down. */
-extern const struct vm_platform *vm_plat;
+/* Read by every call: alone on its cache line (vm_count is apart too). */
+extern union vm_plat_line {
+	const struct vm_platform *p;
+	char line[VM_CACHELINE];
+} vm_plat_line __vm_cacheline;
+#define vm_plat	(vm_plat_line.p)
 
 /* ------------------------------------------------------------------ */
 /* Sized structs from the caller (VMALLOC_OPTS in vmalloc.h)           */
@@ -313,7 +318,7 @@ struct vm_counters {
 	unsigned long warnings;
 	unsigned long fault_injected;
 	unsigned long tlb_flushes;
-};
+} __vm_cacheline;	/* apart from vm_plat, which every call reads */
 extern struct vm_counters vm_count;
 
 /* ------------------------------------------------------------------ */
@@ -360,6 +365,32 @@ static inline unsigned int vm_this_cpu(void)
 
 	return likely(c < p->ncpus) ? c : c % p->ncpus;
 }
+
+/*
+ * A statistic that calls on every CPU change (vmalloc_nr_pages): one
+ * slot per CPU, each on a cache line of its own, so an update writes no
+ * line that another CPU writes; a read sums the slots. CPUs beyond
+ * VM_PCPU_SLOTS share slots (and two threads may share a CPU index), so
+ * a slot changes with an atomic add, on a line that stays in its CPU's
+ * cache. A slot holds its CPU's net change, which may be "negative"
+ * (pages vmalloc()ed on one CPU and vfree()d on another); the sum, in
+ * unsigned arithmetic, is exact once the calls that changed it have
+ * returned (a read racing with them sees some of their changes).
+ */
+#define VM_PCPU_SLOTS	64
+struct vm_pcpu_stat {
+	struct {
+		unsigned long v;
+	} __vm_cacheline slot[VM_PCPU_SLOTS];
+};
+
+static inline void vm_pcpu_stat_add(struct vm_pcpu_stat *s, long delta)
+{
+	__atomic_fetch_add(&s->slot[vm_this_cpu() % VM_PCPU_SLOTS].v,
+			   (unsigned long)delta, __ATOMIC_RELAXED);
+}
+
+unsigned long vm_pcpu_stat_read(const struct vm_pcpu_stat *s);
 
 static inline uintptr_t vm_self(void)
 {
