@@ -169,18 +169,34 @@ struct sweep_point {
 	unsigned long seed_loops;
 };
 
+/*
+ * The machine's own ceiling for N threads, measured in the same run
+ * (vmbench.c): a compute loop that touches no shared memory, on one
+ * pinned thread and then on N threads pinned to N CPUs, CEIL_REPEAT
+ * times in turn. What scaling the allocator shows is to be read against
+ * it: on a shared machine another program may hold a CPU.
+ */
+#define CEIL_REPEAT	5
+struct ceiling {
+	unsigned int threads;		/* 0: not measured */
+	double one_ns;			/* ns per iteration, 1 thread (median) */
+	double n_ns;			/* wall ns per N iterations, N threads */
+	double scaling;			/* median of N * one / n_wall per turn */
+	double repeats[CEIL_REPEAT];	/* each turn's scaling */
+};
+
 void report_machine(char *model, size_t len);
 void report_header(FILE *f, const struct opts *o);
 void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs,
 		     unsigned int n);
 void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 		    const struct sweep_point *sw, unsigned int nsw,
-		    double ceiling);
+		    const struct ceiling *ceil);
 int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		unsigned int n, const struct host_row *host, unsigned int nhost,
 		const char *host_err, const struct sweep_point *sw,
 		unsigned int nsw, const struct ring_row *ring, int nring,
-		const char *ring_err);
+		const char *ring_err, const struct ceiling *ceil);
 void report_host(FILE *f, const struct host_row *rows, unsigned int n);
 void report_ring(FILE *f, const struct ring_row *rows, unsigned int n);
 

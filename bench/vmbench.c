@@ -183,65 +183,84 @@ static void *worker_main(void *arg)
 }
 
 /*
- * What the machine itself gives N threads that share nothing: each locks
- * and unlocks a private mutex in a loop on its own CPU. Scaling of the
- * allocator is to be read against this.
+ * What the machine itself gives N threads that share nothing: each runs
+ * a compute loop (a multiply and shifts, in registers: no memory that
+ * another thread touches, not even a lock of its own) on its own pinned
+ * CPU. One thread, then N threads, CEIL_REPEAT times in turn, so that
+ * both see the same moments of a shared machine's noise; the median
+ * turn is the ceiling. Scaling of the allocator is to be read against
+ * it.
  */
 struct ceil_arg {
 	unsigned int cpu;
-	pthread_mutex_t m;
-	char pad[64];
-};
+	uint64_t ns;
+	uint64_t sink;			/* the result, so the loop stays */
+} __attribute__((aligned(64)));
 
-#define CEIL_LOOPS	20000000UL
+#define CEIL_ITERS	20000000UL
 
 static void *ceil_main(void *arg)
 {
 	struct ceil_arg *a = arg;
+	uint64_t x = a->cpu + 1, t0;
 	unsigned long i;
 
 	pin_to(a->cpu);
-	for (i = 0; i < CEIL_LOOPS; i++) {
-		pthread_mutex_lock(&a->m);
-		pthread_mutex_unlock(&a->m);
+	t0 = now_ns();
+	for (i = 0; i < CEIL_ITERS; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		x ^= x >> 29;
+		__asm__ volatile("" : "+r"(x));
 	}
+	a->ns = now_ns() - t0;
+	a->sink = x;
 	return NULL;
 }
 
-static double machine_ceiling(unsigned int threads)
+/* @n pinned threads at once: the wall time from the first start to the
+ * last end, ns. */
+static uint64_t ceil_run(struct ceil_arg *a, pthread_t *t, unsigned int n)
 {
-	struct ceil_arg *a = calloc(threads, sizeof(*a));
-	pthread_t *t = calloc(threads, sizeof(*t));
-	double best = 0;
-	unsigned int i, rep;
+	uint64_t t0 = now_ns();
+	unsigned int i;
 
-	if (!a || !t) {
-		free(a);
-		free(t);
-		return 0;
-	}
-	for (i = 0; i < threads; i++) {
+	for (i = 0; i < n; i++) {
 		a[i].cpu = i;
-		pthread_mutex_init(&a[i].m, NULL);
+		if (pthread_create(&t[i], NULL, ceil_main, &a[i]))
+			return 0;
 	}
-	for (rep = 0; rep < 3; rep++) {
-		uint64_t t0 = now_ns(), t1, t2;
-		double scale;
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	return now_ns() - t0;
+}
 
-		ceil_main(&a[0]);
-		t1 = now_ns();
-		for (i = 0; i < threads; i++)
-			pthread_create(&t[i], NULL, ceil_main, &a[i]);
-		for (i = 0; i < threads; i++)
-			pthread_join(t[i], NULL);
-		t2 = now_ns();
-		scale = (double)threads * (double)(t1 - t0) / (double)(t2 - t1);
-		if (scale > best)
-			best = scale;	/* the best the machine managed */
+static void machine_ceiling(unsigned int threads, struct ceiling *c)
+{
+	struct ceil_arg *a = aligned_alloc(64, threads * sizeof(*a));
+	pthread_t *t = calloc(threads, sizeof(*t));
+	double one[CEIL_REPEAT], wall[CEIL_REPEAT];
+	unsigned int rep;
+
+	memset(c, 0, sizeof(*c));
+	if (!a || !t)
+		goto out;
+	memset(a, 0, threads * sizeof(*a));
+	for (rep = 0; rep < CEIL_REPEAT; rep++) {
+		uint64_t w1 = ceil_run(a, t, 1), wn = ceil_run(a, t, threads);
+
+		if (!w1 || !wn)
+			goto out;
+		one[rep] = (double)w1 / CEIL_ITERS;
+		wall[rep] = (double)wn / CEIL_ITERS;
+		c->repeats[rep] = threads * one[rep] / wall[rep];
 	}
+	c->one_ns = median_of(one, CEIL_REPEAT);
+	c->n_ns = median_of(wall, CEIL_REPEAT);
+	c->scaling = median_of(c->repeats, CEIL_REPEAT);
+	c->threads = threads;
+out:
 	free(a);
 	free(t);
-	return best;
 }
 
 /* align_shift: allocations that worked per loop, warm-up included. */
@@ -958,6 +977,7 @@ int main(int argc, char **argv)
 {
 	static struct bench_run *runs[MAX_RUNS];
 	struct sweep_point sweep[MAX_BUSY];
+	struct ceiling ceil = { 0 };
 	struct host_row host[8];
 	struct ring_row ring[8];
 	char host_err[200] = "", ring_err[200] = "";
@@ -1018,8 +1038,9 @@ int main(int argc, char **argv)
 				printf("plot: %s (long_busy_list, %u busy counts)\n\n",
 				       o.plot, nsw);
 		}
-		report_targets(stdout, runs, nruns, sweep, nsw,
-			       o.threads > 1 ? machine_ceiling(o.threads) : 0);
+		if (o.threads > 1)
+			machine_ceiling(o.threads, &ceil);
+		report_targets(stdout, runs, nruns, sweep, nsw, &ceil);
 	}
 	if (o.host && o.host_sizes) {
 		nhost = host_bench(&o, host, 8, host_err, sizeof(host_err));
@@ -1039,7 +1060,8 @@ int main(int argc, char **argv)
 	if (o.json && report_json(o.json, &o, runs, nruns, host,
 				  nhost > 0 ? (unsigned int)nhost : 0,
 				  nhost < 0 ? host_err : NULL, sweep, nsw,
-				  ring, nring, nring < 0 ? ring_err : NULL))
+				  ring, nring, nring < 0 ? ring_err : NULL,
+				  &ceil))
 		failed++;
 	if (failed)
 		fprintf(stderr, "vmbench: %u run(s) failed their checks\n", failed);

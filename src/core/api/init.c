@@ -11,7 +11,23 @@
 #include "pgtable/pgtable.h"
 
 int vm_core_ready;			/* 1 once init succeeded */
-static struct vm_platform plat_copy;	/* vm_plat while the core is up */
+/*
+ * vm_plat while the core is up: read by every call, written only by
+ * init, so alone on its cache lines (core.h, __vm_cacheline).
+ */
+static union {
+	struct vm_platform p;
+	char lines[(sizeof(struct vm_platform) + VM_CACHELINE - 1) &
+		   ~(size_t)(VM_CACHELINE - 1)];
+} plat_lines __vm_cacheline;
+#define plat_copy	(plat_lines.p)
+
+/* The CPU of a platform that has no cpu hook: one list for all. */
+static unsigned int cpu_none(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
 
 unsigned int vmalloc_version(void)
 {
@@ -117,6 +133,11 @@ int vmalloc_core_init(const struct vm_platform *plat,
 		init_refused(plat, "platform", why);
 		return -VM_EINVAL;
 	}
+	/* The contract's defaults, so that no call has to test for them. */
+	if (!plat_copy.ncpus)
+		plat_copy.ncpus = 1;
+	if (!plat_copy.cpu)
+		plat_copy.cpu = cpu_none;
 	lazy = tun.lazy_max_pages;
 	reserve = tun.reserve_pages;
 	vm_plat = &plat_copy;

@@ -24,8 +24,8 @@
 
 #define RET_IP	(__builtin_return_address(0))
 
-/* Frames that vmalloc areas own (vmalloc_nr_pages), updated atomically. */
-static unsigned long nr_vmalloc_pages;
+/* Frames that vmalloc areas own (vmalloc_nr_pages): per CPU, summed. */
+static struct vm_pcpu_stat nr_vmalloc_pages;
 
 /* Flags a caller may ask for; VM_VPAGES is the library's own. */
 #define VM_PUBLIC_FLAGS	(VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | \
@@ -312,7 +312,7 @@ static void retire_and_free(struct vm_struct *vm)
 
 	area_retire(vm, false);
 	if (pages) {
-		__atomic_sub_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
+		vm_pcpu_stat_add(&nr_vmalloc_pages, -(long)(nr));
 		pa_free_bulk(pages, nr);
 		free_page_array(pages, nr, flags);
 	}
@@ -408,7 +408,7 @@ static int populate_area(struct vm_struct *area, gfp_t gfp, pgprot_t prot,
 		free_page_array(pages, nr, area->flags);
 		return err;
 	}
-	__atomic_add_fetch(&nr_vmalloc_pages, nr, __ATOMIC_RELAXED);
+	vm_pcpu_stat_add(&nr_vmalloc_pages, (long)(nr));
 	*out = pages;
 	return 0;
 }
@@ -1170,7 +1170,7 @@ static int shrink_area(struct vm_struct *vm, unsigned long nr, size_t size,
 	if (flags != vm->flags)
 		vm->flags = flags;
 	area_set_pages(vm, np, (unsigned int)keep);
-	__atomic_sub_fetch(&nr_vmalloc_pages, old - keep, __ATOMIC_RELAXED);
+	vm_pcpu_stat_add(&nr_vmalloc_pages, -(long)(old - keep));
 	pa_free_bulk(pages + keep, old - keep);
 	free_page_array(pages, old, old_flags);
 	return 0;
@@ -1220,7 +1220,7 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 			area_extend_end(vm, &x, !err);
 		if (err)
 			goto free_frames;
-		__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
+		vm_pcpu_stat_add(&nr_vmalloc_pages, (long)(nr - old));
 		set_page_array(vm, np, nr, flags);
 		*out = vm->addr;
 		return 0;
@@ -1245,7 +1245,7 @@ static int grow_area(struct vm_struct *vm, unsigned long nr, gfp_t gfp,
 	nv->nr_pages = (unsigned int)nr;
 	nv->page_order = order;
 	area_ready(nv);
-	__atomic_add_fetch(&nr_vmalloc_pages, nr - old, __ATOMIC_RELAXED);
+	vm_pcpu_stat_add(&nr_vmalloc_pages, (long)(nr - old));
 	/* The old frames are nv's now: retire @vm without freeing them. */
 	np = vm->pages;
 	flags = vm->flags;
@@ -1515,12 +1515,32 @@ struct vm_struct *__get_vm_area(unsigned long size, unsigned long flags,
  *
  * Return: the descriptor, or NULL. Context: may sleep.
  */
+static __attribute__((noinline))
+struct vm_struct *get_vm_area_caller_ip(unsigned long size,
+					unsigned long flags, const void *caller)
+{
+	return get_area(size, 1, flags, vm_plat->vmalloc_start,
+			vm_plat->vmalloc_end, GFP_KERNEL, caller, 0);
+}
+
 struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 {
+	struct vm_struct *vm;
+
 	if (!vm_ensure_ready())
 		return NULL;
-	return get_area(size, 1, flags, vm_plat->vmalloc_start,
-			vm_plat->vmalloc_end, GFP_KERNEL, RET_IP, 0);
+	/*
+	 * The common request first: an area of this size that this CPU freed
+	 * (area_get_hot). Flags it refuses, or bits no caller may pass, and
+	 * sizes beyond the cells go the whole way, checks first.
+	 */
+	if (likely(size - 1 < AREA_HOT_MAX_BYTES &&
+		   !(flags & ~(VM_PUBLIC_FLAGS & ~(VM_IOREMAP | VM_NO_GUARD))))) {
+		vm = area_get_hot(PAGE_ALIGN(size) + PAGE_SIZE, flags, RET_IP);
+		if (likely(vm))
+			return vm;
+	}
+	return get_vm_area_caller_ip(size, flags, RET_IP);
 }
 
 /**
@@ -1598,7 +1618,7 @@ void free_vm_area(struct vm_struct *area)
 	if (!area || !vm_ensure_ready())
 		return;
 	/* A live area: take it out (the seed's remove_vm_area + kfree). */
-	if (!area_free((unsigned long)area->addr, area, 0))
+	if (likely(!area_free(area)))
 		return;
 	/* Removed before, or not ours at all (then not even read further). */
 	if (area_removed_desc(area)) {
@@ -2251,7 +2271,7 @@ void vfree_atomic(const void *addr)
  */
 unsigned long vmalloc_nr_pages(void)
 {
-	unsigned long all = __atomic_load_n(&nr_vmalloc_pages, __ATOMIC_RELAXED);
+	unsigned long all = vm_pcpu_stat_read(&nr_vmalloc_pages);
 	unsigned long gone = area_cache_frames();
 
 	/* Populated and cached between the two reads: not counted yet. */

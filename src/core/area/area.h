@@ -52,6 +52,18 @@ void area_exit(void);
  */
 struct vm_struct *area_alloc(const struct area_request *rq, int *err);
 
+/*
+ * get_vm_area()'s fast path (hot cells, registry.c): an area of @size
+ * bytes (guard page included) from this CPU's hot cell, LIVE, for a
+ * request over the whole range at page alignment whose @flags hold
+ * neither VM_IOREMAP nor VM_NO_GUARD; NULL (nothing changed) when the
+ * cell is empty. No lock, no counter shared between CPUs. (Its other
+ * half is area_free().)
+ */
+#define AREA_HOT_MAX_BYTES	(128UL << PAGE_SHIFT)
+struct vm_struct *area_get_hot(unsigned long size, unsigned long flags,
+			       const void *caller);
+
 /* The owner of a VMD_UNINIT area has filled pages/nr_pages: publish. */
 void area_ready(struct vm_struct *vm);
 bool area_is_ready(const struct vm_struct *vm);
@@ -77,12 +89,13 @@ void area_unclaim(struct vm_struct *vm);
 void area_retire(struct vm_struct *vm, bool keep);
 
 /*
- * area_claim() and area_retire() at once, for a caller that needs nothing
- * of the area once it is gone (free_vm_area): an area that was never
- * mapped goes in one lock round trip. Return: as area_claim().
+ * area_claim() and area_retire() at once, for free_vm_area(@vm): the
+ * live area @vm (a pointer from the caller, not yet known to be ours:
+ * only vm->addr is read before the claim proves it) is freed; one that
+ * was never mapped goes into a hot cell, a slot with no lock at all.
+ * Return: as area_claim() (-ENOENT: not a claimable live area of ours).
  */
-int area_free(unsigned long addr, const struct vm_struct *expect,
-	      unsigned int how);
+int area_free(struct vm_struct *vm);
 
 /*
  * Give claimed area @vm its page array (__vmalloc_area): stored under the

@@ -90,15 +90,21 @@ struct area_request {
  * which the sanity walk may be reading under a lock this path does not
  * take (they keep their values).
  */
-static inline void desc_refill(struct vm_desc *d,
-			       const struct area_request *rq, uint16_t flags)
+static inline void desc_refill_plain(struct vm_desc *d, unsigned long flags,
+				     const void *caller)
 {
-	d->vm.flags = rq->flags;
+	d->vm.flags = flags;
 	d->vm.pages = NULL;
 	d->vm.nr_pages = 0;
 	d->vm.page_order = 0;
 	d->vm.phys_addr = 0;
-	d->vm.caller = rq->caller;
+	d->vm.caller = caller;
+}
+
+static inline void desc_refill(struct vm_desc *d,
+			       const struct area_request *rq, uint16_t flags)
+{
+	desc_refill_plain(d, rq->flags, rq->caller);
 	__atomic_store_n(&d->flags, (uint16_t)(flags |
 			 (rq->uninit ? VMD_UNINIT : 0) |
 			 (rq->internal ? VMD_INTERNAL : 0) |

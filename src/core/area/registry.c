@@ -51,6 +51,10 @@ struct vmap_area {
  * docs/design.md, "Hot cells".
  */
 #define HOT_MAX_PAGES	128
+_Static_assert(AREA_HOT_MAX_BYTES == HOT_MAX_PAGES << PAGE_SHIFT,
+	       "area.h's bound is the cells'");
+/* Flags that keep a claimed area out of the cells (hot_wants). */
+#define HOT_REFUSE	(VMD_MAPPED | VMD_INTERNAL | VMD_UNINIT | VMD_RAM)
 struct hot_cells {
 	struct vm_desc *cell[HOT_MAX_PAGES + 1];	/* atomic */
 } __attribute__((aligned(64)));
@@ -79,33 +83,42 @@ struct area_cache_cpu {
 #define VA_DYING	0x2UL	/* claimed: no lookup finds it, but it
 				   covers its range until it is retired */
 
+/*
+ * Three kinds of cache line (core.h, __vm_cacheline): what the fast
+ * paths read and only init writes; the lazy count, which every CPU adds
+ * to (a batch at a time); and what the locks protect.
+ */
 static struct {
-	struct vm_lock lock;		/* everything below but purge_lock */
-	struct vm_lock purge_lock;	/* one purge at a time */
-	struct arena arena;		/* free space (guarded by lock) */
-	struct rb_root busy;		/* busy ranges by address */
-	struct vmap_area *lazy;		/* retired, awaiting the next purge */
-	unsigned long lazy_pages;	/* lazy list + folded dirty slots (atomic) */
-	unsigned long lazy_max;
-	unsigned long areas;		/* live + removed descriptors */
-	unsigned long busy_count;	/* live tree areas */
-	unsigned long purges;
-	unsigned long purged_areas;
-	struct objstock descs;		/* descriptor stock */
-	struct kcache desc_cache;
-	unsigned long start, end;
-	struct vmap_area **hash;	/* tree areas by start (see hash_) */
-	unsigned int hash_shift;	/* 64 - log2(buckets) */
-	unsigned long hash_count;
 	struct hot_cells *hot;		/* one per CPU (fast path only) */
 	size_t hot_bytes;
 	struct area_cache_cpu *ac;	/* one per CPU; NULL: no area cache */
 	size_t ac_bytes;
 	unsigned long ac_max_pages;	/* per CPU */
 	unsigned long ac_max_areas;	/* per CPU */
-	unsigned long ac_released;	/* frames its drains freed (atomic) */
 	bool fast_path;
-} reg;
+	unsigned long lazy_max;
+	unsigned long start, end;
+	unsigned long lazy_pages __vm_cacheline;	/* lazy list + folded
+							   dirty slots (atomic) */
+	unsigned long ac_released;	/* frames area cache drains freed
+					   (atomic) */
+	bool purging;			/* a purge holds purge_lock (atomic) */
+	struct vm_lock lock __vm_cacheline;	/* everything below but
+						   purge_lock */
+	struct vm_lock purge_lock;	/* one purge at a time */
+	struct arena arena;		/* free space (guarded by lock) */
+	struct rb_root busy;		/* busy ranges by address */
+	struct vmap_area *lazy;		/* retired, awaiting the next purge */
+	unsigned long areas;		/* live + removed descriptors */
+	unsigned long busy_count;	/* live tree areas */
+	unsigned long purges;
+	unsigned long purged_areas;
+	struct objstock descs;		/* descriptor stock */
+	struct kcache desc_cache;
+	struct vmap_area **hash;	/* tree areas by start (see hash_) */
+	unsigned int hash_shift;	/* 64 - log2(buckets) */
+	unsigned long hash_count;
+} reg __vm_cacheline;
 
 /*
  * A busy node's flags: written under reg.lock, except that the thread
@@ -630,6 +643,19 @@ static bool unmap_retiring(const struct vm_struct *vm)
 	return false;
 }
 
+/*
+ * The lazy count passed the threshold. A purge that is running already
+ * takes care of it: waiting for its lock would only stall this CPU
+ * behind another CPU's purge, then purge again what little came since.
+ * The count stays past the threshold until that purge subtracts what it
+ * took, so the next free past it purges, as late as the batches allow.
+ */
+static void purge_due(void)
+{
+	if (!__atomic_load_n(&reg.purging, __ATOMIC_RELAXED))
+		area_purge(false);
+}
+
 /* Retire a claimed slot area (of block @b; NULL: look it up). */
 static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
 			       bool keep)
@@ -639,7 +665,7 @@ static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
 	if (mapped)
 		mapped = unmap_retiring(&d->vm);
 	if (vb_retire(b, d, mapped, keep))
-		area_purge(false);
+		purge_due();
 }
 
 /* ------------------------------------------------------------------ */
@@ -651,7 +677,8 @@ static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
  * a tree area: VA_DYING and VMD_CLAIMED), so no lookup, walk or claim
  * sees it, and the tiling and counts stay exact; area_get_stats() counts
  * cells out. Its descriptor's page array field, unused while claimed,
- * holds what holds the area: its block, or its busy node.
+ * holds what holds the area: the slot word that holds its claim (a slot:
+ * vb_slot_word), or its busy node.
  */
 static inline void hot_set_holder(struct vm_desc *d, void *holder)
 {
@@ -672,8 +699,7 @@ static inline struct vm_desc **hot_cell(unsigned int cpu, unsigned long size)
 static inline bool hot_wants(const struct vm_desc *d)
 {
 	return reg.hot && d->vm.size <= (HOT_MAX_PAGES << PAGE_SHIFT) &&
-	       !(desc_flags(d) & (VMD_MAPPED | VMD_INTERNAL | VMD_UNINIT |
-				  VMD_RAM));
+	       !(desc_flags(d) & HOT_REFUSE);
 }
 
 /* Retire hot tree area @d for good (reg.lock held). */
@@ -692,7 +718,7 @@ static void hot_drop_tree_locked(struct vm_desc *d)
 static void hot_drop(struct vm_desc *d)
 {
 	if (desc_flags(d) & VMD_SLOT) {
-		vb_retire(hot_holder(d), d, false, false);
+		vb_retire(NULL, d, false, false);	/* its block stays put */
 		return;
 	}
 	vm_lock(&reg.lock);
@@ -734,13 +760,15 @@ static struct vm_struct *hot_get(const struct area_request *rq)
 	if (!d)
 		return NULL;
 	if (desc_flags(d) & VMD_SLOT) {
+		uintptr_t *word = hot_holder(d);
+
 		/* What the blocks serve: page aligned, the whole range. */
 		if (unlikely(!vb_wants(rq))) {
 			hot_drop(d);
 			return NULL;
 		}
 		desc_refill(d, rq, VMD_SLOT);
-		vb_unclaim(hot_holder(d), d);	/* release: the fields above */
+		vb_unclaim_word(word, d);	/* release: the fields above */
 		return &d->vm;
 	}
 	addr = (unsigned long)d->vm.addr;
@@ -759,6 +787,48 @@ static struct vm_struct *hot_get(const struct area_request *rq)
 	desc_refill(d, rq, 0);
 	__atomic_store_n(&d->state, VMD_LIVE, __ATOMIC_RELAXED);
 	__atomic_store_n(&v->flags, va_flags(v) & ~VA_DYING, __ATOMIC_RELEASE);
+	return &d->vm;
+}
+
+/*
+ * get_vm_area()'s fast path (area.h): hot_get() for the plain request,
+ * written out, so that the common pair costs two exchanges, one
+ * compare-and-swap and no lock or call beyond the CPU id.
+ */
+struct vm_struct *area_get_hot(unsigned long size, unsigned long flags,
+			       const void *caller)
+{
+	struct vm_desc **cell, *d;
+	struct vmap_area *v;
+	void *holder;
+
+	if (size > (HOT_MAX_PAGES << PAGE_SHIFT) || !reg.hot)
+		return NULL;
+	cell = hot_cell(vm_this_cpu(), size);
+	d = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQ_REL);
+	if (!d)
+		return NULL;
+	/*
+	 * Any area of the size fits: the whole range at page alignment is
+	 * every tree area's window, and what the blocks serve (no
+	 * VM_IOREMAP or VM_NO_GUARD: the caller's part).
+	 */
+	holder = hot_holder(d);
+	desc_refill_plain(d, flags, caller);
+	if (desc_flags(d) & VMD_SLOT) {
+		__atomic_store_n(&d->flags, (uint16_t)VMD_SLOT,
+				 __ATOMIC_RELAXED);
+		vb_unclaim_word(holder, d);	/* release: the fields above */
+	} else {
+		/* As hot_get(): the descriptor, then the node (release). */
+		v = holder;
+		__atomic_store_n(&d->flags, (uint16_t)0, __ATOMIC_RELAXED);
+		__atomic_store_n(&d->state, VMD_LIVE, __ATOMIC_RELAXED);
+		__atomic_store_n(&v->flags, va_flags(v) & ~VA_DYING,
+				 __ATOMIC_RELEASE);
+	}
+	if (VM_DEBUG >= 2)
+		area_check();
 	return &d->vm;
 }
 
@@ -971,31 +1041,32 @@ int area_claim(unsigned long addr, const struct vm_struct *expect,
 }
 
 /*
- * area_claim() then area_retire(), written out: the slot case, the bulk
- * of free_vm_area() calls, retires the moment its claim succeeds (going
- * through area_claim() and area_retire() costs it 11 more instructions
- * of a ~720-instruction get_vm_area/free_vm_area pair).
+ * area_claim() then area_retire(), written out, for free_vm_area(@vm):
+ * the slot case, the bulk of the calls, retires the moment its claim
+ * succeeds. First the fast path: a slot that was never mapped goes into
+ * its block owner's hot cell after one lock-free claim (vb_claim_hot),
+ * with no lock and no shared counter. Anything that does not settle
+ * takes the general claim of the block (@b, the directory's hint that
+ * vb_claim_hot found: one lookup), then the registry's tree.
  */
-int area_free(unsigned long addr, const struct vm_struct *expect,
-	      unsigned int how)
+static __attribute__((noinline))
+int free_claimed_or_tree(struct vm_struct *vm, struct vm_block *b)
 {
-	struct vm_block *b = vb_lookup(addr);
-	struct vm_struct *vm = NULL;
-	struct vm_desc *d = NULL;
+	unsigned long addr = (unsigned long)vm->addr;
+	struct vm_struct *out = NULL;
+	struct vm_desc *d = NULL, *old;
 	int err;
 
 	if (b) {
-		enum vb_claim r = vb_claim(b, addr, expect, how, &d);
+		enum vb_claim r = vb_claim(b, addr, vm, 0, &d);
 
 		if (r == VB_CLAIMED) {
-			struct vm_desc *old;
-
 			if (!hot_wants(d)) {
 				retire_slot(b, d, false);
 			} else {
 				/* Then the descriptor is ours to write. */
 				vb_quiesce(b);
-				old = hot_put(d, b, vb_owner(b));
+				old = hot_put(d, vb_slot_word(b, d), vb_owner(b));
 				if (old)
 					hot_drop(old);
 			}
@@ -1004,17 +1075,40 @@ int area_free(unsigned long addr, const struct vm_struct *expect,
 			return 0;
 		}
 		if (r != VB_ELSEWHERE) {
-			err = claim_result(r, d, &vm);
+			err = claim_result(r, d, &out);
 			goto out;
 		}
 	}
-	err = claim_tree(addr, expect, how, true, &vm, NULL);
-	if (!err && !vm && VM_DEBUG >= 2)
+	err = claim_tree(addr, vm, 0, true, &out, NULL);
+	if (!err && !out && VM_DEBUG >= 2)
 		area_check();
 out:
-	if (vm)
-		area_retire(vm, false);
+	if (out)
+		area_retire(out, false);
 	return err;
+}
+
+int area_free(struct vm_struct *vm)
+{
+	struct vm_block *b = NULL;
+	struct vm_desc *old;
+	unsigned int owner;
+	uintptr_t *word;
+
+	if (likely(reg.hot)) {
+		word = vb_claim_hot((unsigned long)vm->addr, vm, HOT_REFUSE,
+				    &b, &owner);
+		if (likely(word)) {
+			/* Claimed, no walk left in its block: ours to write. */
+			old = hot_put(vm_desc_of(vm), word, owner);
+			if (old)
+				hot_drop(old);
+			if (VM_DEBUG >= 2)
+				area_check();
+			return 0;
+		}
+	}
+	return free_claimed_or_tree(vm, b);
 }
 
 void area_unclaim(struct vm_struct *vm)
@@ -1042,7 +1136,7 @@ void area_retire(struct vm_struct *vm, bool keep)
 		if (mapped)
 			mapped = unmap_retiring(vm);
 		if (retire_tree(d, mapped, keep))
-			area_purge(false);
+			purge_due();
 	}
 	if (VM_DEBUG >= 2)
 		area_check();
@@ -1420,7 +1514,7 @@ int area_ram_free(unsigned long addr, unsigned long pages,
 	case VB_CLAIMED:
 		unmap_held(addr, addr + (pages << PAGE_SHIFT));
 		if (vb_ram_retire(addr))
-			area_purge(false);
+			purge_due();
 		if (VM_DEBUG >= 2)
 			area_check();
 		return 0;
@@ -1653,6 +1747,7 @@ bool area_purge(bool shrink)
 	if (shrink)
 		area_cache_drain();
 	vm_lock(&reg.purge_lock);
+	__atomic_store_n(&reg.purging, true, __ATOMIC_RELAXED);
 	if (shrink)
 		hot_flush();	/* before the blocks: they may empty */
 	vb_purge_collect(&bp, shrink);
@@ -1661,6 +1756,7 @@ bool area_purge(bool shrink)
 	reg.lazy = NULL;
 	vm_unlock(&reg.lock);
 	if (!list && !bp.blocks && !bp.empty) {
+		__atomic_store_n(&reg.purging, false, __ATOMIC_RELAXED);
 		vm_unlock(&reg.purge_lock);
 		return false;
 	}
@@ -1695,6 +1791,7 @@ bool area_purge(bool shrink)
 	vm_counter_add_locked(&reg.purges, 1);
 	vm_counter_add_locked(&reg.purged_areas, (long)(count + bp.slots));
 	vm_unlock(&reg.lock);
+	__atomic_store_n(&reg.purging, false, __ATOMIC_RELAXED);
 	vm_unlock(&reg.purge_lock);
 	vm_log_flush();
 	if (VM_DEBUG >= 2)

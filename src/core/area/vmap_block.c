@@ -142,22 +142,24 @@ struct vb_cpu {
 #define VB_LAZY_BATCH	64
 
 static struct {
+	/* Read by every call, written by init: lines of their own. */
 	unsigned int ncpus;
 	struct vb_cpu *cpus;
 	size_t cpus_bytes;
 	struct vm_block ***dir;		/* leaves of VB_LEAF block pointers */
 	unsigned long dir_base;		/* first granule of the range */
 	unsigned long dir_len;		/* leaves */
-	struct kcache block_cache;
 	struct kcache *descs;		/* the registry's descriptor cache */
 	unsigned long *lazy_pages;	/* the registry's lazy count (atomic) */
 	unsigned long lazy_max;
+	unsigned long lazy_batch;	/* pages per fold */
+	/* Written when blocks come and go. */
+	struct kcache block_cache __vm_cacheline;
 	struct vm_lock pool_lock;	/* pool, nr_pool */
 	struct vm_block *pool;		/* blocks for reuse */
 	unsigned long nr_pool;
 	unsigned long blocks;		/* published or being released */
-	unsigned long lazy_batch;	/* pages per fold */
-} vb;
+} vb __vm_cacheline;
 
 static inline unsigned long ld(const unsigned long *p)
 {
@@ -450,16 +452,19 @@ void vb_forget(struct vm_block *b)
 	vb_discard(b);
 }
 
-void vb_quiesce(struct vm_block *b)
+/* A walk may hold the descriptor: it holds the lock until done. */
+static __vm_slow void quiesce_wait(struct vm_block *b)
 {
-	struct vb_cpu *pc;
+	struct vb_cpu *pc = cpu_of(b);
 
-	if (!__atomic_load_n(&b->walkers, __ATOMIC_SEQ_CST))
-		return;
-	/* A walk may hold the descriptor: it holds the lock until done. */
-	pc = cpu_of(b);
 	vm_lock(&pc->lock);
 	vm_unlock(&pc->lock);
+}
+
+void vb_quiesce(struct vm_block *b)
+{
+	if (__atomic_load_n(&b->walkers, __ATOMIC_SEQ_CST))
+		quiesce_wait(b);
 }
 
 unsigned int vb_owner(const struct vm_block *b)
@@ -676,6 +681,55 @@ void vb_unclaim(struct vm_block *b, struct vm_desc *d)
 	/* Only the claimer writes a claimed slot; its block stays put. */
 	i = slot_of(b, (unsigned long)d->vm.addr - b->start, &at_start);
 	slot_store(b, i, (uintptr_t)d);
+}
+
+uintptr_t *vb_slot_word(struct vm_block *b, const struct vm_desc *d)
+{
+	bool at_start;
+
+	return &b->slot[slot_of(b, (unsigned long)d->vm.addr - b->start,
+				&at_start)];
+}
+
+uintptr_t *vb_claim_hot(unsigned long addr, const struct vm_struct *expect,
+			uint16_t refuse, struct vm_block **hint,
+			unsigned int *owner)
+{
+	struct vm_block **e = dir_slot(addr, false), *b;
+	const struct vm_desc *d = vm_desc_of(expect);
+	uintptr_t v = (uintptr_t)d, *word;
+	unsigned long i;
+
+	if (!e)
+		return NULL;
+	*hint = b = __atomic_load_n(e, __ATOMIC_ACQUIRE);
+	if (!b)
+		return NULL;
+	/*
+	 * No sequence count here: the slot word decides. The identity may
+	 * be torn (a stale hint being recycled), so @i may be any slot; but
+	 * a slot word that holds @expect, unclaimed, proves that @expect is
+	 * the live area of that slot (only vb_alloc puts a descriptor there,
+	 * and only while its block is in service), so the compare-and-swap
+	 * below claims exactly @expect, and a wrong @i only fails to find
+	 * it. For a consistent identity, @i is exact (slot_index).
+	 */
+	i = (((addr - ld(&b->start)) >> PAGE_SHIFT) *
+	     __atomic_load_n(&b->recip, __ATOMIC_RELAXED)) >> 16;
+	if (i >= VB_MAX_SLOTS)
+		return NULL;
+	word = &b->slot[i];
+	/* Ours, live: its flags may be read (acquire, as slot_load). */
+	if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != v ||
+	    (desc_flags_acquire(d) & refuse))
+		return NULL;
+	/* Sequentially consistent: vb_quiesce() pairs it with vb_walk. */
+	if (!__atomic_compare_exchange_n(word, &v, v | SLOT_CLAIMED, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		return NULL;
+	vb_quiesce(b);
+	*owner = __atomic_load_n(&b->cpu, __ATOMIC_RELAXED);
+	return word;
 }
 
 void vb_set_pages(struct vm_desc *d, struct page **pages, unsigned int nr)

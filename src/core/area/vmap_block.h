@@ -83,6 +83,36 @@ enum vb_claim vb_claim(struct vm_block *b, unsigned long addr,
 void vb_quiesce(struct vm_block *b);
 /* Make a claimed slot area (of block @b; NULL: look it up) LIVE again. */
 void vb_unclaim(struct vm_block *b, struct vm_desc *d);
+
+/*
+ * Hot cells (registry.c) keep a claimed slot area with the word that
+ * holds its claim: taking it back out is then one store, with no block
+ * lookup and no call. vb_slot_word: that word, for claimed slot area @d
+ * of block @b. vb_unclaim_word: make @d LIVE again through it (release:
+ * whoever finds the slot sees the descriptor as written before).
+ */
+uintptr_t *vb_slot_word(struct vm_block *b, const struct vm_desc *d);
+static inline void vb_unclaim_word(uintptr_t *word, struct vm_desc *d)
+{
+	__atomic_store_n(word, (uintptr_t)d, __ATOMIC_RELEASE);
+}
+
+/*
+ * free_vm_area()'s claim, for a slot area headed for a hot cell: the
+ * lock-free claim of vb_claim(), for the one answer that needs no more,
+ * and in one call with the directory lookup (*b: the hint found, or
+ * NULL). It claims @expect only if @expect is the live area of the slot
+ * of *b that @addr falls in (the slot word holds it, so @expect is known
+ * to be ours before anything past its vm_struct is read), none of the
+ * descriptor's flags is in @refuse, and no walk is left in the block
+ * (vb_quiesce). Return: the word that holds the claim, with *owner the
+ * block's CPU; NULL when anything else holds (no block, a stale hint, a
+ * tree area, a refused or foreign area, a racing claim): nothing
+ * changed, and vb_claim() with *b, then the registry, decide.
+ */
+uintptr_t *vb_claim_hot(unsigned long addr, const struct vm_struct *expect,
+			uint16_t refuse, struct vm_block **b,
+			unsigned int *owner);
 /*
  * Set a claimed slot area's page array under its block's lock: a walk
  * (which holds that lock) that found the slot before it was claimed

@@ -7,8 +7,18 @@
  */
 #include "base/core.h"
 
-const struct vm_platform *vm_plat;
+union vm_plat_line vm_plat_line;
 struct vm_counters vm_count;
+
+unsigned long vm_pcpu_stat_read(const struct vm_pcpu_stat *s)
+{
+	unsigned long sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < VM_PCPU_SLOTS; i++)
+		sum += __atomic_load_n(&s->slot[i].v, __ATOMIC_RELAXED);
+	return sum;
+}
 
 /* The caller's sz, read as bytes: the struct may be shorter than ours. */
 static size_t opts_sz(const void *src)

@@ -54,6 +54,16 @@ _Static_assert(sizeof(void *) == 8, "libvmalloc needs 64-bit pointers");
 /* Keep a slow path out of its fast caller's frame (fewer saved registers). */
 #define __vm_slow	__attribute__((noinline, cold))
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/*
+ * Data that CPUs share goes on cache lines of its own kind: what every
+ * call reads (the platform, pointers set at init) never shares a line
+ * with what some call writes (a lock, a counter), or each write makes
+ * every other CPU miss on its next read (false sharing). Per-CPU structs
+ * are aligned and padded to whole lines for the same reason.
+ */
+#define VM_CACHELINE	64
+#define __vm_cacheline	__attribute__((aligned(VM_CACHELINE)))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define vm_min(a, b)	((a) < (b) ? (a) : (b))
 #define vm_max(a, b)	((a) > (b) ? (a) : (b))
@@ -148,7 +158,12 @@ static inline unsigned long vm_stat_read(const unsigned long *c)
 /* ------------------------------------------------------------------ */
 
 /* Set by vmalloc_core_init() (api/init.c), NULL while the core is down. */
-extern const struct vm_platform *vm_plat;
+/* Read by every call: alone on its cache line (vm_count is apart too). */
+extern union vm_plat_line {
+	const struct vm_platform *p;
+	char line[VM_CACHELINE];
+} vm_plat_line __vm_cacheline;
+#define vm_plat	(vm_plat_line.p)
 
 /* ------------------------------------------------------------------ */
 /* Sized structs from the caller (VMALLOC_OPTS in vmalloc.h)           */
@@ -311,7 +326,7 @@ struct vm_counters {
 	unsigned long warnings;
 	unsigned long fault_injected;
 	unsigned long tlb_flushes;
-};
+} __vm_cacheline;	/* apart from vm_plat, which every call reads */
 extern struct vm_counters vm_count;
 
 /* ------------------------------------------------------------------ */
@@ -345,17 +360,45 @@ static inline void vm_sync_unmap(unsigned long addr, unsigned long len)
 		vm_plat->sync_unmap(vm_plat->ctx, addr, len);
 }
 
+/* At least 1, and cpu is set: vmalloc_core_init() fills in the defaults. */
 static inline unsigned int vm_ncpus(void)
 {
-	return vm_plat->ncpus ? vm_plat->ncpus : 1;
+	return vm_plat->ncpus;
 }
 
 static inline unsigned int vm_this_cpu(void)
 {
-	unsigned int c = vm_plat->cpu ? vm_plat->cpu(vm_plat->ctx) : 0;
+	const struct vm_platform *p = vm_plat;
+	unsigned int c = p->cpu(p->ctx);
 
-	return c < vm_ncpus() ? c : c % vm_ncpus();
+	return likely(c < p->ncpus) ? c : c % p->ncpus;
 }
+
+/*
+ * A statistic that calls on every CPU change (vmalloc_nr_pages): one
+ * slot per CPU, each on a cache line of its own, so an update writes no
+ * line that another CPU writes; a read sums the slots. CPUs beyond
+ * VM_PCPU_SLOTS share slots (and two threads may share a CPU index), so
+ * a slot changes with an atomic add, on a line that stays in its CPU's
+ * cache. A slot holds its CPU's net change, which may be "negative"
+ * (pages vmalloc()ed on one CPU and vfree()d on another); the sum, in
+ * unsigned arithmetic, is exact once the calls that changed it have
+ * returned (a read racing with them sees some of their changes).
+ */
+#define VM_PCPU_SLOTS	64
+struct vm_pcpu_stat {
+	struct {
+		unsigned long v;
+	} __vm_cacheline slot[VM_PCPU_SLOTS];
+};
+
+static inline void vm_pcpu_stat_add(struct vm_pcpu_stat *s, long delta)
+{
+	__atomic_fetch_add(&s->slot[vm_this_cpu() % VM_PCPU_SLOTS].v,
+			   (unsigned long)delta, __ATOMIC_RELAXED);
+}
+
+unsigned long vm_pcpu_stat_read(const struct vm_pcpu_stat *s);
 
 static inline uintptr_t vm_self(void)
 {

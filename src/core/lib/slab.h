@@ -59,19 +59,21 @@ struct kmag {
 } __attribute__((aligned(64)));
 
 struct kcache {
-	struct vm_lock lock;	/* free, chunks, total */
+	/* Set at init, read by every call (a line of its own). */
 	const char *name;
 	size_t size;		/* object size, a multiple of 16 */
+	struct kmag *mags;	/* one per CPU */
+	unsigned int nmags;
+	bool tag_free;		/* free objects carry a tag (kvmalloc's) */
+	/* Written by a magazine's refill or flush (a batch at a time). */
+	struct vm_lock lock __vm_cacheline;	/* free, chunks, total */
 	struct objstock free;	/* the cache's own free objects */
 	void *chunks;		/* chunks, linked through their first word */
 	uintptr_t *index;	/* the chunks' addresses, ascending */
 	unsigned long nindex, index_cap;
 	unsigned long total;	/* objects carved so far */
-	struct kmag *mags;	/* one per CPU */
-	unsigned int nmags;
 	unsigned long live;	/* handed out without a magazine (atomic) */
-	bool tag_free;		/* free objects carry a tag (kvmalloc's) */
-};
+} __vm_cacheline;
 
 void kcache_init(struct kcache *c, const char *name, size_t size);
 void kcache_destroy(struct kcache *c);

@@ -10,7 +10,7 @@
  */
 #include "page/page_internal.h"
 
-struct page_alloc pa;
+struct page_alloc pa __vm_cacheline;
 
 /* ------------------------------------------------------------------ */
 /* Frames                                                              */

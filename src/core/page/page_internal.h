@@ -56,7 +56,7 @@ struct zone {
 	struct free_area area[MAX_ORDER];
 	int nid;
 	bool dma32;
-};
+} __vm_cacheline;	/* zones of two CPUs' allocations share no line */
 
 /*
  * The end of the grown part of @z. Growth stores it under the zone lock
@@ -96,12 +96,13 @@ struct page_alloc {
 	unsigned int nr_nodes;
 	unsigned long node_frames;
 	unsigned long reserve;		/* warm free frames kept */
-	unsigned long released;		/* frames released so far */
-	struct zone zones[VMALLOC_MAX_NODES][2];	/* [nid][0: DMA32, 1: NORMAL] */
 	struct pcp *pcp;		/* [cpu][zone] lists of single frames */
 	unsigned int pcp_zones;		/* zones per CPU in pcp: 2 per node */
 	size_t pcp_bytes;
 	unsigned int ncpus;
+	/* Above: set at init, read by every call; below: written. */
+	unsigned long released __vm_cacheline;	/* frames released so far */
+	struct zone zones[VMALLOC_MAX_NODES][2];	/* [nid][0: DMA32, 1: NORMAL] */
 };
 extern struct page_alloc pa;
 

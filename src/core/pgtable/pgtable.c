@@ -30,12 +30,12 @@
 
 static struct {
 	const struct pt_format *fmt;	/* set at init, never changes */
-	uint64_t *pgd;
+	uint64_t *pgd;			/* read by every walk: a line of its own */
 	struct page *own_pgd;		/* NULL when the platform gave one */
-	struct vm_lock lock;		/* installs of tables */
+	struct vm_lock lock __vm_cacheline;	/* installs of tables */
 	unsigned long nr_tables;	/* table frames, own PGD included */
 	unsigned long nr_huge;		/* 2 MiB leaves in place */
-} pt;
+} pt __vm_cacheline;
 
 static inline unsigned int level_shift(int level)
 {
