@@ -323,6 +323,35 @@ TEST(cache_alloc_pages_drains_before_failing)
 	free(pg);
 }
 
+/* The same for alloc_pages_bulk(): the cached frames serve the bulk. */
+TEST(cache_alloc_pages_bulk_drains_before_failing)
+{
+	struct vmalloc_stats st;
+	struct page **pg;
+	unsigned long n, got, i;
+	char *a, *b;
+
+	vt_init(16, 1);
+	pin_here();
+	a = vmalloc(256 * PAGE_SIZE);
+	b = vmalloc(256 * PAGE_SIZE);
+	ASSERT_NONNULL(a);
+	ASSERT_NONNULL(b);
+	vfree(a);
+	vfree(b);
+	st = stats();
+	ASSERT_EQ(st.cache_pages, 512);
+	n = st.free_pages + 100;
+	pg = calloc(n, sizeof(*pg));
+	ASSERT_NONNULL(pg);
+	got = alloc_pages_bulk(GFP_KERNEL, n, pg);
+	ASSERT_EQ(got, n);
+	ASSERT_EQ(stats().cache_areas, 0);
+	for (i = 0; i < got; i++)
+		__free_page(pg[i]);
+	free(pg);
+}
+
 TEST(cache_never_takes_areas_that_are_not_plain)
 {
 	char *p;

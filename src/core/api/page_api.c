@@ -56,8 +56,9 @@ struct page *alloc_pages(gfp_t gfp_mask, unsigned int order)
  *
  * Each run of NULL slots is filled by the page allocator's bulk path (one
  * lock round trip per zone, all or nothing). When a run cannot be had in
- * bulk, its slots are filled one frame at a time, and the call stops at
- * the first frame it cannot get: the slots after it stay as they were.
+ * bulk, its slots are filled one frame at a time (draining the area
+ * cache before giving up on one), and the call stops at the first frame
+ * it cannot get: the slots after it stay as they were.
  * Each frame has one reference (__free_page()).
  *
  * Return: how many slots of @page_array are set now (those set before
@@ -90,6 +91,12 @@ unsigned long alloc_pages_bulk_node(gfp_t gfp, int nid, unsigned long nr_pages,
 		for (; i < j; i++) {
 			page_array[i] = pa_alloc(nid, gfp | __GFP_NOWARN, 0,
 						 VM_FAULT_PAGE);
+			/* As alloc_pages_node: not while the area cache
+			 * holds frames. */
+			if (!page_array[i] && area_cache_held() &&
+			    area_cache_drain())
+				page_array[i] = pa_alloc(nid, gfp | __GFP_NOWARN,
+							 0, VM_FAULT_PAGE);
 			if (!page_array[i])
 				goto out;
 		}
