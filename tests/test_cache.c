@@ -352,6 +352,49 @@ TEST(cache_alloc_pages_bulk_drains_before_failing)
 	free(pg);
 }
 
+/* And for vrealloc(): a grow takes the cached frames before failing. */
+TEST(cache_vrealloc_grow_drains_before_failing)
+{
+	struct page **pg;
+	unsigned long n, i;
+	char *a, *b, *p, *q;
+
+	vt_init(16, 1);
+	pin_here();
+	p = vmalloc(PAGE_SIZE);
+	a = vmalloc(256 * PAGE_SIZE);
+	b = vmalloc(256 * PAGE_SIZE);
+	ASSERT_TRUE(p && a && b);
+	ASSERT_EQ(vwrite("x", p, 1), 1);	/* the soft range is not ours */
+	vfree(a);
+	vfree(b);
+	ASSERT_EQ(stats().cache_pages, 512);
+	/* Every free frame taken: only the cached ones are left. */
+	n = stats().free_pages;
+	pg = calloc(n, sizeof(*pg));
+	ASSERT_NONNULL(pg);
+	for (i = 0; i < n; i++) {
+		pg[i] = alloc_page(GFP_KERNEL);
+		ASSERT_NONNULL(pg[i]);
+	}
+	ASSERT_EQ(stats().cache_pages, 512);
+	q = vrealloc(p, 100 * PAGE_SIZE, GFP_KERNEL);
+	ASSERT_NONNULL(q);
+	{
+		char c = 0;
+
+		ASSERT_EQ(vread(&c, q, 1), 1);
+		ASSERT_EQ(c, 'x');
+		ASSERT_EQ(vwrite("y", q + 100 * PAGE_SIZE - 1, 1), 1);
+	}
+	ASSERT_EQ(stats().cache_areas, 0);
+	vfree(q);
+	for (i = 0; i < n; i++)
+		__free_page(pg[i]);
+	free(pg);
+	ASSERT_SANE();
+}
+
 TEST(cache_never_takes_areas_that_are_not_plain)
 {
 	char *p;

@@ -1348,6 +1348,9 @@ void *vrealloc(const void *p, size_t size, gfp_t flags)
 		err = -VM_EOVERFLOW;	/* never: not even with __GFP_NOFAIL */
 	} else {
 		err = resize_area(vm, nr, size, flags, RET_IP, &out);
+		/* As vmalloc(): never fail while cached frames could serve. */
+		if (err == -VM_ENOMEM && area_cache_drain())
+			err = resize_area(vm, nr, size, flags, RET_IP, &out);
 		/* As __vmalloc_node_range(): retry while purges give back. */
 		for (round = 0; err == -VM_ENOMEM && (flags & __GFP_NOFAIL) &&
 		     round < NOFAIL_ROUNDS; round++) {
