@@ -395,9 +395,11 @@ void report_targets(FILE *f, const struct opts *o, struct bench_run **runs,
 	unsigned int i;
 	double v;
 
-	(void)o;
 	fprintf(f, "== performance targets (one thread unless said; n/a: the "
 		"command that measures it)\n");
+	if (o->quick)
+		fprintf(f, "   a --quick run: small loops, not the targets' "
+			"conditions (make bench-targets)\n");
 	fprintf(f, TARGET_ROW, "", "measured", "target", "");
 
 	a = find(runs, n, "long_busy_list", MODE_KVA, IMPL_OURS, 15000, 1);
