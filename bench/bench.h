@@ -104,6 +104,21 @@ struct bench_run {
 	double mops_median;
 	double ok_per_loop;		/* align_shift: successes per loop */
 	char check[200];		/* "" when the leak checks passed */
+	/*
+	 * Turns (--threads N): an N-thread run and its one-thread twin run
+	 * one repeat each in turn, then a turn of the machine's ceiling, so
+	 * each repeat's scaling compares runs seconds apart. run_part()
+	 * runs repeats rep0 .. rep0 + nrep - 1, each part from a fresh
+	 * library (init, set-up, warm-up, timed repeats, teardown, checks).
+	 */
+	unsigned int rep0, nrep;
+	bool capped;			/* the seed cap is set (first warm-up) */
+	bool turns;			/* N threads, measured in turns */
+	double scale_rep[MAX_REPEAT];	/* Mops / the twin's, same repeat */
+	double ceil_rep[MAX_REPEAT];	/* the ceiling's turn, same repeat */
+	double scaling, scaling_min, scaling_max;	/* of scale_rep */
+	double ceiling;			/* median of ceil_rep */
+	double share;			/* median of scale_rep / ceil_rep */
 };
 
 /* ---- helpers (scenarios.c) ---- */
@@ -143,8 +158,13 @@ struct host_row {
 	double vm_syscalls;			/* per op; < 0 unknown */
 	unsigned int threads;			/* 1; 2: a threads row */
 	double one_ns;				/* threads row: 1 thread, ns/op */
-	double scaling;				/* threads row: throughput of 2
-						   threads / of 1 (median) */
+	/* Threads rows, per repeat: [1 thread, 2 threads, ceiling 1, 2]. */
+	unsigned int nrep;
+	double scale_rep[MAX_REPEAT];		/* one ns/op / two ns/op */
+	double ceil_rep[MAX_REPEAT];		/* the ceiling's turn */
+	double scaling, scaling_min, scaling_max;	/* of scale_rep */
+	double ceiling;				/* median of ceil_rep */
+	double share;				/* median of scale / ceiling */
 };
 
 /* The ring section: a 64 KiB double-mapped ring, libvmalloc vs memfd. */
@@ -172,26 +192,46 @@ struct sweep_point {
 /*
  * The machine's own ceiling for N threads, measured in the same run
  * (vmbench.c): a compute loop that touches no shared memory, on one
- * pinned thread and then on N threads pinned to N CPUs, CEIL_REPEAT
- * times in turn. What scaling the allocator shows is to be read against
- * it: on a shared machine another program may hold a CPU.
+ * pinned thread and then on N threads pinned to N CPUs. One turn of it
+ * follows each repeat of a threads run (and of the host's threads rows),
+ * so the scaling of that repeat is read against the ceiling of the same
+ * moment: on a shared machine another program may hold a CPU. This is
+ * the summary over every turn of the soft scenarios.
  */
-#define CEIL_REPEAT	5
+#define CEIL_MAX	512
 struct ceiling {
 	unsigned int threads;		/* 0: not measured */
+	unsigned int turns;		/* turns taken (repeats[] holds up to
+					   CEIL_MAX of them) */
 	double one_ns;			/* ns per iteration, 1 thread (median) */
 	double n_ns;			/* wall ns per N iterations, N threads */
 	double scaling;			/* median of N * one / n_wall per turn */
-	double repeats[CEIL_REPEAT];	/* each turn's scaling */
+	double repeats[CEIL_MAX];	/* each turn's scaling */
 };
+
+/*
+ * One turn of the ceiling: the loop on one thread pinned to CPU 0, then
+ * on @threads pinned to CPUs 0 .. threads-1 at once. Return the turn's
+ * scaling (threads x one / wall), or -1; @one_ns and @n_ns get the ns
+ * per iteration (either may be NULL).
+ */
+double ceiling_turn(unsigned int threads, double *one_ns, double *n_ns);
+
+/* The median of @v[0..n) for any n (a sorted copy); 0 when n is 0. */
+double median_any(const double *v, unsigned int n);
+/* Median, min and max of @v[0..n): the summary of per-repeat ratios. */
+void ratio_summary(const double *v, unsigned int n, double *med,
+		   double *min, double *max);
 
 void report_machine(char *model, size_t len);
 void report_header(FILE *f, const struct opts *o);
 void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs,
 		     unsigned int n);
-void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
-		    const struct sweep_point *sw, unsigned int nsw,
-		    const struct ceiling *ceil);
+void report_targets(FILE *f, const struct opts *o, struct bench_run **runs,
+		    unsigned int n, const struct sweep_point *sw,
+		    unsigned int nsw, const struct host_row *host,
+		    unsigned int nhost, const struct ring_row *ring,
+		    unsigned int nring);
 int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		unsigned int n, const struct host_row *host, unsigned int nhost,
 		const char *host_err, const struct sweep_point *sw,

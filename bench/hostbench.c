@@ -204,11 +204,14 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 	}
 	/*
 	 * The threads rows: 2 threads each doing the 4 KiB and the 64 KiB
-	 * loop at once, against one thread alone, taking turns per repeat.
+	 * loop at once, against one thread alone, in turns: repeat i is
+	 * [1 thread, 2 threads, ceiling 1, ceiling 2], so each repeat's
+	 * scaling compares runs seconds apart, and is read against the
+	 * machine's ceiling of the same moment (vmbench.c).
 	 */
 	for (i = 0; i < 2 && nrows < max; i++) {
 		struct host_row *r = &rows[nrows];
-		double one[MAX_REPEAT], two[MAX_REPEAT], sc[MAX_REPEAT];
+		double one[MAX_REPEAT], two[MAX_REPEAT], share[MAX_REPEAT];
 		unsigned long ops = o->quick ? 2000UL : 20000UL;
 
 		memset(r, 0, sizeof(*r));
@@ -228,12 +231,19 @@ int host_bench(const struct opts *o, struct host_row *rows, unsigned int max,
 				vmalloc_exit();
 				return -ENOMEM;
 			}
-			sc[rep] = one[rep] / two[rep];
+			r->scale_rep[rep] = one[rep] / two[rep];
+			r->ceil_rep[rep] = ceiling_turn(2, NULL, NULL);
+			share[rep] = r->ceil_rep[rep] > 0 ?
+				     r->scale_rep[rep] / r->ceil_rep[rep] : 0;
 		}
 		progress_done();
+		r->nrep = o->repeat;
 		r->one_ns = median_of(one, o->repeat);
 		r->vm_ns = median_of(two, o->repeat);
-		r->scaling = median_of(sc, o->repeat);
+		ratio_summary(r->scale_rep, o->repeat, &r->scaling,
+			      &r->scaling_min, &r->scaling_max);
+		r->ceiling = median_of(r->ceil_rep, o->repeat);
+		r->share = median_of(share, o->repeat);
 		nrows++;
 	}
 	vm_unmap_aliases();

@@ -221,7 +221,7 @@ void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs
 	fprintf(f, "  %-8s %-4s %-10s %3s %10s %12s %12s %12s %9s %8s%s\n",
 		sc->param_name ? sc->param_name : "", "mode", "allocator",
 		"thr", "loops", "median ns/op", "min", "max", "x seed",
-		"Mops/s", threads ? "  scaling" : "");
+		"Mops/s", threads ? "  scaling     min..max  ceiling  of it" : "");
 	for (i = 0; i < n; i++) {
 		const struct bench_run *r = runs[i], *s = seed_of(runs, n, r);
 		char p[24] = "", med[24], mn[24], mx[24], ratio[24] = "-";
@@ -244,7 +244,14 @@ void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs
 			p, mode_name(r), impl_name(r), r->threads, r->loops,
 			r->loops != r->loops_asked ? "+" : " ", med, mn, mx,
 			ratio, r->mops_median);
-		if (r->threads > 1) {
+		if (r->turns) {
+			char range[32];
+
+			snprintf(range, sizeof(range), "%.2f..%.2f",
+				 r->scaling_min, r->scaling_max);
+			fprintf(f, "  %6.2fx %12s %7.2fx %5.0f%%", r->scaling,
+				range, r->ceiling, 100 * r->share);
+		} else if (r->threads > 1) {
 			const struct bench_run *one = single_of(runs, n, r);
 
 			if (one && one->mops_median > 0)
@@ -266,8 +273,12 @@ void report_scenario(FILE *f, const struct scenario *sc, struct bench_run **runs
 		fprintf(f, "  + loops cut to keep one repeat near the time "
 			"budget (--budget-ms)\n");
 	if (threads)
-		fprintf(f, "  scaling = total throughput / the same run on one "
-			"thread\n");
+		fprintf(f, "  scaling: total throughput / the one-thread run's in "
+			"the same repeat (the two take turns,\n  then a turn of "
+			"the ceiling: a compute loop on 1 and on N pinned threads); "
+			"median of the\n  per-repeat ratios, their min..max, the "
+			"ceiling's median, and the median of\n  per-repeat "
+			"scaling / ceiling\n");
 	report_meta(f, runs, n);
 	if (!strcmp(sc->name, "long_busy_list"))
 		report_growth(f, runs, n);
@@ -313,6 +324,10 @@ static const struct bench_run *find(struct bench_run **runs, unsigned int n,
 	return NULL;
 }
 
+#define TARGET_ROW	"  %-50s %11s %9s  %s\n"
+
+/* One target: @value against @goal, met or MISSED; "-" and @how (the
+ * command that measures it) when this run did not. */
 static void target(FILE *f, const char *what, bool known, double value,
 		   const char *unit, const char *goal, bool met,
 		   const char *how)
@@ -321,36 +336,78 @@ static void target(FILE *f, const char *what, bool known, double value,
 
 	if (known)
 		snprintf(v, sizeof(v), "%.*f%s",
-			 value >= 1000 ? 0 : !strcmp(unit, " B") ? 3 : 2,
+			 value >= 1000 ? 0 : !strcmp(unit, " B") ? 1 : 2,
 			 value, unit);
 	else
 		snprintf(v, sizeof(v), "-");
-	fprintf(f, "  %-52s %11s %10s  %s\n", what, v, goal,
+	fprintf(f, TARGET_ROW, what, v, goal,
 		known ? (met ? "met" : "MISSED") : how);
 }
 
-void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
-		    const struct sweep_point *sw, unsigned int nsw,
-		    const struct ceiling *ceil)
+/* A scaling target: the median of the per-repeat ratios, with their
+ * range and the ceiling of the same turns. */
+static void scaling_target(FILE *f, const char *what, bool known,
+			   double v, double min, double max, double ceiling,
+			   double share, double goal, const char *how)
 {
+	char val[24], g[16], st[96];
+
+	snprintf(g, sizeof(g), ">= %.1fx", goal);
+	if (!known) {
+		fprintf(f, TARGET_ROW, what, "-", g, how);
+		return;
+	}
+	snprintf(val, sizeof(val), "%.2fx", v);
+	snprintf(st, sizeof(st), "%s (%.2f..%.2f; %.0f%% of a ceiling of %.2fx)",
+		 v >= goal ? "met" : "MISSED", min, max, 100 * share, ceiling);
+	fprintf(f, TARGET_ROW, what, val, g, st);
+}
+
+static const struct host_row *host_of(const struct host_row *h,
+				      unsigned int n, unsigned long size,
+				      unsigned int threads)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (h[i].size == size && (h[i].threads > 1) == (threads > 1))
+			return &h[i];
+	return NULL;
+}
+
+/*
+ * The performance targets (README.md, Performance; bench/README.md):
+ * each with what this run measured, met / MISSED, or n/a and the
+ * command that measures it. `make bench-targets` runs them all.
+ */
+void report_targets(FILE *f, const struct opts *o, struct bench_run **runs,
+		    unsigned int n, const struct sweep_point *sw,
+		    unsigned int nsw, const struct host_row *host,
+		    unsigned int nhost, const struct ring_row *ring,
+		    unsigned int nring)
+{
+	static const struct { unsigned long size; double goal; } hs[] = {
+		{ 4UL << 10, 0.5 }, { 64UL << 10, 0.3 }, { 1UL << 20, 0.3 },
+	};
 	const struct bench_run *a, *b;
 	const struct sweep_point *lo = NULL, *hi = NULL;
-	static const unsigned long kva_busy[] = { 15000, 1000000 };
+	char what[96], goal[16];
 	unsigned int i;
 	double v;
 
-	(void)sw;
-	fprintf(f, "== performance targets: the goals libvmalloc's allocator is held to\n"
-		   "   (speed-up over the seed's list, flat cost as busy areas grow, the cost\n"
-		   "   of one alloc+free pair, scaling on 2 threads, metadata per area;\n"
-		   "   one thread unless said)\n");
-	fprintf(f, "  %-52s %11s %10s  %s\n", "", "measured", "target", "");
+	fprintf(f, "== performance targets (one thread unless said; n/a: the "
+		"command that measures it)\n");
+	if (o->quick)
+		fprintf(f, "   a --quick run: small loops, not the targets' "
+			"conditions (make bench-targets)\n");
+	fprintf(f, TARGET_ROW, "", "measured", "target", "");
 
 	a = find(runs, n, "long_busy_list", MODE_KVA, IMPL_OURS, 15000, 1);
 	b = find(runs, n, "long_busy_list", MODE_KVA, IMPL_SEED, 15000, 1);
 	v = a && b ? b->median / a->median : 0;
-	target(f, "long_busy_list 15000 busy: seed / ours (kva)", a && b, v,
-	       "x", ">= 300x", v >= 300, "n/a: make bench-targets");
+	target(f, "long_busy_list 15k busy: seed / ours (kva)", a && b, v,
+	       "x", ">= 300x", v >= 300,
+	       "n/a: vmbench --scenario long_busy_list --busy 15k");
 
 	for (i = 0; i < nsw; i++) {
 		if (sw[i].busy == 1000)
@@ -358,66 +415,74 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 		if (sw[i].busy == 1000000)
 			hi = &sw[i];
 	}
-	v = lo && hi && lo->ours_kva > 0 ? hi->ours_kva / lo->ours_kva : 0;
-	target(f, "long_busy_list ns/op 1M busy / 1k busy (kva)",
-	       lo && hi && lo->ours_kva > 0 && hi->ours_kva > 0, v, "x",
-	       "<= 3x", v <= 3, "n/a: make bench-targets");
-	v = lo && hi && lo->ours_full > 0 ? hi->ours_full / lo->ours_full : 0;
-	target(f, "long_busy_list ns/op 1M busy / 1k busy (full)",
-	       lo && hi && lo->ours_full > 0 && hi->ours_full > 0, v, "x",
-	       "<= 3x", v <= 3, "n/a: make bench-targets");
-
-	a = find(runs, n, "fix_size", MODE_KVA, IMPL_OURS, 1, 1);
-	target(f, "fix_size 1 page: kva alloc+free", a != NULL, a ? a->median : 0,
-	       " ns", "< 50 ns", a && a->median < 50, "n/a: needs fix_size kva --pages 1");
 	for (i = 0; i < 2; i++) {
-		char what[80];
+		double l = !lo ? 0 : i ? lo->ours_full : lo->ours_kva;
+		double h = !hi ? 0 : i ? hi->ours_full : hi->ours_kva;
 
-		a = find(runs, n, "long_busy_list", MODE_KVA, IMPL_OURS,
-			 kva_busy[i], 1);
-		snprintf(what, sizeof(what), "long_busy_list %lu busy: kva alloc+free",
-			 kva_busy[i]);
-		target(f, what, a != NULL, a ? a->median : 0, " ns", "< 50 ns",
-		       a && a->median < 50, "n/a: make bench-targets");
+		snprintf(what, sizeof(what),
+			 "long_busy_list growth 1k -> 1M busy (%s)",
+			 i ? "full" : "kva");
+		v = l > 0 ? h / l : 0;
+		target(f, what, l > 0 && h > 0, v, "x", "<= 1.5x", v <= 1.5,
+		       "n/a: vmbench --busy 1k,1M");
 	}
+
 	a = find(runs, n, "fix_size", MODE_FULL, IMPL_OURS, 1, 1);
-	target(f, "fix_size 1 page: vmalloc+vfree (full)", a != NULL,
-	       a ? a->median : 0, " ns", "< 250 ns", a && a->median < 250,
-	       "n/a: needs fix_size full --pages 1");
+	target(f, "fix_size 1 page: vmalloc+vfree (full, soft)", a != NULL,
+	       a ? a->median : 0, " ns", "<= 120 ns", a && a->median <= 120,
+	       "n/a: vmbench --scenario fix_size --mode full");
+	target(f, "KVA pair Ir, every bench-ir scenario", false, 0, "",
+	       "<= 450", false, "n/a: make bench-ir");
+	target(f, "KVA pair Ir, 1 page", false, 0, "", "<= 200", false,
+	       "n/a: make bench-ir");
+
 	for (i = 0; i < 2; i++) {
 		enum bench_mode m = i ? MODE_FULL : MODE_KVA;
-		char what[80], how[48];
 
 		a = find(runs, n, "fix_size", m, IMPL_OURS, 1, 2);
-		b = find(runs, n, "fix_size", m, IMPL_OURS, 1, 1);
-		v = a && b && b->mops_median > 0 ? a->mops_median / b->mops_median : 0;
-		/* The target line carries the ceiling and how much of it. */
-		if (ceil && ceil->threads == 2 && ceil->scaling > 0)
-			snprintf(what, sizeof(what),
-				 "fix_size 2 threads / one (%s), ceiling %.2fx",
-				 i ? "full" : "kva", ceil->scaling);
-		else
-			snprintf(what, sizeof(what),
-				 "fix_size 2 threads: total / one thread (%s)",
-				 i ? "full" : "kva");
-		if (a && b && ceil && ceil->threads == 2 && ceil->scaling > 0) {
-			/* met or MISSED, and the share of the ceiling */
-			snprintf(how, sizeof(how), "%s (%.0f%% of the ceiling)",
-				 v >= 1.6 ? "met" : "MISSED",
-				 100 * v / ceil->scaling);
-			fprintf(f, "  %-52s %10.2fx %10s  %s\n", what, v,
-				">= 1.6x", how);
-			continue;
-		}
-		target(f, what, a && b, v, "x", ">= 1.6x", v >= 1.6,
-		       "n/a: make bench-targets");
+		snprintf(what, sizeof(what), "fix_size 2 threads / one (%s)",
+			 i ? "full" : "kva");
+		scaling_target(f, what, a && a->turns, a ? a->scaling : 0,
+			       a ? a->scaling_min : 0, a ? a->scaling_max : 0,
+			       a ? a->ceiling : 0, a ? a->share : 0, 1.6,
+			       "n/a: vmbench --scenario fix_size --threads 2");
 	}
-	if (ceil && ceil->threads > 1)
-		fprintf(f, "  (the ceiling, same run: a compute loop with no shared "
-			"memory on 1 and on %u\n   pinned threads, %u turns: "
-			"%.2f ns per iteration alone, %.2f ns per %u together:"
-			" %.2fx)\n", ceil->threads, CEIL_REPEAT, ceil->one_ns,
-			ceil->n_ns, ceil->threads, ceil->scaling);
+
+	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+		const struct host_row *h = host_of(host, nhost, hs[i].size, 1);
+
+		snprintf(what, sizeof(what), "host %lu %s: vmalloc / mmap",
+			 hs[i].size >= (1UL << 20) ? hs[i].size >> 20 :
+			 hs[i].size >> 10, hs[i].size >= (1UL << 20) ? "MiB" : "KiB");
+		snprintf(goal, sizeof(goal), "<= %.1fx", hs[i].goal);
+		v = h && h->mmap_ns > 0 ? h->vm_ns / h->mmap_ns : 0;
+		target(f, what, h && h->mmap_ns > 0, v, "x", goal,
+		       v <= hs[i].goal, "n/a: vmbench --host-only");
+	}
+	for (i = 0; i < 2; i++) {
+		const struct host_row *h = host_of(host, nhost, hs[i].size, 2);
+
+		snprintf(what, sizeof(what), "host %lu KiB: 2 threads / one",
+			 hs[i].size >> 10);
+		scaling_target(f, what, h && h->nrep, h ? h->scaling : 0,
+			       h ? h->scaling_min : 0, h ? h->scaling_max : 0,
+			       h ? h->ceiling : 0, h ? h->share : 0, 1.3,
+			       "n/a: vmbench --host-only");
+	}
+
+	for (i = 0; i < 2; i++) {
+		const struct ring_row *r = NULL;
+		unsigned int k;
+
+		for (k = 0; k < nring; k++)
+			if (ring[k].bulk == (bool)i && !ring[k].touch)
+				r = &ring[k];
+		snprintf(what, sizeof(what), "ring 64 KiB: vmap / memfd (%s)",
+			 i ? "alloc_pages_bulk" : "alloc_page x16");
+		target(f, what, r != NULL, r ? r->ratio : 0, "x", "<= 1.2x",
+		       r && r->ratio <= 1.2, "n/a: vmbench --scenario ring");
+	}
+
 	a = NULL;
 	for (i = 0; i < n; i++) {
 		const struct bench_run *r = runs[i];
@@ -429,9 +494,9 @@ void report_targets(FILE *f, struct bench_run **runs, unsigned int n,
 			a = r;
 	}
 	v = a ? meta_per_area(a) : 0;
-	target(f, "metadata per live area (long_busy_list kva, most busy)",
-	       a != NULL, v, " B", "<= 128 B", v <= 128,
-	       "n/a: needs long_busy_list kva");
+	target(f, "metadata per live area (long_busy_list kva)", a != NULL,
+	       v, " B", "<= 128 B", v <= 128,
+	       "n/a: vmbench --scenario long_busy_list");
 	fputc('\n', f);
 }
 
@@ -472,21 +537,27 @@ void report_host(FILE *f, const struct host_row *rows, unsigned int n)
 	}
 	fprintf(f, "  vm/x < 1 means vmalloc is faster; syscalls are per op "
 		"(host_syscalls from vmalloc_get_stats)\n");
-	fprintf(f, "  %-8s %7s %7s %16s %16s %9s\n", "size", "threads",
-		"ops", "1 thread ns/op", "2 threads ns/op", "scaling");
+	fprintf(f, "  %-8s %7s %7s %16s %16s %9s %12s %8s %6s\n", "size",
+		"threads", "ops", "1 thread ns/op", "2 threads ns/op", "scaling",
+		"min..max", "ceiling", "of it");
 	for (i = 0; i < n; i++) {
 		const struct host_row *r = &rows[i];
-		char sz[24];
+		char sz[24], range[32];
 
 		if (r->threads < 2)
 			continue;
 		size_name(sz, sizeof(sz), r->size);
-		fprintf(f, "  %-8s %7u %7lu %16.0f %16.0f %8.2fx\n", sz,
-			r->threads, r->ops, r->one_ns, r->vm_ns, r->scaling);
+		snprintf(range, sizeof(range), "%.2f..%.2f", r->scaling_min,
+			 r->scaling_max);
+		fprintf(f, "  %-8s %7u %7lu %16.0f %16.0f %8.2fx %12s %7.2fx %5.0f%%\n",
+			sz, r->threads, r->ops, r->one_ns, r->vm_ns, r->scaling,
+			range, r->ceiling, 100 * r->share);
 	}
 	fprintf(f, "  threads: vmalloc + touch + vfree on each thread at once; "
-		"ns/op is wall time over all ops; scaling is the throughput "
-		"over one thread's\n\n");
+		"ns/op is wall time over all ops;\n  each repeat is [1 thread, "
+		"2 threads, ceiling 1, ceiling 2]; scaling: the median of the "
+		"per-repeat\n  throughput ratios (min..max); of it: the median "
+		"of per-repeat scaling / ceiling\n\n");
 }
 
 void report_ring(FILE *f, const struct ring_row *rows, unsigned int n)
@@ -546,8 +617,23 @@ static void json_num(FILE *f, double v)
 		fprintf(f, "%.3f", v);
 }
 
+/* , "name": [v0, v1, ...] */
+static void json_array(FILE *f, const char *name, const double *v,
+		       unsigned int n)
+{
+	unsigned int i;
+
+	fprintf(f, ", \"%s\": [", name);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", f);
+		json_num(f, v[i]);
+	}
+	fputc(']', f);
+}
+
 static void json_run(FILE *f, struct bench_run **runs, unsigned int n,
-		     const struct bench_run *r, const struct ceiling *ceil)
+		     const struct bench_run *r)
 {
 	const struct bench_run *s = seed_of(runs, n, r);
 	const struct bench_run *one = single_of(runs, n, r);
@@ -590,13 +676,23 @@ static void json_run(FILE *f, struct bench_run **runs, unsigned int n,
 		for (i = 0; i < r->threads; i++)
 			fprintf(f, "%s%.3f", i ? ", " : "", r->thread_ns[i]);
 		fprintf(f, "], \"scaling_vs_1_thread\": ");
-		json_num(f, one && one->mops_median > 0 ?
-			 r->mops_median / one->mops_median : -1);
-		/* That scaling as a share of the machine's (1 = all of it). */
-		fprintf(f, ", \"scaling_vs_ceiling\": ");
-		json_num(f, one && one->mops_median > 0 && ceil &&
-			 ceil->threads == r->threads && ceil->scaling > 0 ?
-			 r->mops_median / one->mops_median / ceil->scaling : -1);
+		if (r->turns) {
+			/* Medians of the per-repeat ratios (turns). */
+			json_num(f, r->scaling);
+			fprintf(f, ", \"scaling_min\": ");
+			json_num(f, r->scaling_min);
+			fprintf(f, ", \"scaling_max\": ");
+			json_num(f, r->scaling_max);
+			fprintf(f, ", \"ceiling\": ");
+			json_num(f, r->ceiling);
+			fprintf(f, ", \"scaling_vs_ceiling\": ");
+			json_num(f, r->share);
+			json_array(f, "scaling_repeats", r->scale_rep, r->repeat);
+			json_array(f, "ceiling_repeats", r->ceil_rep, r->repeat);
+		} else {
+			json_num(f, one && one->mops_median > 0 ?
+				 r->mops_median / one->mops_median : -1);
+		}
 	}
 	if (r->impl == IMPL_OURS && r->meta_vmap_areas)
 		fprintf(f, ", \"meta_bytes\": %lu, \"meta_areas\": %lu"
@@ -636,7 +732,7 @@ int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		sysconf(_SC_NPROCESSORS_ONLN), o->repeat, o->threads,
 		(unsigned long)o->seed, o->quick ? "true" : "false");
 	for (i = 0; i < n; i++) {
-		json_run(f, runs, n, runs[i], ceil);
+		json_run(f, runs, n, runs[i]);
 		fprintf(f, "%s\n", i + 1 < n ? "," : "");
 	}
 	fprintf(f, "  ],\n  \"ceiling\": ");
@@ -648,10 +744,10 @@ int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 		json_num(f, ceil->n_ns);
 		fprintf(f, ", \"scaling\": ");
 		json_num(f, ceil->scaling);
-		fprintf(f, ", \"repeats\": [");
-		for (i = 0; i < CEIL_REPEAT; i++)
-			fprintf(f, "%s%.3f", i ? ", " : "", ceil->repeats[i]);
-		fprintf(f, "]}");
+		fprintf(f, ", \"turns\": %u", ceil->turns);
+		json_array(f, "repeats", ceil->repeats,
+			   ceil->turns < CEIL_MAX ? ceil->turns : CEIL_MAX);
+		fprintf(f, "}");
 	} else {
 		fprintf(f, "null");
 	}
@@ -724,6 +820,18 @@ int report_json(const char *path, const struct opts *o, struct bench_run **runs,
 				json_num(f, h->vm_ns);
 				fprintf(f, ", \"scaling_vs_1_thread\": ");
 				json_num(f, h->scaling);
+				fprintf(f, ", \"scaling_min\": ");
+				json_num(f, h->scaling_min);
+				fprintf(f, ", \"scaling_max\": ");
+				json_num(f, h->scaling_max);
+				fprintf(f, ", \"ceiling\": ");
+				json_num(f, h->ceiling);
+				fprintf(f, ", \"scaling_vs_ceiling\": ");
+				json_num(f, h->share);
+				json_array(f, "scaling_repeats", h->scale_rep,
+					   h->nrep);
+				json_array(f, "ceiling_repeats", h->ceil_rep,
+					   h->nrep);
 				fprintf(f, "}%s\n", i + 1 < nhost ? "," : "");
 				continue;
 			}

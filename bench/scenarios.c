@@ -47,6 +47,37 @@ double median_of(const double *v, unsigned int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+double median_any(const double *v, unsigned int n)
+{
+	double *s, m;
+
+	if (!n)
+		return 0;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return 0;
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	free(s);
+	return m;
+}
+
+void ratio_summary(const double *v, unsigned int n, double *med,
+		   double *min, double *max)
+{
+	unsigned int i;
+
+	*med = median_any(v, n);
+	*min = *max = n ? v[0] : 0;
+	for (i = 1; i < n; i++) {
+		if (v[i] < *min)
+			*min = v[i];
+		if (v[i] > *max)
+			*max = v[i];
+	}
+}
+
 /* splitmix64: small, fast, and good enough to pick sizes. */
 uint64_t rng_next(uint64_t *s)
 {

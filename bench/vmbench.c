@@ -129,7 +129,8 @@ static void warm_up(struct worker *w)
 		k *= 2;
 	}
 	w->loops_run += done;
-	if (r->budget_ns > 0 && done) {
+	/* The cap is set once: every part of a run times the same loops. */
+	if (r->budget_ns > 0 && done && !r->capped) {
 		double per_loop = (double)spent / (double)done;
 
 		if (per_loop * (double)r->loops > r->budget_ns) {
@@ -138,6 +139,7 @@ static void warm_up(struct worker *w)
 			r->loops = cap < 3 ? 3 : cap;
 		}
 	}
+	r->capped = true;
 }
 
 void pin_to(unsigned int cpu)
@@ -166,7 +168,7 @@ static void *worker_main(void *arg)
 		warm_up(w);
 	}
 	pthread_barrier_wait(&r->bar);
-	for (rep = 0; rep < r->repeat; rep++) {
+	for (rep = r->rep0; rep < r->rep0 + r->nrep; rep++) {
 		pthread_barrier_wait(&r->bar);
 		if (w->id == 0)
 			progress("%s  repeat %u/%u", run_label, rep + 1,
@@ -186,10 +188,9 @@ static void *worker_main(void *arg)
  * What the machine itself gives N threads that share nothing: each runs
  * a compute loop (a multiply and shifts, in registers: no memory that
  * another thread touches, not even a lock of its own) on its own pinned
- * CPU. One thread, then N threads, CEIL_REPEAT times in turn, so that
- * both see the same moments of a shared machine's noise; the median
- * turn is the ceiling. Scaling of the allocator is to be read against
- * it.
+ * CPU. One turn is one thread, then N threads; a turn follows each
+ * repeat of a threads run, so that the run and the ceiling see the same
+ * moments of a shared machine's noise.
  */
 struct ceil_arg {
 	unsigned int cpu;
@@ -218,49 +219,67 @@ static void *ceil_main(void *arg)
 }
 
 /* @n pinned threads at once: the wall time from the first start to the
- * last end, ns. */
+ * last end, ns; 0 when a thread cannot start. */
 static uint64_t ceil_run(struct ceil_arg *a, pthread_t *t, unsigned int n)
 {
 	uint64_t t0 = now_ns();
-	unsigned int i;
+	unsigned int i, made;
 
-	for (i = 0; i < n; i++) {
-		a[i].cpu = i;
-		if (pthread_create(&t[i], NULL, ceil_main, &a[i]))
-			return 0;
+	for (made = 0; made < n; made++) {
+		a[made].cpu = made;
+		if (pthread_create(&t[made], NULL, ceil_main, &a[made]))
+			break;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < made; i++)
 		pthread_join(t[i], NULL);
-	return now_ns() - t0;
+	return made == n ? now_ns() - t0 : 0;
 }
 
-static void machine_ceiling(unsigned int threads, struct ceiling *c)
+double ceiling_turn(unsigned int threads, double *one_ns, double *n_ns)
 {
 	struct ceil_arg *a = aligned_alloc(64, threads * sizeof(*a));
 	pthread_t *t = calloc(threads, sizeof(*t));
-	double one[CEIL_REPEAT], wall[CEIL_REPEAT];
-	unsigned int rep;
+	uint64_t w1 = 0, wn = 0;
 
-	memset(c, 0, sizeof(*c));
-	if (!a || !t)
-		goto out;
-	memset(a, 0, threads * sizeof(*a));
-	for (rep = 0; rep < CEIL_REPEAT; rep++) {
-		uint64_t w1 = ceil_run(a, t, 1), wn = ceil_run(a, t, threads);
-
-		if (!w1 || !wn)
-			goto out;
-		one[rep] = (double)w1 / CEIL_ITERS;
-		wall[rep] = (double)wn / CEIL_ITERS;
-		c->repeats[rep] = threads * one[rep] / wall[rep];
+	if (a && t) {
+		memset(a, 0, threads * sizeof(*a));
+		w1 = ceil_run(a, t, 1);
+		wn = w1 ? ceil_run(a, t, threads) : 0;
 	}
-	c->one_ns = median_of(one, CEIL_REPEAT);
-	c->n_ns = median_of(wall, CEIL_REPEAT);
-	c->scaling = median_of(c->repeats, CEIL_REPEAT);
-	c->threads = threads;
-out:
 	free(a);
 	free(t);
+	if (!w1 || !wn)
+		return -1;
+	if (one_ns)
+		*one_ns = (double)w1 / CEIL_ITERS;
+	if (n_ns)
+		*n_ns = (double)wn / CEIL_ITERS;
+	return threads * (double)w1 / (double)wn;
+}
+
+/* Every turn of the soft scenarios, for the summary (JSON "ceiling"). */
+static double ceil_one[CEIL_MAX], ceil_n[CEIL_MAX];
+
+static double ceiling_note(struct ceiling *c, unsigned int threads)
+{
+	double one, n, v = ceiling_turn(threads, &one, &n);
+
+	if (v > 0 && c->turns < CEIL_MAX) {
+		ceil_one[c->turns] = one;
+		ceil_n[c->turns] = n;
+		c->repeats[c->turns++] = v;
+	}
+	return v;
+}
+
+static void ceiling_sum(struct ceiling *c, unsigned int threads)
+{
+	if (!c->turns)
+		return;
+	c->threads = threads;
+	c->one_ns = median_any(ceil_one, c->turns);
+	c->n_ns = median_any(ceil_n, c->turns);
+	c->scaling = median_any(c->repeats, c->turns);
 }
 
 /* align_shift: allocations that worked per loop, warm-up included. */
@@ -385,14 +404,22 @@ static void check_workers(struct bench_run *r)
 		fail_msg(r, "set-up failed");
 }
 
-/* Run @r: set up the allocator, start the workers, time, check. */
-static void run_one(struct bench_run *r)
+/*
+ * Run repeats @rep0 .. @rep0 + @nrep - 1 of @r: set up the allocator,
+ * start the workers (set-up, warm-up, the timed repeats, teardown),
+ * check that everything came back. A part after a failed one is skipped.
+ */
+static void run_part(struct bench_run *r, unsigned int rep0, unsigned int nrep)
 {
 	struct vmalloc_stats s0 = { .sz = sizeof(struct vmalloc_stats) };
 	struct seed_list sl;
 	unsigned int t;
 	int err;
 
+	if (r->failed || r->check[0])
+		return;
+	r->rep0 = rep0;
+	r->nrep = nrep;
 	if (r->impl == IMPL_OURS) {
 		err = soft_init(phys_mb_for(r));
 		if (err) {
@@ -419,10 +446,13 @@ static void run_one(struct bench_run *r)
 	for (t = 0; t < r->threads; t++) {
 		struct worker *w = &r->w[t];
 
-		memset(w, 0, sizeof(*w));
-		w->run = r;
-		w->id = t;
-		w->rng = r->seed + 0x1000193ull * (t + 1);
+		/* Later parts keep the counters and the earlier repeats. */
+		if (!rep0) {
+			memset(w, 0, sizeof(*w));
+			w->run = r;
+			w->id = t;
+			w->rng = r->seed + 0x1000193ull * (t + 1);
+		}
 		if (pthread_create(&w->thread, NULL, worker_main, w)) {
 			fprintf(stderr, "vmbench: cannot start thread %u\n", t);
 			exit(2);
@@ -433,9 +463,6 @@ static void run_one(struct bench_run *r)
 	pthread_barrier_destroy(&r->bar);
 	progress_done();
 
-	if (!has_failed(r))
-		summarise(r);
-	check_workers(r);
 	if (r->impl == IMPL_OURS) {
 		check_ours(r, &s0);
 	} else {
@@ -446,8 +473,56 @@ static void run_one(struct bench_run *r)
 		seed_list_destroy(&sl);
 		r->sl = NULL;
 	}
+}
+
+/* After the last part: the summary and the workers' counts. */
+static void run_finish(struct bench_run *r)
+{
+	if (!has_failed(r) && !r->check[0])
+		summarise(r);
+	check_workers(r);
 	if (r->check[0])
 		r->failed = true;
+}
+
+static void run_one(struct bench_run *r)
+{
+	run_part(r, 0, r->repeat);
+	run_finish(r);
+}
+
+/*
+ * @r (N threads) and its one-thread twin @one, in turns: repeat i is
+ * [one thread, N threads, ceiling 1, ceiling N], so the scaling of each
+ * repeat compares runs seconds apart; the summary is the median of the
+ * per-repeat ratios.
+ */
+static void run_turns(struct bench_run *r, struct bench_run *one,
+		      struct ceiling *c)
+{
+	double share[MAX_REPEAT];
+	unsigned int rep, n = 0;
+
+	for (rep = 0; rep < r->repeat; rep++) {
+		run_part(one, rep, 1);
+		run_part(r, rep, 1);
+		r->ceil_rep[rep] = ceiling_note(c, r->threads);
+	}
+	run_finish(one);
+	run_finish(r);
+	if (r->failed || one->failed)
+		return;
+	for (rep = 0; rep < r->repeat; rep++) {
+		if (one->mops[rep] <= 0 || r->ceil_rep[rep] <= 0)
+			return;
+		r->scale_rep[rep] = r->mops[rep] / one->mops[rep];
+		share[n++] = r->scale_rep[rep] / r->ceil_rep[rep];
+	}
+	ratio_summary(r->scale_rep, n, &r->scaling, &r->scaling_min,
+		      &r->scaling_max);
+	r->ceiling = median_of(r->ceil_rep, n);
+	r->share = median_of(share, n);
+	r->turns = true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -973,6 +1048,43 @@ static unsigned int collect_sweep(struct bench_run **runs, unsigned int n,
 	return nsw;
 }
 
+/*
+ * The runs of one scenario, runs[first .. first + count): a run on
+ * several threads takes turns with its one-thread twin (run_turns), the
+ * rest run whole.
+ */
+static void run_block(struct bench_run **runs, unsigned int first,
+		      unsigned int count, unsigned int nruns,
+		      struct ceiling *c)
+{
+	bool done[MAX_RUNS] = { false };
+	unsigned int i, j;
+
+	for (i = first; i < first + count; i++) {
+		struct bench_run *r = runs[i], *one = NULL;
+
+		if (done[i])
+			continue;
+		for (j = first; j < first + count && r->threads > 1; j++)
+			if (!done[j] && runs[j]->threads == 1 &&
+			    runs[j]->mode == r->mode && runs[j]->impl == r->impl &&
+			    runs[j]->param == r->param)
+				break;
+		if (r->threads > 1 && j < first + count) {
+			one = runs[j];
+			done[j] = true;
+			label(r, i + 1, nruns);
+			strncat(run_label, " (turns with 1 thread)",
+				sizeof(run_label) - strlen(run_label) - 1);
+			run_turns(r, one, c);
+		} else {
+			label(r, i + 1, nruns);
+			run_one(r);
+		}
+		done[i] = true;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench_run *runs[MAX_RUNS];
@@ -1021,12 +1133,10 @@ int main(int argc, char **argv)
 		for (s = 0; s < nr_scenarios; s++) {
 			if (!count[s])
 				continue;
-			for (i = first[s]; i < first[s] + count[s]; i++) {
-				label(runs[i], i + 1, nruns);
-				run_one(runs[i]);
+			run_block(runs, first[s], count[s], nruns, &ceil);
+			for (i = first[s]; i < first[s] + count[s]; i++)
 				if (runs[i]->failed)
 					failed++;
-			}
 			report_scenario(stdout, &scenarios[s], runs + first[s],
 					count[s]);
 		}
@@ -1038,9 +1148,7 @@ int main(int argc, char **argv)
 				printf("plot: %s (long_busy_list, %u busy counts)\n\n",
 				       o.plot, nsw);
 		}
-		if (o.threads > 1)
-			machine_ceiling(o.threads, &ceil);
-		report_targets(stdout, runs, nruns, sweep, nsw, &ceil);
+		ceiling_sum(&ceil, o.threads);
 	}
 	if (o.host && o.host_sizes) {
 		nhost = host_bench(&o, host, 8, host_err, sizeof(host_err));
@@ -1057,6 +1165,9 @@ int main(int argc, char **argv)
 			report_ring(stdout, ring, (unsigned int)nring);
 	}
 	vmalloc_exit();
+	report_targets(stdout, &o, runs, nruns, sweep, nsw, host,
+		       nhost > 0 ? (unsigned int)nhost : 0, ring,
+		       nring > 0 ? (unsigned int)nring : 0);
 	if (o.json && report_json(o.json, &o, runs, nruns, host,
 				  nhost > 0 ? (unsigned int)nhost : 0,
 				  nhost < 0 ? host_err : NULL, sweep, nsw,
