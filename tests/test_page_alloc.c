@@ -273,7 +273,7 @@ TEST(bulk_allocation_is_all_or_nothing_and_mostly_consecutive)
 	pages = calloc(n, sizeof(*pages));
 	ASSERT_NONNULL(pages);
 	before = nr_free_pages();
-	ASSERT_EQ(pa_alloc_bulk(-1, GFP_KERNEL, n, pages), 0);
+	ASSERT_EQ(pa_alloc_bulk(-1, GFP_KERNEL, n, pages, true), 0);
 	for (i = 1; i < n; i++)
 		if (page_to_pfn(pages[i]) != page_to_pfn(pages[i - 1]) + 1)
 			runs++;
@@ -292,7 +292,7 @@ TEST(bulk_allocation_is_all_or_nothing_and_mostly_consecutive)
 	n = before + 1;
 	pages = calloc(n, sizeof(*pages));
 	ASSERT_NONNULL(pages);
-	ASSERT_EQ(pa_alloc_bulk(-1, GFP_KERNEL, n, pages), -ENOMEM);
+	ASSERT_EQ(pa_alloc_bulk(-1, GFP_KERNEL, n, pages, true), -ENOMEM);
 	ASSERT_EQ(nr_free_pages(), before);
 	free(pages);
 	ASSERT_SANE();
@@ -314,7 +314,7 @@ TEST(bulk_from_a_fragmented_pool_still_succeeds)
 	n = (total + 1) / 2;
 	bulk = calloc(n, sizeof(*bulk));
 	ASSERT_NONNULL(bulk);
-	ASSERT_EQ(pa_alloc_bulk(-1, GFP_KERNEL | __GFP_ZERO, n, bulk), 0);
+	ASSERT_EQ(pa_alloc_bulk(-1, GFP_KERNEL | __GFP_ZERO, n, bulk, true), 0);
 	ASSERT_EQ(nr_free_pages(), 0);
 	pa_free_bulk(bulk, n);
 	for (i = 1; i < total; i += 2)

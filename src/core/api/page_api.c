@@ -86,7 +86,7 @@ unsigned long alloc_pages_bulk_node(gfp_t gfp, int nid, unsigned long nr_pages,
 		for (j = i; j < nr_pages && !page_array[j]; j++)
 			;
 		/* All or nothing for the run: on failure it is still empty. */
-		if (!pa_alloc_bulk(nid, gfp, j - i, page_array + i))
+		if (!pa_alloc_bulk(nid, gfp, j - i, page_array + i, true))
 			continue;
 		for (; i < j; i++) {
 			page_array[i] = pa_alloc(nid, gfp | __GFP_NOWARN, 0,

@@ -364,8 +364,11 @@ static int alloc_frames(int node, gfp_t gfp, unsigned long nr,
 {
 	unsigned long got, j, n = 1UL << order;
 
+	/* Sorted frames map as runs: one host mapping per run. Where the
+	 * platform syncs nothing (soft, kernel), the order is free. */
 	if (!order)
-		return pa_alloc_bulk(node, gfp, nr, pages);
+		return pa_alloc_bulk(node, gfp, nr, pages,
+				     vm_plat->sync_map != NULL);
 	for (got = 0; got < nr; got += n) {
 		struct page *head = pa_alloc(node, gfp, order, VM_FAULT_PAGE);
 
@@ -476,8 +479,12 @@ static bool cache_put(struct vm_struct *vm, void *holder)
 {
 	unsigned long key;
 
-	/* nr_vmalloc_pages keeps counting its frames: see vmalloc_nr_pages. */
-	return cache_key(vm, &key) &&
+	/* nr_vmalloc_pages keeps counting its frames: see vmalloc_nr_pages.
+	 * The key reads every frame: for a larger area, when the cache has
+	 * no room, for nothing; so room first (a small one is cheaper to
+	 * read than to ask about). */
+	return (vm->nr_pages <= 16 || area_cache_room(vm->nr_pages)) &&
+	       cache_key(vm, &key) &&
 	       area_cache_put(vm, (unsigned int)key, holder);
 }
 

@@ -249,6 +249,9 @@ bool area_purge(bool shrink);
  */
 #define AREA_CACHE_MAX_PAGES	256
 bool area_cache_enabled(void);
+/* Would this CPU's cache take @nr more pages now? (A hint: a put that
+ * follows may still find it full.) */
+bool area_cache_room(unsigned long nr);
 bool area_cache_put(struct vm_struct *vm, unsigned int key, void *holder);
 struct vm_struct *area_cache_get(unsigned long nr, unsigned int key,
 				 unsigned int mask, const void *caller);

@@ -1240,6 +1240,17 @@ bool area_cache_enabled(void)
 	return reg.ac != NULL;
 }
 
+bool area_cache_room(unsigned long nr)
+{
+	unsigned long used;
+
+	if (!reg.ac || !nr || nr > AREA_CACHE_MAX_PAGES)
+		return false;
+	used = __atomic_load_n(&reg.ac[vm_this_cpu()].used, __ATOMIC_RELAXED);
+	return AC_AREAS(used) < reg.ac_max_areas &&
+	       AC_PAGES(used) + nr <= reg.ac_max_pages;
+}
+
 bool area_cache_held(void)
 {
 	unsigned int cpu;

@@ -266,7 +266,8 @@ static void sort_frames(struct page **out, unsigned long n)
 	}
 }
 
-int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
+int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out,
+		  bool sorted)
 {
 	struct zone *zl[ZONELIST_MAX];
 	unsigned long got = 0, i;
@@ -298,7 +299,7 @@ int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out)
 		if (got < n && pcp_drain_zone(zl[z]))
 			got = zone_bulk(zl[z], got, n, out, 0);
 	}
-	if (got == n)
+	if (got == n && sorted)
 		sort_frames(out, n);
 	for (i = 0; i < got; i++) {
 		uintptr_t v = (uintptr_t)out[i];

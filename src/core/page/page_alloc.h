@@ -88,12 +88,15 @@ struct page *pa_alloc_lasting(int nid, gfp_t gfp, unsigned int site);
 
 /*
  * Allocate @n order-0 frames into @out, all or nothing (-ENOMEM), with one
- * lock round trip per zone rather than per frame. @out is sorted: frames
- * in ascending order, as runs of consecutive frames where whole buddy
- * blocks could be had (see docs/design.md, "Frame order"). Each has
+ * lock round trip per zone rather than per frame. With @sorted, @out is in
+ * ascending frame order, as runs of consecutive frames where whole buddy
+ * blocks could be had (see docs/design.md, "Frame order"); without it, the
+ * blocks come in the order they were taken (each block's frames still
+ * ascending), which saves the sort where nothing maps runs. Each has
  * refcount 1. Context: no core lock held.
  */
-int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out);
+int pa_alloc_bulk(int nid, gfp_t gfp, unsigned long n, struct page **out,
+		  bool sorted);
 
 /*
  * Drop the reference of the block at @page, of @order; free it when that
