@@ -1726,6 +1726,13 @@ void unmap_kernel_range(unsigned long addr, unsigned long size)
 			addr, size);
 		return;
 	}
+	/*
+	 * A cached area (freed, in no walk) would come back to its next
+	 * vmalloc() with the PTEs this call clears: none may be cached
+	 * meanwhile. Coarse (every CPU's cache goes), as the call is rare.
+	 */
+	if (area_cache_held())
+		area_cache_drain();
 	vm_flush_cache_vunmap(addr, end);
 	pt_unmap_noflush(addr, size >> PAGE_SHIFT);
 	vm_sync_unmap(addr, size);
@@ -2108,6 +2115,13 @@ long vm_areas_exit(void)
 		else
 			vfree((void *)o.addr);
 	}
+	/*
+	 * The cache gives everything back now, and its frames leave
+	 * nr_vmalloc_pages (a count that outlives the instance) with the
+	 * registry's record of them, which area_exit() forgets.
+	 */
+	area_cache_drain();
+	vm_pcpu_stat_add(&nr_vmalloc_pages, -(long)area_cache_take_released());
 	area_get_stats(&st);
 	return left + (long)st.areas;	/* removed, never freed */
 }
