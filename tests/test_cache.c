@@ -438,6 +438,29 @@ TEST(cache_unmap_kernel_range_over_a_cached_area)
 	ASSERT_EQ(vmalloc_check(), 0);
 }
 
+/*
+ * A request the library refuses without the cache (an alignment that is
+ * no power of two) is refused with an area of its size cached as well.
+ */
+TEST(cache_refuses_what_a_fresh_area_refuses)
+{
+	void *p;
+
+	vt_init(16, 1);
+	pin_here();
+	ASSERT_NULL(__vmalloc_node(PAGE_SIZE, 0, GFP_KERNEL | __GFP_NOWARN, -1,
+				   __builtin_return_address(0)));
+	p = vmalloc(PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	vfree(p);
+	ASSERT_EQ(stats().cache_areas, 1);
+	ASSERT_NULL(__vmalloc_node(PAGE_SIZE, 0, GFP_KERNEL | __GFP_NOWARN, -1,
+				   __builtin_return_address(0)));
+	ASSERT_NULL(__vmalloc_node(PAGE_SIZE, 3, GFP_KERNEL | __GFP_NOWARN, -1,
+				   __builtin_return_address(0)));
+	ASSERT_EQ(stats().cache_areas, 1);
+}
+
 static unsigned long storm_errors;
 
 static void *storm(void *arg)

@@ -632,7 +632,10 @@ static void *cache_get(const struct vmalloc_req *rq)
 	struct vm_struct *vm;
 	void *addr;
 
-	if (rq->internal || rq->align > PAGE_SIZE ||
+	/* An alignment that is no power of two: refused (get_area), not
+	 * served from here. */
+	if (rq->internal || rq->align > PAGE_SIZE || !rq->align ||
+	    (rq->align & (rq->align - 1)) ||
 	    rq->start > vm_plat->vmalloc_start ||
 	    rq->end < vm_plat->vmalloc_end ||
 	    pgprot_val(rq->prot) != pgprot_val(PAGE_KERNEL) ||
