@@ -1424,6 +1424,16 @@ static unsigned long pick_vsize(void)
 	unsigned int r = u8();
 	unsigned long pages, size;
 
+	/*
+	 * The size of an area that may be cached, a quarter of the time,
+	 * so that the area cache serves (decodes as before without it).
+	 */
+	if (r < 240 && M.nr_cached && !(r & 3)) {
+		size = M.cached[below(M.nr_cached)].npages * PAGE_SIZE;
+		if (chance(4))
+			size -= below(PAGE_SIZE);
+		return size;
+	}
 	if (r < 240) {
 		if (r < 160)
 			pages = 1 + below(16);
@@ -1791,6 +1801,13 @@ static struct purge_exp purge_expect(const struct req *r, bool accepted,
 
 	if (nthreads > 1)
 		return (struct purge_exp){ false, false };	/* any thread purges */
+	/*
+	 * Short of frames, vmalloc() drains the area cache before it looks
+	 * at the request (api/vmalloc.c, vmalloc_range): even a request it
+	 * then refuses may retire cached areas, and that may purge.
+	 */
+	if (!accepted && M.cache && prev.cache_areas)
+		p.never = false;
 	if (!accepted)
 		return p;
 	if (M.fast) {
