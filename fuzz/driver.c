@@ -994,9 +994,9 @@ static void follow_lazy_threaded(void)
  * possibly cached area is one of: reused or retired and its range taken
  * again (a live area meets it: forget it), retired (no PTE at its start:
  * vfree's retirement, late, so its range joins the lazy list), or still
- * cached (mapped, in no area). One thread: the cached ones are exactly
- * what vmalloc_get_stats() counts; threaded: at most (an address may be
- * in two partitions' sets, after a reuse and a second vfree).
+ * cached (mapped, in no area). The cached ones are exactly what
+ * vmalloc_get_stats() counts (threaded: at barriers, an address in two
+ * partitions' sets counted once, cache_forget_stale).
  */
 static __thread unsigned long op_purges0;	/* cur.purges when the op began */
 static __thread bool lazy_unknown;	/* one thread: an area retired from the
@@ -1159,14 +1159,10 @@ static void cache_follow(void)
 	}
 	if (__atomic_load_n(&cache_lost, __ATOMIC_RELAXED))
 		return;
-	if (nthreads == 1)
-		EXPECT(cur.cache_areas == areas && cur.cache_pages == pages,
-		       "area cache holds %lu areas, %lu pages; model: %lu areas, %lu pages mapped and freed",
-		       cur.cache_areas, cur.cache_pages, areas, pages);
-	else
-		EXPECT(cur.cache_areas <= areas && cur.cache_pages <= pages,
-		       "area cache holds %lu areas, %lu pages; model: at most %lu areas, %lu pages",
-		       cur.cache_areas, cur.cache_pages, areas, pages);
+	/* (Threaded: all workers wait at the barrier, nothing moves.) */
+	EXPECT(cur.cache_areas == areas && cur.cache_pages == pages,
+	       "area cache holds %lu areas, %lu pages; model: %lu areas, %lu pages mapped and freed",
+	       cur.cache_areas, cur.cache_pages, areas, pages);
 }
 
 /*
