@@ -853,12 +853,16 @@ static void log_hook(int level, const char *line)
 /* Counters                                                            */
 /* ------------------------------------------------------------------ */
 
+static void cache_retired(void);
+
 static void snap(void)
 {
 	if (concurrent())
 		return;		/* the counters are checked at barriers */
 	if (vmalloc_get_stats(&cur))
 		FAIL("vmalloc_get_stats failed");
+	/* Before an op's own lazy accounting looks at cur.lazy_pages. */
+	cache_retired();
 }
 
 /*
@@ -986,6 +990,182 @@ static void follow_lazy_threaded(void)
 }
 
 /*
+ * The area cache (model.h, "cached"). Outside concurrent calls, each
+ * possibly cached area is one of: reused or retired and its range taken
+ * again (a live area meets it: forget it), retired (no PTE at its start:
+ * vfree's retirement, late, so its range joins the lazy list), or still
+ * cached (mapped, in no area). The cached ones are exactly what
+ * vmalloc_get_stats() counts (threaded: at barriers, an address in two
+ * partitions' sets counted once, cache_forget_stale).
+ */
+static __thread unsigned long op_purges0;	/* cur.purges when the op began */
+static __thread bool lazy_unknown;	/* one thread: an area retired from the
+					   cache in an op that also purged */
+static bool cache_lost;			/* a set overflowed: no bound
+						   until the next drain (atomic) */
+static unsigned long cache_seq;			/* model_cached.seq (atomic) */
+
+/* Is @x in an area any partition may have cached (guard included)? */
+static bool cached_anywhere(unsigned long x)
+{
+	unsigned int t, k;
+
+	for (t = 0; t < nthreads; t++) {
+		const struct model *m = nthreads == 1 ? &M : &parts[t];
+
+		for (k = 0; k < m->nr_cached; k++)
+			if (x >= m->cached[k].start && x - m->cached[k].start < m->cached[k].size)
+				return true;
+	}
+	return false;
+}
+
+/* Is @x in a data page of an area this partition may have cached? */
+static bool cached_at(unsigned long x)
+{
+	unsigned int k;
+
+	for (k = 0; k < M.nr_cached; k++)
+		if (x >= M.cached[k].start &&
+		    x - M.cached[k].start < M.cached[k].npages * PAGE_SIZE)
+			return true;
+	return false;
+}
+
+static bool live_anywhere(unsigned long start, unsigned long size)
+{
+	unsigned int k;
+
+	for (k = 0; k < nthreads; k++)
+		if (model_overlaps_live(nthreads == 1 ? &M : &parts[k], start, size))
+			return true;
+	return false;
+}
+
+/*
+ * Threaded, all workers waiting: of two possibly cached areas that meet
+ * (in two partitions: another worker reused the range, after a hit or a
+ * retirement and a purge, and freed it again), only the later is there.
+ * (One thread: adopt() and m_cache_reused() forget at once.)
+ */
+static void cache_forget_stale(void)
+{
+	unsigned int t, k, j, q;
+
+	for (t = 0; nthreads > 1 && t < nthreads; t++)
+		for (k = 0; k < parts[t].nr_cached;) {
+			const struct model_cached *c = &parts[t].cached[k];
+			bool stale = false;
+
+			for (j = 0; j < nthreads && !stale; j++)
+				for (q = 0; q < parts[j].nr_cached && !stale; q++) {
+					const struct model_cached *d = &parts[j].cached[q];
+
+					stale = d->seq > c->seq && d->start < c->start + c->size &&
+						c->start < d->start + d->size;
+				}
+			if (stale)
+				model_cached_del(&parts[t], k);
+			else
+				k++;
+		}
+}
+
+/*
+ * Threaded: a retired cached area's range waits for the purge (its
+ * address, for the listing's unpurged lines) but its pages are only a
+ * bound (G.lazy_slack): it may be on another partition's lazy list
+ * already (reused there, then freed lazily).
+ */
+static void cache_lazy_threaded(struct model *m, const struct model_cached *c)
+{
+	if (m->nr_lazy < MODEL_MAX_LAZY) {
+		m->lazy[m->nr_lazy].start = c->start;
+		/* Not in m->lazy_pages: counted in the slack. */
+		m->lazy[m->nr_lazy++].pages = c->size >> PAGE_SHIFT;
+	}
+	G.lazy_slack += c->size >> PAGE_SHIFT;
+}
+
+/* Forget the areas reused or retired since the last look (after a snap). */
+static void cache_retired(void)
+{
+	unsigned int t, k;
+
+	cache_forget_stale();
+
+	for (t = 0; t < nthreads; t++) {
+		struct model *m = nthreads == 1 ? &M : &parts[t];
+
+		for (k = 0; k < m->nr_cached;) {
+			const struct model_cached *c = &m->cached[k];
+
+			if (live_anywhere(c->start, c->size)) {
+				model_cached_del(m, k);
+				continue;
+			}
+			if (!pt_lookup(c->start)) {
+				/* Retired. After a purge in this op it may be
+				 * purged already (one thread: check_counts
+				 * follows cur.lazy_pages once; threaded:
+				 * follow_lazy_threaded bounds it). */
+				if (nthreads > 1)
+					cache_lazy_threaded(m, c);
+				else if (cur.purges == op_purges0)
+					model_lazy_add(m, c->start, c->size >> PAGE_SHIFT);
+				else
+					lazy_unknown = true;
+				R->kind[FZK_CACHE_RETIRED]++;
+				model_cached_del(m, k);
+				continue;
+			}
+			k++;
+		}
+	}
+}
+
+/* After every op: the cached areas against the counters. */
+static void cache_follow(void)
+{
+	unsigned long areas = 0, pages = 0;
+	unsigned int t, k, j;
+
+	cache_retired();
+	for (t = 0; t < nthreads; t++) {
+		struct model *m = nthreads == 1 ? &M : &parts[t];
+
+		for (k = 0; k < m->nr_cached; k++) {
+			const struct model_cached *c = &m->cached[k];
+			bool dup = false;
+
+			EXPECT(!find_vm_area((void *)c->start),
+			       "cached area 0x%lx (was #%lu) is found", c->start, c->id);
+			/* Whole: its last page too (its first one is). */
+			EXPECT(pt_lookup(c->start + c->size - 2 * PAGE_SIZE),
+			       "cached area 0x%lx + 0x%lx (was #%lu): last page unmapped",
+			       c->start, c->size, c->id);
+			for (j = 0; j < t && !dup; j++) {
+				const struct model *o = &parts[j];
+				unsigned int q;
+
+				for (q = 0; q < o->nr_cached; q++)
+					dup |= o->cached[q].start == c->start;
+			}
+			if (!dup) {
+				areas++;
+				pages += c->npages;
+			}
+		}
+	}
+	if (__atomic_load_n(&cache_lost, __ATOMIC_RELAXED))
+		return;
+	/* (Threaded: all workers wait at the barrier, nothing moves.) */
+	EXPECT(cur.cache_areas == areas && cur.cache_pages == pages,
+	       "area cache holds %lu areas, %lu pages; model: %lu areas, %lu pages mapped and freed",
+	       cur.cache_areas, cur.cache_pages, areas, pages);
+}
+
+/*
  * After every op (cur holds the stats taken after its calls): the
  * counters the model predicts exactly. SAME: the op was refused or only
  * looked, so tables and metadata are exactly as before. FAILED: an
@@ -1008,6 +1188,7 @@ static void check_counts(int mode)
 		failed_pages = 0;
 		return;
 	}
+	cache_follow();
 	if (nthreads > 1)
 		follow_lazy_threaded();
 	else if (M.fast && cur.purges != M.purges) {
@@ -1027,6 +1208,20 @@ static void check_counts(int mode)
 		}
 	}
 
+	if (nthreads == 1 && lazy_unknown) {
+		/* Whether the purge came before the retirement is unknown:
+		 * whatever is lazy now, where is unknown (as after a purge
+		 * with the fast path above). */
+		M.nr_lazy = 0;
+		M.lazy_pages = 0;
+		if (cur.lazy_pages) {
+			M.lazy[0].start = 0;
+			M.lazy[0].pages = cur.lazy_pages;
+			M.nr_lazy = 1;
+			M.lazy_pages = cur.lazy_pages;
+		}
+	}
+	lazy_unknown = false;
 	t = totals();
 	in_use = t.in_use;
 	EXPECT(cur.areas == t.areas + t.removed,
@@ -1048,9 +1243,12 @@ static void check_counts(int mode)
 		       nr, t.vpages);
 		R->kind[FZK_NR_PAGES]++;
 	}
-	EXPECT(cur.free_pages + cur.pt_pages == base.free_pages + base.pt_pages - in_use,
-	       "free %lu + tables %lu, model: %lu - %lu frames in use",
-	       cur.free_pages, cur.pt_pages, base.free_pages + base.pt_pages, in_use);
+	/* Cached areas keep their frames (cache_follow checked the count). */
+	EXPECT(cur.free_pages + cur.pt_pages + cur.cache_pages ==
+	       base.free_pages + base.pt_pages - in_use,
+	       "free %lu + tables %lu + cached %lu, model: %lu - %lu frames in use",
+	       cur.free_pages, cur.pt_pages, cur.cache_pages,
+	       base.free_pages + base.pt_pages, in_use);
 	EXPECT(cur.pt_pages >= prev.pt_pages, "page tables went from %lu to %lu",
 	       prev.pt_pages, cur.pt_pages);
 	if (mode == SAME)
@@ -1069,7 +1267,7 @@ static void check_counts(int mode)
 	}
 	/* (A failed fast-path call may leave an empty block until a purge.) */
 	if (mode != CHANGED && !meta_may_change && !(M.fast && mode == FAILED)) {
-		if (cur.purges == prev.purges)
+		if (cur.purges == prev.purges && cur.cache_areas == prev.cache_areas)
 			EXPECT(cur.meta_bytes == prev.meta_bytes,
 			       "failed/refused call changed meta_bytes %lu -> %lu",
 			       prev.meta_bytes, cur.meta_bytes);
@@ -1222,6 +1420,16 @@ static unsigned long pick_vsize(void)
 	unsigned int r = u8();
 	unsigned long pages, size;
 
+	/*
+	 * The size of an area that may be cached, a quarter of the time,
+	 * so that the area cache serves (decodes as before without it).
+	 */
+	if (r < 240 && M.nr_cached && !(r & 3)) {
+		size = M.cached[below(M.nr_cached)].npages * PAGE_SIZE;
+		if (chance(4))
+			size -= below(PAGE_SIZE);
+		return size;
+	}
 	if (r < 240) {
 		if (r < 160)
 			pages = 1 + below(16);
@@ -1589,6 +1797,13 @@ static struct purge_exp purge_expect(const struct req *r, bool accepted,
 
 	if (nthreads > 1)
 		return (struct purge_exp){ false, false };	/* any thread purges */
+	/*
+	 * Short of frames, vmalloc() drains the area cache before it looks
+	 * at the request (api/vmalloc.c, vmalloc_range): even a request it
+	 * then refuses may retire cached areas, and that may purge.
+	 */
+	if (!accepted && M.cache && prev.cache_areas)
+		p.never = false;
 	if (!accepted)
 		return p;
 	if (M.fast) {
@@ -1749,6 +1964,7 @@ struct newarea {
 	int node;			/* check frames are on it (-1: no) */
 	bool caller_set;
 	const void *caller;
+	bool plain;			/* VMALLOC: vmalloc() with PAGE_KERNEL */
 };
 
 static void check_placement(unsigned long addr, unsigned long total,
@@ -1958,6 +2174,22 @@ static int adopt(struct newarea *n)
 	       addr + vm->size - 1, (void *)find_vm_area((void *)(addr + vm->size - 1)),
 	       (void *)vm);
 
+	/*
+	 * A possibly cached area this one meets was reused (a hit: same
+	 * start, same size) or retired and its range taken again.
+	 */
+	for (p = 0; p < M.nr_cached;) {
+		const struct model_cached *c = &M.cached[p];
+
+		if (c->start < addr + vm->size && addr < c->start + c->size) {
+			if (c->start == addr && c->size == vm->size &&
+			    n->kind == MODEL_VMALLOC)
+				R->kind[FZK_CACHE_HIT]++;
+			model_cached_del(&M, (unsigned int)p);
+		} else {
+			p++;
+		}
+	}
 	i = model_area_new(&M);
 	EXPECT(i >= 0, "model full");
 	if (n->flags & VM_NO_GUARD)
@@ -1984,6 +2216,7 @@ static int adopt(struct newarea *n)
 		for (p = 0; p < n->npages; p++)
 			M.areas[i].prot[p] = pgprot_val(n->prot);
 		M.areas[i].ever_mapped = true;
+		M.areas[i].plain = n->plain;
 		if (n->node >= 0)
 			for (p = 0; p < n->npages; p++)
 				EXPECT(page_to_nid(vm->pages[p]) == n->node,
@@ -2060,12 +2293,57 @@ static void pre_release(int i)
 	}
 }
 
+/*
+ * Set by the callers of vfree() (and vfree_atomic()) for model_released:
+ * the area may go into the area cache.
+ */
+static __thread bool by_vfree;
+
+/*
+ * May vfree() leave area @i in the area cache (docs/design.md, "Which
+ * areas")? A plain vmalloc area of 1 to 256 pages, every page mapped to
+ * its own frame with PAGE_KERNEL, no frame user space maps. (The key's
+ * node and DMA32 bits decide which requests it serves, not whether.)
+ */
+static bool cacheable(int i)
+{
+	const struct model_area *a = &M.areas[i];
+	unsigned long p;
+
+	if (!M.cache || a->kind != MODEL_VMALLOC || !a->plain || a->child >= 0 ||
+	    (a->flags & ~(VM_USERMAP | VM_ALLOW_HUGE_VMAP)) != VM_ALLOC ||
+	    !a->npages || a->npages > MODEL_CACHE_PAGES || !a->map || !a->owned)
+		return false;
+	for (p = 0; p < a->npages; p++)
+		if (a->map[p] != a->owned[p] || a->prot[p] != pgprot_val(PAGE_KERNEL) ||
+		    head_refs(a->owned[p]) != 1)
+			return false;
+	return true;
+}
+
+/* An area that may be cached now (model.h): remember it. */
+static void cache_maybe(int i)
+{
+	if (!model_cached_add(&M, i))
+		__atomic_store_n(&cache_lost, true, __ATOMIC_RELAXED);
+	else
+		M.cached[M.nr_cached - 1].seq =
+			__atomic_add_fetch(&cache_seq, 1, __ATOMIC_RELAXED);
+	R->kind[FZK_CACHE_PUT]++;
+}
+
 /* The library released area @i (vfree, vunmap, free_vm_area). */
 static void model_released(int i)
 {
 	struct model_area *a = &M.areas[i];
 	unsigned long p, start = a->start, size = a->size;
 	int c = a->child;
+	bool cached = by_vfree && cacheable(i), plain = a->plain;
+	enum model_kind kind = a->kind;
+
+	by_vfree = false;
+	if (cached)
+		cache_maybe(i);
 
 	reg_gone(a->id);
 	if (c >= 0)
@@ -2075,7 +2353,7 @@ static void model_released(int i)
 	if (a->owned)
 		for (p = 0; p < a->npages; p++)
 			model_frame_put(&M, a->owned[p], true);
-	if (a->ever_mapped && !(a->flags & VM_FLUSH_NOW))
+	if (a->ever_mapped && !(a->flags & VM_FLUSH_NOW) && !cached)
 		model_lazy_add(&M, a->start, a->size >> PAGE_SHIFT);
 	model_area_free(&M, i);
 	if (c >= 0) {
@@ -2093,9 +2371,11 @@ static void model_released(int i)
 		return;
 	EXPECT(!find_vm_area((void *)start) && !find_vm_area((void *)(start + size - 1)),
 	       "freed area 0x%lx + 0x%lx is still found", start, size);
-	for (p = 0; p < size; p += max_ul(PAGE_SIZE, size / 8 & PAGE_MASK))
+	/* Cached: mapped until reused or drained; else retired (cache_follow). */
+	for (p = 0; !cached && p < size; p += max_ul(PAGE_SIZE, size / 8 & PAGE_MASK))
 		EXPECT(!vmalloc_to_page((void *)(start + p)) && !pt_lookup(start + p),
-		       "freed area 0x%lx: page at +0x%lx still mapped", start, p);
+		       "freed area 0x%lx: page at +0x%lx still mapped (%s, %s)", start, p,
+		       kind_name(kind), plain ? "plain" : "not plain");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2230,7 +2510,9 @@ static void op_vmalloc_1(void)
 	if (nofail)
 		pe.never = false;	/* a failed try purges and tries again */
 	reserves = !refuse;
-	if (!refuse && nthreads == 1 && npages + arr > prev.free_pages && !nofail)
+	/* Cached frames serve too: vmalloc drains the cache before failing. */
+	if (!refuse && nthreads == 1 && npages + arr > prev.free_pages + prev.cache_pages &&
+	    !nofail)
 		refuse = "more frames than are free";	/* after the reservation */
 	/*
 	 * __GFP_NOFAIL tries again after a failure: one injected failure
@@ -2343,6 +2625,7 @@ static void op_vmalloc_1(void)
 			.zero = gfp & __GFP_ZERO, .purged = d != 0,
 			.vpages = vpages, .node = -1,
 			.caller_set = v == 9 || v == 11, .caller = caller,
+			.plain = pgprot_val(prot) == pgprot_val(PAGE_KERNEL),
 		};
 
 		/*
@@ -2742,8 +3025,8 @@ static void op_page_alloc_1(void)
 		refuse = "order too large";
 	else if (nid < -1 || nid >= (int)M.nodes)
 		refuse = "no such node";
-	else if (nthreads == 1 && (1UL << order) > prev.free_pages)
-		refuse = "more than is free";
+	else if (nthreads == 1 && (1UL << order) > prev.free_pages + prev.cache_pages)
+		refuse = "more than is free";	/* (a drain gives the cache's back) */
 	must_ok = !refuse && !fault_active && !order &&
 		  prev.free_pages > 64 &&
 		  (!(gfp & __GFP_THISNODE) || prev.node_free_pages[nid] > 64);
@@ -3139,6 +3422,7 @@ static void op_duel(void)
 		       "after two vfree()s, find_vm_area(0x%lx) finds an area", a->start);
 		if (excl)
 			exclusive(false);
+		by_vfree = true;
 		model_released(i);
 	} else {
 		struct model_block *bl = &M.blocks[b];
@@ -3223,10 +3507,12 @@ static void op_free(void)
 	case 0: case 4:
 		what("vfree(0x%lx) [%s area #%lu]", a->start, kind_name(a->kind), a->id);
 		vfree((void *)a->start);
+		by_vfree = true;
 		break;
 	case 5:
 		what("vfree_atomic(0x%lx) [%s area #%lu]", a->start, kind_name(a->kind), a->id);
 		vfree_atomic((void *)a->start);
+		by_vfree = true;
 		R->kind[FZK_VFREE_ATOMIC]++;
 		break;
 	case 1:
@@ -3241,6 +3527,7 @@ static void op_free(void)
 		if (M.nr_removed == MODEL_MAX_REMOVED) {
 			what("vfree(0x%lx) [%s area #%lu]", a->start, kind_name(a->kind), a->id);
 			vfree((void *)a->start);
+			by_vfree = true;
 			break;
 		}
 		what("remove_vm_area(0x%lx) [%s area #%lu]", a->start, kind_name(a->kind), a->id);
@@ -3352,6 +3639,7 @@ static void op_free_hostile_1(unsigned int m, unsigned long x)
 			m ? vunmap((void *)x) : vfree((void *)x);
 		}
 		if (i >= 0) {
+			by_vfree = !m;
 			model_released(i);
 			snap();
 			check_counts(CHANGED);
@@ -4172,6 +4460,22 @@ static void op_find(void)
 	struct page *pg = vmalloc_to_page((void *)x), *wpg = NULL;
 
 	what("find_vm_area/vmalloc_to_page/vmalloc_to_pfn(0x%lx)", x);
+	if (i < 0 && !concurrent() && cached_at(x)) {
+		/* Cached (mapped, its frames no one's) or retired (not yet
+		 * seen): in no listing either way. */
+		EXPECT(!vm, "find_vm_area(0x%lx) = %p in a freed (cached) area", x, (void *)vm);
+		EXPECT(!pg || !model_frame(&M, pg),
+		       "vmalloc_to_page(0x%lx) in a cached area = pfn 0x%lx, a frame the model knows",
+		       x, pfn_of(pg));
+		EXPECT(vmalloc_to_pfn((void *)x) == (pg ? pfn_of(pg) : 0),
+		       "vmalloc_to_pfn(0x%lx) = 0x%lx, vmalloc_to_page %p", x,
+		       vmalloc_to_pfn((void *)x), (void *)pg);
+		if (want_counts()) {
+			snap();
+			check_counts(SAME);
+		}
+		return;
+	}
 	if (i < 0 && concurrent()) {
 		/* Another worker's area may be there: not one of this one's. */
 		EXPECT(!vm || (model_area_of_vm(&M, vm) < 0 && model_removed_of_vm(&M, vm) < 0),
@@ -4862,6 +5166,8 @@ static void full_check(void)
 	int i, err;
 
 	R->full_checks++;
+	if (all)
+		cache_retired();	/* what drains and evictions left lazy */
 	if (all || sem.concurrent_check) {
 		err = vmalloc_check();
 		EXPECT(!err, "vmalloc_check() = %d", err);
@@ -4922,9 +5228,11 @@ static void full_check(void)
 				continue;
 			EXPECT(!find_vm_area((void *)st) || any_area_at(st, all),
 			       "lazily freed 0x%lx is found", st);
+			/* (Reused after a purge: live, or cached since.) */
 			for (p = 0; p < M.lazy[k].pages; p += max_ul(1, M.lazy[k].pages - 1))
 				EXPECT(!pt_lookup(st + p * PAGE_SIZE) ||
-				       any_area_at(st + p * PAGE_SIZE, all),
+				       any_area_at(st + p * PAGE_SIZE, all) ||
+				       cached_anywhere(st + p * PAGE_SIZE),
 				       "lazily freed 0x%lx: page %lu still has PTE 0x%llx", st, p,
 				       (unsigned long long)pt_lookup(st + p * PAGE_SIZE));
 		}
@@ -5385,6 +5693,56 @@ static void m_lazy(unsigned long start, unsigned long pages)
 	model_lazy_add(&M, start, pages);
 }
 
+/*
+ * vfree() (kvfree, vrealloc(p, 0)) of an area outside the model, of
+ * @size bytes (guard included), @nr frames, flags @flags, page order
+ * @order, mapped with @prot: into the area cache maybe (model.h), else
+ * lazily (as m_lazy).
+ */
+/*
+ * An area outside the model (kvmalloc, vrealloc) is at [start, start +
+ * size): an area that may have been cached there was reused or retired.
+ */
+static void m_cache_reused(unsigned long start, unsigned long size)
+{
+	unsigned int k;
+
+	for (k = 0; k < M.nr_cached;) {
+		const struct model_cached *c = &M.cached[k];
+
+		if (c->start < start + size && start < c->start + c->size) {
+			if (c->start == start && c->size == size)
+				R->kind[FZK_CACHE_HIT]++;
+			model_cached_del(&M, k);
+		} else {
+			k++;
+		}
+	}
+}
+
+static void m_freed(unsigned long start, unsigned long size, unsigned long nr,
+		    unsigned long flags, unsigned int order, uint64_t prot)
+{
+	unsigned int i;
+
+	m_cache_reused(start, size);
+
+	if (!M.cache || order || !nr || nr > MODEL_CACHE_PAGES ||
+	    size != (nr + 1) << PAGE_SHIFT || prot != pgprot_val(PAGE_KERNEL) ||
+	    (flags & ~(VM_USERMAP | VM_ALLOW_HUGE_VMAP)) != VM_ALLOC) {
+		m_lazy(start, size >> PAGE_SHIFT);
+		return;
+	}
+	i = M.nr_cached;
+	if (i == MODEL_MAX_CACHED) {
+		__atomic_store_n(&cache_lost, true, __ATOMIC_RELAXED);
+		return;
+	}
+	M.cached[M.nr_cached++] = (struct model_cached){ start, size, nr, 0,
+		__atomic_add_fetch(&cache_seq, 1, __ATOMIC_RELAXED) };
+	R->kind[FZK_CACHE_PUT]++;
+}
+
 /* Huge area @i (page_order 9): frames in aligned runs of 512, each
  * frame's count 1, every translation a leaf or 4 KiB entries. */
 static void check_huge(int i)
@@ -5590,6 +5948,8 @@ static void op_huge_1(void)
 			.zero = gfp & __GFP_ZERO, .purged = true,
 			.vpages = vpages, .node = -1,
 			.caller_set = v == 2, .caller = caller,
+			.plain = pgprot_val(prot) == pgprot_val(PAGE_KERNEL) &&
+				 !vm->page_order,
 		};
 		int i = adopt(&n);
 
@@ -6076,6 +6436,7 @@ static void own_snapshot(struct own *o)
 	       "vrealloc: find_vm_area(%p) is %p", o->p, (void *)o->vm);
 	o->nr = o->vm->nr_pages;
 	o->flags = o->vm->flags;
+	m_cache_reused((unsigned long)o->p, o->vm->size);
 	free(o->pages);
 	o->pages = malloc(o->nr * sizeof(*o->pages));
 	EXPECT(o->pages, "driver out of memory");
@@ -6165,7 +6526,7 @@ static void own_freed(struct own *o, unsigned long size)
 {
 	own_shadow(o, false);
 	if (!(o->flags & VM_FLUSH_NOW))
-		m_lazy((unsigned long)o->p, size >> PAGE_SHIFT);
+		m_freed((unsigned long)o->p, size, o->nr, o->flags, 0, o->prot);
 	own_free_copy(o);
 }
 
@@ -6603,6 +6964,7 @@ static void op_kv_1(void)
 		       (vm->nr_pages == PAGE_ALIGN(size) >> PAGE_SHIFT || vm->page_order == 9),
 		       "kvmalloc(%zu): area %p flags 0x%lx nr_pages %u", size,
 		       vm ? vm->addr : NULL, vm ? vm->flags : 0, vm ? vm->nr_pages : 0);
+		m_cache_reused((unsigned long)p, vm->size);
 		if (zero) {
 			unsigned long off;
 
@@ -6622,7 +6984,8 @@ static void op_kv_1(void)
 	}
 	what("kvfree%s(%p) [%zu bytes]", v & 1 ? "_sensitive" : "", (void *)p, size);
 	if (big)
-		m_lazy((unsigned long)p, vm->size >> PAGE_SHIFT);
+		m_freed((unsigned long)p, vm->size, vm->nr_pages, vm->flags,
+			vm->page_order, pgprot_val(PAGE_KERNEL));
 	data_lock(true, false);		/* kvfree_sensitive writes the frames */
 	if (v & 1)
 		kvfree_sensitive(p, size);
@@ -6687,13 +7050,41 @@ static void op_today(void)
 
 static void op_vm_unmap_aliases(void)
 {
+	unsigned int k;
+
 	what("vm_unmap_aliases()");
 	vmalloc_sync_all();
 	vm_unmap_aliases();
+	/*
+	 * It drains the area cache: every area this partition freed into it
+	 * is retired (onto the lazy list) and purged, unmapped, unreadable.
+	 * Threaded: another worker may have the range at once.
+	 */
+	for (k = 0; k < M.nr_cached; k++) {
+		const struct model_cached *c = &M.cached[k];
+
+		if (!concurrent()) {
+			EXPECT(!find_vm_area((void *)c->start) &&
+			       !pt_lookup(c->start) && !vmalloc_to_page((void *)c->start) &&
+			       !pt_lookup(c->start + c->size - 2 * PAGE_SIZE),
+			       "area 0x%lx + 0x%lx (was #%lu) still mapped after vm_unmap_aliases",
+			       c->start, c->size, c->id);
+			if (nthreads == 1)
+				model_lazy_add(&M, c->start, c->size >> PAGE_SHIFT);
+		}
+		R->kind[FZK_CACHE_DRAINED]++;
+	}
+	M.nr_cached = 0;
+	if (!concurrent())
+		__atomic_store_n(&cache_lost, false, __ATOMIC_RELAXED);
 	if (nthreads == 1)
 		model_purge(&M);	/* threaded: followed at barriers */
 	snap();
 	check_counts(CHANGED);
+	if (!concurrent())
+		EXPECT(!cur.cache_areas && !cur.cache_pages,
+		       "vm_unmap_aliases left %lu areas, %lu pages in the area cache",
+		       cur.cache_areas, cur.cache_pages);
 }
 
 /*
@@ -6936,6 +7327,7 @@ static void one_op(void)
 {
 	unsigned int r = u8();
 
+	op_purges0 = cur.purges;
 	if (nthreads > 1)
 		op_seq0 = storm_seq();
 	if (v3)
@@ -6983,6 +7375,7 @@ static void teardown_part(void)
 		if (a->kind == MODEL_VMALLOC || k % 3 == 0) {
 			what("teardown: vfree(0x%lx)", a->start);
 			vfree((void *)a->start);
+			by_vfree = true;
 		} else if (k % 3 == 1) {
 			what("teardown: vunmap(0x%lx)", a->start);
 			vunmap((void *)a->start);
@@ -7134,7 +7527,11 @@ static int start_library(void)
 	 * area mapped for the next vmalloc() of its size on that CPU): it
 	 * runs with the cache off, and tests/test_cache.c checks the cache.
 	 */
-	cfg.no_cache = true;
+	/*
+	 * The area cache (with the fast path only): on unless --cache off.
+	 * The model knows which areas may be cached (model.h, "cached").
+	 */
+	cfg.no_cache = O->no_cache;
 	cfg.reserve_pages = reserve_tab[(c2 >> 1) & 3];	/* frames released early */
 	trims = (cfg.reserve_pages ? cfg.reserve_pages : 8192) + 1024 <=
 		(cfg.phys_mb << 20) / PAGE_SIZE;
@@ -7194,6 +7591,7 @@ static int start_library(void)
 		m->fast = !cfg.no_fast_path;
 		m->follow = nthreads > 1;
 		m->arrays_fixed = sem.hide_internal;
+		m->cache = !cfg.no_cache && !cfg.no_fast_path;
 		m->warnings = t ? 0 : base.warnings;
 		m->purges = base.purges;
 	}
@@ -7602,7 +8000,10 @@ const char *fz_kind_name(int k)
 		"vrealloc grow", "vrealloc shrink/same", "vrealloc(p, 0)", "vrealloc moves",
 		"vrealloc in-place predictions", "vrealloc on model areas", "vrealloc refused",
 		"kvmalloc small", "kvmalloc large", "kvrealloc of small objects",
-		"hostile kvfree refused" };
+		"hostile kvfree refused",
+		"vfrees into the area cache (possibly)", "area cache hits",
+		"cached areas retired (evicted, low memory)",
+		"cached areas drained by vm_unmap_aliases" };
 
 	if (k < 0 || k >= FZK_MAX)
 		return NULL;

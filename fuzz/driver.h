@@ -49,6 +49,8 @@ struct fz_options {
 					   the second format); 0: the input's */
 	const char *repeat;		/* how to repeat this run (printed) */
 	void (*on_fail)(void);		/* after a divergence; must not return */
+	bool no_cache;			/* the area cache off (default: on,
+					   with the fast path) */
 };
 
 /* Calls of today's API (third format) counted by kind. */
@@ -73,6 +75,8 @@ enum fz_kind {
 	FZK_VREALLOC_GROW, FZK_VREALLOC_SHRINK, FZK_VREALLOC_FREE, FZK_VREALLOC_MOVED,
 	FZK_VREALLOC_EXACT, FZK_VREALLOC_MODEL, FZK_VREALLOC_REFUSED,
 	FZK_KV_SMALL, FZK_KV_BIG, FZK_KVREALLOC, FZK_KVFREE_REFUSED,
+	/* the area cache (any format) */
+	FZK_CACHE_PUT, FZK_CACHE_HIT, FZK_CACHE_RETIRED, FZK_CACHE_DRAINED,
 	FZK_MAX
 };
 

@@ -354,6 +354,36 @@ void model_lazy_add(struct model *m, unsigned long start, unsigned long pages)
 }
 
 /* ------------------------------------------------------------------ */
+/* The area cache                                                      */
+/* ------------------------------------------------------------------ */
+
+bool model_cached_add(struct model *m, int i)
+{
+	const struct model_area *a = &m->areas[i];
+
+	if (m->nr_cached == MODEL_MAX_CACHED)
+		return false;
+	m->cached[m->nr_cached++] = (struct model_cached){
+		a->start, a->size, a->npages, a->id, 0 };
+	return true;
+}
+
+void model_cached_del(struct model *m, unsigned int k)
+{
+	m->cached[k] = m->cached[--m->nr_cached];
+}
+
+unsigned long model_cached_pages(const struct model *m)
+{
+	unsigned long n = 0;
+	unsigned int k;
+
+	for (k = 0; k < m->nr_cached; k++)
+		n += m->cached[k].npages;
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
 /* Placement                                                           */
 /* ------------------------------------------------------------------ */
 

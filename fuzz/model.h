@@ -16,6 +16,12 @@
  *            (vmap of the same page twice) need no special case.
  *  lazy      ranges freed while mapped, not yet purged.
  *  removed   descriptors remove_vm_area() handed back, not yet freed.
+ *  cached    vmalloc areas vfree() may have left in the area cache: the
+ *            set of every cacheable area freed since the last drain that
+ *            no later call is known to have retired or reused. A cached
+ *            area keeps its range (in no listing), its PTEs and frames
+ *            (out of the model's frames: their contents are never
+ *            assumed again); one retired goes onto the lazy list.
  *
  * Invariant the model itself keeps: live areas never overlap (the
  * driver checks every area the library hands out against this before
@@ -38,6 +44,9 @@
 #define MODEL_MAX_HISTORY	32	/* freed areas remembered */
 #define MODEL_HASH_SLOTS	65536	/* a power of two, 2 x MODEL_MAX_FRAMES */
 #define MODEL_MAX_FRAMES	32768	/* frames known at once (pool: 8192) */
+#define MODEL_MAX_CACHED	256	/* possibly cached areas */
+#define MODEL_CACHE_PAGES	256	/* the largest cacheable area (pages;
+					   AREA_CACHE_MAX_PAGES) */
 
 enum model_kind {
 	MODEL_VMALLOC,		/* vmalloc() family: owns its frames */
@@ -60,6 +69,8 @@ struct model_area {
 					   array is NULL while nothing is */
 	uint64_t *prot;			/* per data page: expected PTE bits */
 	bool ever_mapped;		/* freed lazily (VA_MAPPED) */
+	bool plain;			/* VMALLOC: made by vmalloc() mapped
+					   whole with PAGE_KERNEL (VMD_PLAIN) */
 	int child;			/* ARRAY area of a VMALLOC, or -1 */
 	int parent;			/* VMALLOC area of an ARRAY, or -1 */
 };
@@ -82,6 +93,14 @@ struct model_block {			/* alloc_pages() by the driver */
 	unsigned int order;
 	unsigned int drefs;		/* references the driver holds: the
 					   allocation's and get_page()s */
+};
+
+struct model_cached {			/* an area that may be cached */
+	unsigned long start;
+	unsigned long size;		/* guard page included */
+	unsigned long npages;
+	unsigned long id;		/* the model area it was (0: none) */
+	unsigned long seq;		/* order of the vfree()s, all threads */
 };
 
 struct model_history {			/* a freed area */
@@ -128,6 +147,7 @@ struct model {
 	bool follow;			/* threaded: never purge by itself, the
 					   driver follows the library's purges */
 	bool arrays_fixed;		/* vwrite does not write page arrays */
+	bool cache;			/* the area cache is on */
 
 	struct model_area areas[MODEL_MAX_AREAS];
 	unsigned int nr_areas;
@@ -135,6 +155,9 @@ struct model {
 
 	struct model_removed removed[MODEL_MAX_REMOVED];
 	unsigned int nr_removed;
+
+	struct model_cached cached[MODEL_MAX_CACHED];
+	unsigned int nr_cached;
 
 	struct model_lazy lazy[MODEL_MAX_LAZY];
 	unsigned int nr_lazy;
@@ -207,6 +230,16 @@ int model_area_maps(struct model *m, int i);
 /* A mapped area's range was freed: queue it, purge past the threshold. */
 void model_lazy_add(struct model *m, unsigned long start, unsigned long pages);
 void model_purge(struct model *m);
+
+/* ---- the area cache ---- */
+/*
+ * Area @i is being freed by vfree() and may go into the cache: remember
+ * it. Return false when the set is full (the caller drains).
+ */
+bool model_cached_add(struct model *m, int i);
+void model_cached_del(struct model *m, unsigned int k);
+/* Pages of the possibly cached areas. */
+unsigned long model_cached_pages(const struct model *m);
 
 /* ---- placement ---- */
 /*

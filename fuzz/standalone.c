@@ -3,9 +3,11 @@
  * vmfuzz: the model-based fuzzer as a plain program.
  *
  *   vmfuzz [--engine soft|host] [--seed N] [--ops N] [--run-ops N]
- *          [--threads N] [--check-every N] [--save FILE] [--verbose]
- *   vmfuzz [--engine soft|host] [--threads N] [--verbose] --replay FILE...
- *   vmfuzz [--engine soft|host] --minimize FILE
+ *          [--threads N] [--check-every N] [--cache on|off] [--save FILE]
+ *          [--verbose]
+ *   vmfuzz [--engine soft|host] [--threads N] [--cache on|off] [--verbose]
+ *          --replay FILE...
+ *   vmfuzz [--engine soft|host] [--cache on|off] --minimize FILE
  *
  * Generate mode runs --ops operations in runs of at most --run-ops (each
  * run starts from a fresh library with its own configuration byte; run 0
@@ -16,6 +18,9 @@
  * target), and exits with status 1. --save FILE writes the bytes of the
  * last run. Generated inputs use the second format (driver.h) with
  * --threads worker threads (1 to 4; default 1: deterministic).
+ *
+ * --cache off runs the library without the area cache (default: on in
+ * every run whose input turns the fast path on; the model follows it).
  *
  * Replay mode runs each FILE as one input, exactly as the libFuzzer
  * target does (--threads N overrides the input's thread count).
@@ -48,9 +53,11 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: vmfuzz [--engine soft|host] [--seed N] [--ops N] [--run-ops N]\n"
-		"              [--threads N] [--check-every N] [--save FILE] [--verbose]\n"
-		"       vmfuzz [--engine soft|host] [--threads N] [--verbose] --replay FILE...\n"
-		"       vmfuzz [--engine soft|host] --minimize FILE\n");
+		"              [--threads N] [--check-every N] [--cache on|off] [--save FILE]\n"
+		"              [--verbose]\n"
+		"       vmfuzz [--engine soft|host] [--threads N] [--cache on|off] [--verbose]\n"
+		"              --replay FILE...\n"
+		"       vmfuzz [--engine soft|host] [--cache on|off] --minimize FILE\n");
 	exit(2);
 }
 
@@ -395,7 +402,12 @@ int main(int argc, char **argv)
 			threads = number(a, argv[++i]);
 		else if (!strcmp(a, "--check-every"))
 			o.check_every = (unsigned int)number(a, argv[++i]);
-		else if (!strcmp(a, "--save"))
+		else if (!strcmp(a, "--cache")) {
+			i++;
+			if (strcmp(argv[i], "on") && strcmp(argv[i], "off"))
+				usage();
+			o.no_cache = !strcmp(argv[i], "off");
+		} else if (!strcmp(a, "--save"))
 			save = argv[++i];
 		else if (!strcmp(a, "--minimize"))
 			shrink = argv[++i];
@@ -426,8 +438,9 @@ int main(int argc, char **argv)
 			uint8_t *data = read_file(argv[i], &len);
 			struct fz_input in = { .data = data, .len = len };
 
-			snprintf(repeat, sizeof(repeat), "vmfuzz --engine %s%s%.0lu --replay %s",
-				 engine, threads ? " --threads " : "", threads, argv[i]);
+			snprintf(repeat, sizeof(repeat), "vmfuzz --engine %s%s%.0lu%s --replay %s",
+				 engine, threads ? " --threads " : "", threads,
+				 o.no_cache ? " --cache off" : "", argv[i]);
 			alarm(RUN_TIMEOUT);
 			if (fz_run(&o, &in, &r))
 				return 1;
@@ -448,8 +461,8 @@ int main(int argc, char **argv)
 		o.threads = 1;
 	/* The driver's vmalloc_init leaves the format to VMALLOC_MMU. */
 	mmu = getenv("VMALLOC_MMU");
-	printf("vmfuzz: %s engine, %s page tables, seed %" PRIu64 " (--seed %" PRIu64 " to repeat), %lu ops, %u thread%s%s\n",
-	       engine, mmu && *mmu ? mmu : "x86_64", seed, seed, ops, o.threads,
+	printf("vmfuzz: %s engine, %s page tables, area cache %s, seed %" PRIu64 " (--seed %" PRIu64 " to repeat), %lu ops, %u thread%s%s\n",
+	       engine, mmu && *mmu ? mmu : "x86_64", o.no_cache ? "off" : "on", seed, seed, ops, o.threads,
 	       o.threads > 1 ? "s" : "",
 	       o.threads > 1 ? " (not deterministic: the seed fixes each thread's ops, not their interleaving)" : "");
 	while (done < ops) {
@@ -460,8 +473,8 @@ int main(int argc, char **argv)
 		in = (struct fz_input){ .seed = run_seed };
 		o.max_ops = n;
 		snprintf(repeat, sizeof(repeat),
-			 "vmfuzz --engine %s --seed %" PRIu64 " --ops %lu --run-ops %lu --threads %u%s",
-			 engine, run_seed, n, n, o.threads,
+			 "vmfuzz --engine %s --seed %" PRIu64 " --ops %lu --run-ops %lu --threads %u%s%s",
+			 engine, run_seed, n, n, o.threads, o.no_cache ? " --cache off" : "",
 			 o.check_every ? " (and the same --check-every)" : "");
 		alarm(RUN_TIMEOUT);
 		if (fz_run(&o, &in, &r))

@@ -34,6 +34,10 @@
 # FUZZ_ARGS (more libFuzzer flags), FUZZ_VM_DEBUG (VM_DEBUG of the
 # libFuzzer build's library, 1), FUZZ_CC (clang).
 #
+# The library's area cache is on in every run whose input turns the fast
+# path on (vmfuzz --cache off: never); the model follows it
+# (fuzz/README.md, "The area cache").
+#
 # Under another BUILD with sanitizer flags (EXTRA_CFLAGS, EXTRA_LDFLAGS)
 # vmfuzz is built with them too, against that build's library.
 

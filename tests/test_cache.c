@@ -453,6 +453,86 @@ TEST(cache_never_takes_frames_user_space_maps)
 }
 
 /* Threads allocating and freeing mixed sizes, each checking its data. */
+/*
+ * vmalloc_nr_pages() counts cached frames out through the registry's
+ * count of what drains freed; vmalloc_exit() drains, and a new instance
+ * must start from zero all the same (it counted the frames of the areas
+ * the cache held at the last exit, forever).
+ */
+TEST(cache_nr_pages_starts_at_zero_after_exit)
+{
+	void *p, *q;
+
+	vt_init(16, 1);
+	p = vmalloc(4 * PAGE_SIZE);
+	q = vmalloc(PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	ASSERT_NONNULL(q);
+	vfree(p);
+	ASSERT_TRUE(stats().cache_areas >= 1);
+	vm_unmap_aliases();		/* drained while running */
+	vfree(q);			/* cached at the exit */
+	ASSERT_EQ(vmalloc_nr_pages(), 0);
+	vmalloc_exit();
+	vt_init(16, 1);
+	ASSERT_EQ(vmalloc_nr_pages(), 0);
+	p = vmalloc(2 * PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	ASSERT_EQ(vmalloc_nr_pages(), 2);
+	vfree(p);
+	ASSERT_EQ(vmalloc_nr_pages(), 0);
+}
+
+/*
+ * unmap_kernel_range() over a freed area's range is allowed (it clears
+ * whatever PTEs are there). While that area is cached, it must not come
+ * back with pages the call unmapped: every page of a fresh area is mapped.
+ */
+TEST(cache_unmap_kernel_range_over_a_cached_area)
+{
+	char *p, *q;
+	unsigned long i;
+
+	vt_init(16, 1);
+	pin_here();
+	p = vmalloc(4 * PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	vfree(p);
+	ASSERT_EQ(stats().cache_areas, 1);
+	unmap_kernel_range((unsigned long)p, PAGE_SIZE);
+	q = vmalloc(4 * PAGE_SIZE);
+	ASSERT_NONNULL(q);
+	for (i = 0; i < 4; i++)
+		ASSERT_NONNULL(vmalloc_to_page(q + i * PAGE_SIZE));
+	if (vt_is_host())
+		memset(q, 0x5a, 4 * PAGE_SIZE);	/* every page mapped */
+	vfree(q);
+	ASSERT_EQ(vmalloc_check(), 0);
+}
+
+/*
+ * A request the library refuses without the cache (an alignment that is
+ * no power of two) is refused with an area of its size cached as well.
+ */
+TEST(cache_refuses_what_a_fresh_area_refuses)
+{
+	void *p;
+
+	vt_init(16, 1);
+	pin_here();
+	ASSERT_NULL(__vmalloc_node(PAGE_SIZE, 0, GFP_KERNEL | __GFP_NOWARN, -1,
+				   __builtin_return_address(0)));
+	p = vmalloc(PAGE_SIZE);
+	ASSERT_NONNULL(p);
+	vfree(p);
+	ASSERT_EQ(stats().cache_areas, 1);
+	ASSERT_NULL(__vmalloc_node(PAGE_SIZE, 0, GFP_KERNEL | __GFP_NOWARN, -1,
+				   __builtin_return_address(0)));
+	ASSERT_NULL(__vmalloc_node(PAGE_SIZE, 3, GFP_KERNEL | __GFP_NOWARN, -1,
+				   __builtin_return_address(0)));
+	ASSERT_EQ(stats().cache_areas, 1);
+}
+
 static unsigned long storm_errors;
 
 static void *storm(void *arg)

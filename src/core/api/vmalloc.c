@@ -639,7 +639,10 @@ static void *cache_get(const struct vmalloc_req *rq)
 	struct vm_struct *vm;
 	void *addr;
 
-	if (rq->internal || rq->align > PAGE_SIZE ||
+	/* An alignment that is no power of two: refused (get_area), not
+	 * served from here. */
+	if (rq->internal || rq->align > PAGE_SIZE || !rq->align ||
+	    (rq->align & (rq->align - 1)) ||
 	    rq->start > vm_plat->vmalloc_start ||
 	    rq->end < vm_plat->vmalloc_end ||
 	    pgprot_val(rq->prot) != pgprot_val(PAGE_KERNEL) ||
@@ -1736,6 +1739,13 @@ void unmap_kernel_range(unsigned long addr, unsigned long size)
 			addr, size);
 		return;
 	}
+	/*
+	 * A cached area (freed, in no walk) would come back to its next
+	 * vmalloc() with the PTEs this call clears: none may be cached
+	 * meanwhile. Coarse (every CPU's cache goes), as the call is rare.
+	 */
+	if (area_cache_held())
+		area_cache_drain();
 	vm_flush_cache_vunmap(addr, end);
 	pt_unmap_noflush(addr, size >> PAGE_SHIFT);
 	vm_sync_unmap(addr, size);
@@ -2118,6 +2128,13 @@ long vm_areas_exit(void)
 		else
 			vfree((void *)o.addr);
 	}
+	/*
+	 * The cache gives everything back now, and its frames leave
+	 * nr_vmalloc_pages (a count that outlives the instance) with the
+	 * registry's record of them, which area_exit() forgets.
+	 */
+	area_cache_drain();
+	vm_pcpu_stat_add(&nr_vmalloc_pages, -(long)area_cache_take_released());
 	area_get_stats(&st);
 	return left + (long)st.areas;	/* removed, never freed */
 }

@@ -266,6 +266,13 @@ bool area_cache_held(void);
  * and never on the cache's fast paths). Approximate while calls run.
  */
 unsigned long area_cache_frames(void);
+/*
+ * The frames drains freed so far, taken out of area_cache_frames() (0
+ * again): the API layer's count drops by as much before area_exit()
+ * forgets them, or the next instance would count them forever.
+ * Context: no call running (vmalloc_exit).
+ */
+unsigned long area_cache_take_released(void);
 
 struct area_stats {
 	unsigned long areas;		/* live descriptors (and REMOVED) */

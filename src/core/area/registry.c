@@ -1274,6 +1274,11 @@ unsigned long area_cache_frames(void)
 	return n;
 }
 
+unsigned long area_cache_take_released(void)
+{
+	return __atomic_exchange_n(&reg.ac_released, 0, __ATOMIC_RELAXED);
+}
+
 bool area_cache_put(struct vm_struct *vm, unsigned int key, void *holder)
 {
 	struct vm_desc *d = vm_desc_of(vm);
