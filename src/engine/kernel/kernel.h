@@ -38,12 +38,16 @@
 #define KEXIT_FAIL	0x11	/* status 35: some test failed */
 #define KEXIT_PANIC	0x12	/* status 37: unexpected trap, bad boot */
 
-/* ---- console (console.c, lib.c) ---------------------------------- */
+/* ---- console (console.c, lib.c, <arch>/console.c, <arch>/lib.c) -- */
 
+/* Per architecture: the UART and the way out of QEMU. */
 void console_init(void);
+void arch_console_putc(char c);		/* one raw byte, polled, bounded */
+__attribute__((noreturn)) void kexit(unsigned int code);
+
+/* Shared (console.c). */
 void console_write(const char *s, size_t n);	/* '\n' becomes "\r\n" */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-__attribute__((noreturn)) void kexit(unsigned int code);
 __attribute__((noreturn, format(printf, 1, 2)))
 void kpanic(const char *fmt, ...);
 
@@ -53,11 +57,17 @@ void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t kstrlen(const char *s);
 
+/* ---- boot (main.c, <arch>/main.c) -------------------------------- */
+
+/* The end of every kmain: the core, the tests, the exit code. */
+__attribute__((noreturn)) void kernel_run(void);
+
 /* ---- traps (trap.c, entry.S) ------------------------------------- */
 
 extern struct kfault kfault_last;
 
 void trap_init(void);
+const struct extable_entry *extable_find(uint64_t insn, uint64_t kind);
 void trap_dispatch(struct trap_frame *f);
 unsigned long trap_spurious_irqs(void);
 

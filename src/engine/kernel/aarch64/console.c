@@ -32,7 +32,7 @@ void console_init(void)
 	*uart_reg(UART_CR) = CR_UARTEN_TXE;
 }
 
-static void uart_putc(char c)
+void arch_console_putc(char c)
 {
 	unsigned int spins = 0;
 
@@ -40,31 +40,6 @@ static void uart_putc(char c)
 	while ((*uart_reg(UART_FR) & FR_TXFF) && ++spins < 100000)
 		cpu_relax();
 	*uart_reg(UART_DR) = (uint32_t)(unsigned char)c;
-}
-
-void console_write(const char *s, size_t n)
-{
-	unsigned long flags = irq_save();
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			uart_putc('\r');
-		uart_putc(s[i]);
-	}
-	irq_restore(flags);
-}
-
-void kprintf(const char *fmt, ...)
-{
-	char line[512];
-	__builtin_va_list ap;
-	size_t n;
-
-	__builtin_va_start(ap, fmt);
-	n = vm_vsnprintf(line, sizeof(line), fmt, ap);
-	__builtin_va_end(ap);
-	console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
 }
 
 /**
@@ -97,24 +72,4 @@ void kexit(unsigned int code)
 	__asm__ volatile("hvc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
 	for (;;)
 		__asm__ volatile("wfi");
-}
-
-/**
- * kpanic - report a fatal kernel error and exit with KEXIT_PANIC
- * @fmt: printf-style reason (one line)
- *
- * Prints a KTAP "Bail out!" line so that a parser knows the run ended
- * early. Context: any, including an exception handler.
- */
-void kpanic(const char *fmt, ...)
-{
-	char line[256];
-	__builtin_va_list ap;
-
-	irq_save();
-	__builtin_va_start(ap, fmt);
-	vm_vsnprintf(line, sizeof(line), fmt, ap);
-	__builtin_va_end(ap);
-	kprintf("# PANIC: %s\nBail out! kernel panic\n", line);
-	kexit(KEXIT_PANIC);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The little C library a freestanding kernel must bring: the memory
- * functions the compiler (and the libvmalloc core) may call. Formatting
- * is the core's own (vm_vsnprintf, platform.h).
+ * The memory functions the compiler (and the libvmalloc core) may call
+ * whose speed depends on the architecture: memset, memcpy, memmove.
+ * The rest of the little C library is ../lib.c.
  *
  * Plain loops, word at a time when both pointers allow it. The makefile
  * builds the AArch64 kernel with -fno-tree-loop-distribute-patterns so
@@ -51,24 +51,4 @@ void *memmove(void *d, const void *s, size_t n)
 	while (n--)
 		dp[n] = sp[n];
 	return d;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (x[i] != y[i])
-			return x[i] < y[i] ? -1 : 1;
-	return 0;
-}
-
-size_t kstrlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
 }

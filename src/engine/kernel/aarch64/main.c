@@ -18,13 +18,6 @@
 #define KERNEL_CMDLINE	""
 #endif
 
-struct boot_region kernel_ram[KERNEL_MAX_RAM];
-unsigned int kernel_nr_ram;
-char kernel_cmdline[256];
-uint64_t cycle_khz;
-
-static struct vm_platform plat;
-
 /**
  * kmain - the C entry (boot.S), at EL1 with the MMU off
  *
@@ -34,9 +27,7 @@ void kmain(void);
 void kmain(void)
 {
 	static const char cmdline[] = KERNEL_CMDLINE;
-	struct vmalloc_tunables tun = { .sz = sizeof(tun) };
 	unsigned int i;
-	int err, failed;
 
 	mmu_init();
 	console_init();
@@ -53,18 +44,5 @@ void kmain(void)
 	kprintf("# libvmalloc kernel engine (aarch64): EL%lu, cmdline \"%s\", counter %lu kHz, %lu MiB RAM\n",
 		(unsigned long)(read_sysreg(CurrentEL) >> 2) & 3, kernel_cmdline,
 		(unsigned long)cycle_khz, (unsigned long)KERNEL_RAM_MB);
-
-	err = kplat_setup(&plat);
-	if (err)
-		kpanic("platform set-up failed (%d)", err);
-	tun.lazy_max_pages = cmdline_ulong("lazy", 2048);
-	err = vmalloc_core_init(&plat, &tun);
-	if (err)
-		kpanic("vmalloc_core_init failed (%d)", err);
-	kprintf("# vmalloc range 0x%lx-0x%lx, %lu frames from pfn 0x%lx, lazy_max_pages %lu\n",
-		VMALLOC_START, VMALLOC_END, plat.nr_frames, plat.base_pfn,
-		tun.lazy_max_pages);
-
-	failed = ktest_run_all(&plat);
-	kexit(failed ? KEXIT_FAIL : KEXIT_PASS);
+	kernel_run();
 }

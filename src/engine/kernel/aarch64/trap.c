@@ -14,7 +14,6 @@
 struct kfault kfault_last;
 static unsigned long spurious;
 
-extern const struct extable_entry __start_ex_table[], __stop_ex_table[];
 
 static const char *const vector_names[16] = {
 	"sync (EL1, SP_EL0)", "IRQ (EL1, SP_EL0)", "FIQ (EL1, SP_EL0)",
@@ -32,16 +31,6 @@ void trap_init(void)
 unsigned long trap_spurious_irqs(void)
 {
 	return spurious;
-}
-
-static const struct extable_entry *extable_find(uint64_t insn, uint64_t kind)
-{
-	const struct extable_entry *e;
-
-	for (e = __start_ex_table; e < __stop_ex_table; e++)
-		if (e->insn == insn && e->kind == kind)
-			return e;
-	return NULL;
 }
 
 /*

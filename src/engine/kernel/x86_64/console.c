@@ -28,7 +28,7 @@ void console_init(void)
 	outb(COM1 + UART_MCR, 0x03);	/* DTR, RTS */
 }
 
-static void uart_putc(char c)
+void arch_console_putc(char c)
 {
 	unsigned int spins = 0;
 
@@ -36,31 +36,6 @@ static void uart_putc(char c)
 	while (!(inb(COM1 + UART_LSR) & LSR_THRE) && ++spins < 100000)
 		cpu_relax();
 	outb(COM1 + UART_DATA, (uint8_t)c);
-}
-
-void console_write(const char *s, size_t n)
-{
-	unsigned long flags = irq_save();
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			uart_putc('\r');
-		uart_putc(s[i]);
-	}
-	irq_restore(flags);
-}
-
-void kprintf(const char *fmt, ...)
-{
-	char line[512];
-	__builtin_va_list ap;
-	size_t n;
-
-	__builtin_va_start(ap, fmt);
-	n = vm_vsnprintf(line, sizeof(line), fmt, ap);
-	__builtin_va_end(ap);
-	console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
 }
 
 /**
@@ -75,24 +50,4 @@ void kexit(unsigned int code)
 	outl(DEBUG_EXIT_PORT, code);
 	for (;;)
 		__asm__ volatile("cli; hlt");
-}
-
-/**
- * kpanic - report a fatal kernel error and exit with KEXIT_PANIC
- * @fmt: printf-style reason (one line)
- *
- * Prints a KTAP "Bail out!" line so that a parser knows the run ended
- * early. Context: any, including a trap handler.
- */
-void kpanic(const char *fmt, ...)
-{
-	char line[256];
-	__builtin_va_list ap;
-
-	irq_save();
-	__builtin_va_start(ap, fmt);
-	vm_vsnprintf(line, sizeof(line), fmt, ap);
-	__builtin_va_end(ap);
-	kprintf("# PANIC: %s\nBail out! kernel panic\n", line);
-	kexit(KEXIT_PANIC);
 }

@@ -27,13 +27,6 @@
 #define PIT_CMD			0x43
 #define PIT_GATE		0x61
 
-struct boot_region kernel_ram[KERNEL_MAX_RAM];
-unsigned int kernel_nr_ram;
-char kernel_cmdline[256];
-uint64_t cycle_khz;
-
-static struct vm_platform plat;
-
 static uint32_t rd32(uint32_t phys, uint32_t off)
 {
 	return *(const volatile uint32_t *)(uintptr_t)(phys + off);
@@ -117,9 +110,6 @@ static uint64_t tsc_calibrate_khz(void)
 void kmain(uint32_t magic, uint32_t mbi);
 void kmain(uint32_t magic, uint32_t mbi)
 {
-	struct vmalloc_tunables tun = { .sz = sizeof(tun) };
-	int err, failed;
-
 	console_init();
 	trap_init();
 	ktest_header();
@@ -130,18 +120,5 @@ void kmain(uint32_t magic, uint32_t mbi)
 	cycle_khz = tsc_calibrate_khz();
 	kprintf("# libvmalloc kernel engine: cmdline \"%s\", TSC %lu MHz\n",
 		kernel_cmdline, (unsigned long)(cycle_khz / 1000));
-
-	err = kplat_setup(&plat);
-	if (err)
-		kpanic("platform set-up failed (%d)", err);
-	tun.lazy_max_pages = cmdline_ulong("lazy", 2048);
-	err = vmalloc_core_init(&plat, &tun);
-	if (err)
-		kpanic("vmalloc_core_init failed (%d)", err);
-	kprintf("# vmalloc range 0x%lx-0x%lx, %lu frames from pfn 0x%lx, lazy_max_pages %lu\n",
-		VMALLOC_START, VMALLOC_END, plat.nr_frames, plat.base_pfn,
-		tun.lazy_max_pages);
-
-	failed = ktest_run_all(&plat);
-	kexit(failed ? KEXIT_FAIL : KEXIT_PASS);
+	kernel_run();
 }

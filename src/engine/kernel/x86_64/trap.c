@@ -42,7 +42,6 @@ static unsigned long spurious;
 struct kfault kfault_last;
 
 extern const uint64_t isr_stubs[IDT_ENTRIES];
-extern const struct extable_entry __start_ex_table[], __stop_ex_table[];
 
 static const char *const exception_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -99,16 +98,6 @@ void trap_init(void)
 unsigned long trap_spurious_irqs(void)
 {
 	return spurious;
-}
-
-static const struct extable_entry *extable_find(uint64_t insn, uint64_t kind)
-{
-	const struct extable_entry *e;
-
-	for (e = __start_ex_table; e < __stop_ex_table; e++)
-		if (e->insn == insn && e->kind == kind)
-			return e;
-	return NULL;
 }
 
 /*
