@@ -25,6 +25,8 @@
 
 #define KERNEL_EFAULT	14
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#define KPAGE_SIZE	4096UL
+#define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((a) - 1))
 
 /*
  * Exit codes. QEMU exits with status (code << 1) | 1: on x86-64 the
@@ -80,7 +82,7 @@ long kprobe_call(const void *code);
 
 extern uint64_t cycle_khz;		/* arch_cycles() per millisecond */
 
-/* ---- the platform (platform.c) ------------------------------------ */
+/* ---- the platform (platform.c, <arch>/platform.c) ---------------- */
 
 /* What the engine counts about itself (printed and checked by tests). */
 struct kplat_stats {
@@ -103,6 +105,17 @@ extern struct kplat_stats kplat_stats;
  * big enough.
  */
 int kplat_setup(struct vm_platform *p);
+
+/*
+ * Per architecture (<arch>/platform.c), called by kplat_setup():
+ * arch_plat_ram - the page-aligned RAM range [*start, *end) above the
+ *   image, inside the identity map, that kplat_setup() may carve up
+ *   (*start >= *end when there is none);
+ * arch_plat_fill - set what differs in @p: name, pgd, mmu, the TLB and
+ *   new-entry hooks, cpu; and print the architecture's set-up line.
+ */
+void arch_plat_ram(unsigned long *start, unsigned long *end);
+void arch_plat_fill(struct vm_platform *p);
 
 /*
  * The metadata region (meta.c): kmeta_init() hands it [base, end), page

@@ -6,9 +6,7 @@
  */
 #include "kernel.h"
 
-#define KPAGE_SIZE	4096UL
 #define META_ALIGN	64UL
-#define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((a) - 1))
 
 /* A free block of the metadata region; blocks are address-ordered. */
 struct meta_block {
