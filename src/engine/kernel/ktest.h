@@ -70,12 +70,24 @@ bool kt_pfn_in_pool(const struct vm_platform *p, unsigned long pfn);
 void kt_check_fault(struct kt *t, unsigned long before, uint64_t addr,
 		    enum kfault_kind kind, const char *what);
 
-/* Cases whose checks read the entry format, the boot state or machine
- * code: one file per architecture (<arch>/tests_arch.c). */
+/* Cases whose checks read the entry format or the boot state: one file
+ * per architecture (<arch>/tests_arch.c). */
 void test_platform_boot(struct kt *t);
 void test_hw_walk(struct kt *t);
+
+/* MMU cases with the same steps everywhere (tests_mmu.c) ... */
 void test_nx_fetch(struct kt *t);
 void test_huge_pmd(struct kt *t);
+/* ... over these hooks of <arch>/tests_arch.c: */
+const void *kt_arch_ret42(size_t *len);	/* code of: return 42 */
+void kt_arch_code_written(const void *p, size_t len);	/* make it fetchable */
+/* Is the entry of @va a 2 MiB leaf with the kernel's protections (and, where
+ * the CPU can say, does it translate there)? Reports; sets *pfn. */
+bool kt_arch_huge_leaf(struct kt *t, unsigned long va, unsigned long *pfn);
+bool kt_arch_leaf_valid(unsigned long va);	/* hardware walk of @va */
+/* Exactly one read fault since @before at @addr, an unmapped 2 MiB slot. */
+void kt_arch_check_huge_unmapped(struct kt *t, unsigned long before,
+				 unsigned long addr, const char *what);
 /* Cases of one architecture only, listed by its ARCH_CASES (arch.h). */
 void test_bbm_replace(struct kt *t);		/* AArch64 */
 

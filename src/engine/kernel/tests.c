@@ -9,8 +9,9 @@
  * and leave the fault address and syndrome (CR2 and the error code on
  * x86-64, FAR_EL1 and ESR_EL1 on AArch64) in kfault_last. The cases here
  * hold for every architecture; what reads the entry format or the
- * instruction set (the boot state, the hardware walk, no-exec fetches,
- * huge leaves) is in <arch>/tests_arch.c.
+ * instruction set (the boot state, the hardware walk) is in
+ * <arch>/tests_arch.c, and the no-exec fetch and huge-leaf cases are in
+ * tests_mmu.c over that file's kt_arch_* hooks.
  */
 #include "ktest.h"
 

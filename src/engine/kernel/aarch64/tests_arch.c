@@ -239,107 +239,6 @@ void test_hw_walk(struct kt *t)
 	vfree(r);
 }
 
-/* vmalloc() memory is PXN; vmalloc_exec() memory runs. */
-void test_nx_fetch(struct kt *t)
-{
-	void *x = vmalloc(PG), *y = vmalloc_exec(PG);
-	unsigned long n0;
-	long rc;
-
-	if (KT_CHECK(t, x && y, "allocations %p %p", x, y)) {
-		memcpy(x, ret42, sizeof(ret42));
-		memcpy(y, ret42, sizeof(ret42));
-		sync_icache((uintptr_t)x, sizeof(ret42));
-		sync_icache((uintptr_t)y, sizeof(ret42));
-		n0 = kfault_last.count;
-		rc = kprobe_call(x);
-		KT_CHECK(t, rc == EFAULT_RC, "code ran in PXN memory (%ld)", rc);
-		kt_check_fault(t, n0, (uintptr_t)x, KF_FETCH_NOEXEC, "PXN fetch");
-		KT_CHECK(t, kfault_last.pc == (uintptr_t)x, "fault ELR 0x%lx",
-			 (unsigned long)kfault_last.pc);
-		rc = kprobe_call(y);
-		KT_CHECK(t, rc == 42, "vmalloc_exec code returned %ld", rc);
-	}
-	vfree(x);
-	vfree(y);
-}
-
-/*
- * vmalloc_huge() (VM_ALLOW_HUGE_VMAP) maps real 2 MiB blocks: level-2
- * block descriptors to 2 MiB-aligned frames, reads and writes go through
- * them to the frames pages[] lists, the guard page after the area still
- * faults, and after the purge the whole area does. As on x86-64, the
- * middle of the range, where no earlier case left a level-3 table.
- */
-void test_huge_pmd(struct kt *t)
-{
-	const unsigned long huge = 2UL << 20, n = 2 * huge;
-	unsigned long mid = (VMALLOC_START + (VMALLOC_END - VMALLOC_START) / 2) &
-			    ~(huge - 1);
-	volatile uint64_t *p = __vmalloc_node_range(n, 1, mid, VMALLOC_END,
-						    GFP_KERNEL, PAGE_KERNEL,
-						    VM_ALLOW_HUGE_VMAP,
-						    NUMA_NO_NODE, NULL);
-	struct vm_struct *vm;
-	unsigned long i, n0;
-	uint64_t v;
-	int level;
-
-	if (!KT_CHECK(t, p != NULL, "vmalloc_huge"))
-		return;
-	vm = find_vm_area((void *)p);
-	if (!KT_CHECK(t, vm && vm->page_order == 9 &&
-		      ((uintptr_t)p & (huge - 1)) == 0 && vm->nr_pages == 1024,
-		      "huge area %p: order %u", (void *)p,
-		      vm ? vm->page_order : 0))
-		goto out;
-	for (i = 0; i < n; i += huge) {
-		unsigned long va = (uintptr_t)p + i, k;
-		uint64_t e = hw_desc(va, &level);
-		unsigned long pfn = (unsigned long)((e & DESC_ADDR) >> PAGE_SHIFT);
-
-		if (!KT_CHECK(t, level == 2 && (e & 3) == DESC_BLOCK &&
-			      (pfn & 511) == 0 && (e & DESC_AF) && (e & DESC_PXN) &&
-			      !(e & DESC_AP_RO),
-			      "0x%lx: hardware entry 0x%lx at level %d", va,
-			      (unsigned long)e, level))
-			goto out;
-		for (k = 0; k < 512; k += 37)
-			KT_CHECK(t, vmalloc_to_pfn((void *)(va + k * PG)) == pfn + k &&
-				 at_pa(va + k * PG) == (pfn + k) << PAGE_SHIFT &&
-				 page_to_pfn(vm->pages[i / PG + k]) == pfn + k,
-				 "0x%lx: vmalloc_to_pfn 0x%lx, block pfn 0x%lx",
-				 va + k * PG, vmalloc_to_pfn((void *)(va + k * PG)),
-				 pfn + k);
-	}
-	kt_fill_words((void *)p, n, t->seed);
-	for (i = 0; i < vm->nr_pages; i += 97)
-		KT_CHECK(t, kt_check_words(page_address(vm->pages[i]), PG / 8,
-					   t->seed, i * PG / 8) < 0,
-			 "frame %lu differs from what the block wrote", i);
-	((volatile uint64_t *)page_address(vm->pages[700]))[3] = 0xfeedULL;
-	KT_CHECK(t, p[700 * PG / 8 + 3] == 0xfeedULL,
-		 "direct-map write not visible through the 2 MiB block");
-	n0 = kfault_last.count;
-	KT_CHECK(t, kprobe_read((const char *)p + n, &v) == EFAULT_RC,
-		 "guard page after the huge area readable");
-	/* The next 2 MiB chunk has no level-3 table (nothing was mapped
-	 * there): the guard page faults at level 2. */
-	check_trans_fault(t, n0, (uintptr_t)p + n, 2, "guard read");
-	vfree((void *)p);
-	vm_unmap_aliases();
-	KT_CHECK(t, !(hw_desc((uintptr_t)p, &level) & DESC_VALID),
-		 "block still valid after the purge");
-	n0 = kfault_last.count;
-	KT_CHECK(t, kprobe_read((const char *)p + huge + 8, &v) == EFAULT_RC,
-		 "freed huge area readable");
-	/* The block's level-2 entry is now invalid: a level-2 fault. */
-	check_trans_fault(t, n0, (uintptr_t)p + huge + 8, 2, "read after vfree");
-	return;
-out:
-	vfree((void *)p);
-}
-
 /*
  * Break-before-make on the real (emulated) MMU. No API call replaces a
  * live entry with another, so force one through the core's pt_map() (the
@@ -388,4 +287,58 @@ out:
 		__free_page(a);
 	if (b)
 		__free_page(b);
+}
+
+/* ---- hooks of the shared MMU cases (../tests_mmu.c) ---------------- */
+
+const void *kt_arch_ret42(size_t *len)
+{
+	*len = sizeof(ret42);
+	return ret42;
+}
+
+void kt_arch_code_written(const void *p, size_t len)
+{
+	sync_icache((uintptr_t)p, len);
+}
+
+/*
+ * A level-2 block descriptor, 2 MiB-aligned, accessed, PXN, writable;
+ * and AT S1E1R agrees with it on a sample of its pages.
+ */
+bool kt_arch_huge_leaf(struct kt *t, unsigned long va, unsigned long *pfn)
+{
+	int level;
+	uint64_t e = hw_desc(va, &level);
+	unsigned long k;
+
+	*pfn = (unsigned long)((e & DESC_ADDR) >> PAGE_SHIFT);
+	if (!KT_CHECK(t, level == 2 && (e & 3) == DESC_BLOCK &&
+		      (*pfn & 511) == 0 && (e & DESC_AF) && (e & DESC_PXN) &&
+		      !(e & DESC_AP_RO),
+		      "0x%lx: hardware entry 0x%lx at level %d", va,
+		      (unsigned long)e, level))
+		return false;
+	for (k = 0; k < 512; k += 37)
+		KT_CHECK(t, at_pa(va + k * PG) == (*pfn + k) << PAGE_SHIFT,
+			 "0x%lx: AT says 0x%lx, block pfn 0x%lx", va + k * PG,
+			 at_pa(va + k * PG), *pfn + k);
+	return true;
+}
+
+bool kt_arch_leaf_valid(unsigned long va)
+{
+	int level;
+
+	return hw_desc(va, &level) & DESC_VALID;
+}
+
+/*
+ * Nothing was mapped in the 2 MiB after the area (no level-3 table), and
+ * the freed block's level-2 entry is invalid: both fault at level 2.
+ */
+void kt_arch_check_huge_unmapped(struct kt *t, unsigned long before,
+				 unsigned long addr, const char *what)
+{
+	check_trans_fault(t, before, addr, 2, what);
 }

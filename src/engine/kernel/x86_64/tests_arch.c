@@ -189,108 +189,50 @@ void test_hw_walk(struct kt *t)
 	vfree(r);
 }
 
-/* vmalloc() memory is NX; vmalloc_exec() memory runs. */
-void test_nx_fetch(struct kt *t)
+/* ---- hooks of the shared MMU cases (../tests_mmu.c) ---------------- */
+
+const void *kt_arch_ret42(size_t *len)
 {
 	static const unsigned char code[] = {
 		0xb8, 0x2a, 0x00, 0x00, 0x00,	/* mov $42, %eax */
 		0xc3,				/* ret */
 	};
-	void *x = vmalloc(PG), *y = vmalloc_exec(PG);
-	unsigned long n0;
-	long rc;
 
-	if (KT_CHECK(t, x && y, "allocations %p %p", x, y)) {
-		memcpy(x, code, sizeof(code));
-		memcpy(y, code, sizeof(code));
-		n0 = kfault_last.count;
-		rc = kprobe_call(x);
-		KT_CHECK(t, rc == EFAULT_RC, "code ran in NX memory (%ld)", rc);
-		kt_check_fault(t, n0, (uintptr_t)x, KF_FETCH_NOEXEC, "NX fetch");
-		KT_CHECK(t, kfault_last.pc == (uintptr_t)x, "fault rip 0x%lx",
-			 (unsigned long)kfault_last.pc);
-		rc = kprobe_call(y);
-		KT_CHECK(t, rc == 42, "vmalloc_exec code returned %ld", rc);
-	}
-	vfree(x);
-	vfree(y);
+	*len = sizeof(code);
+	return code;
 }
 
-/*
- * vmalloc_huge() (VM_ALLOW_HUGE_VMAP) maps real 2 MiB pages: the CPU's PMD entries are leaves
- * (PS set) pointing at 2 MiB-aligned frames, reads and writes go through
- * them to the frames pages[] lists, the guard page after the area still
- * faults, and after the purge the whole area does.
- */
-void test_huge_pmd(struct kt *t)
+void kt_arch_code_written(const void *p, size_t len)
 {
-	const unsigned long huge = 2UL << 20, n = 2 * huge;
-	/*
-	 * Page tables are never freed, and a 2 MiB slot whose PMD entry
-	 * holds a PTE table (earlier cases used the start of the range)
-	 * gets 4 KiB entries: take the middle of the range, where no
-	 * mapping was ever made (vmalloc_huge with a window).
-	 */
-	unsigned long mid = (VMALLOC_START + (VMALLOC_END - VMALLOC_START) / 2) &
-			    ~(huge - 1);
-	volatile uint64_t *p = __vmalloc_node_range(n, 1, mid, VMALLOC_END,
-						    GFP_KERNEL, PAGE_KERNEL,
-						    VM_ALLOW_HUGE_VMAP,
-						    NUMA_NO_NODE, NULL);
-	struct vm_struct *vm;
-	unsigned long i, n0;
-	uint64_t v;
+	/* x86 keeps the instruction cache coherent with stores. */
+	(void)p;
+	(void)len;
+}
+
+/* A PMD leaf (PS set) with the kernel's protections, 2 MiB-aligned. */
+bool kt_arch_huge_leaf(struct kt *t, unsigned long va, unsigned long *pfn)
+{
+	int level;
+	uint64_t e = hw_pte(va, &level);
+
+	*pfn = (unsigned long)((e & PTE_ADDR) >> PAGE_SHIFT);
+	return KT_CHECK(t, level == 1 && (e & _PAGE_PRESENT) &&
+			(e & _PAGE_PSE) && (*pfn & 511) == 0 &&
+			(e & PTE_PROT_BITS) ==
+			((__PAGE_KERNEL | _PAGE_PSE) & PTE_PROT_BITS),
+			"0x%lx: hardware entry 0x%lx at level %d", va,
+			(unsigned long)e, level);
+}
+
+bool kt_arch_leaf_valid(unsigned long va)
+{
 	int level;
 
-	if (!KT_CHECK(t, p != NULL, "vmalloc_huge"))
-		return;
-	vm = find_vm_area((void *)p);
-	if (!KT_CHECK(t, vm && vm->page_order == 9 &&
-		      ((uintptr_t)p & (huge - 1)) == 0 && vm->nr_pages == 1024,
-		      "huge area %p: order %u", (void *)p,
-		      vm ? vm->page_order : 0))
-		goto out;
-	for (i = 0; i < n; i += huge) {
-		unsigned long va = (uintptr_t)p + i, k;
-		uint64_t e = hw_pte(va, &level);
-		unsigned long pfn = (unsigned long)((e & PTE_ADDR) >> PAGE_SHIFT);
+	return hw_pte(va, &level) & _PAGE_PRESENT;
+}
 
-		if (!KT_CHECK(t, level == 1 && (e & _PAGE_PRESENT) &&
-			      (e & _PAGE_PSE) && (pfn & 511) == 0 &&
-			      (e & PTE_PROT_BITS) ==
-			      ((__PAGE_KERNEL | _PAGE_PSE) & PTE_PROT_BITS),
-			      "0x%lx: hardware entry 0x%lx at level %d", va,
-			      (unsigned long)e, level))
-			goto out;
-		for (k = 0; k < 512; k += 37)
-			KT_CHECK(t, vmalloc_to_pfn((void *)(va + k * PG)) == pfn + k &&
-				 page_to_pfn(vm->pages[i / PG + k]) == pfn + k,
-				 "0x%lx: vmalloc_to_pfn 0x%lx, leaf pfn 0x%lx",
-				 va + k * PG, vmalloc_to_pfn((void *)(va + k * PG)),
-				 pfn + k);
-	}
-	/* Through the leaves to the frames, and back. */
-	kt_fill_words((void *)p, n, t->seed);
-	for (i = 0; i < vm->nr_pages; i += 97)
-		KT_CHECK(t, kt_check_words(page_address(vm->pages[i]), PG / 8,
-					t->seed, i * PG / 8) < 0,
-			 "frame %lu differs from what the leaf wrote", i);
-	((volatile uint64_t *)page_address(vm->pages[700]))[3] = 0xfeedULL;
-	KT_CHECK(t, p[700 * PG / 8 + 3] == 0xfeedULL,
-		 "direct-map write not visible through the 2 MiB page");
-	n0 = kfault_last.count;
-	KT_CHECK(t, kprobe_read((const char *)p + n, &v) == EFAULT_RC,
-		 "guard page after the huge area readable");
-	kt_check_fault(t, n0, (uintptr_t)p + n, KF_READ_UNMAPPED, "guard read");
-	vfree((void *)p);
-	vm_unmap_aliases();
-	KT_CHECK(t, !(hw_pte((uintptr_t)p, &level) & _PAGE_PRESENT),
-		 "leaf still present after the purge");
-	n0 = kfault_last.count;
-	KT_CHECK(t, kprobe_read((const char *)p + huge + 8, &v) == EFAULT_RC,
-		 "freed huge area readable");
-	kt_check_fault(t, n0, (uintptr_t)p + huge + 8, KF_READ_UNMAPPED, "read after vfree");
-	return;
-out:
-	vfree((void *)p);
+void kt_arch_check_huge_unmapped(struct kt *t, unsigned long before,
+				 unsigned long addr, const char *what)
+{
+	kt_check_fault(t, before, addr, KF_READ_UNMAPPED, what);
 }
