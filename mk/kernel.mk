@@ -14,7 +14,8 @@
 #                     runs one (ARCH=x86_64 LA57=1: one paging mode)
 #
 # The kernel's architecture-neutral files (the KTAP runner, the shared
-# cases, vmbench) are $(KERNEL_DIR)/*.c; the x86-64 ones are in
+# cases, vmbench, the console, platform and C library code both kernels
+# share) are $(KERNEL_DIR)/*.c; the x86-64 ones are in
 # $(KERNEL_DIR)/x86_64/, which comes first on the include path (arch.h).
 #
 # The core is compiled from the very same $(CORE_SRC) files as the host

@@ -3,9 +3,9 @@
  * The AArch64 cases: the boot state (EL1, SCTLR/TCR/MAIR, TTBR1 = the
  * core's root) with a self-test of the fault syndromes on the kernel's
  * own pages; the hardware walk (AT S1E1R and PAR_EL1, and the level 0-3
- * descriptors under TTBR1) against the core's answers and protections; an
- * instruction fetch from a PXN page; 2 MiB level-2 blocks; and
- * break-before-make on a live entry (bbm_replace, AArch64's own case).
+ * descriptors under TTBR1) against the core's answers and protections;
+ * break-before-make on a live entry (bbm_replace, AArch64's own case);
+ * and the hooks of ../tests_mmu.c (PXN fetch, 2 MiB level-2 blocks).
  * The architecture-neutral cases are in ../tests.c.
  */
 #include "ktest.h"

@@ -2,8 +2,9 @@
 /*
  * The x86-64 cases: the boot state (CR0, CR4, EFER, the PML4 or PML5),
  * the hardware walk (CR3 -> (PML5 ->) PML4 -> PDPT -> PD -> PT) against the core's
- * answers and protection bits, an instruction fetch from NX memory, and
- * 2 MiB PMD leaves. The architecture-neutral cases are in ../tests.c.
+ * answers and protection bits; and the hooks of ../tests_mmu.c (NX
+ * fetch, 2 MiB PMD leaves). The architecture-neutral cases are in
+ * ../tests.c.
  */
 #include "ktest.h"
 
