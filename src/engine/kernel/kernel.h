@@ -111,11 +111,19 @@ int kplat_setup(struct vm_platform *p);
  * arch_plat_ram - the page-aligned RAM range [*start, *end) above the
  *   image, inside the identity map, that kplat_setup() may carve up
  *   (*start >= *end when there is none);
- * arch_plat_fill - set what differs in @p: name, pgd, mmu, the TLB and
- *   new-entry hooks, cpu; and print the architecture's set-up line.
+ * arch_plat_fill - set what differs in @p: name, pgd, mmu, the new-entry
+ *   hook, cpu; and print the architecture's set-up line.
  */
 void arch_plat_ram(unsigned long *start, unsigned long *end);
 void arch_plat_fill(struct vm_platform *p);
+/*
+ * The TLB, for kplat_setup()'s flush_tlb_kernel_range: drop the entries
+ * of @pages pages from @va, or every entry (global ones too). Both must
+ * order the core's earlier table writes before the invalidation and be
+ * complete on return.
+ */
+void arch_flush_tlb_pages(unsigned long va, unsigned long pages);
+void arch_flush_tlb_all(void);
 
 /*
  * The metadata region (meta.c): kmeta_init() hands it [base, end), page

@@ -2,8 +2,9 @@
 /*
  * The kernel platform: libvmalloc as the vmalloc of this kernel. What is
  * the same on every architecture is here; <arch>/platform.c brings the
- * RAM it may use (arch_plat_ram), the live top-level table, the page-table
- * format and the TLB hooks (arch_plat_fill).
+ * RAM it may use (arch_plat_ram), the live top-level table and the
+ * page-table format (arch_plat_fill), and the TLB invalidation
+ * (arch_flush_tlb_pages, arch_flush_tlb_all).
  *
  * Physical memory. The RAM range above the kernel image that
  * arch_plat_ram() returns is split in two:
@@ -96,6 +97,41 @@ static uintptr_t kplat_self(void *ctx)
 }
 
 /* ------------------------------------------------------------------ */
+/* TLB                                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * kplat_flush_tlb - the flush_tlb_kernel_range hook
+ * @ctx: unused
+ * @start: first address of the range
+ * @end: end of the range (exclusive)
+ *
+ * The architecture's per-page invalidation for a small range; a
+ * whole-TLB flush past KPLAT_INVLPG_MAX pages (a purge may span most of
+ * the vmalloc range). Either is complete when it returns, which the
+ * core's break-before-make relies on.
+ * Context: no core locks held, or the purge lock.
+ */
+static void kplat_flush_tlb(void *ctx, unsigned long start, unsigned long end)
+{
+	unsigned long va = start & ~(KPAGE_SIZE - 1);
+	unsigned long pages;
+
+	(void)ctx;
+	kplat_stats.flush_calls++;
+	if (end <= va)
+		return;
+	pages = (end - va + KPAGE_SIZE - 1) / KPAGE_SIZE;
+	if (pages > KPLAT_INVLPG_MAX) {
+		kplat_stats.flush_full++;
+		arch_flush_tlb_all();
+	} else {
+		kplat_stats.flush_pages += pages;
+		arch_flush_tlb_pages(va, pages);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Logging                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -147,6 +183,7 @@ int kplat_setup(struct vm_platform *p)
 	p->vmalloc_start = KPLAT_VMALLOC_START;
 	p->vmalloc_end = KPLAT_VMALLOC_START + KPLAT_VMALLOC_SIZE;
 	p->vmalloc_accessible = true;
+	p->flush_tlb_kernel_range = kplat_flush_tlb;
 	p->meta_alloc = kmeta_alloc;
 	p->meta_free = kmeta_free;
 	p->lock_init = kplat_lock_init;

@@ -11,7 +11,7 @@
  * slots 256-257), so its tables hang in the very tables the CPU walks:
  * nothing to synchronise, a vmalloc address is usable as soon as
  * vmalloc() returns, and unmapping needs a real TLB invalidation
- * (kplat_flush_tlb). The core writes AArch64 descriptors there
+ * (arch_flush_tlb_pages). The core writes AArch64 descriptors there
  * (mmu = "aarch64").
  */
 #include "kernel.h"
@@ -47,38 +47,28 @@ static void kplat_sync_vmap(void *ctx, unsigned long start, unsigned long end)
 }
 
 /*
- * kplat_flush_tlb - the flush_tlb_kernel_range hook
- * @ctx: unused
- * @start: first address of the range
- * @end: end of the range (exclusive)
- *
- * DSB ISHST first: the core's descriptor writes (the cleared entries, or
- * under break-before-make the invalid entry between the old and the new
- * one) must reach the table walker before the invalidation. Then TLBI
- * VAAE1IS per page (every ASID: vmalloc entries are global), or TLBI
- * VMALLE1IS past KPLAT_INVLPG_MAX pages (a purge may span most of the
- * range); DSB ISH waits for the invalidation to complete, ISB makes the
- * following instructions translate afresh.
- * Context: no core locks held, or the purge lock.
+ * The TLB hooks of ../platform.c's flush_tlb_kernel_range. DSB ISHST
+ * first: the core's descriptor writes (the cleared entries, or under
+ * break-before-make the invalid entry between the old and the new one)
+ * must reach the table walker before the invalidation. Then TLBI VAAE1IS
+ * per page (every ASID: vmalloc entries are global), or TLBI VMALLE1IS
+ * for a large range (a purge may span most of the range); DSB ISH waits
+ * for the invalidation to complete, ISB makes the following instructions
+ * translate afresh.
  */
-static void kplat_flush_tlb(void *ctx, unsigned long start, unsigned long end)
+void arch_flush_tlb_pages(unsigned long va, unsigned long pages)
 {
-	unsigned long va = start & ~(KPAGE_SIZE - 1);
-
-	(void)ctx;
-	kplat_stats.flush_calls++;
-	if (end <= va)
-		return;
 	dsb_ishst();
-	if ((end - va + KPAGE_SIZE - 1) / KPAGE_SIZE > KPLAT_INVLPG_MAX) {
-		kplat_stats.flush_full++;
-		tlbi_vmalle1is();
-	} else {
-		for (; va < end; va += KPAGE_SIZE) {
-			tlbi_vaae1is(va);
-			kplat_stats.flush_pages++;
-		}
-	}
+	for (; pages; pages--, va += KPAGE_SIZE)
+		tlbi_vaae1is(va);
+	dsb_ish();
+	isb();
+}
+
+void arch_flush_tlb_all(void)
+{
+	dsb_ishst();
+	tlbi_vmalle1is();
 	dsb_ish();
 	isb();
 }
@@ -99,7 +89,6 @@ void arch_plat_fill(struct vm_platform *p)
 	p->pgd = boot_ttbr1;
 	p->mmu = "aarch64";
 	p->flush_cache_vmap = kplat_sync_vmap;
-	p->flush_tlb_kernel_range = kplat_flush_tlb;
 	p->cpu = kplat_cpu;
 	kprintf("# kernel: AArch64 (%s page tables), TTBR1 root %p, vmalloc 0x%lx-0x%lx\n",
 		p->mmu, (void *)boot_ttbr1, p->vmalloc_start, p->vmalloc_end);

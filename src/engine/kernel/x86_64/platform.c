@@ -25,7 +25,7 @@
  * _PAGE_GLOBAL, which a CR3 load alone keeps. Toggling CR4.PGE flushes
  * everything; without PGE a CR3 reload is enough.
  */
-static void flush_tlb_all(void)
+void arch_flush_tlb_all(void)
 {
 	unsigned long flags = irq_save();
 	unsigned long cr4 = read_cr4();
@@ -39,33 +39,11 @@ static void flush_tlb_all(void)
 	irq_restore(flags);
 }
 
-/*
- * kplat_flush_tlb - the flush_tlb_kernel_range hook
- * @ctx: unused
- * @start: first address of the range
- * @end: end of the range (exclusive)
- *
- * invlpg for each page of a small range; a whole-TLB flush past
- * KPLAT_INVLPG_MAX pages (a purge may span most of the vmalloc range).
- * Context: no core locks held.
- */
-static void kplat_flush_tlb(void *ctx, unsigned long start, unsigned long end)
+/* invlpg for each page of a small range (../platform.c decides). */
+void arch_flush_tlb_pages(unsigned long va, unsigned long pages)
 {
-	unsigned long va = start & ~(KPAGE_SIZE - 1);
-
-	(void)ctx;
-	kplat_stats.flush_calls++;
-	if (end <= va)
-		return;
-	if ((end - va + KPAGE_SIZE - 1) / KPAGE_SIZE > KPLAT_INVLPG_MAX) {
-		kplat_stats.flush_full++;
-		flush_tlb_all();
-		return;
-	}
-	for (; va < end; va += KPAGE_SIZE) {
+	for (; pages; pages--, va += KPAGE_SIZE)
 		invlpg(va);
-		kplat_stats.flush_pages++;
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -103,7 +81,6 @@ void arch_plat_fill(struct vm_platform *p)
 	p->name = "kernel";
 	p->pgd = kernel_top();
 	p->mmu = kernel_la57() ? "x86_64-la57" : "x86_64";
-	p->flush_tlb_kernel_range = kplat_flush_tlb;
 	kprintf("# kernel: %u-level paging (%s page tables), vmalloc 0x%lx-0x%lx\n",
 		(unsigned int)boot_paging_levels, p->mmu, p->vmalloc_start,
 		p->vmalloc_end);
