@@ -69,7 +69,7 @@ $(KERNEL_A64_OUT)/%.o: $(KERNEL_DIR)/%.c $(wildcard $(KERNEL_DIR)/*.h $(KERNEL_A
 	@echo "  KCC64   $<"
 	$(Q)$(KERNEL_A64_CC) $(KERNEL_A64_CFLAGS) -c $< -o $@
 
-$(KERNEL_A64_OUT)/%.o: $(KERNEL_DIR)/%.S
+$(KERNEL_A64_OUT)/%.o: $(KERNEL_DIR)/%.S $(KERNEL_DIR)/extable.h
 	@mkdir -p $(dir $@)
 	@echo "  KAS64   $<"
 	$(Q)$(KERNEL_A64_CC) $(KERNEL_A64_CFLAGS) -c $< -o $@

@@ -80,7 +80,7 @@ $(KERNEL_OUT)/%.o: $(KERNEL_DIR)/%.c $(wildcard $(KERNEL_DIR)/*.h $(KERNEL_X86)/
 	@echo "  KCC     $<"
 	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(KERNEL_OUT)/%.o: $(KERNEL_DIR)/%.S
+$(KERNEL_OUT)/%.o: $(KERNEL_DIR)/%.S $(KERNEL_DIR)/extable.h
 	@mkdir -p $(dir $@)
 	@echo "  KAS     $<"
 	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@

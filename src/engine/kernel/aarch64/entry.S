@@ -19,21 +19,10 @@
  * -EFAULT instead of the kernel dying.
  */
 
+#include "extable.h"
+
 #define EFAULT		14
 #define FRAME_SIZE	304
-
-#define EX_INSN	0	/* the instruction at .insn faulted */
-#define EX_CALL	1	/* the callee of the blr returning to .insn
-			   faulted on its first instruction fetch */
-
-.macro EXTABLE insn, fixup, kind
-	.pushsection __ex_table, "a"
-	.balign 8
-	.quad	\insn
-	.quad	\fixup
-	.quad	\kind
-	.popsection
-.endm
 
 .macro VENTRY n
 	.balign	128

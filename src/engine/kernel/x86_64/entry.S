@@ -20,21 +20,9 @@
  * -EFAULT instead of the kernel dying.
  */
 
+#include "extable.h"
+
 #define EFAULT	14
-
-/* Exception-table kinds (struct extable_entry in kernel.h). */
-#define EX_INSN	0	/* the instruction at .insn faulted */
-#define EX_CALL	1	/* the callee of the call returning to .insn
-			   faulted on its first instruction fetch */
-
-.macro EXTABLE insn, fixup, kind
-	.pushsection __ex_table, "a"
-	.balign 8
-	.quad	\insn
-	.quad	\fixup
-	.quad	\kind
-	.popsection
-.endm
 
 	.text
 	.code64
