@@ -1888,30 +1888,19 @@ int area_init(unsigned long lazy_max_pages, bool fast_path,
 	if (err)
 		goto fail;
 	err = vb_init(lazy_max_pages, &reg.desc_cache, &reg.lazy_pages);
-	if (err) {
-		arena_destroy(&reg.arena);
-		goto fail;
-	}
+	if (err)
+		goto no_blocks;
+	err = -VM_ENOMEM;
 	reg.hash_shift = 64 - HASH_MIN_BITS;
 	reg.hash = vm_plat->meta_alloc(vm_plat->ctx, hash_bytes(reg.hash_shift));
-	if (!reg.hash) {
-		vb_exit();
-		arena_destroy(&reg.arena);
-		err = -VM_ENOMEM;
-		goto fail;
-	}
+	if (!reg.hash)
+		goto no_hash;
 	vm_memset(reg.hash, 0, hash_bytes(reg.hash_shift));
 	if (fast_path) {
 		reg.hot_bytes = vm_ncpus() * sizeof(struct hot_cells);
 		reg.hot = vm_plat->meta_alloc(vm_plat->ctx, reg.hot_bytes);
-		if (!reg.hot) {
-			vm_plat->meta_free(vm_plat->ctx, reg.hash,
-					   hash_bytes(reg.hash_shift));
-			vb_exit();
-			arena_destroy(&reg.arena);
-			err = -VM_ENOMEM;
-			goto fail;
-		}
+		if (!reg.hot)
+			goto no_hot;
 		vm_memset(reg.hot, 0, reg.hot_bytes);
 	}
 	/* Reuse at an old address is not lowest fit: off with the fast
@@ -1919,22 +1908,23 @@ int area_init(unsigned long lazy_max_pages, bool fast_path,
 	if (fast_path && cache_pages && cache_areas) {
 		reg.ac_bytes = vm_ncpus() * sizeof(struct area_cache_cpu);
 		reg.ac = vm_plat->meta_alloc(vm_plat->ctx, reg.ac_bytes);
-		if (!reg.ac) {
-			if (reg.hot)
-				vm_plat->meta_free(vm_plat->ctx, reg.hot,
-						   reg.hot_bytes);
-			vm_plat->meta_free(vm_plat->ctx, reg.hash,
-					   hash_bytes(reg.hash_shift));
-			vb_exit();
-			arena_destroy(&reg.arena);
-			err = -VM_ENOMEM;
-			goto fail;
-		}
+		if (!reg.ac)
+			goto no_cache;
 		vm_memset(reg.ac, 0, reg.ac_bytes);
 		reg.ac_max_pages = cache_pages;
 		reg.ac_max_areas = cache_areas;
 	}
 	return 0;
+	/* Undone in the reverse order of set-up. */
+no_cache:
+	if (reg.hot)
+		vm_plat->meta_free(vm_plat->ctx, reg.hot, reg.hot_bytes);
+no_hot:
+	vm_plat->meta_free(vm_plat->ctx, reg.hash, hash_bytes(reg.hash_shift));
+no_hash:
+	vb_exit();
+no_blocks:
+	arena_destroy(&reg.arena);
 fail:
 	kcache_destroy(&reg.desc_cache);
 	vm_lock_destroy(&reg.lock);
