@@ -102,7 +102,6 @@ static struct {
 							   dirty slots (atomic) */
 	unsigned long ac_released;	/* frames area cache drains freed
 					   (atomic) */
-	bool purging;			/* a purge holds purge_lock (atomic) */
 	struct vm_lock lock __vm_cacheline;	/* everything below but
 						   purge_lock */
 	struct vm_lock purge_lock;	/* one purge at a time */
@@ -643,19 +642,6 @@ static bool unmap_retiring(const struct vm_struct *vm)
 	return false;
 }
 
-/*
- * The lazy count passed the threshold. A purge that is running already
- * takes care of it: waiting for its lock would only stall this CPU
- * behind another CPU's purge, then purge again what little came since.
- * The count stays past the threshold until that purge subtracts what it
- * took, so the next free past it purges, as late as the batches allow.
- */
-static void purge_due(void)
-{
-	if (!__atomic_load_n(&reg.purging, __ATOMIC_RELAXED))
-		area_purge(false);
-}
-
 /* Retire a claimed slot area (of block @b; NULL: look it up). */
 static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
 			       bool keep)
@@ -665,7 +651,7 @@ static inline void retire_slot(struct vm_block *b, struct vm_desc *d,
 	if (mapped)
 		mapped = unmap_retiring(&d->vm);
 	if (vb_retire(b, d, mapped, keep))
-		purge_due();
+		area_purge(false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1136,7 +1122,7 @@ void area_retire(struct vm_struct *vm, bool keep)
 		if (mapped)
 			mapped = unmap_retiring(vm);
 		if (retire_tree(d, mapped, keep))
-			purge_due();
+			area_purge(false);
 	}
 	if (VM_DEBUG >= 2)
 		area_check();
@@ -1530,7 +1516,7 @@ int area_ram_free(unsigned long addr, unsigned long pages,
 	case VB_CLAIMED:
 		unmap_held(addr, addr + (pages << PAGE_SHIFT));
 		if (vb_ram_retire(addr))
-			purge_due();
+			area_purge(false);
 		if (VM_DEBUG >= 2)
 			area_check();
 		return 0;
@@ -1763,7 +1749,6 @@ bool area_purge(bool shrink)
 	if (shrink)
 		area_cache_drain();
 	vm_lock(&reg.purge_lock);
-	__atomic_store_n(&reg.purging, true, __ATOMIC_RELAXED);
 	if (shrink)
 		hot_flush();	/* before the blocks: they may empty */
 	vb_purge_collect(&bp, shrink);
@@ -1772,7 +1757,6 @@ bool area_purge(bool shrink)
 	reg.lazy = NULL;
 	vm_unlock(&reg.lock);
 	if (!list && !bp.blocks && !bp.empty) {
-		__atomic_store_n(&reg.purging, false, __ATOMIC_RELAXED);
 		vm_unlock(&reg.purge_lock);
 		return false;
 	}
@@ -1807,7 +1791,6 @@ bool area_purge(bool shrink)
 	vm_counter_add_locked(&reg.purges, 1);
 	vm_counter_add_locked(&reg.purged_areas, (long)(count + bp.slots));
 	vm_unlock(&reg.lock);
-	__atomic_store_n(&reg.purging, false, __ATOMIC_RELAXED);
 	vm_unlock(&reg.purge_lock);
 	vm_log_flush();
 	if (VM_DEBUG >= 2)
